@@ -1,0 +1,108 @@
+"""Options and conventions shared by every sub-command (PRODUCT.md §3), implemented once.
+
+Stdlib only at import time: these run while `footmat --help` builds its parser.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from firmware.errors import UsageError
+
+BACKEND_HELP = "sim | ads1115 | mcp3008 | replay:PATH (default: the layout's ADC)"
+
+
+def add_layout_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--layout", metavar="FILE", help="layout TOML file or shipped layout name (default: default-6)")
+
+
+def add_mat_options(p: argparse.ArgumentParser) -> None:
+    """--backend, --layout, --calibration, --person: for every command that reads the mat."""
+    p.add_argument("--backend", metavar="NAME", help=BACKEND_HELP)
+    add_layout_option(p)
+    p.add_argument("--calibration", metavar="FILE", help="calibration file (default: the mat's, under $FOOTMAT_HOME)")
+    p.add_argument("--person", metavar="NAME", help="who is on the mat (default: a 70 kg default person)")
+    p.add_argument("--seed", type=int, default=1, help="random seed of the simulated mat and person (sim only)")
+
+
+def add_json_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON only on standard output")
+
+
+def add_out_dir_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", metavar="DIR", help="create the session folder inside DIR (made if missing)")
+
+
+def add_time_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-plot", action="store_true", help="no live view (with --backend sim: virtual time)")
+    p.add_argument("--realtime", action="store_true", help="pace a simulated run by the wall clock even with --no-plot")
+
+
+def say(*parts) -> None:
+    """Messages for the person: always on standard error, so --json stdout stays pure."""
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def interactive() -> bool:
+    """True when someone can answer a question (standard input is a terminal)."""
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+def ask(question: str, default: str | None = None) -> str | None:
+    """Ask at a terminal; without one, never wait — return ``default``."""
+    if not interactive():
+        return default
+    try:
+        ans = input(question)
+    except EOFError:
+        return default
+    return ans.strip() or default
+
+
+def _clean(obj):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
+        return _clean(obj.item())
+    return obj
+
+
+def print_json(obj) -> None:
+    """JSON on standard output (NaN/inf become null, numpy scalars plain numbers)."""
+    json.dump(_clean(obj), sys.stdout, indent=2, allow_nan=False)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return v
+
+
+def pain_rating(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"pain rating {text!r} is not a whole number 0-10") from None
+    if not 0 <= v <= 10:
+        raise argparse.ArgumentTypeError(f"pain rating {v} is outside 0-10")
+    return v
+
+
+def require(cond: bool, what: str, fix: str) -> None:
+    if not cond:
+        raise UsageError(what, fix)
