@@ -1,0 +1,72 @@
+"""The simulated mat: a person on FSRs, read out as voltages (for the simulated chips) or,
+on the fast vectorised path, straight as ADC codes."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..frames import FrameBlock
+from .person import ScriptedPerson
+from .physics import FootGeometry, FSRBank, foot_loads, sensor_forces, to_codes
+
+
+class SimMat:
+    """Physics of a mat with a person on it.
+
+    ``spread`` is the FSR part-to-part gain spread (±), ``hysteresis`` and ``creep`` the
+    fractional FSR effects, ``noise_v`` the electrical noise (V rms) at the ADC input.
+    """
+
+    def __init__(self, layout, person: ScriptedPerson, *, seed: int = 0, spread: float = 0.25,
+                 hysteresis: float = 0.05, creep: float = 0.08, noise_v: float = 0.0004):
+        self.layout = layout
+        self.person = person
+        self.geom = FootGeometry(layout)
+        self.rng = np.random.default_rng([seed, 11])
+        self.fsr = FSRBank(layout, self.rng, spread, hysteresis, creep, noise_v)
+        self.faults: dict[int, str] = {}   # sensor index -> "open" | "short" | "noisy"
+        self._cache_t = None
+        self._cache = None
+        self.cache_tolerance_s = 0.002
+
+    # -- physics --------------------------------------------------------------------------
+    def truth(self, t):
+        """True CoP (n, 2) mm and true total load (n,) N, with the region loads."""
+        cop, load = self.person.state(t)
+        region, true_cop, true_load = foot_loads(self.geom, cop, load)
+        return region, true_cop, true_load
+
+    def volts(self, t):
+        """Voltages (n, S) at the ADC inputs at times ``t`` (increasing), and the truth."""
+        t = np.atleast_1d(np.asarray(t, float))
+        region, true_cop, true_load = self.truth(t)
+        v = self.fsr.volts(sensor_forces(self.geom, self.layout, region), t)
+        for i, kind in self.faults.items():
+            if kind == "open":
+                v[:, i] = 0.0
+            elif kind == "short":
+                v[:, i] = self.layout.adc.vcc
+            elif kind == "noisy":
+                v[:, i] = np.clip(v[:, i] + self.rng.normal(0, 0.15, v.shape[0]), 0, self.layout.adc.vcc)
+        return v, true_cop, true_load
+
+    # -- the fast vectorised path -----------------------------------------------------------
+    def frames(self, t) -> FrameBlock:
+        """Frames at times ``t`` straight from physics to codes (no bus)."""
+        v, cop, load = self.volts(t)
+        return FrameBlock(np.asarray(t, float), to_codes(v, self.layout.adc), np.zeros(len(v), np.uint16),
+                          cop, load)
+
+    # -- for the simulated chips ------------------------------------------------------------
+    def voltage(self, sensor: int, t: float) -> float:
+        """Voltage at one sensor's ADC input at time ``t`` (s); re-used within 2 ms."""
+        if self._cache_t is None or abs(t - self._cache_t) > self.cache_tolerance_s:
+            if self._cache_t is not None and t < self._cache_t:
+                t = self._cache_t  # time never runs backwards for the FSR state
+            v, cop, load = self.volts(np.array([t]))
+            self._cache_t, self._cache = t, (v[0], cop[0], load[0])
+        return float(self._cache[0][sensor])
+
+    def truth_at(self, t: float):
+        """True CoP (2,) and load at ``t`` without touching the FSR state."""
+        _, cop, load = self.truth(np.array([t]))
+        return cop[0], float(load[0])
