@@ -100,6 +100,7 @@ def test_existing_file_is_not_replaced_without_force(tmp_path, capsys):
     (["--foot-length", "400"], "outside 150..350"),
     (["--foot-length", "120"], "outside 150..350"),
     (["--foot-length", "260", "--stance", "500"], "stance"),
+    (["--foot-length", "260", "--stance", "80"], "too narrow for 260 mm feet"),
     (["--foot-length", "260", "--name", "has space"], "not a plain file name"),
     (["--foot-length", "abc"], "not a number"),
     (["--foot-length", "-5"], "positive"),

@@ -73,6 +73,14 @@ def run(args) -> int:
         foot = float(person.foot_length_mm)
     foot = round(foot, 1)
     stance = round(args.stance, 1)
+    if 150 <= foot <= 350:
+        import math
+
+        from ..template import min_stance_mm
+        narrowest = math.ceil(min_stance_mm(foot))
+        if stance < narrowest:
+            raise UsageError(f"--stance {_mm(stance)} mm is too narrow for {_mm(foot)} mm feet: they would overlap",
+                             f"use --stance {narrowest} or more (heel centres are usually 150-220 mm apart)")
     name = args.name or layout_name(foot, stance, args.sensors, args.adc)
     layout = reference_layout(args.sensors, foot, stance, args.adc, name)  # LayoutError on bad sizes
     text = layout.to_toml()
