@@ -1,0 +1,589 @@
+"""Sway (posturography) metrics of a centre-of-pressure series, exactly as METRICS.md defines them.
+
+Pure functions over numpy arrays. Units: CoP in mm, time in s, rate in Hz; footmat's frame is
+x to the right (medio-lateral, ML) and y forward (antero-posterior, AP). Every metric name
+carries its unit (``ellipse95_area_mm2``, ``mean_velocity_mm_s`` …) and :data:`METHODS` records
+its definition and parameters, so a figure can always be traced back to how it was computed.
+
+The one entry point other code needs is :func:`sway_metrics`::
+
+    >>> import numpy as np
+    >>> t = np.arange(6000) / 100.0
+    >>> m = sway_metrics(5 * np.cos(2 * np.pi * 0.5 * t), 5 * np.sin(2 * np.pi * 0.5 * t), 100.0)
+    >>> round(m["mean_distance_mm"], 6), round(m["mean_power_frequency_hz"], 2)
+    (5.0, 0.5)
+
+Metrics are computed on the CoP as given (the ``raw`` pipeline). A named pipeline
+(:func:`quijoux_pipeline`: SWARII resampling to 25 Hz and a zero-lag 10 Hz low-pass) is applied
+only when asked for, and :data:`PIPELINES` states what it does.
+
+numpy is imported at module level: this module is imported inside commands' ``run``, never at
+``footmat --help`` time. scipy (Welch, Butterworth) is imported inside the functions using it.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = [
+    "METHODS", "METRIC_UNITS", "PIPELINES", "sway_metrics", "ellipse95_area", "f_quantile_2",
+    "path_length", "mean_velocity", "mean_power_frequency", "welch_psd", "mean_distance",
+    "rms_distance", "sway_area_per_s", "mean_frequency", "mean_frequency_axis", "net_cop",
+    "swarii", "purge_artefacts", "lowpass_zero_lag", "quijoux_pipeline", "apply_pipeline",
+]
+
+# The metric names of sway_metrics() and their units, in report order.
+METRIC_UNITS: dict[str, str] = {
+    "ellipse95_area_mm2": "mm²",
+    "mean_velocity_mm_s": "mm/s",
+    "mean_power_frequency_hz": "Hz",
+    "path_length_mm": "mm",
+    "mean_distance_mm": "mm",
+    "rms_distance_mm": "mm",
+    "rms_x_mm": "mm",
+    "rms_y_mm": "mm",
+    "range_x_mm": "mm",
+    "range_y_mm": "mm",
+    "sway_area_per_s_mm2_s": "mm²/s",
+    "mean_frequency_hz": "Hz",
+    "mean_frequency_x_hz": "Hz",
+    "mean_frequency_y_hz": "Hz",
+    "mean_distance_x_mm": "mm",
+    "mean_distance_y_mm": "mm",
+    "mean_velocity_x_mm_s": "mm/s",
+    "mean_velocity_y_mm_s": "mm/s",
+}
+
+_GAPS = ("Rows where x or y is NaN are removed and counted (n_excluded), never averaged in; "
+         "differences are taken only between samples adjacent in the original series.")
+
+METHODS: dict[str, dict] = {
+    "ellipse95_area_mm2": {
+        "definition": "95 % prediction ellipse: pi*sqrt(det(cov(x, y; ddof=1))) * F_0.95(2, n-2) "
+                      "* 2(n-1)(n+1)/(n(n-2))",
+        "parameters": {"probability": 0.95, "covariance_ddof": 1},
+        "reference": "Santos & Duarte 2016 (COParea); Schubert & Kirchner 2014 (prediction, not confidence, "
+                     "ellipse). Quijoux 2021's population-moment form is smaller by (n-1)/n.",
+    },
+    "mean_velocity_mm_s": {
+        "definition": "sum(sqrt(dx^2 + dy^2)) / (n / fs)  (divides by n/fs, not (n-1)/fs)",
+        "parameters": {},
+        "reference": "Santos & Duarte 2016 (COPvelo); Prieto et al. 1996",
+    },
+    "mean_power_frequency_hz": {
+        "definition": "per axis Welch PSD, mpf = trapz(f*P)/trapz(P); combined "
+                      "(mpf_x*sum(P_x) + mpf_y*sum(P_y)) / (sum(P_x) + sum(P_y))",
+        "parameters": {"method": "scipy.signal.welch", "window": "hann", "nperseg": "n//2",
+                       "noverlap": "n//4", "nfft": "n//2", "detrend": "constant", "scaling": "density",
+                       "gaps": "rows with NaN removed, the remaining samples joined"},
+        "reference": "Santos & Duarte 2016 (COPmfreq)",
+    },
+    "path_length_mm": {
+        "definition": "sum(sqrt(dx^2 + dy^2))",
+        "parameters": {},
+        "reference": "Prieto et al. 1996 (total excursion); Quijoux et al. 2021 (sway length)",
+    },
+    "mean_distance_mm": {
+        "definition": "mean(R), R = sqrt(x^2 + y^2) of the mean-removed signal",
+        "parameters": {},
+        "reference": "Prieto et al. 1996; Quijoux et al. 2021",
+    },
+    "rms_distance_mm": {
+        "definition": "sqrt(mean(R^2)) of the mean-removed signal",
+        "parameters": {},
+        "reference": "Prieto et al. 1996; Quijoux et al. 2021",
+    },
+    "rms_x_mm": {"definition": "sqrt(mean(x^2)) of the mean-removed ML signal (= population std)",
+                 "parameters": {}, "reference": "Prieto et al. 1996"},
+    "rms_y_mm": {"definition": "sqrt(mean(y^2)) of the mean-removed AP signal (= population std)",
+                 "parameters": {}, "reference": "Prieto et al. 1996"},
+    "range_x_mm": {"definition": "max(x) - min(x)", "parameters": {}, "reference": "Prieto et al. 1996"},
+    "range_y_mm": {"definition": "max(y) - min(y)", "parameters": {}, "reference": "Prieto et al. 1996"},
+    "sway_area_per_s_mm2_s": {
+        "definition": "sum(|x[k+1]*y[k] - x[k]*y[k+1]|) / (2T) on the mean-removed signal, "
+                      "T = (number of differences)/fs = (n-1)/fs",
+        "parameters": {},
+        "reference": "Prieto et al. 1996; Quijoux et al. 2021 (T = (n-1)/fs)",
+    },
+    "mean_frequency_hz": {
+        "definition": "mean_velocity / (2*pi*mean_distance)",
+        "parameters": {},
+        "reference": "Prieto et al. 1996 (Quijoux 2021 takes the mean speed over the n-1 differences, "
+                     "higher by n/(n-1))",
+    },
+    "mean_frequency_x_hz": {
+        "definition": "mean(|vx|) / (4*sqrt(2)*mean(|x|)), vx = fs*dx, x mean-removed",
+        "parameters": {}, "reference": "Prieto et al. 1996; Quijoux et al. 2021",
+    },
+    "mean_frequency_y_hz": {
+        "definition": "mean(|vy|) / (4*sqrt(2)*mean(|y|)), vy = fs*dy, y mean-removed",
+        "parameters": {}, "reference": "Prieto et al. 1996; Quijoux et al. 2021",
+    },
+    "mean_distance_x_mm": {"definition": "mean(|x|) of the mean-removed ML signal", "parameters": {},
+                           "reference": "Prieto et al. 1996"},
+    "mean_distance_y_mm": {"definition": "mean(|y|) of the mean-removed AP signal", "parameters": {},
+                           "reference": "Prieto et al. 1996"},
+    "mean_velocity_x_mm_s": {"definition": "sum(|dx|) / (n / fs)", "parameters": {},
+                             "reference": "Prieto et al. 1996"},
+    "mean_velocity_y_mm_s": {"definition": "sum(|dy|) / (n / fs)", "parameters": {},
+                             "reference": "Prieto et al. 1996"},
+    "_series": {
+        "definition": "x = medio-lateral (right +), y = antero-posterior (forward +), mm; "
+                      "n samples at fs Hz",
+        "parameters": {"missing": _GAPS},
+        "reference": "METRICS.md",
+    },
+}
+
+PIPELINES: dict[str, dict] = {
+    "raw": {
+        "description": "the CoP as recorded: no resampling, no filter, no detrend",
+        "resample": None,
+        "filter": None,
+    },
+    "quijoux": {
+        "description": "Quijoux et al. 2021 reference pipeline: samples 4000-7000 of the recording, "
+                       "mean removed, spike purge, SWARII resampling to 25 Hz, zero-lag 4th-order "
+                       "10 Hz Butterworth low-pass",
+        "select": {"samples": [4000, 7000], "note": "sample indices of the recording, end excluded; "
+                   "--window replaces this selection"},
+        "purge": {"skip_start_s": 0.1, "drop_first_and_last": True, "spike_up_mm": 20.0,
+                  "spike_return_mm": 5.0,
+                  "note": "as the reference implementation: a sample jumping > 20 mm (|dx|+|dy|) from "
+                          "the last kept one and back within 5 mm one or two samples later is dropped"},
+        "resample": {"method": "SWARII (Audiffren & Contal 2016)", "rate_hz": 25.0, "window_s": 0.08,
+                     "note": "window 0.08 s - 1e-6 as the reference code; empty windows filled "
+                             "by linear interpolation"},
+        "filter": {"type": "butterworth", "btype": "lowpass", "order": 4, "cutoff_hz": 10.0,
+                   "zero_lag": "scipy.signal.filtfilt (padtype odd, padlen 15)"},
+        "reference": "github.com/Jythen/code_descriptors_postural_control (Stabilogram.from_array)",
+    },
+}
+
+_F95 = 0.95
+
+
+# --------------------------------------------------------------------------- single metrics
+def f_quantile_2(p: float, d2: float) -> float:
+    """Quantile of the F(2, d2) distribution, in closed form.
+
+    F(2, d2) has CDF 1 − (1 + 2x/d2)^(−d2/2), so its quantile is (d2/2)·((1−p)^(−2/d2) − 1);
+    exact, and it spares importing scipy.stats (≈ 0.3 s).
+    """
+    if not (0.0 < p < 1.0) or not d2 > 0:
+        return math.nan
+    return 0.5 * d2 * math.expm1(-2.0 / d2 * math.log1p(-p))
+
+
+def ellipse95_area(x: np.ndarray, y: np.ndarray) -> float:
+    """Area (mm²) of the 95 % prediction ellipse of (x, y) — METRICS.md ``ellipse95_area``."""
+    n = int(np.size(x))
+    if n < 3:
+        return math.nan
+    xc = x - x.mean()
+    yc = y - y.mean()
+    sxx = float(np.dot(xc, xc)) / (n - 1)
+    syy = float(np.dot(yc, yc)) / (n - 1)
+    sxy = float(np.dot(xc, yc)) / (n - 1)
+    det = max(sxx * syy - sxy * sxy, 0.0)
+    return math.pi * math.sqrt(det) * f_quantile_2(_F95, n - 2) * 2.0 * (n - 1) * (n + 1) / (n * (n - 2))
+
+
+def path_length(x: np.ndarray, y: np.ndarray) -> float:
+    """Σ√(Δx² + Δy²) in mm."""
+    return float(np.hypot(np.diff(np.asarray(x, float)), np.diff(np.asarray(y, float))).sum())
+
+
+def mean_velocity(x: np.ndarray, y: np.ndarray, fs_hz: float) -> float:
+    """Path length / (n/fs) in mm/s (n samples, so a 60 s trial at 100 Hz divides by 60 s)."""
+    n = np.size(x)
+    return path_length(x, y) / (n / fs_hz) if n > 1 else math.nan
+
+
+def welch_psd(v: np.ndarray, fs_hz: float):
+    """Welch PSD of one axis with METRICS.md's parameters: (f, P)."""
+    from scipy.signal import welch
+
+    n = int(np.size(v))
+    nperseg = n // 2
+    return welch(v, fs=fs_hz, window="hann", nperseg=nperseg, noverlap=n // 4, nfft=nperseg,
+                 detrend="constant", scaling="density")
+
+
+def _trapz(y: np.ndarray, x: np.ndarray) -> float:
+    # numpy 2 renamed trapz to trapezoid; the sum is the same trapezoidal rule.
+    return float(np.sum((y[1:] + y[:-1]) * np.diff(x)) * 0.5)
+
+
+def mean_power_frequency(x: np.ndarray, y: np.ndarray, fs_hz: float) -> float:
+    """Combined mean power frequency (Hz) of the two axes — METRICS.md ``mean_power_frequency``."""
+    if np.size(x) < 8:
+        return math.nan
+    num = 0.0
+    den = 0.0
+    for v in (x, y):
+        f, p = welch_psd(np.asarray(v, float), fs_hz)
+        area = _trapz(p, f)
+        if not area > 0:
+            continue
+        total = float(p.sum())
+        num += _trapz(f * p, f) / area * total
+        den += total
+    return num / den if den > 0 else math.nan
+
+
+def mean_distance(x: np.ndarray, y: np.ndarray) -> float:
+    """mean √(x² + y²) of the mean-removed signal, mm."""
+    return float(np.hypot(x - x.mean(), y - y.mean()).mean()) if np.size(x) else math.nan
+
+
+def rms_distance(x: np.ndarray, y: np.ndarray) -> float:
+    """√mean(x² + y²) of the mean-removed signal, mm."""
+    if not np.size(x):
+        return math.nan
+    xc = x - x.mean()
+    yc = y - y.mean()
+    return math.sqrt((float(np.dot(xc, xc)) + float(np.dot(yc, yc))) / xc.size)
+
+
+def sway_area_per_s(x: np.ndarray, y: np.ndarray, fs_hz: float) -> float:
+    """Σ|x[k+1]·y[k] − x[k]·y[k+1]| / (2T), T = (n−1)/fs, on the mean-removed signal; mm²/s."""
+    n = np.size(x)
+    if n < 2:
+        return math.nan
+    xc = x - x.mean()
+    yc = y - y.mean()
+    tri = np.abs(xc[1:] * yc[:-1] - xc[:-1] * yc[1:]).sum()
+    return float(tri) / (2.0 * (n - 1) / fs_hz)
+
+
+def mean_frequency(x: np.ndarray, y: np.ndarray, fs_hz: float) -> float:
+    """mean_velocity / (2π·mean_distance), Hz."""
+    md = mean_distance(x, y)
+    return mean_velocity(x, y, fs_hz) / (2 * math.pi * md) if md > 0 else math.nan
+
+
+def mean_frequency_axis(v: np.ndarray, fs_hz: float) -> float:
+    """mean|v'| / (4√2·mean|v|) of one mean-removed axis, Hz."""
+    if np.size(v) < 2:
+        return math.nan
+    md = float(np.abs(v - v.mean()).mean())
+    return float(np.abs(np.diff(v)).mean()) * fs_hz / (4 * math.sqrt(2) * md) if md > 0 else math.nan
+
+
+# --------------------------------------------------------------------------- the full set
+def _nan_result(n_total: int, n_valid: int, fs_hz: float) -> dict:
+    out = {k: math.nan for k in METRIC_UNITS}
+    out.update(n_samples=n_valid, n_excluded=n_total - n_valid,
+               duration_s=n_valid / fs_hz if fs_hz > 0 else math.nan, fs_hz=float(fs_hz))
+    return out
+
+
+def sway_metrics(x_mm, y_mm, fs_hz: float) -> dict:
+    """The full METRICS.md sway set of a CoP series.
+
+    Parameters
+    ----------
+    x_mm, y_mm : array_like, shape (n,)
+        Medio-lateral (right +) and antero-posterior (forward +) CoP in mm, sampled uniformly at
+        ``fs_hz``. NaN marks a sample without CoP (dropped frame, stepped off): such rows are
+        removed and counted in ``n_excluded``, never averaged in; a difference (velocity, path,
+        sway area) is taken only between samples that were adjacent in the original series.
+    fs_hz : float
+        Sampling rate in Hz.
+
+    Returns
+    -------
+    dict
+        The keys of :data:`METRIC_UNITS` (floats, NaN when undefined — e.g. fewer than 3
+        samples, or a motionless CoP for the frequencies), plus ``n_samples`` (used),
+        ``n_excluded`` (NaN rows), ``duration_s`` (= n_samples/fs) and ``fs_hz``.
+        :data:`METHODS` documents each one.
+    """
+    x = np.asarray(x_mm, dtype=float).ravel()
+    y = np.asarray(y_mm, dtype=float).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"x has {x.size} samples and y {y.size}; they must be the same length")
+    try:
+        fs = float(fs_hz)
+    except (TypeError, ValueError):
+        fs = math.nan
+    if not (math.isfinite(fs) and fs > 0):
+        raise ValueError(f"sampling rate {fs_hz!r} Hz must be a positive number")
+    n_total = x.size
+    valid = np.isfinite(x) & np.isfinite(y)
+    all_valid = bool(valid.all())
+    if not all_valid:
+        adjacent = valid[1:] & valid[:-1]
+        x = x[valid]
+        y = y[valid]
+        # positions in the compacted series of the differences between originally adjacent samples
+        adjacent = adjacent[valid[:-1]][: max(x.size - 1, 0)]
+    n = x.size
+    if n < 3:
+        return _nan_result(n_total, n, fs)
+
+    xc = x - x.mean()
+    yc = y - y.mean()
+    dx = np.diff(xc)
+    dy = np.diff(yc)
+    cross = xc[1:] * yc[:-1] - xc[:-1] * yc[1:]
+    if not all_valid:
+        dx = dx[adjacent]
+        dy = dy[adjacent]
+        cross = cross[adjacent]
+    n_diff = dx.size
+    r = np.hypot(xc, yc)
+    path = float(np.hypot(dx, dy).sum())
+    dur = n / fs
+    md = float(r.mean())
+    mdx = float(np.abs(xc).mean())
+    mdy = float(np.abs(yc).mean())
+    sxx = float(np.dot(xc, xc))
+    syy = float(np.dot(yc, yc))
+    sxy = float(np.dot(xc, yc))
+    det = max(sxx * syy - sxy * sxy, 0.0) / (n - 1) ** 2
+    ell = math.pi * math.sqrt(det) * f_quantile_2(_F95, n - 2) * 2.0 * (n - 1) * (n + 1) / (n * (n - 2))
+    abs_dx = float(np.abs(dx).sum())
+    abs_dy = float(np.abs(dy).sum())
+    vel = path / dur
+    k = 4 * math.sqrt(2)
+
+    def ratio(a: float, b: float) -> float:
+        return a / b if b > 0 else math.nan
+
+    out = {
+        "ellipse95_area_mm2": ell,
+        "mean_velocity_mm_s": vel,
+        "mean_power_frequency_hz": mean_power_frequency(xc, yc, fs),
+        "path_length_mm": path,
+        "mean_distance_mm": md,
+        "rms_distance_mm": math.sqrt((sxx + syy) / n),
+        "rms_x_mm": math.sqrt(sxx / n),
+        "rms_y_mm": math.sqrt(syy / n),
+        "range_x_mm": float(x.max() - x.min()),
+        "range_y_mm": float(y.max() - y.min()),
+        "sway_area_per_s_mm2_s": ratio(float(np.abs(cross).sum()), 2.0 * n_diff / fs),
+        "mean_frequency_hz": ratio(vel, 2 * math.pi * md),
+        "mean_frequency_x_hz": ratio(ratio(abs_dx * fs, n_diff), k * mdx),
+        "mean_frequency_y_hz": ratio(ratio(abs_dy * fs, n_diff), k * mdy),
+        "mean_distance_x_mm": mdx,
+        "mean_distance_y_mm": mdy,
+        "mean_velocity_x_mm_s": abs_dx / dur,
+        "mean_velocity_y_mm_s": abs_dy / dur,
+        "n_samples": int(n),
+        "n_excluded": int(n_total - n),
+        "duration_s": dur,
+        "fs_hz": fs,
+    }
+    return out
+
+
+# --------------------------------------------------------------------------- per-foot -> net CoP
+def net_cop(cop_l, f_l, cop_r, f_r) -> np.ndarray:
+    """Whole-body CoP from the two feet: (F_L·CoP_L + F_R·CoP_R)/(F_L + F_R), mm.
+
+    ``cop_l``/``cop_r`` are arrays of shape (n, 2) (x, y in mm); ``f_l``/``f_r`` the vertical
+    loads (n,) in N. A foot carrying no load (F ≤ 0, its CoP then NaN) contributes nothing, so
+    standing on one foot gives that foot's CoP. NaN where the total is not positive, or where a
+    loaded foot has no CoP.
+    """
+    cl = np.asarray(cop_l, dtype=float)
+    cr = np.asarray(cop_r, dtype=float)
+    fl = np.asarray(f_l, dtype=float)
+    fr = np.asarray(f_r, dtype=float)
+    if cl.ndim != 2 or cl.shape[1] != 2 or cr.shape != cl.shape or fl.shape != (cl.shape[0],) \
+            or fr.shape != fl.shape:
+        raise ValueError(f"net_cop needs cop_l, cop_r of shape (n, 2) and loads of shape (n,); got "
+                         f"{cl.shape}, {fl.shape}, {cr.shape}, {fr.shape}")
+    wl = np.where(fl > 0, fl, 0.0)
+    wr = np.where(fr > 0, fr, 0.0)
+    total = wl + wr
+    # a NaN CoP under a loaded foot makes the result NaN; under an unloaded foot it is ignored
+    pl = np.where((wl > 0)[:, None], cl, 0.0) * wl[:, None]
+    pr = np.where((wr > 0)[:, None], cr, 0.0) * wr[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (pl + pr) / total[:, None]
+    out[~(total > 0)] = np.nan
+    return out
+
+
+# --------------------------------------------------------------------------- the Quijoux pipeline
+def purge_artefacts(t_s: np.ndarray, xy: np.ndarray, *, skip_start_s: float = 0.1,
+                    up_mm: float = 20.0, return_mm: float = 5.0):
+    """Drop the samples the Quijoux reference code drops before SWARII.
+
+    The first and last samples, samples with t < ``skip_start_s``, and one- or two-sample spikes:
+    a sample more than ``up_mm`` (|dx| + |dy|) from the last kept one whose next (or next but one)
+    sample is back within ``return_mm``. Returns ``(t, xy, n_spikes)``.
+    """
+    t = np.asarray(t_s, float)
+    s = np.asarray(xy, float)
+    n = t.size
+    keep = np.zeros(n, bool)
+    if n < 3:
+        return t[keep], s[keep], 0
+    # eligible samples form one run: 1 .. n-2, from the first with t >= skip_start_s (t increases)
+    first = max(1, int(np.searchsorted(t, skip_start_s, side="left")))
+    stop = n - 1
+    if first >= stop:
+        return t[keep], s[keep], 0
+    # While the previous sample was kept, only a jump of more than up_mm from it can start a
+    # spike, so walk sample by sample only from such jumps until a sample is kept again.
+    jump = np.zeros(n, bool)
+    jump[1:] = np.abs(np.diff(s, axis=0)).sum(axis=1) > up_mm
+    suspects = np.flatnonzero(jump[first + 1:stop]) + first + 1
+    keep[first] = True
+    last = first
+    i = first + 1
+    spikes = 0
+    while i < stop:
+        if last == i - 1:
+            k = int(np.searchsorted(suspects, i))
+            nxt = int(suspects[k]) if k < suspects.size else stop
+            if nxt > i:
+                keep[i:nxt] = True
+                last = nxt - 1
+                i = nxt
+                continue
+        ref = s[last]
+        spike = False
+        if np.abs(s[i] - ref).sum() > up_mm:
+            if np.abs(s[i + 1] - ref).sum() < return_mm:
+                spike = True
+            elif 1 < i < n - 2 and np.abs(s[i + 2] - ref).sum() < return_mm:
+                spike = True
+        if spike:
+            spikes += 1
+        else:
+            keep[i] = True
+            last = i
+        i += 1
+    return t[keep], s[keep], spikes
+
+
+def swarii(t_s: np.ndarray, values: np.ndarray, rate_hz: float = 25.0, window_s: float = 0.08):
+    """SWARII resampling (Audiffren & Contal 2016) of irregular samples to ``rate_hz``.
+
+    For each output time c (from max(0, t[0]) in steps of 1/rate while c < t[-1]), the samples
+    with |t − c| < window/2 each hold their value over their half-way-to-the-neighbours cell,
+    clipped to the window and to [t[0], t[-1]]; the output is the time-weighted mean. As in the
+    reference code the window is shortened by 1e-6 s so that samples exactly window/2 away are
+    excluded. Windows without a sample are filled by linear interpolation between outputs.
+    Returns ``(t_out, values_out)``; ``values`` may be (n,) or (n, k).
+    """
+    t = np.asarray(t_s, float)
+    v = np.asarray(values, float)
+    squeeze = v.ndim == 1
+    if squeeze:
+        v = v[:, None]
+    if t.size < 2:
+        raise ValueError("SWARII needs at least two samples")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("SWARII needs strictly increasing times")
+    step = 1.0 / rate_hz
+    start = max(0.0, float(t[0]))
+    # the reference accumulates current_time += 1/rate; do the same (sequential rounding)
+    m = int(math.ceil((t[-1] - start) * rate_hz)) + 2
+    c = np.add.accumulate(np.concatenate(([start], np.full(m, step))))
+    c = c[c < t[-1]]
+    h = 0.5 * (window_s - 1e-6)
+    lo = np.searchsorted(t, c - h, side="right")
+    hi = np.searchsorted(t, c + h, side="left")
+    count = hi - lo
+    mid = 0.5 * (t[1:] + t[:-1])
+    out = np.full((c.size, v.shape[1]), np.nan)
+    have = count > 0
+    if have.any():
+        width = int(count.max())
+        j = lo[:, None] + np.arange(width)[None, :]
+        inside = np.arange(width)[None, :] < count[:, None]
+        jj = np.minimum(j, t.size - 1)
+        first = (j == lo[:, None]) | (jj == 0)
+        last = j == (hi - 1)[:, None]
+        left = np.where(first, np.maximum(t[0], (c - h)[:, None]), mid[np.maximum(jj - 1, 0)])
+        right = np.where(last, np.minimum(t[-1], (c + h)[:, None]), mid[np.minimum(jj, mid.size - 1)])
+        w = np.where(inside, right - left, 0.0)
+        wsum = w.sum(axis=1)
+        for col in range(v.shape[1]):
+            num = (w * v[jj, col]).sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[:, col] = num / wsum
+        single = count == 1
+        out[single] = v[lo[single]]
+    missing = ~have
+    if missing.any():
+        if have.sum() < 2:
+            raise ValueError("SWARII: fewer than two windows hold a sample")
+        for col in range(v.shape[1]):
+            out[missing, col] = np.interp(c[missing], c[have], out[have, col])
+    return c, (out[:, 0] if squeeze else out)
+
+
+def lowpass_zero_lag(values: np.ndarray, fs_hz: float, cutoff_hz: float = 10.0, order: int = 4):
+    """Zero-lag (forward-backward, scipy filtfilt) Butterworth low-pass along axis 0."""
+    from scipy.signal import butter, filtfilt
+
+    b, a = butter(order, cutoff_hz / (0.5 * fs_hz), btype="lowpass")
+    return filtfilt(b, a, values, axis=0)
+
+
+def quijoux_pipeline(x_mm, y_mm, fs_hz: float, select: tuple[int, int] | None = (4000, 7000)):
+    """The Quijoux et al. 2021 reference pipeline → ``(x, y, 25.0, info)``.
+
+    ``x_mm``/``y_mm`` are uniformly sampled at ``fs_hz`` (NaN = no sample: its time slot stays
+    empty). ``select`` = sample indices [start, stop) taken first (the reference takes
+    4000–7000); ``None`` takes everything. Then, as in ``Stabilogram.from_array``: time =
+    index/fs from the selection's start, NaN rows removed, mean removed, spike purge
+    (:func:`purge_artefacts`), SWARII to 25 Hz (:func:`swarii`), 4th-order 10 Hz zero-lag
+    Butterworth (:func:`lowpass_zero_lag`). ``info`` states each step's parameters and counts.
+    """
+    spec = PIPELINES["quijoux"]
+    x = np.asarray(x_mm, float).ravel()
+    y = np.asarray(y_mm, float).ravel()
+    if select is not None:
+        a, b = select
+        if x.size < b:
+            raise ValueError(f"the quijoux pipeline takes samples {a}-{b} but the recording has {x.size}")
+        x = x[a:b]
+        y = y[a:b]
+    t = np.arange(x.size) / fs_hz
+    valid = np.isfinite(x) & np.isfinite(y)
+    t, x, y = t[valid], x[valid], y[valid]
+    if x.size < 10:
+        raise ValueError(f"the quijoux pipeline needs at least 10 samples with CoP, got {x.size}")
+    xy = np.column_stack([x - x.mean(), y - y.mean()])
+    pu = spec["purge"]
+    tp, sp, spikes = purge_artefacts(t, xy, skip_start_s=pu["skip_start_s"], up_mm=pu["spike_up_mm"],
+                                     return_mm=pu["spike_return_mm"])
+    rs = spec["resample"]
+    tr, sr = swarii(tp, sp, rate_hz=rs["rate_hz"], window_s=rs["window_s"])
+    fl = spec["filter"]
+    sf = lowpass_zero_lag(sr, rs["rate_hz"], cutoff_hz=fl["cutoff_hz"], order=fl["order"])
+    info = {
+        "name": "quijoux",
+        "description": spec["description"],
+        "select": ({"samples": list(select)} if select is not None else None),
+        "excluded_nan_rows": int((~valid).sum()),
+        "purge": dict(pu, dropped_spikes=int(spikes), samples_in=int(t.size), samples_out=int(tp.size)),
+        "resample": dict(rs, samples_out=int(tr.size)),
+        "filter": fl,
+        "reference": spec["reference"],
+    }
+    return sf[:, 0], sf[:, 1], float(rs["rate_hz"]), info
+
+
+def apply_pipeline(name: str, x_mm, y_mm, fs_hz: float, select: tuple[int, int] | None = None):
+    """Run a named pipeline → ``(x, y, fs, info)``. ``raw`` returns the series unchanged.
+
+    For ``quijoux`` with ``select=None`` the pipeline's own selection (samples 4000–7000) is used;
+    pass ``select=False`` to take the whole series (e.g. after choosing a time window).
+    """
+    if name == "raw":
+        return (np.asarray(x_mm, float), np.asarray(y_mm, float), float(fs_hz),
+                {"name": "raw", "description": PIPELINES["raw"]["description"]})
+    if name == "quijoux":
+        sel = PIPELINES["quijoux"]["select"]["samples"] if select is None else (select or None)
+        return quijoux_pipeline(x_mm, y_mm, fs_hz, select=tuple(sel) if sel else None)
+    raise ValueError(f"no pipeline {name!r}; the pipelines are: {', '.join(PIPELINES)}")
