@@ -1,0 +1,26 @@
+"""footmat demo: the simulated mat and person doing the spiral — the first thing to run."""
+from __future__ import annotations
+
+from .common import add_mat_options, add_out_dir_option, add_time_options, positive_float
+
+
+def add_arguments(p):
+    p.add_argument("--seconds", type=positive_float, default=60.0, help="how long the demo runs (default 60)")
+    add_out_dir_option(p)
+    add_time_options(p)
+    add_mat_options(p)
+    p.set_defaults(backend_default="sim")
+
+
+def run(args) -> int:
+    from ..runner import run_spiral
+
+    if args.backend not in (None, "sim"):
+        from firmware.errors import UsageError
+        raise UsageError(f"footmat demo runs on the simulated mat, not {args.backend!r}",
+                         "drop --backend, or use: footmat drill spiral --backend " + args.backend)
+    args.backend = "sim"
+    period = 12.0
+    loops = max(1, int((args.seconds - 6.0) // period))
+    return run_spiral(args, drill_name="spiral", loops=loops, period_s=period, amplitude=0.6,
+                      direction="heel-to-toes", start_foot="left", time_cap_s=args.seconds, demo=True)

@@ -1,0 +1,106 @@
+"""The one still / unloaded / holding-on detector (METRICS.md), shared by drill start,
+calibration steps, re-tare and rescaling.
+
+- still: over the last second, the CoP low-passed at 2 Hz stays inside a 10 mm circle (every
+  point within 5 mm of the window's centroid) and the total load within ±5 % of its mean;
+- unloaded: every sensor within its tare noise floor (before a tare: total below a few N) for
+  the whole window;
+- holding on: still, and the mat carries < 90 % of body weight.
+
+Streaming: ``update(block)`` returns per-frame booleans and keeps one window of history, so a
+live run and an offline pass over the same frames agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+STILL_RADIUS_MM = 5.0
+STILL_LOAD_TOL = 0.05
+HOLDING_ON_FRACTION = 0.90
+UNLOADED_TOTAL_N = 5.0
+
+
+@dataclass
+class States:
+    still: np.ndarray
+    unloaded: np.ndarray
+    holding_on: np.ndarray
+
+
+class StateDetector:
+    def __init__(self, rate_hz: float, weight_n: float | None = None, window_s: float = 1.0,
+                 unloaded_total_n: float = UNLOADED_TOTAL_N):
+        from scipy.signal import butter
+
+        self.rate_hz = rate_hz
+        self.w = max(2, int(round(window_s * rate_hz)))
+        self.weight_n = weight_n
+        self.unloaded_total_n = unloaded_total_n
+        self._b, self._a = butter(1, 2.0, fs=rate_hz)
+        self._zi = None
+        self._hist_cop = np.zeros((0, 2))
+        self._hist_load = np.zeros(0)
+        self._hist_unl = np.zeros(0, bool)
+
+    def _lowpass(self, cop: np.ndarray) -> np.ndarray:
+        from scipy.signal import lfilter, lfilter_zi
+
+        out = np.full_like(cop, np.nan)
+        valid = np.all(np.isfinite(cop), axis=1)
+        # filter each run of valid samples; restart the filter after a gap
+        idx = np.flatnonzero(valid)
+        if idx.size == 0:
+            self._zi = None
+            return out
+        runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
+        for k, run in enumerate(runs):
+            x = cop[run]
+            continuing = k == 0 and run[0] == 0 and self._zi is not None
+            zi = self._zi if continuing else lfilter_zi(self._b, self._a)[:, None] * x[0]
+            y, zf = lfilter(self._b, self._a, x, axis=0, zi=zi)
+            out[run] = y
+            self._zi = zf
+        if not valid[-1]:
+            self._zi = None
+        return out
+
+    def update(self, cop: np.ndarray, total: np.ndarray, unloaded_now: np.ndarray | None = None) -> States:
+        """Per-frame states for a block: cop (n, 2) mm, total (n,) N, and optionally a
+        per-frame 'every sensor within its noise floor' flag (else total < a few N)."""
+        n = total.shape[0]
+        lp = self._lowpass(cop)
+        if unloaded_now is None:
+            unloaded_now = ~(total >= self.unloaded_total_n)
+        hc = np.concatenate([self._hist_cop, lp])
+        hl = np.concatenate([self._hist_load, total])
+        hu = np.concatenate([self._hist_unl, unloaded_now])
+        m = hc.shape[0]
+        still = np.zeros(n, bool)
+        unloaded = np.zeros(n, bool)
+        if m >= self.w:
+            from numpy.lib.stride_tricks import sliding_window_view as swv
+
+            start = max(0, m - n - self.w + 1)
+            wc = swv(hc[start:], self.w, axis=0)       # (k, 2, w)
+            wl = swv(hl[start:], self.w)
+            wu = swv(hu[start:], self.w)
+            k = wl.shape[0]
+            with np.errstate(invalid="ignore"):
+                centre = wc.mean(axis=2, keepdims=True)
+                radius = np.sqrt(((wc - centre) ** 2).sum(axis=1)).max(axis=1)
+                mean_l = wl.mean(axis=1)
+                dev = np.abs(wl - mean_l[:, None]).max(axis=1)
+                s = (radius <= STILL_RADIUS_MM) & (dev <= STILL_LOAD_TOL * mean_l) & (mean_l > 0)
+            s &= np.all(np.isfinite(wc), axis=(1, 2))
+            u = wu.all(axis=1)
+            still[n - k:] = s      # k <= n: the first frames of a fresh detector have no full window
+            unloaded[n - k:] = u
+        keep = self.w - 1
+        self._hist_cop, self._hist_load, self._hist_unl = hc[-keep:], hl[-keep:], hu[-keep:]
+        if self.weight_n:
+            holding = still & (total < HOLDING_ON_FRACTION * self.weight_n)
+        else:
+            holding = np.zeros(n, bool)
+        return States(still, unloaded, holding)

@@ -1,0 +1,298 @@
+"""The drill engine: hands-free flow, pausing, cues and per-loop scoring. It knows no screen.
+
+Flow: *waiting* (step on and stand still) → *countdown* (3 s; stepping off cancels it) →
+*running* (the target moves on active time; stepping off pauses within 0.5 s and nothing is
+scored while paused; stepping back on resumes) → *done* (loops completed, time cap, or stop).
+
+``process(block)`` consumes a block of frames and returns per-frame rows for the recorder;
+cues and events go to ``events`` subscribers (recorder, view, terminal, buzzer).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .cop import MIN_LOAD_FRACTION, CopModel
+from .detect import StateDetector
+
+COUNTDOWN_S = 3.0
+PAUSE_AFTER_S = 0.2      # unloaded this long → paused (well inside the 0.5 s promise)
+RESUME_AFTER_S = 0.5     # back on this long → resume
+ON_MAT_FRACTION = 0.5    # of body weight: "standing on the mat"
+
+
+@dataclass
+class Snapshot:
+    """What a view needs to draw the newest state."""
+
+    t: float = 0.0
+    state: str = "waiting"
+    cop: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))
+    target: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))
+    forces: np.ndarray | None = None
+    total_n: float = float("nan")
+    left_pct: float = float("nan")
+    heel_pct_left: float = float("nan")
+    heel_pct_right: float = float("nan")
+    cue: str = "step on and stand still"
+    loop: int = 0
+    loops: int = 0
+    last_score: float | None = None
+    countdown: float | None = None
+    holding_on: bool = False
+
+
+class Plan:
+    """Active time ↔ clock time for the running drill (pauses excluded)."""
+
+    def __init__(self):
+        self.start = None
+        self.pauses: list[list[float]] = []   # [t_pause, t_resume or None]
+
+    def active(self, t):
+        t = np.atleast_1d(np.asarray(t, float))
+        if self.start is None:
+            return np.full(t.shape, np.nan)
+        a = t - self.start
+        for p0, p1 in self.pauses:
+            end = np.inf if p1 is None else p1
+            a -= np.clip(np.minimum(t, end) - p0, 0, None)
+        return np.where(t >= self.start, a, np.nan)
+
+
+class SpiralDrill:
+    """The spiral drill as a definition the engine runs (target path, loops, scorer)."""
+
+    name = "spiral"
+
+    def __init__(self, *, loops: int = 3, period_s: float = 12.0, amplitude: float = 0.6,
+                 direction: str = "heel-to-toes", start_foot: str = "left", reach_mm: dict | None = None):
+        self.loops = loops
+        self.period_s = period_s
+        self.amplitude = amplitude
+        self.direction = direction
+        self.start_foot = start_foot
+        self.reach_mm = reach_mm
+        self.path = None
+
+    @property
+    def params(self) -> dict:
+        return {"loops": self.loops, "period_s": self.period_s, "amplitude": self.amplitude,
+                "direction": self.direction, "start_foot": self.start_foot}
+
+    @property
+    def active_duration_s(self) -> float:
+        return self.loops * self.period_s
+
+    def build(self, layout, centre):
+        from .paths import spiral
+
+        self.path = spiral(layout, centre, amplitude=self.amplitude, period_s=self.period_s,
+                           direction=self.direction, start_foot=self.start_foot, reach_mm=self.reach_mm)
+        return self.path
+
+    def target(self, a):
+        return self.path.position(a)
+
+    def cue(self, a) -> np.ndarray:
+        return self.path.phase_index(a)
+
+    def labels(self) -> list[str]:
+        return [w.label for w in self.path.waypoints]
+
+    def score(self, t_active, cop, target, fs) -> dict:
+        from .scoring import METHODS, score_loop
+
+        loops = []
+        for k in range(self.loops):
+            sel = (t_active >= k * self.period_s) & (t_active < (k + 1) * self.period_s)
+            if sel.sum() < fs * self.period_s * 0.5:
+                continue
+            loops.append(score_loop(t_active[sel], cop[sel], target[sel], self.path, fs))
+        score = round(float(np.mean([lp["score"] for lp in loops])), 1) if loops else None
+        summary = {"score": score, "loops": loops, "reach_mm": round(self.path.mean_reach_mm, 1),
+                   "centre_mm": [round(float(c), 1) for c in self.path.centre],
+                   "waypoints": [{"label": w.label, "x_mm": round(float(w.xy[0]), 1),
+                                  "y_mm": round(float(w.xy[1]), 1)} for w in self.path.waypoints]}
+        methods = dict(METHODS)
+        methods["path"] = ("periodic cubic spline through the waypoints, constant speed; waypoint = centre + "
+                           f"amplitude ({self.amplitude}) x reach x unit(sensor - centre), reach = person's reach "
+                           "or 70 % of the distance to the sensor hull")
+        return summary, methods
+
+
+class DrillEngine:
+    def __init__(self, drill, layout, calibration, weight_n: float, rate_hz: float, *,
+                 time_cap_s: float | None = None, countdown_s: float = COUNTDOWN_S):
+        self.drill = drill
+        self.layout = layout
+        self.calibration = calibration
+        self.weight_n = weight_n
+        self.rate_hz = rate_hz
+        self.copmodel = CopModel(layout, min_load_n=MIN_LOAD_FRACTION * weight_n)
+        self.detector = StateDetector(rate_hz, weight_n)
+        self.plan = Plan()
+        self.state = "waiting"
+        self.countdown_s = countdown_s
+        self.time_cap_s = time_cap_s
+        self.snapshot = Snapshot(loops=getattr(drill, "loops", 0))
+        self.subscribers = []
+        self.events: list[tuple[float, str, str]] = []
+        self._t_first = None
+        self._off_since = None
+        self._on_since = None
+        self._countdown_end = None
+        self._recent_cop = []
+        self._phase = -1
+        self._loop = -1
+        self._run_t, self._run_cop, self._run_target = [], [], []
+        self._holding = False
+        self.stop_requested = False
+        self.done = False
+
+    # -- events -----------------------------------------------------------------------------
+    def subscribe(self, fn) -> None:
+        """``fn(t, kind, detail)`` for every cue, pause, resume, loop, start and end."""
+        self.subscribers.append(fn)
+
+    def _emit(self, t: float, kind: str, detail: str = "") -> None:
+        self.events.append((t, kind, detail))
+        for fn in self.subscribers:
+            fn(t, kind, detail)
+
+    def stop(self) -> None:
+        """The stop control: always works, at the next block."""
+        self.stop_requested = True
+
+    # -- the per-block step -----------------------------------------------------------------
+    def process(self, block):
+        n = len(block)
+        forces = self.calibration.forces(block.raw, self.layout)
+        cb = self.copmodel(forces)
+        st = self.detector.update(cb.cop, np.nan_to_num(cb.total))
+        target = np.full((n, 2), np.nan)
+        phase = [""] * n
+        flags = [""] * n
+        on_mat = np.nan_to_num(cb.total) >= ON_MAT_FRACTION * self.weight_n
+        off_mat = ~(np.nan_to_num(cb.total) >= MIN_LOAD_FRACTION * self.weight_n)
+        if self._t_first is None and n:
+            self._t_first = float(block.t[0])
+        for k in range(n):
+            t = float(block.t[k])
+            if self.done:
+                phase[k] = "done"
+                continue
+            if self.stop_requested:
+                self._finish(t, "stopped")
+                phase[k] = "done"
+                continue
+            if self.time_cap_s is not None and t - self._t_first >= self.time_cap_s:
+                self._finish(t, "time cap reached")
+                phase[k] = "done"
+                continue
+            self._off_since = (self._off_since if self._off_since is not None else t) if off_mat[k] else None
+            self._on_since = (self._on_since if self._on_since is not None else t) if on_mat[k] else None
+            if self.state == "waiting":
+                if np.all(np.isfinite(cb.cop[k])):
+                    self._recent_cop.append(cb.cop[k])
+                    del self._recent_cop[:-int(self.rate_hz)]
+                if st.still[k] and on_mat[k]:
+                    self.state = "countdown"
+                    self._countdown_end = t + self.countdown_s
+                    self._emit(t, "cue", "get ready")
+            elif self.state == "countdown":
+                if off_mat[k]:
+                    self.state = "waiting"
+                    self._emit(t, "cue", "step on and stand still")
+                elif t >= self._countdown_end:
+                    centre = np.mean(self._recent_cop, axis=0) if self._recent_cop else np.nanmean(cb.cop, axis=0)
+                    self.drill.build(self.layout, centre)
+                    self.plan.start = t
+                    self.state = "running"
+                    self._emit(t, "start", f"centre {centre[0]:.1f},{centre[1]:.1f} mm")
+            elif self.state == "running":
+                if self._off_since is not None and t - self._off_since >= PAUSE_AFTER_S:
+                    self.state = "paused"
+                    self.plan.pauses.append([self._off_since, None])
+                    self._emit(t, "pause", "stepped off")
+                else:
+                    a = float(self.plan.active(t)[0])
+                    if a >= self.drill.active_duration_s:
+                        self._finish(t, "complete")
+                        phase[k] = "done"
+                        continue
+                    target[k] = self.drill.target(a)[0]
+                    idx = int(self.drill.cue(a)[0])
+                    loop = int(a // self.drill.period_s)
+                    if loop != self._loop:
+                        self._loop = loop
+                        self._emit(t, "loop", f"{loop + 1}/{self.drill.loops}")
+                    if idx != self._phase:
+                        self._phase = idx
+                        self._emit(t, "cue", self.drill.labels()[idx])
+                    holding = bool(st.holding_on[k])
+                    if holding and not self._holding:
+                        pct = 100 * cb.total[k] / self.weight_n
+                        self._emit(t, "holding_on", f"mat carries {pct:.0f} % of body weight while still")
+                    self._holding = holding
+                    self._run_t.append(a)
+                    self._run_cop.append(cb.cop[k])
+                    self._run_target.append(target[k])
+            elif self.state == "paused":
+                if self._on_since is not None and t - self._on_since >= RESUME_AFTER_S:
+                    self.plan.pauses[-1][1] = t
+                    self.state = "running"
+                    self._phase = -1
+                    self._emit(t, "resume", "back on the mat")
+            phase[k] = self._phase_name()
+            if st.holding_on[k]:
+                flags[k] = "holding_on"
+        self._update_snapshot(block, cb, forces, target, st)
+        return forces, cb, target, phase, flags
+
+    def _phase_name(self) -> str:
+        if self.state == "running" and self._phase >= 0:
+            return self.drill.labels()[self._phase]
+        return self.state
+
+    def _finish(self, t: float, why: str) -> None:
+        if self.state == "paused" and self.plan.pauses and self.plan.pauses[-1][1] is None:
+            self.plan.pauses[-1][1] = t
+        self.done = True
+        self.state = "done"
+        self._emit(t, "end", why)
+
+    def _update_snapshot(self, block, cb, forces, target, st) -> None:
+        if not len(block):
+            return
+        s = self.snapshot
+        s.t = float(block.t[-1])
+        s.state = self.state
+        s.cop = cb.cop[-1]
+        s.target = target[-1]
+        s.forces = forces[-1]
+        s.total_n = float(cb.total[-1])
+        s.left_pct = float(cb.left_pct[-1])
+        s.heel_pct_left = float(cb.heel_pct_left[-1])
+        s.heel_pct_right = float(cb.heel_pct_right[-1])
+        s.loop = max(self._loop + 1, 0)
+        s.holding_on = bool(st.holding_on[-1])
+        s.countdown = (self._countdown_end - s.t) if self.state == "countdown" else None
+        s.cue = {"waiting": "step on and stand still", "countdown": f"get ready … {max(0, s.countdown or 0):.0f}",
+                 "paused": "paused — step back on to continue", "done": "well done"}.get(
+            self.state, self._phase_name())
+
+    # -- results ----------------------------------------------------------------------------
+    def results(self):
+        """(summary, methods) of the drill, scored on the running frames only."""
+        if self.drill.path is None or not self._run_t:
+            return {"score": None, "loops": [], "note": "the drill never started"}, {}
+        t = np.array(self._run_t)
+        cop = np.array(self._run_cop)
+        tgt = np.array(self._run_target)
+        summary, methods = self.drill.score(t, cop, tgt, self.rate_hz)
+        summary["paused_s"] = round(sum((p1 or p0) - p0 for p0, p1 in self.plan.pauses), 2)
+        summary["pauses"] = len(self.plan.pauses)
+        summary["holding_on_events"] = sum(1 for e in self.events if e[1] == "holding_on")
+        return summary, methods

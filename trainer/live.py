@@ -1,0 +1,65 @@
+"""Runs a drill: source → engine → recorder (and view), the same loop live and in virtual time."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+
+def flags_text(block_flags: np.ndarray, engine_flags: list[str]) -> list[str]:
+    from firmware.frames import Flag
+
+    out = []
+    for f, e in zip(block_flags, engine_flags):
+        parts = [Flag(int(f)).names()] if f else []
+        if e:
+            parts.append(e)
+        out.append("|".join(p for p in parts if p))
+    return out
+
+
+def run_drill(source, engine, writer=None, view=None, *, max_seconds: float | None = None, on_block=None):
+    """Feed frames to the engine until it is done; returns the number of frames processed."""
+    frames = 0
+    if writer is not None:
+        engine.subscribe(lambda t, kind, detail: writer.event(t, kind, detail))
+    t_end = None
+    while not engine.done:
+        if view is not None and view.closed:
+            engine.stop()
+        block = source.read()
+        if len(block) == 0:
+            if view is not None:
+                view.poll()
+            continue
+        if t_end is None and max_seconds is not None:
+            t_end = float(block.t[0]) + max_seconds
+        forces, cb, target, phase, eflags = engine.process(block)
+        if writer is not None:
+            writer.write(block.t, block.raw, forces, cb.total, cb.cop, cb.left_pct, target, phase,
+                         flags_text(block.flags, eflags), block.true_cop)
+        frames += len(block)
+        if on_block is not None:
+            on_block(block, engine)
+        if view is not None:
+            path = engine.drill.path
+            view.maybe_draw(engine.snapshot, path_xy=None if path is None else _dense(path))
+        if t_end is not None and float(block.t[-1]) >= t_end and not engine.done:
+            engine._finish(float(block.t[-1]), "time limit (--seconds) reached")
+    return frames
+
+
+_DENSE = {}
+
+
+def _dense(path):
+    """The drawn target loop, computed once per path."""
+    key = id(path)
+    if key not in _DENSE:
+        _DENSE.clear()
+        _DENSE[key] = path.dense()
+    return _DENSE[key]
+
+
+def wall_clock() -> float:
+    return time.perf_counter()

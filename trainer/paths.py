@@ -1,0 +1,170 @@
+"""Target paths: the spiral of PRODUCT.md §1, derived from the layout (never hard-coded).
+
+Waypoints: start foot first, then the other; within a foot by zone heel, outer, ball, toes
+(reversed for the toes→heel direction). Each lies *inside* the sensor hull:
+``waypoint = centre + amplitude × reach × unit(sensor − centre)`` where ``reach`` is the person's
+shown reach in that direction (capped by the hull) or 70 % of the distance to the hull edge.
+The loop is a periodic cubic spline through the waypoints, travelled at constant speed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from firmware.layout import ZONES
+
+DEFAULT_AMPLITUDE = 0.60
+DEFAULT_REACH_FRACTION = 0.70
+ZONE_LABEL = {"heel": "heel", "outer": "outer ball", "ball": "ball", "toes": "toes"}
+
+
+def convex_hull(points: np.ndarray) -> np.ndarray:
+    """Counter-clockwise hull vertices (monotone chain)."""
+    pts = sorted(map(tuple, np.asarray(points, float)))
+    if len(pts) < 3:
+        return np.array(pts)
+
+    def half(seq):
+        out = []
+        for p in seq:
+            while len(out) >= 2 and np.cross(np.subtract(out[-1], out[-2]), np.subtract(p, out[-2])) <= 0:
+                out.pop()
+            out.append(p)
+        return out
+
+    lower, upper = half(pts), half(reversed(pts))
+    return np.array(lower[:-1] + upper[:-1])
+
+
+def ray_to_hull(centre: np.ndarray, direction: np.ndarray, hull: np.ndarray) -> float:
+    """Distance from ``centre`` (inside) along unit ``direction`` to the hull edge."""
+    best = np.inf
+    for i in range(len(hull)):
+        a, b = hull[i], hull[(i + 1) % len(hull)]
+        e = b - a
+        m = np.array([[direction[0], -e[0]], [direction[1], -e[1]]])
+        if abs(np.linalg.det(m)) < 1e-12:
+            continue
+        s, u = np.linalg.solve(m, a - centre)
+        if s > 1e-9 and -1e-9 <= u <= 1 + 1e-9:
+            best = min(best, s)
+    return float(best)
+
+
+def inside_hull(points: np.ndarray, hull: np.ndarray, margin: float = 0.0) -> np.ndarray:
+    """True where points (n, 2) lie inside the CCW hull (by at least ``margin`` mm)."""
+    pts = np.atleast_2d(points)
+    ok = np.ones(len(pts), bool)
+    for i in range(len(hull)):
+        a, b = hull[i], hull[(i + 1) % len(hull)]
+        e = b - a
+        nrm = np.hypot(*e)
+        cross = (e[0] * (pts[:, 1] - a[1]) - e[1] * (pts[:, 0] - a[0])) / nrm
+        ok &= cross >= margin
+    return ok
+
+
+def direction_name(v: np.ndarray) -> str:
+    """The nearest of the 8 limits-of-stability directions (x right, y forward)."""
+    names = ("right", "forward-right", "forward", "forward-left", "left", "back-left", "back", "back-right")
+    ang = np.degrees(np.arctan2(v[1], v[0])) % 360
+    return names[int(((ang + 22.5) % 360) // 45)]
+
+
+@dataclass
+class Waypoint:
+    name: str        # sensor name
+    label: str       # phase cue, e.g. "left heel"
+    foot: str
+    xy: np.ndarray
+    reach_mm: float  # distance centre→waypoint / amplitude (the reach used)
+
+
+@dataclass
+class SpiralPath:
+    waypoints: list[Waypoint]
+    centre: np.ndarray
+    period_s: float
+    amplitude: float
+    hull: np.ndarray
+    _s: np.ndarray = None       # arc-length knots of the dense loop
+    _xy: np.ndarray = None      # dense loop points
+    _wp_s: np.ndarray = None    # arc length of each waypoint
+
+    @property
+    def length_mm(self) -> float:
+        return float(self._s[-1])
+
+    @property
+    def mean_reach_mm(self) -> float:
+        return float(np.mean([w.reach_mm for w in self.waypoints]))
+
+    def position(self, t_active: np.ndarray) -> np.ndarray:
+        """Target (n, 2) mm at active time(s) (s since the drill started, pauses excluded)."""
+        t = np.atleast_1d(np.asarray(t_active, float))
+        s = (np.mod(t, self.period_s) / self.period_s) * self._s[-1]
+        return np.stack([np.interp(s, self._s, self._xy[:, 0]), np.interp(s, self._s, self._xy[:, 1])], axis=1)
+
+    def phase_index(self, t_active: np.ndarray) -> np.ndarray:
+        """Index of the waypoint being approached (the phase cue) at active time(s)."""
+        t = np.atleast_1d(np.asarray(t_active, float))
+        s = (np.mod(t, self.period_s) / self.period_s) * self._s[-1]
+        # the phase of waypoint k runs from half-way after waypoint k-1 to half-way after k
+        edges = self._phase_edges()
+        return np.searchsorted(edges, s, side="right") % len(self.waypoints)
+
+    def _phase_edges(self) -> np.ndarray:
+        ws = self._wp_s
+        nxt = np.append(ws[1:], self._s[-1])
+        return (ws + nxt) / 2.0
+
+    def waypoint_times(self) -> np.ndarray:
+        """Active time within a loop at which each waypoint is reached."""
+        return self._wp_s / self._s[-1] * self.period_s
+
+    def dense(self, n: int = 400) -> np.ndarray:
+        return self.position(np.linspace(0, self.period_s, n, endpoint=False))
+
+
+def spiral(layout, centre, *, amplitude: float = DEFAULT_AMPLITUDE, period_s: float = 12.0,
+           direction: str = "heel-to-toes", start_foot: str = "left", reach_mm: dict | None = None,
+           skip: tuple[int, ...] = ()) -> SpiralPath:
+    """The spiral for ``layout`` around the quiet-standing ``centre`` (mm)."""
+    from scipy.interpolate import CubicSpline
+
+    if direction not in ("heel-to-toes", "toes-to-heel"):
+        raise ValueError(f"direction {direction!r}")
+    if start_foot not in ("left", "right"):
+        raise ValueError(f"start_foot {start_foot!r}")
+    centre = np.asarray(centre, float)
+    pos = layout.positions
+    hull = convex_hull(pos)
+    order = ZONES if direction == "heel-to-toes" else tuple(reversed(ZONES))
+    feet = (start_foot, "right" if start_foot == "left" else "left")
+    wps = []
+    for foot in feet:
+        for zone in order:
+            for i, s in enumerate(layout.sensors):
+                if s.foot != foot or s.zone != zone:
+                    continue
+                d = pos[i] - centre
+                u = d / np.hypot(*d)
+                edge = ray_to_hull(centre, u, hull)
+                reach = DEFAULT_REACH_FRACTION * edge
+                if reach_mm:
+                    shown = reach_mm.get(direction_name(u))
+                    if shown:
+                        reach = min(float(shown), edge)   # never beyond the hull
+                wps.append(Waypoint(s.name, f"{foot} {ZONE_LABEL[zone]}", foot, centre + amplitude * reach * u, reach))
+    if skip:
+        wps = [w for k, w in enumerate(wps) if k not in skip]
+    pts = np.array([w.xy for w in wps])
+    closed = np.vstack([pts, pts[:1]])
+    chord = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(closed, axis=0).T))])
+    cs = CubicSpline(chord, closed, bc_type="periodic")
+    u = np.linspace(0, chord[-1], 2000)
+    xy = cs(u)
+    arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+    wp_s = np.interp(chord[:-1], u, arc)
+    return SpiralPath(wps, centre, float(period_s), float(amplitude), hull, arc, xy, wp_s)

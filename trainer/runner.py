@@ -1,0 +1,161 @@
+"""What every recording command shares: open the mat (or the simulated one), pick the
+calibration and person, make the session, run the drill with or without a view, finish."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from firmware.errors import CalibrationError, UsageError
+
+from .commands.common import say
+
+
+def has_display() -> bool:
+    backend = os.environ.get("MPLBACKEND", "").lower()
+    if backend in ("agg", "pdf", "svg", "ps", "cairo", "template", "module://matplotlib_inline.backend_inline"):
+        return False
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def resolve_backend(args, layout) -> str:
+    b = args.backend or layout.adc.type
+    if b == "sim" or b in ("ads1115", "mcp3008") or b.startswith("replay:"):
+        return b
+    raise UsageError(f"unknown backend {b!r}", "use sim, ads1115, mcp3008 or replay:PATH")
+
+
+def resolve_calibration(args, layout, backend: str, person_name: str | None):
+    """The calibration to use, and a short description of where it came from."""
+    from calibration import store
+
+    from . import home
+
+    if args.calibration:
+        return store.load(args.calibration, layout), f"calibration {args.calibration}"
+    path = home.calibration_path(layout.name)
+    if path.exists():
+        return store.load(path, layout), f"calibration {path}"
+    if backend == "sim":
+        from .simcal import nominal_sim_calibration
+
+        say("no calibration file for this mat: using the simulated mat's nominal calibration")
+        return nominal_sim_calibration(layout), "nominal (simulated mat)"
+    raise CalibrationError(f"this mat ({layout.name}) has no calibration yet",
+                           "run: footmat calibrate --weight-kg N (or pass --calibration FILE)")
+
+
+def open_source(backend: str, layout, clock, rate_hz: float, script=None, person_kg: float = 70.0, seed: int = 1):
+    """A frame source for --backend; for sim, a simulated mat with a person following ``script``."""
+    if backend == "sim":
+        from firmware.sim.backend import open_sim
+        from firmware.sim.mat import SimMat
+        from firmware.sim.person import ScriptedPerson
+
+        person = ScriptedPerson(script, weight_kg=person_kg, seed=seed)
+        mat = SimMat(layout, person, seed=seed)
+        return open_sim(layout, mat, clock, rate_hz)
+    if backend == "ads1115":
+        try:
+            from firmware.ads1115 import open_ads1115
+        except ImportError:
+            raise UsageError("the ADS1115 backend is not available in this build", "use --backend sim") from None
+        return open_ads1115(layout, clock, rate_hz)
+    if backend == "mcp3008":
+        try:
+            from firmware.mcp3008 import open_mcp3008
+        except ImportError:
+            raise UsageError("the MCP3008 backend is not available in this build", "use --backend sim") from None
+        return open_mcp3008(layout, clock, rate_hz)
+    raise UsageError(f"backend {backend!r} cannot record a drill", "use --backend sim, ads1115 or mcp3008")
+
+
+def session_root(args) -> Path:
+    from . import home
+
+    return Path(args.out).expanduser() if getattr(args, "out", None) else home.sessions_dir()
+
+
+FIRST_RUN_NOTICE = ("Safety: keep a chair or rail within reach. Stop at once for pain, dizziness or chest pain. "
+                    "Step off the mat to pause at any time.")
+
+
+def run_spiral(args, *, drill_name: str, loops: int, period_s: float, amplitude: float, direction: str,
+               start_foot: str, time_cap_s: float | None, demo: bool = False, pain_before=None) -> int:
+    """Run the spiral (demo or drill) on the chosen backend, record the session, print the summary."""
+    import time as _time
+
+    from firmware.clock import RealClock, VirtualClock
+    from firmware.layout import load_layout
+
+    from . import people
+    from .drill import DrillEngine, SpiralDrill
+    from .live import run_drill
+    from .session import SessionWriter
+    from .simperson import Follower, natural_centre
+
+    layout = load_layout(args.layout)
+    backend = resolve_backend(args, layout)
+    person = people.resolve(args.person, say)
+    cal, cal_text = resolve_calibration(args, layout, backend, person.name)
+    sim = backend == "sim"
+    show = has_display() and not args.no_plot
+    virtual = sim and not show and not args.realtime
+    clock = VirtualClock() if virtual else RealClock()
+    rate = 200.0 if sim else float(getattr(layout.adc, "data_rate", 860) and 200.0)
+    follower = Follower(natural_centre(layout)) if sim else None
+    drill = SpiralDrill(loops=loops, period_s=period_s, amplitude=amplitude, direction=direction,
+                        start_foot=start_foot, reach_mm=person.reach_mm)
+    source = open_source(backend, layout, clock, rate, script=follower, person_kg=person.weight_kg,
+                         seed=getattr(args, "seed", 1))
+    engine = DrillEngine(drill, layout, cal, person.weight_n, rate, time_cap_s=time_cap_s)
+    if follower is not None:
+        follower.engine = engine
+    say(FIRST_RUN_NOTICE)
+    if sim:
+        say(f"simulated mat ({layout.name}, {rate:.0f} Hz) with a simulated person following the spiral; "
+            + ("virtual time (as fast as it can)" if virtual else "real time"))
+    writer = SessionWriter(session_root(args), drill_name, layout=layout, calibration=cal.to_dict(),
+                           params=drill.params | {"backend": backend, "time_cap_s": time_cap_s},
+                           person=person.to_dict() | {"default": person.is_default},
+                           sample_rate_hz=rate, simulated=sim, clock_start=clock.now())
+    view = None
+    if show:
+        from .view import LiveView
+        view = LiveView(layout, title=f"footmat — {drill_name}")
+    t_wall = _time.perf_counter()
+    try:
+        frames = run_drill(source, engine, writer, view)
+    except BaseException:
+        writer.abort()
+        source.close()
+        if view is not None:
+            view.close()
+        raise
+    source.close()
+    summary, methods = engine.results()
+    summary["frames"] = frames
+    counters = dict(getattr(source, "counters", {}))
+    folder = writer.finish(summary, methods, {"before": pain_before, "after": getattr(args, "pain_after", None)},
+                           extra={"acquisition": counters})
+    if view is not None:
+        view.close()
+    try:
+        from .report import simple_report
+        simple_report(folder)
+    except Exception as e:  # the session is safe; a report can be made again with `footmat report`
+        say(f"could not draw report.png ({e.__class__.__name__}: {e})")
+    wall = _time.perf_counter() - t_wall
+    say(f"session: {folder}")
+    print_summary(summary, frames, wall, cal_text)
+    return 0
+
+
+def print_summary(summary: dict, frames: int, wall_s: float, cal_text: str) -> None:
+    loops = summary.get("loops") or []
+    print(f"spiral: score {summary.get('score')} over {len(loops)} loop(s); {frames} frames in {wall_s:.1f} s; {cal_text}")
+    for i, lp in enumerate(loops, 1):
+        print(f"  loop {i}: score {lp['score']:5.1f}  rms {lp['rms_mm']:5.1f} mm ({lp['rms_pct_reach']:.0f} % of reach)"
+              f"  lag {lp['lag_ms']} ms  lag-corrected rms {lp['rms_lag_corrected_mm']:.1f} mm"
+              f"  in order: {'yes' if lp['waypoints_in_order'] else 'no'}  SPARC {lp['sparc']}")
+    if summary.get("note"):
+        print(f"  note: {summary['note']}")
