@@ -490,3 +490,41 @@ def test_quijoux_pipeline_output_is_the_reference_signal():
     assert np.abs(y).mean() == pytest.approx(ref["mean_distance_AP"] * 10, rel=1e-9)
     tri = np.abs(x[1:] * y[:-1] - x[:-1] * y[1:]).sum() / (2 * (x.size - 1) / fs)
     assert tri == pytest.approx(ref["sway_area_per_second_ML_AND_AP"] * 100, rel=1e-9)
+
+
+def largest_differences() -> dict[str, dict[str, float]]:
+    """Largest relative difference per metric from the published values (for the closing note):
+    ``.venv/bin/python tests/test_sway.py``."""
+    out: dict[str, dict[str, float]] = {"BDS (12 trials)": {}, "PDS (3 trials, COPNET)": {},
+                                        "PDS (3 trials, net CoP from the feet)": {}, "Quijoux (quijoux pipeline)": {}}
+
+    def keep(group, diffs):
+        for k, v in diffs.items():
+            out[group][k] = max(out[group].get(k, 0.0), v)
+
+    bds = published(BDS / "BDSinfoCOP.txt")
+    for i in range(1, 13):
+        rec = read_recording(BDS / f"BDS{i:05d}.txt")
+        keep("BDS (12 trials)", rel_diffs(sway.sway_metrics(rec.x_mm, rec.y_mm, rec.fs_hz), bds[f"BDS{i:05d}"]))
+    pds = published(PDS / "PDSinfoCOP.txt")
+    net_err = 0.0
+    for trial in PDS_TRIALS:
+        rec = read_recording(PDS / f"{trial}grf.txt")
+        keep("PDS (3 trials, COPNET)", rel_diffs(sway.sway_metrics(rec.x_mm, rec.y_mm, rec.fs_hz), pds[trial]))
+        net = sway.net_cop(rec.feet["cop_l"], rec.feet["f_l"], rec.feet["cop_r"], rec.feet["f_r"])
+        net_err = max(net_err, float(np.nanmax(np.abs(net - rec.plate_net))))
+        keep("PDS (3 trials, net CoP from the feet)",
+             rel_diffs(sway.sway_metrics(net[:, 0], net[:, 1], rec.fs_hz), pds[trial]))
+    out["PDS (3 trials, net CoP from the feet)"]["net_cop_max_abs_mm"] = net_err
+    ref = quijoux_reference()
+    _, (x, y, fs, _) = quijoux_run()
+    m = sway.sway_metrics(x, y, fs)
+    keep("Quijoux (quijoux pipeline)", {name: abs(m[name] / (ref[f] * k) - 1) for f, (name, k) in QUIJOUX_MAP.items()})
+    return out
+
+
+if __name__ == "__main__":
+    for group, diffs in largest_differences().items():
+        print(group)
+        for k, v in diffs.items():
+            print(f"  {k:<28} {v:.2e}" + (" mm" if k.endswith("_mm") and "net" in k else ""))
