@@ -69,14 +69,17 @@ def sway_xy(n: int, seed: int = 4):
     return np.round(x, 2), np.round(y, 2)
 
 
-def write_session(folder: Path, *, rate=100.0, n=3300, countdown=300, paused=range(1500, 1600),
+def write_session(folder: Path, *, rate=100.0, n=3300, waiting=0, countdown=300, paused=range(1500, 1600),
+                  done=0,
                   no_cop=(2000, 2001, 2002), drop_rows=(), cut_last=False, session_json=True):
     """A footmat session folder; returns (x, y, phases) per row as written (before drop_rows)."""
     folder.mkdir(parents=True, exist_ok=True)
     x, y = sway_xy(n)
     phase = np.array(["stance"] * n, dtype=object)
-    phase[:countdown] = "countdown"
+    phase[:waiting] = "waiting"
+    phase[waiting:waiting + countdown] = "countdown"
     phase[list(paused)] = "paused"
+    phase[n - done:] = "done"
     lines = [TRACE_HEADER]
     for i in range(n):
         if i in drop_rows:
@@ -96,17 +99,17 @@ def write_session(folder: Path, *, rate=100.0, n=3300, countdown=300, paused=ran
 
 def test_session_folder_uses_drill_rows_with_cop(capsys, tmp_path):
     folder = tmp_path / "20250101-120000-stance"
-    x, y, phase = write_session(folder)
+    x, y, phase = write_session(folder, waiting=50, done=20)
     res = cli_json(capsys, folder)
     src = res["method"]["source"]
     assert src["format"] == "footmat" and res["fs_hz"] == 100.0
-    assert src["excluded"] == {"countdown": 300, "paused": 100, "no_cop": 3}
+    assert src["excluded"] == {"waiting": 50, "countdown": 300, "paused": 100, "done": 20, "no_cop": 3}
     use = (phase == "stance")
     use[[2000, 2001, 2002]] = False
     xe = np.where(use, x, np.nan)
     ye = np.where(use, y, np.nan)
     expected = sway.sway_metrics(xe, ye, 100.0)
-    assert res["n_samples"] == int(use.sum()) == 3300 - 300 - 100 - 3
+    assert res["n_samples"] == int(use.sum()) == 3300 - 50 - 300 - 100 - 20 - 3
     for k in sway.METRIC_UNITS:
         assert res[k] == pytest.approx(expected[k], rel=1e-12), k
     assert res["left_pct"] == pytest.approx(50.0)

@@ -8,8 +8,8 @@ and counted by :attr:`Recording.excluded`; nothing is dropped silently and nothi
 Formats recognised from the file itself (:func:`read_recording`):
 
 ``footmat``  a session folder or its ``trace.csv`` (``t_s``, ``cop_x_mm``, ``cop_y_mm``, ``phase``,
-             ``flags``; empty field = NaN): rows in phase ``countdown``/``paused`` or without CoP
-             are left out.
+             ``flags``; empty field = NaN): rows in phase ``countdown`` or ``paused``, before the
+             drill (``waiting``) or after it (``done``), or without CoP, are left out.
 ``bds``      Santos & Duarte 2016 BDS trials: tab-separated ``Time[s] … Fz[N] … COPx[cm] COPy[cm]``;
              COPx is antero-posterior, COPy medio-lateral (AMTI plate, subject facing +x).
 ``pds``      dos Santos et al. 2017 PDS trials (two plates): metres, X antero-posterior,
@@ -46,14 +46,19 @@ HEAD_LINES = 1000            # lines searched for the header and the first row o
 CHUNK_LINES = 1 << 16        # rows converted to numbers at a time (memory stays ~8 bytes/value)
 
 UNITS_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0}
-EXCLUDED_PHASES = ("countdown", "paused")
+# trace.csv phases that are not the exercise (trainer/drill.py: waiting → countdown → running
+# (drill phases, paused) → done)
+EXCLUDED_PHASES = ("waiting", "countdown", "paused", "done")
 
 # Why a slot holds no CoP. Code 0 = used.
-REASONS = ("used", "countdown", "paused", "no_cop", "dropped_frame", "unloaded", "missing_frame")
+REASONS = ("used", "waiting", "countdown", "paused", "done", "no_cop", "dropped_frame", "unloaded",
+           "missing_frame")
 _R = {name: np.int8(i) for i, name in enumerate(REASONS)}
 REASON_HELP = {
+    "waiting": "phase waiting (before the countdown)",
     "countdown": "phase countdown (before the drill)",
-    "paused": "phase paused",
+    "paused": "phase paused (stepped off)",
+    "done": "phase done (after the drill)",
     "no_cop": "no CoP in the row (empty or NaN)",
     "dropped_frame": "dropped frame: vertical load 0",
     "unloaded": "vertical load below 20 % of the median (nobody on the plate)",
@@ -226,72 +231,69 @@ class _Columns:
         self.text_cols = text or {}
         self.empty_is_nan = empty_is_nan
         self._chunks = {k: [] for k in numeric}
-        self._buf = {k: [] for k in numeric}
-        self._buf_no: list[int] = []
         self._line_chunks: list[np.ndarray] = []
         self.text = {k: [] for k in self.text_cols}
+        self._seen: dict[str, str] = {}
         self.cut_last_line = False
-
-        pending = None
-        for item in list(first_rows):
-            if pending is not None:
-                self._take(*pending)
-            pending = item if item[1].strip() else None
+        nos: list[int] = []
+        raw: list[str] = []
+        for no, line in first_rows:
+            if line.strip():
+                nos.append(no)
+                raw.append(line)
         for line in lines:
-            if pending is not None:
-                self._take(*pending)
-                if len(self._buf_no) >= CHUNK_LINES:
-                    self._flush()
-            pending = (lines.no, line) if line.strip() else None
-        if pending is not None:
-            if (allow_cut_last_line and not lines.last_had_newline
-                    and len(_split(pending[1], delim)) != self.nh):
-                self.cut_last_line = True
-            else:
-                self._take(*pending)
-        self._flush()
+            if line.strip():
+                nos.append(lines.no)
+                raw.append(line)
+                if len(raw) > CHUNK_LINES:
+                    # keep the newest line back: it may be the last, cut short by a crash
+                    self._convert(nos[:-1], raw[:-1])
+                    nos, raw = nos[-1:], raw[-1:]
+        if raw and allow_cut_last_line and not lines.last_had_newline \
+                and len(_split(raw[-1], delim)) != self.nh:
+            self.cut_last_line = True
+            nos.pop()
+            raw.pop()
+        self._convert(nos, raw)
         self.num = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in self._chunks.items()}
         self.line_no = np.concatenate(self._line_chunks) if self._line_chunks else np.zeros(0, np.int64)
         self.rows = int(self.line_no.size)
 
-    def _take(self, no: int, line: str) -> None:
-        fields = _split(line, self.delim)
-        if len(fields) != self.nh:
-            if len(fields) == self.nh + 1 and not fields[-1].strip():   # a trailing delimiter
-                fields.pop()
-            else:
-                _fail(self.path, f"line {no} has {len(fields)} fields, the header has {self.nh}",
-                      "fix or delete that line (is it cut short, or is the delimiter different?)")
-        for k, idx in self.numeric.items():
-            self._buf[k].append(fields[idx])
-        for k, idx in self.text_cols.items():
-            self.text[k].append(fields[idx].strip())
-        self._buf_no.append(no)
-
-    def _flush(self) -> None:
-        if not self._buf_no:
+    def _convert(self, nos: list[int], raw: list[str]) -> None:
+        """Split a block of rows, check their widths, convert the wanted columns."""
+        if not raw:
             return
+        nh = self.nh
+        rows = [_split(line, self.delim) for line in raw]
+        for i, fields in enumerate(rows):
+            if len(fields) != nh:
+                if len(fields) == nh + 1 and not fields[-1].strip():   # a trailing delimiter
+                    fields.pop()
+                else:
+                    _fail(self.path, f"line {nos[i]} has {len(fields)} fields, the header has {nh}",
+                          "fix or delete that line (is it cut short, or is the delimiter different?)")
         for k, idx in self.numeric.items():
-            col = self._buf[k]
+            col = [r[idx] for r in rows]
             if self.empty_is_nan:
-                col = [v if v.strip() else "nan" for v in col]
+                col = [v if v and not v.isspace() else "nan" for v in col]
             try:
                 arr = np.array(col, dtype=float)
             except ValueError:
-                for no, v in zip(self._buf_no, col):
+                for no, v in zip(nos, col):
                     if not _is_number(v):
                         what = repr(v.strip()) if v.strip() else "an empty field"
                         _fail(self.path, f"line {no}, column {self.header[idx].strip()!r}: {what} is not a number",
                               "fix or delete that line")
                 raise
             if np.isinf(arr).any():
-                no = self._buf_no[int(np.flatnonzero(np.isinf(arr))[0])]
+                no = nos[int(np.flatnonzero(np.isinf(arr))[0])]
                 _fail(self.path, f"line {no}, column {self.header[idx].strip()!r}: an infinite value",
                       "fix or delete that line")
             self._chunks[k].append(arr)
-            self._buf[k] = []
-        self._line_chunks.append(np.array(self._buf_no, dtype=np.int64))
-        self._buf_no = []
+        for k, idx in self.text_cols.items():
+            seen = self._seen                       # phases repeat: keep one string of each
+            self.text[k].extend(seen.setdefault(v, v) for v in (r[idx].strip() for r in rows))
+        self._line_chunks.append(np.array(nos, dtype=np.int64))
 
 
 # --------------------------------------------------------------------------- time and load
