@@ -19,6 +19,10 @@ DEFAULT_REACH_FRACTION = 0.70
 ZONE_LABEL = {"heel": "heel", "outer": "outer ball", "ball": "ball", "toes": "toes"}
 
 
+def _cross(o, a, b) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
 def convex_hull(points: np.ndarray) -> np.ndarray:
     """Counter-clockwise hull vertices (monotone chain)."""
     pts = sorted(map(tuple, np.asarray(points, float)))
@@ -28,7 +32,7 @@ def convex_hull(points: np.ndarray) -> np.ndarray:
     def half(seq):
         out = []
         for p in seq:
-            while len(out) >= 2 and np.cross(np.subtract(out[-1], out[-2]), np.subtract(p, out[-2])) <= 0:
+            while len(out) >= 2 and _cross(out[-2], out[-1], p) <= 0:
                 out.pop()
             out.append(p)
         return out

@@ -22,7 +22,7 @@ METHODS = {
              "amplitude threshold 0.05, zero padding 4",
     "wing_asymmetry": "|a - b|/(a + b) of the CoP path lengths (5 Hz low-passed) during the left-foot "
                       "and right-foot phases of the loop",
-    "score": "100 x clip(1 - (rms_lag_corrected / reach% - 8)/42, 0, 1) x (1 if waypoints_in_order "
+    "score": "100 x clip(1 - (rms_lag_corrected as % of reach - 15)/45, 0, 1) (errors under 15 % of reach are within what a 6-sensor mat resolves) x (1 if waypoints_in_order "
              "else 0.7) x lag factor (1 up to 600 ms, falling linearly to 0.5 at 1500 ms)",
     "loops_score": "mean of the loop scores",
 }
@@ -112,7 +112,7 @@ def score_loop(t_active: np.ndarray, cop: np.ndarray, target: np.ndarray, path, 
     b = float(np.nansum(seg[feet[1:] == "right"]))
     wing = abs(a - b) / (a + b) if a + b > 0 else float("nan")
     pct_lc = 100.0 * r_lc / reach if reach > 0 else float("nan")
-    base = np.clip(1.0 - (pct_lc - 8.0) / 42.0, 0.0, 1.0) if np.isfinite(pct_lc) else 0.0
+    base = np.clip(1.0 - (pct_lc - 15.0) / 45.0, 0.0, 1.0) if np.isfinite(pct_lc) else 0.0
     lag_factor = 1.0 if not lag_ok or lag <= 0.6 else max(0.5, 1.0 - 0.5 * (lag - 0.6) / 0.9)
     score = 100.0 * base * (1.0 if in_order else 0.7) * lag_factor
     return {

@@ -62,3 +62,53 @@ def nominal_sim_calibration(layout):
     import copy
 
     return copy.deepcopy(_nominal_cached(layout.to_toml(), layout))
+
+
+def calibrate_on_sim(layout, *, seed=0, spread=0.25, hysteresis=0.05, creep=0.08, weight_kg=70.0):
+    """Run the body-weight fit on a simulated mat with realistic parts; returns (cal, mat)."""
+    from calibration.fit import design_matrix, fit_gains, tare
+    from calibration.poses import fit_poses
+    from calibration.store import nominal
+    from .simperson import natural_centre
+
+    cal = nominal(layout)
+    poses = fit_poses(layout, natural_centre(layout))
+    unloaded, pose_raw, _, person = simulate_poses(layout, poses, seed=seed, spread=spread, hysteresis=hysteresis,
+                                                   creep=creep, weight_kg=weight_kg)
+    cal.tare_s, cal.noise_codes = tare(unloaded, layout)
+    H = design_matrix(pose_raw, layout, cal.tare_s, cal.shape)
+    cal.gain, cal.fit = fit_gains(H, person.weight_n, layout.names, [p[0] for p in poses])
+    cal.method = "body-weight fit (simulated poses)"
+    return cal
+
+
+def accuracy(layout, cal, *, seed=1, spread=0.25, hysteresis=0.05, creep=0.08, weight_kg=70.0):
+    """Errors of ``cal`` on validation poses of a simulated mat (same parts as the seed gives):
+    CoP RMS vs truth (mm), median |total − W| (% BW), left/right share error (pp)."""
+    from calibration.poses import validation_poses
+    from .cop import CopModel
+    from .simperson import natural_centre
+
+    poses = validation_poses(layout, natural_centre(layout))
+    # also sample points across the inside of the hull
+    rng = np.random.default_rng(seed)
+    from .paths import convex_hull, inside_hull
+    hull = convex_hull(layout.positions)
+    c = natural_centre(layout)
+    extra = []
+    while len(extra) < 12:
+        p = c + rng.uniform(-1, 1, 2) * np.array([90.0, 100.0])
+        if inside_hull(p[None], hull, margin=25.0)[0]:
+            extra.append((f"point {len(extra)}", p))
+    poses = poses + extra
+    _, pose_raw, truth, person = simulate_poses(layout, poses, seed=seed, spread=spread, hysteresis=hysteresis,
+                                                creep=creep, weight_kg=weight_kg)
+    model = CopModel(layout)
+    cop_err, load_err = [], []
+    for raw, (tcop, tload) in zip(pose_raw, truth):
+        f = cal.forces(raw, layout)
+        cb = model(f)
+        cop_err.append(np.nanmean(np.sum((cb.cop - tcop) ** 2, axis=1)))
+        load_err.append(abs(np.nanmean(cb.total) - person.weight_n) / person.weight_n * 100)
+    return {"cop_rms_mm": round(float(np.sqrt(np.mean(cop_err))), 2),
+            "total_load_err_pct_median": round(float(np.median(load_err)), 2)}

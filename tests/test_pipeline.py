@@ -1,0 +1,103 @@
+"""Known answers through the full pipeline: simulated mat → driver → calibration → CoP → drill."""
+import json
+
+import numpy as np
+import pytest
+
+from firmware.clock import VirtualClock
+from firmware.layout import load_layout
+from firmware.sim.backend import open_sim
+from firmware.sim.mat import SimMat
+from firmware.sim.person import Script, ScriptedPerson
+from firmware.sources import VectorSimSource
+from trainer.cop import CopModel
+from trainer.drill import DrillEngine, SpiralDrill
+from trainer.live import run_drill
+from trainer.paths import inside_hull, spiral
+from trainer.simcal import calibrate_on_sim, nominal_sim_calibration
+from trainer.simperson import Follower, natural_centre
+
+DOCUMENTED_COP_ERROR_MM = 15.0   # calibrated, 6 sensors, inside the hull (bench `accuracy` gives the RMS)
+
+
+def test_cop_known_answer_from_forces():
+    layout = load_layout()
+    f = np.zeros((3, 6))
+    f[0, :] = 10.0                                   # even: centre of the sensors
+    f[1, 0] = 50.0                                   # all on the left heel
+    f[2] = [0, 0, 0, 0, 0, 0]                        # nobody on the mat
+    cb = CopModel(layout)(f)
+    assert np.allclose(cb.cop[0], layout.positions.mean(axis=0))
+    assert np.allclose(cb.cop[1], layout.positions[0]) and cb.left_pct[1] == 100.0
+    assert np.all(np.isnan(cb.cop[2])) and np.isnan(cb.left_pct[2])
+
+
+@pytest.mark.parametrize("point", [(0.0, 110.0), (-40.0, 90.0), (30.0, 160.0)])
+def test_standing_at_a_known_point_gives_that_cop(point):
+    layout = load_layout()
+    cal = calibrate_on_sim(layout, seed=2)
+    person = ScriptedPerson(Script.still(*point), seed=2, sway_mm=0.0)
+    mat = SimMat(layout, person, seed=2)
+    block = open_sim(layout, mat, VirtualClock()).read(200)     # through the real driver
+    cb = CopModel(layout)(cal.forces(block.raw, layout))
+    est = np.nanmean(cb.cop, axis=0)
+    assert np.hypot(*(est - block.true_cop.mean(axis=0))) < DOCUMENTED_COP_ERROR_MM
+
+
+def test_spiral_visits_waypoints_in_order_inside_the_hull():
+    for name in ("default-6", "default-8"):
+        layout = load_layout(name)
+        path = spiral(layout, natural_centre(layout))
+        labels = [w.label for w in path.waypoints]
+        n = len(labels) // 2
+        assert labels[0] == "left heel" and labels[n - 1] == "left toes" and labels[n] == "right heel"
+        assert inside_hull(path.dense(1000), path.hull).all()
+        times = path.waypoint_times()
+        assert np.all(np.diff(times) > 0)
+        for w, t in zip(path.waypoints, times):
+            assert np.allclose(path.position(t)[0], w.xy, atol=1.0)
+        rev = spiral(layout, natural_centre(layout), direction="toes-to-heel", start_foot="right")
+        assert rev.waypoints[0].label == "right toes"
+
+
+def run_follower(seed=3, **kw):
+    layout = load_layout()
+    follower = Follower(natural_centre(layout), **kw)
+    person = ScriptedPerson(follower, seed=seed)
+    mat = SimMat(layout, person, seed=seed)
+    engine = DrillEngine(SpiralDrill(loops=2), layout, calibrate_on_sim(layout, seed=seed), person.weight_n, 200.0,
+                         time_cap_s=60)
+    follower.engine = engine
+    run_drill(VectorSimSource(mat, VirtualClock()), engine)
+    return engine.results()[0], engine
+
+
+def test_faithful_follower_scores_near_the_top():
+    summary, engine = run_follower()
+    assert summary["score"] >= 90
+    assert all(lp["waypoints_in_order"] for lp in summary["loops"])
+    kinds = [e[1] for e in engine.events]
+    assert kinds.index("start") < kinds.index("end") and "cue" in kinds
+
+
+def test_wrong_way_round_is_caught():
+    summary, _ = run_follower(reverse=True)
+    assert not any(lp["waypoints_in_order"] for lp in summary["loops"])
+    assert summary["score"] < 60
+
+
+def test_demo_runs_headless_and_leaves_a_session(cli, tmp_path):
+    code, out, err = cli("demo", "--seconds", "20", "--no-plot", "--out", str(tmp_path / "s"))
+    assert code == 0, err
+    folder = next((tmp_path / "s").iterdir())
+    assert {p.name for p in folder.iterdir()} >= {"trace.csv", "events.csv", "session.json", "report.png"}
+    meta = json.loads((folder / "session.json").read_text())
+    for key in ("drill", "params", "person", "started_at", "duration_s", "sample_rate_hz", "complete", "layout",
+                "calibration", "software", "pain", "summary", "methods"):
+        assert key in meta
+    assert meta["complete"] is True and meta["drill"] == "spiral" and meta["sample_rate_hz"] == 200
+    header = (folder / "trace.csv").read_text().splitlines()[0].split(",")
+    for col in ("t_s", "left_heel_raw", "left_heel_n", "total_n", "cop_x_mm", "cop_y_mm", "left_pct",
+                "target_x_mm", "target_y_mm", "phase", "flags", "true_cop_x_mm", "true_cop_y_mm"):
+        assert col in header
+    assert "score" in out and "default person" in err and "nominal calibration" in err
