@@ -123,6 +123,7 @@ def test_trace_csv_directly_takes_the_rate_from_session_json(capsys, tmp_path):
     assert res["fs_hz"] == 200.0
     rec = read_recording(tmp_path / "s" / "trace.csv", rate_hz=50.0)     # --rate overrides
     assert rec.fs_hz == 50.0
+    assert read_recording(tmp_path / "s" / "session.json").n == rec.n     # the session's other file
 
 
 def test_session_without_session_json_measures_the_rate(tmp_path):

@@ -490,6 +490,8 @@ def read_recording(path, *, columns: str | None = None, units: str | None = None
     """
     p = Path(path)
     session_rate = None
+    if p.name == "session.json" and (p.parent / "trace.csv").is_file():
+        p = p.parent
     if p.is_dir():
         trace = p / "trace.csv"
         if not trace.is_file():
