@@ -77,3 +77,26 @@ def test_bench_machine_and_startup(cli):
     assert code == 0 and d["machine"]["cores"] >= 1 and "numpy" in d["machine"]["versions"]
     code, _, err = cli("bench", "--section", "nope")
     assert code == 2 and "no bench section" in err
+
+
+def test_drill_spiral_runs_without_a_terminal(cli, tmp_path):
+    code, out, err = cli("drill", "spiral", "--backend", "sim", "--loops", "1", "--no-plot", "--out", str(tmp_path),
+                         "--pain-before", "5", "--pain-after", "3")
+    assert code == 0, err
+    meta = json.loads(next(tmp_path.glob("*/session.json")).read_text())
+    assert meta["pain"] == {"before": 5, "after": 3}
+    loop = meta["summary"]["loops"][0]
+    for key in ("rms_mm", "rms_pct_reach", "lag_ms", "rms_lag_corrected_mm", "waypoints_in_order",
+                "closest_approach_mm", "sparc", "wing_asymmetry", "score"):
+        assert key in loop and key in meta["methods"]
+    assert 0 <= meta["summary"]["score"] <= 100
+    assert "Safety" in err
+
+
+def test_drill_errors(cli):
+    code, _, err = cli("drill", "tango", "--backend", "sim", "--no-plot")
+    assert code == 2 and "no drill called 'tango'" in err
+    with pytest.raises(SystemExit):
+        cli("drill", "spiral", "--pain-before", "11")
+    code, out, _ = cli("drills", "--json")
+    assert "spiral" in json.loads(out)

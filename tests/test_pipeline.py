@@ -101,3 +101,42 @@ def test_demo_runs_headless_and_leaves_a_session(cli, tmp_path):
                 "target_x_mm", "target_y_mm", "phase", "flags", "true_cop_x_mm", "true_cop_y_mm"):
         assert col in header
     assert "score" in out and "default person" in err and "nominal calibration" in err
+
+
+def test_known_lag_is_measured():
+    layout = load_layout()
+    lags = {}
+    for lag in (0.25, 0.75):
+        follower = Follower(natural_centre(layout))
+        person = ScriptedPerson(follower, seed=5, lag_s=lag)
+        mat = SimMat(layout, person, seed=5)
+        engine = DrillEngine(SpiralDrill(loops=2), layout, calibrate_on_sim(layout, seed=5), person.weight_n, 200.0,
+                             time_cap_s=60)
+        follower.engine = engine
+        run_drill(VectorSimSource(mat, VirtualClock()), engine)
+        lags[lag] = np.mean([lp["lag_ms"] for lp in engine.results()[0]["loops"]])
+    # the mat and its display add their own delay; the difference is the person's
+    assert abs((lags[0.75] - lags[0.25]) - 500.0) <= 50.0
+
+
+def test_skipped_waypoint_is_caught():
+    layout = load_layout()
+    own = spiral(layout, natural_centre(layout), skip=(3,))          # never goes to the right heel
+    summary, _ = run_follower(path_fn=lambda a: own.position(a))
+    assert not any(lp["waypoints_in_order"] for lp in summary["loops"])
+
+
+def test_step_off_pauses_and_the_gap_is_not_scored():
+    summary, engine = run_follower(step_off=[(12.0, 4.0)])
+    kinds = [e[1] for e in engine.events]
+    assert "pause" in kinds and "resume" in kinds
+    t_pause = next(e[0] for e in engine.events if e[1] == "pause")
+    assert t_pause - 12.0 <= 0.5 + 0.3           # 0.3 s to step off, then detected within 0.5 s
+    assert summary["pauses"] == 1 and 3.0 < summary["paused_s"] < 6.0
+    assert summary["score"] >= 85                 # the gap did not count against the person
+
+
+def test_holding_on_is_noted():
+    summary, engine = run_follower(hold_on=[(10.0, 8.0, 0.3)])
+    assert summary["holding_on_events"] >= 1
+    assert any(e[1] == "holding_on" for e in engine.events)

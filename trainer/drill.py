@@ -20,6 +20,8 @@ COUNTDOWN_S = 3.0
 PAUSE_AFTER_S = 0.2      # unloaded this long → paused (well inside the 0.5 s promise)
 RESUME_AFTER_S = 0.5     # back on this long → resume
 ON_MAT_FRACTION = 0.5    # of body weight: "standing on the mat"
+HOLDING_WINDOW_S = 2.0   # while moving: the mat's mean load over this window …
+HOLDING_MOVING_FRACTION = 0.88  # … below this share of body weight is noted as holding on
 
 
 @dataclass
@@ -148,6 +150,9 @@ class DrillEngine:
         self._loop = -1
         self._run_t, self._run_cop, self._run_target = [], [], []
         self._holding = False
+        import collections
+        self._loads = collections.deque(maxlen=max(1, int(HOLDING_WINDOW_S * rate_hz)))
+        self._loads_sum = 0.0
         self.stop_requested = False
         self.done = False
 
@@ -215,6 +220,8 @@ class DrillEngine:
                 if self._off_since is not None and t - self._off_since >= PAUSE_AFTER_S:
                     self.state = "paused"
                     self.plan.pauses.append([self._off_since, None])
+                    self._loads.clear()
+                    self._loads_sum = 0.0
                     self._emit(t, "pause", "stepped off")
                 else:
                     a = float(self.plan.active(t)[0])
@@ -231,11 +238,22 @@ class DrillEngine:
                     if idx != self._phase:
                         self._phase = idx
                         self._emit(t, "cue", self.drill.labels()[idx])
-                    holding = bool(st.holding_on[k])
+                    # METRICS.md defines holding on for a still person; a person moving through a
+                    # drill is also noted when the mat's load stays well under body weight for 2 s
+                    tot = float(np.nan_to_num(cb.total[k]))
+                    if len(self._loads) == self._loads.maxlen:
+                        self._loads_sum -= self._loads[0]
+                    self._loads.append(tot)
+                    self._loads_sum += tot
+                    full = len(self._loads) == self._loads.maxlen
+                    moving_low = full and self._loads_sum / len(self._loads) < HOLDING_MOVING_FRACTION * self.weight_n
+                    holding = bool(st.holding_on[k]) or moving_low
                     if holding and not self._holding:
                         pct = 100 * cb.total[k] / self.weight_n
                         self._emit(t, "holding_on", f"mat carries {pct:.0f} % of body weight while still")
                     self._holding = holding
+                    if holding:
+                        flags[k] = "holding_on"
                     self._run_t.append(a)
                     self._run_cop.append(cb.cop[k])
                     self._run_target.append(target[k])

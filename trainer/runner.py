@@ -80,7 +80,8 @@ FIRST_RUN_NOTICE = ("Safety: keep a chair or rail within reach. Stop at once for
 
 
 def run_spiral(args, *, drill_name: str, loops: int, period_s: float, amplitude: float, direction: str,
-               start_foot: str, time_cap_s: float | None, demo: bool = False, pain_before=None) -> int:
+               start_foot: str, time_cap_s: float | None, demo: bool = False, pain_before=None,
+               pain_after=None) -> int:
     """Run the spiral (demo or drill) on the chosen backend, record the session, print the summary."""
     import time as _time
 
@@ -135,7 +136,8 @@ def run_spiral(args, *, drill_name: str, loops: int, period_s: float, amplitude:
     summary, methods = engine.results()
     summary["frames"] = frames
     counters = dict(getattr(source, "counters", {}))
-    folder = writer.finish(summary, methods, {"before": pain_before, "after": getattr(args, "pain_after", None)},
+    after = pain_after() if callable(pain_after) else pain_after
+    folder = writer.finish(summary, methods, {"before": pain_before, "after": after},
                            extra={"acquisition": counters})
     if view is not None:
         view.close()
