@@ -36,10 +36,13 @@ def resolve_calibration(args, layout, backend: str, person_name: str | None):
     if path.exists():
         return store.load(path, layout), f"calibration {path}"
     if backend == "sim":
-        from .simcal import nominal_sim_calibration
+        from .simcal import calibrate_on_sim
 
-        say("no calibration file for this mat: using the simulated mat's nominal calibration")
-        return nominal_sim_calibration(layout), "nominal (simulated mat)"
+        # the simulated mat comes calibrated, as a built mat would be after `footmat calibrate`:
+        # the body-weight fit run on simulated poses of this very mat (same seed, same parts)
+        say("no calibration file for this mat: using the simulated mat's nominal calibration "
+            "(its own body-weight fit on simulated poses)")
+        return calibrate_on_sim(layout, seed=getattr(args, "seed", 1)), "nominal calibration of the simulated mat"
     raise CalibrationError(f"this mat ({layout.name}) has no calibration yet",
                            "run: footmat calibrate --weight-kg N (or pass --calibration FILE)")
 

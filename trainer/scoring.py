@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 LAG_MAX_S = 1.5
-VISIT_MIN_MM = 15.0   # a 6-sensor mat's CoP error (bench `accuracy`): nearer than this is "there"
+VISIT_MIN_MM = 20.0   # about twice a 6-sensor mat's CoP error (bench `accuracy`): nearer is "there"
 METHODS = {
     "rms_mm": "sqrt(mean |CoP - target|^2) over the loop's running frames with a CoP (mm)",
     "rms_pct_reach": "rms_mm / mean waypoint reach x 100",
@@ -17,7 +17,7 @@ METHODS = {
     "rms_lag_corrected_mm": "rms of CoP(t) - target(t - lag_ms)",
     "closest_approach_mm": "per waypoint: min distance CoP-waypoint during that waypoint's phase "
                            "(phase shifted by the measured lag)",
-    "waypoints_in_order": "every waypoint approached within max(30 % of its reach x amplitude, 15 mm), and the "
+    "waypoints_in_order": "every waypoint approached within max(30 % of its reach x amplitude, 20 mm), and the "
                           "times of closest approach increase in the path's order",
     "sparc": "spectral arc length of the CoP speed profile (Balasubramanian 2015): fc 10 Hz, "
              "amplitude threshold 0.05, zero padding 4",
