@@ -109,6 +109,12 @@ class LiveView:
         self.fig.canvas.mpl_connect("close_event", lambda e: setattr(self, "closed", True))
         self.interactive = self.fig.canvas.manager is not None and plt.get_backend().lower() not in ("agg",)
         if self.interactive:
+            import os
+            if os.environ.get("FOOTMAT_FULLSCREEN"):   # set by the Pi's autostart entry
+                try:
+                    self.fig.canvas.manager.full_screen_toggle()
+                except (AttributeError, NotImplementedError):
+                    pass
             plt.show(block=False)
             plt.pause(0.05)
         else:
