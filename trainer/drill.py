@@ -15,6 +15,8 @@ import numpy as np
 
 from .cop import MIN_LOAD_FRACTION, CopModel
 from .detect import StateDetector
+from .drills.base import RunData
+from .drills.spiral import SpiralDrill  # noqa: F401  (re-exported: the engine's first drill)
 
 COUNTDOWN_S = 3.0
 PAUSE_AFTER_S = 0.2      # unloaded this long → paused (well inside the 0.5 s promise)
@@ -63,71 +65,11 @@ class Plan:
         return np.where(t >= self.start, a, np.nan)
 
 
-class SpiralDrill:
-    """The spiral drill as a definition the engine runs (target path, loops, scorer)."""
-
-    name = "spiral"
-
-    def __init__(self, *, loops: int = 3, period_s: float = 12.0, amplitude: float = 0.6,
-                 direction: str = "heel-to-toes", start_foot: str = "left", reach_mm: dict | None = None):
-        self.loops = loops
-        self.period_s = period_s
-        self.amplitude = amplitude
-        self.direction = direction
-        self.start_foot = start_foot
-        self.reach_mm = reach_mm
-        self.path = None
-
-    @property
-    def params(self) -> dict:
-        return {"loops": self.loops, "period_s": self.period_s, "amplitude": self.amplitude,
-                "direction": self.direction, "start_foot": self.start_foot}
-
-    @property
-    def active_duration_s(self) -> float:
-        return self.loops * self.period_s
-
-    def build(self, layout, centre):
-        from .paths import spiral
-
-        self.path = spiral(layout, centre, amplitude=self.amplitude, period_s=self.period_s,
-                           direction=self.direction, start_foot=self.start_foot, reach_mm=self.reach_mm)
-        return self.path
-
-    def target(self, a):
-        return self.path.position(a)
-
-    def cue(self, a) -> np.ndarray:
-        return self.path.phase_index(a)
-
-    def labels(self) -> list[str]:
-        return [w.label for w in self.path.waypoints]
-
-    def score(self, t_active, cop, target, fs) -> dict:
-        from .scoring import METHODS, score_loop
-
-        loops = []
-        for k in range(self.loops):
-            sel = (t_active >= k * self.period_s) & (t_active < (k + 1) * self.period_s)
-            if sel.sum() < fs * self.period_s * 0.5:
-                continue
-            loops.append(score_loop(t_active[sel], cop[sel], target[sel], self.path, fs))
-        score = round(float(np.mean([lp["score"] for lp in loops])), 1) if loops else None
-        summary = {"score": score, "loops": loops, "reach_mm": round(self.path.mean_reach_mm, 1),
-                   "centre_mm": [round(float(c), 1) for c in self.path.centre],
-                   "waypoints": [{"label": w.label, "x_mm": round(float(w.xy[0]), 1),
-                                  "y_mm": round(float(w.xy[1]), 1)} for w in self.path.waypoints]}
-        methods = dict(METHODS)
-        methods["path"] = ("periodic cubic spline through the waypoints, constant speed; waypoint = centre + "
-                           f"amplitude ({self.amplitude}) x reach x unit(sensor - centre), reach = person's reach "
-                           "or 70 % of the distance to the sensor hull")
-        return summary, methods
-
-
 class DrillEngine:
     def __init__(self, drill, layout, calibration, weight_n: float, rate_hz: float, *,
-                 time_cap_s: float | None = None, countdown_s: float = COUNTDOWN_S):
+                 time_cap_s: float | None = None, countdown_s: float = COUNTDOWN_S, person=None):
         self.drill = drill
+        self.person = person
         self.layout = layout
         self.calibration = calibration
         self.weight_n = weight_n
@@ -148,7 +90,10 @@ class DrillEngine:
         self._recent_cop = []
         self._phase = -1
         self._loop = -1
-        self._run_t, self._run_cop, self._run_target = [], [], []
+        self._run_idx = []          # (block list index, frame index) of running frames
+        self._blocks = []           # per block: the arrays the scorers need
+        self._last_a = None
+        self.adjuster = None        # optional calibration.live.LiveAdjuster
         self._holding = False
         import collections
         self._loads = collections.deque(maxlen=max(1, int(HOLDING_WINDOW_S * rate_hz)))
@@ -212,7 +157,7 @@ class DrillEngine:
                     self._emit(t, "cue", "step on and stand still")
                 elif t >= self._countdown_end:
                     centre = np.mean(self._recent_cop, axis=0) if self._recent_cop else np.nanmean(cb.cop, axis=0)
-                    self.drill.build(self.layout, centre)
+                    self.drill.build(self.layout, centre, self.person)
                     self.plan.start = t
                     self.state = "running"
                     self._emit(t, "start", f"centre {centre[0]:.1f},{centre[1]:.1f} mm")
@@ -231,10 +176,16 @@ class DrillEngine:
                         continue
                     target[k] = self.drill.target(a)[0]
                     idx = int(self.drill.cue(a)[0])
-                    loop = int(a // self.drill.period_s)
+                    loop = self.drill.loop_of(a)
                     if loop != self._loop:
+                        if self._loop >= 0 and self.drill.loops:
+                            self._score_loop_so_far()
                         self._loop = loop
-                        self._emit(t, "loop", f"{loop + 1}/{self.drill.loops}")
+                        if self.drill.loops:
+                            self._emit(t, "loop", f"{loop + 1}/{self.drill.loops}")
+                    for beat in self.drill.beats(self._last_a if self._last_a is not None else -1e-9, a):
+                        self._emit(t, "beat", f"{beat:.2f}")
+                    self._last_a = a
                     if idx != self._phase:
                         self._phase = idx
                         self._emit(t, "cue", self.drill.labels()[idx])
@@ -254,9 +205,7 @@ class DrillEngine:
                     self._holding = holding
                     if holding:
                         flags[k] = "holding_on"
-                    self._run_t.append(a)
-                    self._run_cop.append(cb.cop[k])
-                    self._run_target.append(target[k])
+                    self._run_idx.append((len(self._blocks), k, a))
             elif self.state == "paused":
                 if self._on_since is not None and t - self._on_since >= RESUME_AFTER_S:
                     self.plan.pauses[-1][1] = t
@@ -266,6 +215,8 @@ class DrillEngine:
             phase[k] = self._phase_name()
             if st.holding_on[k]:
                 flags[k] = "holding_on"
+        if self._run_idx and self._run_idx[-1][0] == len(self._blocks):
+            self._blocks.append((block.t, forces, cb, target))
         self._update_snapshot(block, cb, forces, target, st)
         return forces, cb, target, phase, flags
 
@@ -302,15 +253,55 @@ class DrillEngine:
             self.state, self._phase_name())
 
     # -- results ----------------------------------------------------------------------------
+    def run_data(self) -> RunData | None:
+        """The running frames so far, as arrays for the scorers."""
+        if not self._run_idx:
+            return None
+        cols = {k: [] for k in ("t", "cop", "target", "forces", "total", "left_pct", "cop_left", "cop_right",
+                                "load_left", "load_right", "heel_pct_left", "heel_pct_right")}
+        by_block = {}
+        done = [x for x in self._run_idx if x[0] < len(self._blocks)]   # the block being processed is not stored yet
+        if not done:
+            return None
+        for b, k, a in done:
+            by_block.setdefault(b, []).append(k)
+        for b, ks in by_block.items():
+            t, forces, cb, target = self._blocks[b]
+            ks = np.array(ks)
+            cols["t"].append(t[ks])
+            cols["cop"].append(cb.cop[ks])
+            cols["target"].append(target[ks])
+            cols["forces"].append(forces[ks])
+            for name in ("total", "left_pct", "cop_left", "cop_right", "load_left", "load_right",
+                         "heel_pct_left", "heel_pct_right"):
+                cols[name].append(getattr(cb, name)[ks])
+        arrays = {k: np.concatenate(v) for k, v in cols.items()}
+        a = np.array([x[2] for x in done])
+        return RunData(a=a, layout=self.layout, weight_n=self.weight_n, **arrays)
+
+    def _score_loop_so_far(self) -> None:
+        """Score the loop just finished, for the live view's score (the session scores all at the end)."""
+        run = self.run_data()
+        if run is None or not self.drill.period_s:
+            return
+        try:
+            summary, _ = self.drill.score(run, self.rate_hz)
+        except Exception:   # a live preview must never stop the drill
+            return
+        loops = summary.get("loops") or []
+        if loops:
+            self.snapshot.last_score = loops[-1].get("score")
+
     def results(self):
         """(summary, methods) of the drill, scored on the running frames only."""
-        if self.drill.path is None or not self._run_t:
-            return {"score": None, "loops": [], "note": "the drill never started"}, {}
-        t = np.array(self._run_t)
-        cop = np.array(self._run_cop)
-        tgt = np.array(self._run_target)
-        summary, methods = self.drill.score(t, cop, tgt, self.rate_hz)
+        run = self.run_data()
+        if run is None:
+            return {"score": None, "note": "the drill never started (nobody stood still on the mat)"}, {}
+        summary, methods = self.drill.score(run, self.rate_hz)
         summary["paused_s"] = round(sum((p1 or p0) - p0 for p0, p1 in self.plan.pauses), 2)
         summary["pauses"] = len(self.plan.pauses)
         summary["holding_on_events"] = sum(1 for e in self.events if e[1] == "holding_on")
+        summary["end"] = next((e[2] for e in reversed(self.events) if e[1] == "end"), "")
+        methods.setdefault("flow", "scored on running frames only: countdown, pauses (stepped off: total < 20 % "
+                                   "of body weight for 0.2 s) and the time before the start are excluded")
         return summary, methods

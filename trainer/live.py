@@ -27,7 +27,12 @@ def run_drill(source, engine, writer=None, view=None, *, max_seconds: float | No
     while not engine.done:
         if view is not None and view.closed:
             engine.stop()
-        block = source.read()
+        try:
+            block = source.read()
+        except KeyboardInterrupt:      # Ctrl-C is a stop control too: end cleanly, keep the session
+            engine.stop()
+            engine._finish(engine.snapshot.t, "stopped")
+            break
         if len(block) == 0:
             if view is not None:
                 view.poll()
@@ -42,23 +47,10 @@ def run_drill(source, engine, writer=None, view=None, *, max_seconds: float | No
         if on_block is not None:
             on_block(block, engine)
         if view is not None:
-            path = engine.drill.path
-            view.maybe_draw(engine.snapshot, path_xy=None if path is None else _dense(path))
+            view.maybe_draw(engine.snapshot, path_xy=engine.drill.path_xy() if engine.plan.start is not None else None)
         if t_end is not None and float(block.t[-1]) >= t_end and not engine.done:
             engine._finish(float(block.t[-1]), "time limit (--seconds) reached")
     return frames
-
-
-_DENSE = {}
-
-
-def _dense(path):
-    """The drawn target loop, computed once per path."""
-    key = id(path)
-    if key not in _DENSE:
-        _DENSE.clear()
-        _DENSE[key] = path.dense()
-    return _DENSE[key]
 
 
 def wall_clock() -> float:

@@ -82,21 +82,37 @@ FIRST_RUN_NOTICE = ("Safety: keep a chair or rail within reach. Stop at once for
                     "Step off the mat to pause at any time.")
 
 
-def run_spiral(args, *, drill_name: str, loops: int, period_s: float, amplitude: float, direction: str,
-               start_foot: str, time_cap_s: float | None, demo: bool = False, pain_before=None,
-               pain_after=None) -> int:
-    """Run the spiral (demo or drill) on the chosen backend, record the session, print the summary."""
+def first_run_notice(person) -> None:
+    """The safety notice: printed before every drill; at a terminal the first time, also confirmed."""
+    from . import home
+    from .commands.common import ask, interactive
+
+    say(FIRST_RUN_NOTICE)
+    marker = home.home() / ".notice-seen"
+    seen = marker.read_text(encoding="utf-8").splitlines() if marker.exists() else []
+    if person.name not in seen and interactive():
+        ask("Press Enter when you are ready. ")
+    if person.name not in seen:
+        from firmware.fileio import atomic_write_text
+        atomic_write_text(home.ensure() / ".notice-seen", "\n".join(seen + [person.name]) + "\n")
+
+
+def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float | None = None,
+                      pain_before=None, pain_after=None) -> int:
+    """Run one drill on the chosen backend, record the session, print the summary."""
     import time as _time
 
     from firmware.clock import RealClock, VirtualClock
     from firmware.layout import load_layout
 
-    from . import people
-    from .drill import DrillEngine, SpiralDrill
+    from . import drills, people
+    from .drill import DrillEngine
     from .live import run_drill
     from .session import SessionWriter
     from .simperson import Follower, natural_centre
 
+    defn = drills.get(drill_name)
+    params = defn.resolve(params)
     layout = load_layout(args.layout)
     backend = resolve_backend(args, layout)
     person = people.resolve(args.person, say)
@@ -105,23 +121,25 @@ def run_spiral(args, *, drill_name: str, loops: int, period_s: float, amplitude:
     show = has_display() and not args.no_plot
     virtual = sim and not show and not args.realtime
     clock = VirtualClock() if virtual else RealClock()
-    rate = 200.0 if sim else float(getattr(layout.adc, "data_rate", 860) and 200.0)
+    rate = 200.0
+    run = defn.make(params)
+    caps = [c for c in (time_cap_s, defn.time_cap_s) if c]
+    cap = min(caps) if caps else run.active_duration_s + 60.0
     follower = Follower(natural_centre(layout)) if sim else None
-    drill = SpiralDrill(loops=loops, period_s=period_s, amplitude=amplitude, direction=direction,
-                        start_foot=start_foot, reach_mm=person.reach_mm)
     source = open_source(backend, layout, clock, rate, script=follower, person_kg=person.weight_kg,
                          seed=getattr(args, "seed", 1))
-    engine = DrillEngine(drill, layout, cal, person.weight_n, rate, time_cap_s=time_cap_s)
+    engine = DrillEngine(run, layout, cal, person.weight_n, rate, time_cap_s=cap, person=person)
     if follower is not None:
         follower.engine = engine
-    say(FIRST_RUN_NOTICE)
+    first_run_notice(person)
     if sim:
-        say(f"simulated mat ({layout.name}, {rate:.0f} Hz) with a simulated person following the spiral; "
+        say(f"simulated mat ({layout.name}, {rate:.0f} Hz) with a simulated person doing {drill_name}; "
             + ("virtual time (as fast as it can)" if virtual else "real time"))
     writer = SessionWriter(session_root(args), drill_name, layout=layout, calibration=cal.to_dict(),
-                           params=drill.params | {"backend": backend, "time_cap_s": time_cap_s},
+                           params=params | {"backend": backend, "time_cap_s": cap},
                            person=person.to_dict() | {"default": person.is_default},
                            sample_rate_hz=rate, simulated=sim, clock_start=clock.now())
+    engine.subscribe(_terminal_cues(virtual))
     view = None
     if show:
         from .view import LiveView
@@ -136,28 +154,53 @@ def run_spiral(args, *, drill_name: str, loops: int, period_s: float, amplitude:
             view.close()
         raise
     source.close()
+    if view is not None:
+        view.close()
     summary, methods = engine.results()
     summary["frames"] = frames
     counters = dict(getattr(source, "counters", {}))
     after = pain_after() if callable(pain_after) else pain_after
     folder = writer.finish(summary, methods, {"before": pain_before, "after": after},
                            extra={"acquisition": counters})
-    if view is not None:
-        view.close()
-    try:
-        from .report import simple_report
-        simple_report(folder)
-    except Exception as e:  # the session is safe; a report can be made again with `footmat report`
-        say(f"could not draw report.png ({e.__class__.__name__}: {e})")
+    _after_session(folder)
     wall = _time.perf_counter() - t_wall
     say(f"session: {folder}")
-    print_summary(summary, frames, wall, cal_text)
+    print_summary(drill_name, summary, frames, wall, cal_text)
     return 0
 
 
-def print_summary(summary: dict, frames: int, wall_s: float, cal_text: str) -> None:
+def _terminal_cues(virtual: bool):
+    """Cues on the terminal during a real-time drill (the view and buzzer show them too)."""
+    def show(t, kind, detail):
+        if not virtual and kind in ("cue", "pause", "resume", "end", "holding_on"):
+            say(f"[{kind}] {detail}")
+    return show
+
+
+def _after_session(folder) -> None:
+    """Draw report.png and index the session in the history (each may be redone later)."""
+    try:
+        from .report import simple_report
+        simple_report(folder)
+    except Exception as e:  # the session is safe; `footmat report` can draw it again
+        say(f"could not draw report.png ({e.__class__.__name__}: {e})")
+    try:
+        from .history import index_session
+    except ImportError:
+        return
+    try:
+        index_session(folder)
+    except Exception as e:
+        say(f"could not index the session in the history ({e.__class__.__name__}: {e})")
+
+
+def print_summary(drill: str, summary: dict, frames: int, wall_s: float, cal_text: str) -> None:
     loops = summary.get("loops") or []
-    print(f"spiral: score {summary.get('score')} over {len(loops)} loop(s); {frames} frames in {wall_s:.1f} s; {cal_text}")
+    head = f"{drill}: score {summary.get('score')}" + (f" over {len(loops)} loop(s)" if loops else "")
+    print(f"{head}; {frames} frames in {wall_s:.1f} s; {cal_text}")
+    for k, v in summary.items():
+        if k not in ("loops", "waypoints", "score", "frames", "note") and not isinstance(v, (list, dict)):
+            print(f"  {k}: {v}")
     for i, lp in enumerate(loops, 1):
         print(f"  loop {i}: score {lp['score']:5.1f}  rms {lp['rms_mm']:5.1f} mm ({lp['rms_pct_reach']:.0f} % of reach)"
               f"  lag {lp['lag_ms']} ms  lag-corrected rms {lp['rms_lag_corrected_mm']:.1f} mm"

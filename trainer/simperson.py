@@ -26,14 +26,14 @@ class Follower:
         t = np.atleast_1d(np.asarray(t, float))
         cop = np.tile(self.centre, (t.size, 1))
         eng = self.engine
-        if eng is not None and eng.plan.start is not None and eng.drill.path is not None:
+        if eng is not None and eng.plan.start is not None:
             a = eng.plan.active(t) * self.time_scale
             run = np.isfinite(a) & (a >= 0)
             if run.any():
                 aa = a[run]
                 if self.reverse:
                     aa = -aa
-                fn = self.path_fn or eng.drill.target
+                fn = self.path_fn or eng.drill.person_cop
                 cop[run] = fn(aa)
         on = np.ones(t.size)
         for t0, dur in self.step_off:

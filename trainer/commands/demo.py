@@ -9,18 +9,16 @@ def add_arguments(p):
     add_out_dir_option(p)
     add_time_options(p)
     add_mat_options(p)
-    p.set_defaults(backend_default="sim")
 
 
 def run(args) -> int:
-    from ..runner import run_spiral
+    from firmware.errors import UsageError
+    from ..runner import run_drill_command
 
     if args.backend not in (None, "sim"):
-        from firmware.errors import UsageError
         raise UsageError(f"footmat demo runs on the simulated mat, not {args.backend!r}",
                          "drop --backend, or use: footmat drill spiral --backend " + args.backend)
     args.backend = "sim"
     period = 12.0
     loops = max(1, int((args.seconds - 6.0) // period))
-    return run_spiral(args, drill_name="spiral", loops=loops, period_s=period, amplitude=0.6,
-                      direction="heel-to-toes", start_foot="left", time_cap_s=args.seconds, demo=True)
+    return run_drill_command(args, "spiral", {"loops": loops, "period": period}, time_cap_s=args.seconds)

@@ -1,0 +1,74 @@
+"""What every drill run shares: the frames of the running phase, and defaults for runs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class RunData:
+    """The running frames of a drill (pauses and countdown excluded), as arrays."""
+
+    t: np.ndarray            # (n,) clock time, s
+    a: np.ndarray            # (n,) active time, s
+    cop: np.ndarray          # (n, 2) mm
+    target: np.ndarray       # (n, 2) mm (NaN where none)
+    forces: np.ndarray       # (n, S) N
+    total: np.ndarray        # (n,) N
+    left_pct: np.ndarray
+    cop_left: np.ndarray     # (n, 2)
+    cop_right: np.ndarray
+    load_left: np.ndarray
+    load_right: np.ndarray
+    heel_pct_left: np.ndarray
+    heel_pct_right: np.ndarray
+    layout: object = None
+    weight_n: float = float("nan")
+
+
+class DrillRun:
+    """Defaults: no target, one cue, no beats, no loops."""
+
+    name = "drill"
+    loops = 0
+    period_s = None
+
+    def __init__(self, **params):
+        self.params = params
+
+    def build(self, layout, centre, person=None):
+        self.layout = layout
+        self.centre = np.asarray(centre, float)
+
+    @property
+    def active_duration_s(self) -> float:
+        raise NotImplementedError
+
+    def target(self, a) -> np.ndarray:
+        return np.full((np.size(a), 2), np.nan)
+
+    def person_cop(self, a) -> np.ndarray:
+        t = self.target(a)
+        bad = ~np.all(np.isfinite(t), axis=1)
+        t[bad] = self.centre
+        return t
+
+    def cue(self, a) -> np.ndarray:
+        return np.zeros(np.size(a), int)
+
+    def labels(self) -> list[str]:
+        return [self.name]
+
+    def beats(self, a0: float, a1: float) -> list[float]:
+        return []
+
+    def loop_of(self, a: float) -> int:
+        return 0 if not self.period_s else int(a // self.period_s)
+
+    def path_xy(self):
+        """Points of the target path to draw (or None)."""
+        return None
+
+    def score(self, run: RunData, fs: float):
+        raise NotImplementedError
