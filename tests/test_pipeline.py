@@ -140,3 +140,55 @@ def test_holding_on_is_noted():
     summary, engine = run_follower(hold_on=[(10.0, 8.0, 0.3)])
     assert summary["holding_on_events"] >= 1
     assert any(e[1] == "holding_on" for e in engine.events)
+
+
+def test_pause_control_and_button(monkeypatch):
+    """The button (gpiozero mock pins): press pauses and resumes, hold stops; nothing is scored while paused."""
+    from gpiozero import Device
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    from trainer.runner import open_controls
+
+    factory = MockFactory(pin_class=MockPWMPin)
+    monkeypatch.setattr(Device, "pin_factory", factory)
+    layout = load_layout()
+    follower = Follower(natural_centre(layout))
+    person = ScriptedPerson(follower, seed=3)
+    mat = SimMat(layout, person, seed=3)
+    engine = DrillEngine(SpiralDrill(loops=2), layout, calibrate_on_sim(layout, seed=3), person.weight_n, 200.0,
+                         time_cap_s=60)
+    follower.engine = engine
+    controls = open_controls(layout, engine, pin_factory=factory)
+    src = VectorSimSource(mat, VirtualClock())
+    button = factory.pin(layout.controls.button_pin)
+    try:
+        def press(hold=0.05):
+            button.drive_low()
+            import time
+            time.sleep(hold)
+            button.drive_high()
+            time.sleep(0.05)
+
+        def until(pred, limit=4000):
+            for _ in range(limit):
+                if pred():
+                    return
+                engine.process(src.read(10))
+            raise AssertionError("never happened")
+
+        until(lambda: engine.state == "running")
+        assert controls.status == "recording"
+        press()
+        until(lambda: engine.state == "paused")
+        for _ in range(100):                       # 5 s paused: nothing scored
+            engine.process(src.read(10))
+        assert engine.state == "paused"
+        press()
+        until(lambda: engine.state == "running")
+        press(hold=1.3)                            # hold: stop
+        until(lambda: engine.done)
+        summary, _ = engine.results()
+        assert summary["pauses"] == 1 and summary["paused_s"] >= 5.0
+        assert summary["end"] == "stopped"
+    finally:
+        controls.close()

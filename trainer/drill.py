@@ -99,6 +99,8 @@ class DrillEngine:
         self._loads = collections.deque(maxlen=max(1, int(HOLDING_WINDOW_S * rate_hz)))
         self._loads_sum = 0.0
         self.stop_requested = False
+        self._manual_toggle = False
+        self._manual_pause = False
         self.done = False
 
     # -- events -----------------------------------------------------------------------------
@@ -114,6 +116,10 @@ class DrillEngine:
     def stop(self) -> None:
         """The stop control: always works, at the next block."""
         self.stop_requested = True
+
+    def toggle_pause(self) -> None:
+        """The pause control (space, the button): pause a running drill, resume a manual pause."""
+        self._manual_toggle = True
 
     # -- the per-block step -----------------------------------------------------------------
     def process(self, block):
@@ -161,7 +167,22 @@ class DrillEngine:
                     self.plan.start = t
                     self.state = "running"
                     self._emit(t, "start", f"centre {centre[0]:.1f},{centre[1]:.1f} mm")
-            elif self.state == "running":
+            if self._manual_toggle:
+                self._manual_toggle = False
+                if self.state == "running":
+                    self.state = "paused"
+                    self._manual_pause = True
+                    self.plan.pauses.append([t, None])
+                    self._emit(t, "pause", "pause control")
+                    phase[k] = self._phase_name()
+                    continue
+                if self.state == "paused" and self._manual_pause:
+                    self.plan.pauses[-1][1] = t
+                    self.state = "running"
+                    self._manual_pause = False
+                    self._phase = -1
+                    self._emit(t, "resume", "pause control")
+            if self.state == "running":
                 if self._off_since is not None and t - self._off_since >= PAUSE_AFTER_S:
                     self.state = "paused"
                     self.plan.pauses.append([self._off_since, None])
@@ -207,7 +228,7 @@ class DrillEngine:
                         flags[k] = "holding_on"
                     self._run_idx.append((len(self._blocks), k, a))
             elif self.state == "paused":
-                if self._on_since is not None and t - self._on_since >= RESUME_AFTER_S:
+                if not self._manual_pause and self._on_since is not None and t - self._on_since >= RESUME_AFTER_S:
                     self.plan.pauses[-1][1] = t
                     self.state = "running"
                     self._phase = -1

@@ -140,6 +140,7 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
                            person=person.to_dict() | {"default": person.is_default},
                            sample_rate_hz=rate, simulated=sim, clock_start=clock.now())
     engine.subscribe(_terminal_cues(virtual))
+    controls = open_controls(layout, engine, clock) if backend in ("ads1115", "mcp3008") else None
     view = None
     if show:
         from .view import LiveView
@@ -152,10 +153,15 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
         source.close()
         if view is not None:
             view.close()
+        if controls is not None:
+            controls.status = "fault"
+            controls.close()
         raise
     source.close()
     if view is not None:
         view.close()
+    if controls is not None:
+        controls.close()
     summary, methods = engine.results()
     summary["frames"] = frames
     counters = dict(getattr(source, "counters", {}))
@@ -167,6 +173,49 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     say(f"session: {folder}")
     print_summary(drill_name, summary, frames, wall, cal_text)
     return 0
+
+
+def open_controls(layout, engine, clock=None, pin_factory=None):
+    """The mat's button, LED and buzzer (layout [controls]) wired to a drill engine:
+    press = pause/resume, hold = stop (next); LED shows ready/recording/paused; the buzzer plays
+    the cues and pacing beats. Returns None when the layout has no controls."""
+    if layout.controls is None:
+        return None
+    from firmware.controls import Controls
+
+    c = Controls.from_layout(layout, pin_factory=pin_factory, clock=clock)
+    c.status = "ready"
+
+    def on_button(ev):
+        if ev.kind == "hold":
+            engine.stop()
+        else:
+            engine.toggle_pause()
+
+    def on_event(t, kind, detail):
+        try:
+            if kind == "start":
+                c.status = "recording"
+                c.cue("start")
+            elif kind == "pause":
+                c.status = "paused"
+                c.cue("pause")
+            elif kind == "resume":
+                c.status = "recording"
+                c.cue("resume")
+            elif kind == "cue" and engine.state == "running":
+                c.cue("phase")
+            elif kind == "beat":
+                c.beat()
+            elif kind == "end":
+                c.status = "ready"
+                c.cue("done")
+        except Exception:   # a buzzer or LED must never stop a drill
+            pass
+
+    c.subscribe(on_button)
+    engine.subscribe(on_event)
+    return c
 
 
 def _terminal_cues(virtual: bool):
