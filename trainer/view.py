@@ -1,12 +1,27 @@
 """The live view: feet, sensor discs that fill with load, the CoP with a fading trail, the
 target path and marker, the phase cue in large type, loop and score, load bars, and an
-unmistakable paused state. 800×480 by default, scaling with the window.
+unmistakable paused / stepped-off state. 800×480 by default (the 7" Pi screen), scaling with
+the window up to a monitor: type and markers grow with the window.
 
-Speed by design: the static scene is drawn once and cached; each frame restores it and redraws
-only the moving artists (blitting), at the view's own rate, never slowing acquisition.
+Speed by design:
+- the static scene (feet, sensor rings, target path, bar labels) is drawn once and cached;
+- the figure is split into regions (feet, cue band, loop/score, load bars), each with its own
+  cached background; a frame restores and redraws only the regions whose content changed and
+  blits only those (the feet every frame, the cue when the phase changes);
+- ``maybe_draw`` draws at the view's own rate (``fps``), never more often, whatever the
+  sampling rate; it is called after each block and returns at once between frames;
+- :meth:`feed` runs the display filter (:mod:`trainer.display_filter`) on *every* sample of
+  each block, so the marker is the filtered newest CoP, not one raw sample in six;
+- matplotlib is imported only when a view is made.
+
+Control: keys space (pause/resume: toggles :attr:`pause_requested`), n (next:
+:attr:`next_requested`), q or Esc (quit: :attr:`closed`), f (full screen);
+``FOOTMAT_FULLSCREEN=1`` starts full screen. A button handler calls :meth:`request_pause` /
+:meth:`request_next`; ``view.on_key`` callbacks get ``"pause"``, ``"resume"``, ``"next"``, ``"quit"``.
 """
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -16,7 +31,19 @@ _LATERAL = [(0.0, 0.0), (0.02, 0.07), (0.08, 0.115), (0.2, 0.125), (0.45, 0.14),
             (0.78, 0.17), (0.9, 0.11), (0.97, 0.05), (1.0, 0.0)]
 _MEDIAL = [(1.0, 0.0), (0.98, -0.06), (0.9, -0.13), (0.72, -0.15), (0.55, -0.08), (0.35, -0.07),
            (0.15, -0.11), (0.05, -0.1), (0.0, 0.0)]
-COLORS = {"cop": "#d62828", "target": "#2a9d8f", "disc": "#f4a261", "foot": "#e9ecef", "edge": "#495057"}
+COLORS = {"cop": "#d62828", "target": "#2a9d8f", "disc": "#f4a261", "foot": "#e9ecef", "edge": "#495057",
+          "left": "#457b9d", "right": "#a8dadc", "heel": "#e9c46a", "fore": "#f4e3b1", "text": "#212529",
+          "band": "#ffffff", "paused": "#f77f00", "done": "#2a9d8f", "overlay": "#343a40"}
+BASE_PX = (800, 480)
+DISC_MM = 11.0          # radius of a sensor disc; it fills completely at FULL_SHARE of the load
+FULL_SHARE = 0.5
+TRAIL_S = 1.5
+TEXT_HZ = 5.0         # the load bars move every frame; their figures change at most this often
+
+
+def _rgb(hexstr: str) -> tuple[float, float, float]:
+    h = hexstr.lstrip("#")
+    return tuple(int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))
 
 
 def foot_outline(layout, foot: str) -> np.ndarray:
@@ -29,192 +56,442 @@ def foot_outline(layout, foot: str) -> np.ndarray:
     sign = 1.0 if foot == "right" else -1.0
     pts = np.array(_LATERAL + _MEDIAL)
     x = hx + sign * pts[:, 1] * L
-    y = -0.0 + pts[:, 0] * L
+    y = pts[:, 0] * L
     return np.stack([x, y], axis=1)
 
 
 def draw_feet(ax, layout, disc_artists: bool = False):
-    """Static scene: foot outlines, sensor positions and labels. Returns the disc patches."""
+    """Static scene: foot outlines and sensor rings. Returns the rings."""
     from matplotlib.patches import Circle, Polygon
 
     for foot in ("left", "right"):
         ax.add_patch(Polygon(foot_outline(layout, foot), closed=True, fc=COLORS["foot"], ec=COLORS["edge"], lw=1.5))
-    discs = []
+    rings = []
     for s in layout.sensors:
-        c = Circle((s.x_mm, s.y_mm), 9.0, fc="white", ec=COLORS["edge"], lw=1.0, zorder=3)
+        c = Circle((s.x_mm, s.y_mm), DISC_MM, fc="white", ec=COLORS["edge"], lw=1.2, zorder=3)
         ax.add_patch(c)
-        discs.append(c)
+        rings.append(c)
     pos = layout.positions
-    ax.set_xlim(pos[:, 0].min() - 90, pos[:, 0].max() + 90)
-    ax.set_ylim(-20, layout.foot_length_mm + 25)
-    ax.set_aspect("equal")
+    # the limits stay automatic so that the equal aspect widens them to the window's shape
+    ax.update_datalim([[pos[:, 0].min() - 90, -15.0], [pos[:, 0].max() + 90, layout.foot_length_mm + 15.0]])
+    ax.margins(0)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.autoscale_view()
     ax.set_xticks([])
     ax.set_yticks([])
     for sp in ax.spines.values():
         sp.set_visible(False)
-    return discs
+    return rings
+
+
+def cue_fontsize(text: str, base: float, width_chars: float = 30.0) -> float:
+    """Large type that still fits the band: shrink long cues, never below 60 % of ``base``."""
+    n = max(len(text), 1)
+    return base * max(0.6, min(1.0, width_chars / n))
 
 
 class LiveView:
     """A blitted matplotlib view. ``maybe_draw(snapshot)`` draws at most ``fps`` times a second."""
 
-    def __init__(self, layout, title: str = "footmat", fps: float = 30.0, size_px=(800, 480), dpi: int = 100,
-                 figure=None, trail_s: float = 2.0, rate_hz: float = 200.0):
-        import matplotlib.pyplot as plt
+    def __init__(self, layout, title: str = "footmat", fps: float = 30.0, size_px=BASE_PX, dpi: int = 100,
+                 figure=None, trail_s: float = TRAIL_S, rate_hz: float = 200.0, filter_hz: float | None = 10.0):
         from matplotlib.collections import LineCollection
+        from matplotlib.patches import Circle, Rectangle
+
+        from .display_filter import CopFilter
 
         self.layout = layout
-        self.fps = fps
+        self.fps = float(fps)
         self.closed = False
+        self.pause_requested = False
+        self.next_requested = False
+        self.on_key: list = []
         self.frames_drawn = 0
-        self._last = 0.0
+        self.last_draw_t = None     # perf_counter when the last frame was on screen
+        self._last = -1e9
         self._path_drawn = None
-        self.fig = figure or plt.figure(figsize=(size_px[0] / dpi, size_px[1] / dpi), dpi=dpi)
+        self._closed_fig = False
+        self.filter = CopFilter(rate_hz, filter_hz) if filter_hz else None
+        self._fed = None             # newest filtered CoP fed since the last frame
+        self.drawn_cop = np.full(2, np.nan)
+        self._base_in = (size_px[0] / dpi, size_px[1] / dpi)
+        if figure is None:
+            import matplotlib
+            import matplotlib.pyplot as plt
+            with matplotlib.rc_context({"toolbar": "None"}):   # no pan/zoom buttons on a trainer
+                figure = plt.figure(figsize=self._base_in, dpi=dpi)
+        self.fig = fig = figure
+        manager = getattr(fig.canvas, "manager", None)
         try:
-            self.fig.canvas.manager.set_window_title(title)
+            manager.set_window_title(title)
         except AttributeError:
             pass
-        self.fig.patch.set_facecolor("white")
-        self.ax = self.fig.add_axes([0.0, 0.0, 0.62, 0.86])
-        self.discs = draw_feet(self.ax, layout)
-        self.trail_n = int(trail_s * 30)
+        fig.patch.set_facecolor("white")
+        self._scaled = []           # (artist, setter name, base size) rescaled with the window
+
+        # -- the cue band (top) ----------------------------------------------------------------
+        self.band_rect = (0.0, 0.845, 1.0, 0.155)
+        self.band = Rectangle(self.band_rect[:2], *self.band_rect[2:], transform=fig.transFigure,
+                              fc=COLORS["band"], ec="none")
+        fig.add_artist(self.band)
+        self.cue_base = 30.0
+        self.cue = fig.text(0.5, 0.922, "", ha="center", va="center", fontsize=self.cue_base, weight="bold",
+                            color=COLORS["text"])
+
+        # -- the feet -----------------------------------------------------------------------------
+        self.ax = fig.add_axes([0.0, 0.0, 0.6, 0.84])
+        self.rings = draw_feet(self.ax, layout)
+        self.discs = [Circle((s.x_mm, s.y_mm), 0.0, fc=COLORS["disc"], ec="none", zorder=3.5)
+                      for s in layout.sensors]
+        for d in self.discs:
+            self.ax.add_patch(d)
+        (self.path_line,) = self.ax.plot([], [], color=COLORS["target"], lw=5, alpha=0.3, zorder=2,
+                                         solid_capstyle="round")
+        self._scaled.append((self.path_line, "set_linewidth", 5))
+        self.trail_n = max(2, int(round(trail_s * self.fps)))
         self.trail = np.full((self.trail_n, 2), np.nan)
-        (self.path_line,) = self.ax.plot([], [], color=COLORS["target"], lw=4, alpha=0.35, zorder=2)
-        self.trail_lc = LineCollection([], linewidths=2.5, zorder=4)
+        self.trail_lc = LineCollection([], linewidths=3.0, zorder=4, capstyle="round")
+        self._scaled.append((self.trail_lc, "set_linewidth", 3.0))
         self.ax.add_collection(self.trail_lc)
-        (self.target_dot,) = self.ax.plot([], [], "o", ms=22, mfc="none", mec=COLORS["target"], mew=4, zorder=5)
-        (self.cop_dot,) = self.ax.plot([], [], "o", ms=14, color=COLORS["cop"], zorder=6)
-        self.cue = self.fig.text(0.31, 0.93, "", ha="center", va="center", fontsize=26, weight="bold", color="#212529")
-        self.paused_text = self.ax.text(0.5, 0.5, "", transform=self.ax.transAxes, ha="center", va="center",
-                                        fontsize=30, weight="bold", color="white",
-                                        bbox=dict(fc="#6c757d", ec="none", alpha=0.0), zorder=10)
-        # right panel: loop/score and load bars
-        self.info = self.fig.text(0.81, 0.93, "", ha="center", va="center", fontsize=16)
-        self.bax = self.fig.add_axes([0.67, 0.08, 0.3, 0.7])
-        self.bax.set_xlim(0, 100)
-        self.bax.set_ylim(-0.6, 2.6)
-        self.bax.set_yticks([2, 1, 0], ["left | right", "left heel | fore", "right heel | fore"], fontsize=9)
-        self.bax.tick_params(axis="y", pad=2)
-        self.bax.axvline(50, color="#adb5bd", lw=1)
-        self.bax.set_xticks([0, 50, 100])
-        self.bars = self.bax.barh([2, 1, 0], [0, 0, 0], color=["#457b9d", "#e9c46a", "#e9c46a"], height=0.6)
-        self.bar_text = [self.bax.text(50, y, "", ha="center", va="center", fontsize=11, weight="bold") for y in (2, 1, 0)]
-        self.animated = [self.path_line, self.trail_lc, self.target_dot, self.cop_dot, self.cue, self.paused_text,
-                         self.info, *self.discs, *self.bars, *self.bar_text]
+        self._trail_rgba = np.zeros((self.trail_n - 1, 4))
+        self._trail_rgba[:, :3] = _rgb(COLORS["cop"])
+        self._trail_rgba[:, 3] = np.linspace(0.0, 0.8, self.trail_n - 1) ** 1.5
+        (self.target_dot,) = self.ax.plot([], [], "o", ms=26, mfc="none", mec=COLORS["target"], mew=5, zorder=5)
+        self._scaled += [(self.target_dot, "set_markersize", 26), (self.target_dot, "set_markeredgewidth", 5)]
+        (self.cop_dot,) = self.ax.plot([], [], "o", ms=17, color=COLORS["cop"], mec="white", mew=2, zorder=6)
+        self._scaled += [(self.cop_dot, "set_markersize", 17), (self.cop_dot, "set_markeredgewidth", 2)]
+        self.overlay = Rectangle((0, 0), 1, 1, transform=self.ax.transAxes, fc=COLORS["overlay"], ec="none",
+                                 alpha=0.78, zorder=9, visible=False)
+        self.ax.add_patch(self.overlay)
+        self.overlay_text = self.ax.text(0.5, 0.5, "", transform=self.ax.transAxes, ha="center", va="center",
+                                         fontsize=40, weight="bold", color="white", zorder=10, linespacing=1.4)
+        self._scaled.append((self.overlay_text, "set_fontsize", 40))
+
+        # -- loop and score (right, top) ------------------------------------------------------------
+        self.info_rect = (0.6, 0.6, 0.4, 0.24)
+        self.info = fig.text(0.8, 0.77, "", ha="center", va="center", fontsize=24, weight="bold",
+                             color=COLORS["text"])
+        self.info2 = fig.text(0.8, 0.66, "", ha="center", va="center", fontsize=20, color=COLORS["text"])
+        self._scaled += [(self.info, "set_fontsize", 24), (self.info2, "set_fontsize", 20)]
+
+        # -- load bars (right, bottom): each a split bar, share a | share b -------------------------------
+        self.bax = fig.add_axes([0.63, 0.05, 0.34, 0.5])
+        bax = self.bax
+        bax.set_xlim(0, 100)
+        bax.set_ylim(-0.55, 2.75)
+        bax.set_axis_off()
+        rows = [("left", "right", COLORS["left"], COLORS["right"]),
+                ("L heel", "L fore", COLORS["heel"], COLORS["fore"]),
+                ("R heel", "R fore", COLORS["heel"], COLORS["fore"])]
+        self.bar_names = rows
+        self.bars, self.bars_b, self.bar_text, self.bar_text_b = [], [], [], []
+        bar_regions, text_regions = {}, {}
+        for i, (la, lb, ca, cb) in enumerate(rows):
+            y = 2 - i
+            ta = bax.text(0, y + 0.38, la, ha="left", va="bottom", fontsize=15, color=COLORS["text"])
+            tb = bax.text(100, y + 0.38, lb, ha="right", va="bottom", fontsize=15, color=COLORS["text"])
+            self._scaled += [(ta, "set_fontsize", 15), (tb, "set_fontsize", 15)]
+            a = Rectangle((0, y - 0.3), 0, 0.6, fc=ca, ec="none")
+            b = Rectangle((0, y - 0.3), 100, 0.6, fc=cb, ec="none")
+            bax.add_patch(b)
+            bax.add_patch(a)
+            self.bars.append(a)
+            self.bars_b.append(b)
+            self.bar_text.append(ta)
+            self.bar_text_b.append(tb)
+            (mid,) = bax.plot([50, 50], [y - 0.3, y + 0.3], color="white", lw=2)   # the even mark
+            self._scaled.append((mid, "set_linewidth", 2))
+            bar_regions[f"bar{i}"] = {"bbox": self._data_bbox(self.bax, -1, y - 0.32, 101, y + 0.32),
+                                      "artists": [b, a, mid]}
+            text_regions[f"bartext{i}"] = {"bbox": self._data_bbox(self.bax, -1, y + 0.34, 101, y + 0.98),
+                                           "artists": [ta, tb]}
+        self._text_t = -1e9     # the load figures change at most TEXT_HZ times a second
+
+        # -- regions: what each blit redraws -----------------------------------------------------
+        feet = [self.trail_lc, self.target_dot, self.cop_dot, *self.discs, self.overlay, self.overlay_text]
+        self.regions = {
+            "feet": {"bbox": lambda: self.ax.bbox, "artists": feet},
+            "cue": {"bbox": lambda: self._fig_bbox(self.band_rect), "artists": [self.band, self.cue]},
+            "info": {"bbox": lambda: self._fig_bbox(self.info_rect), "artists": [self.info, self.info2]},
+            **bar_regions, **text_regions,
+        }
+        self.animated = [a for r in self.regions.values() for a in r["artists"]]
         for a in self.animated:
             a.set_animated(True)
+        self._sig = {}
         self._bg = None
-        self.fig.canvas.mpl_connect("draw_event", self._on_draw)
-        self.fig.canvas.mpl_connect("key_press_event", self._on_key)
-        self.fig.canvas.mpl_connect("close_event", lambda e: setattr(self, "closed", True))
-        self.interactive = self.fig.canvas.manager is not None and plt.get_backend().lower() not in ("agg",)
+        self._scale = 1.0
+        canvas = fig.canvas
+        canvas.mpl_connect("draw_event", self._on_draw)
+        canvas.mpl_connect("key_press_event", self._on_key)
+        canvas.mpl_connect("resize_event", self._on_resize)
+        canvas.mpl_connect("close_event", self._on_close)
+        self.interactive = self._is_interactive()
         if self.interactive:
-            import os
-            if os.environ.get("FOOTMAT_FULLSCREEN"):   # set by the Pi's autostart entry
-                try:
-                    self.fig.canvas.manager.full_screen_toggle()
-                except (AttributeError, NotImplementedError):
-                    pass
+            import matplotlib.pyplot as plt
+            if getattr(manager, "key_press_handler_id", None) is not None:
+                canvas.mpl_disconnect(manager.key_press_handler_id)   # no pan/zoom/log-scale keys
+            if os.environ.get("FOOTMAT_FULLSCREEN", "") not in ("", "0"):   # set by the Pi's autostart entry
+                self.toggle_fullscreen()
             plt.show(block=False)
             plt.pause(0.05)
-        else:
-            self.fig.canvas.draw()
+        self._rescale()
+        canvas.draw()
 
-    # -- events -----------------------------------------------------------------------------
+    def _is_interactive(self) -> bool:
+        try:
+            import matplotlib
+            backend = matplotlib.get_backend().lower()
+        except Exception:
+            return False
+        manager = getattr(self.fig.canvas, "manager", None)
+        return manager is not None and "agg" != backend and backend not in ("pdf", "svg", "ps", "cairo", "template") \
+            and not backend.startswith("module://matplotlib_inline")
+
+    @staticmethod
+    def _data_bbox(ax, x0, y0, x1, y1):
+        from matplotlib.transforms import Bbox, TransformedBbox
+
+        return lambda: TransformedBbox(Bbox([[x0, y0], [x1, y1]]), ax.transData)
+
+    def _fig_bbox(self, rect):
+        from matplotlib.transforms import Bbox, TransformedBbox
+
+        x, y, w, h = rect
+        return TransformedBbox(Bbox.from_bounds(x, y, w, h), self.fig.transFigure)
+
+    # -- events ------------------------------------------------------------------------------
     def _on_draw(self, event):
-        self._bg = self.fig.canvas.copy_from_bbox(self.fig.bbox)
-        self._draw_animated()
-
-    def _on_key(self, event):
-        if event.key in ("q", "escape"):
-            self.closed = True
-
-    def poll(self):
-        if self.interactive:
-            self.fig.canvas.flush_events()
-
-    # -- drawing ----------------------------------------------------------------------------
-    def set_path(self, xy: np.ndarray | None):
-        if xy is None:
-            self.path_line.set_data([], [])
-        else:
-            closed = np.vstack([xy, xy[:1]])
-            self.path_line.set_data(closed[:, 0], closed[:, 1])
-
-    def update(self, snap, path_xy=None):
-        """Move the artists to the snapshot's state (no drawing)."""
-        if path_xy is not None and self._path_drawn is not path_xy:
-            self.set_path(path_xy)
-            self._path_drawn = path_xy
-        cop = snap.cop
-        self.trail = np.roll(self.trail, -1, axis=0)
-        self.trail[-1] = cop
-        segs = np.stack([self.trail[:-1], self.trail[1:]], axis=1)
-        ok = np.all(np.isfinite(segs), axis=(1, 2))
-        alphas = np.linspace(0.05, 0.9, len(segs))[ok]
-        self.trail_lc.set_segments(segs[ok])
-        self.trail_lc.set_color([(0.84, 0.16, 0.16, a) for a in alphas])
-        if np.all(np.isfinite(cop)):
-            self.cop_dot.set_data([cop[0]], [cop[1]])
-        else:
-            self.cop_dot.set_data([], [])
-        tg = snap.target
-        self.target_dot.set_data(([tg[0]], [tg[1]]) if np.all(np.isfinite(tg)) else ([], []))
-        self.cue.set_text(snap.cue)
-        paused = snap.state in ("paused", "waiting") and not np.isfinite(snap.total_n) or snap.state == "paused"
-        self.paused_text.set_text("PAUSED\nstep back on" if snap.state == "paused" else "")
-        self.paused_text.get_bbox_patch().set_alpha(0.85 if snap.state == "paused" else 0.0)
-        score = "–" if snap.last_score is None else f"{snap.last_score:.0f}"
-        self.info.set_text(f"loop {snap.loop}/{snap.loops}   score {score}")
-        if snap.forces is not None:
-            f = np.nan_to_num(np.maximum(snap.forces, 0))
-            top = max(np.percentile(f, 90), 1.0)
-            for d, v in zip(self.discs, f):
-                d.set_facecolor((0.96, 0.64, 0.38, float(np.clip(v / top, 0.0, 1.0))))
-        vals = [snap.left_pct, snap.heel_pct_left, snap.heel_pct_right]
-        for bar, txt, v in zip(self.bars, self.bar_text, vals):
-            bar.set_width(0 if not np.isfinite(v) else v)
-            txt.set_text("" if not np.isfinite(v) else f"{v:.0f} | {100 - v:.0f}")
-        return paused
-
-    def _draw_animated(self):
+        canvas = self.fig.canvas
+        self._bg = {name: canvas.copy_from_bbox(r["bbox"]()) for name, r in self.regions.items()}
+        self._sig = {}
         for a in self.animated:
             self.fig.draw_artist(a)
 
-    def draw(self):
+    def _on_resize(self, event):
+        self._rescale()
+
+    def _on_close(self, event):
+        self.closed = True
+
+    def _rescale(self) -> None:
+        """Type, markers and lines grow with the window (800×480 is scale 1)."""
+        w, h = self.fig.get_size_inches()     # inches: a high-dpi screen already scales points
+        s = max(0.5, min(w / self._base_in[0], h / self._base_in[1]))
+        self._scale = s
+        for artist, setter, base in self._scaled:
+            getattr(artist, setter)(base * s)
+
+    def _key(self, action: str) -> None:
+        for fn in list(self.on_key):
+            fn(action)
+
+    def _on_key(self, event):
+        key = (event.key or "").lower()
+        if key in (" ", "space"):
+            self.request_pause()
+        elif key == "n":
+            self.request_next()
+        elif key in ("q", "escape"):
+            self.closed = True
+            self._key("quit")
+        elif key == "f":
+            self.toggle_fullscreen()
+
+    def request_pause(self) -> None:
+        """Toggle :attr:`pause_requested` (space, or the button): the engine polls it."""
+        self.pause_requested = not self.pause_requested
+        self._key("pause" if self.pause_requested else "resume")
+
+    def request_next(self) -> None:
+        """Set :attr:`next_requested` (n, or the button): the engine clears it when it has moved on."""
+        self.next_requested = True
+        self._key("next")
+
+    def toggle_fullscreen(self) -> None:
+        try:
+            self.fig.canvas.manager.full_screen_toggle()
+        except (AttributeError, NotImplementedError):
+            pass
+
+    def poll(self) -> None:
+        """Let the window process its events (keys, resizes) between frames."""
+        if self.interactive and not self._closed_fig:
+            self.fig.canvas.flush_events()
+
+    def reset(self) -> None:
+        """Forget the CoP history (filter state and trail): a replay that jumps, a new drill."""
+        if self.filter is not None:
+            self.filter.reset()
+        self.trail[:] = np.nan
+        self._fed = None
+
+    # -- the display filter -----------------------------------------------------------------
+    def feed(self, t, cop) -> None:
+        """Every sample of a block (times ``t`` (n,), CoP (n, 2) mm): the display filter runs on
+        all of them; the next frame draws the newest filtered value."""
+        cop = np.asarray(cop, float).reshape(-1, 2)
+        if not len(cop):
+            return
+        self._fed = (self.filter.feed(t, cop) if self.filter is not None else cop)[-1].copy()
+
+    # -- state → artists ----------------------------------------------------------------------
+    def set_path(self, xy: np.ndarray | None) -> None:
+        if xy is None:
+            self.path_line.set_data([], [])
+        else:
+            xy = np.asarray(xy, float)
+            closed = np.vstack([xy, xy[:1]])
+            self.path_line.set_data(closed[:, 0], closed[:, 1])
+
+    def update(self, snap, path_xy=None) -> bool:
+        """Move the artists to the snapshot's state (no drawing). Returns True when paused."""
+        if path_xy is not None and self._path_drawn is not path_xy:
+            self.set_path(path_xy)
+            self._path_drawn = path_xy
+            self._bg = None                  # the path is part of the cached scene: redraw it once
+        if self._fed is not None:
+            cop = self._fed
+            self._fed = None
+        else:
+            cop = np.asarray(snap.cop, float)
+        self.drawn_cop = np.array(cop, float)
+        self.trail[:-1] = self.trail[1:]
+        self.trail[-1] = cop
+        segs = np.stack([self.trail[:-1], self.trail[1:]], axis=1)
+        ok = np.all(np.isfinite(segs), axis=(1, 2))
+        self.trail_lc.set_segments(segs[ok])
+        self.trail_lc.set_color(self._trail_rgba[ok])
+        finite = bool(np.all(np.isfinite(cop)))
+        self.cop_dot.set_data(([cop[0]], [cop[1]]) if finite else ([], []))
+        tg = np.asarray(snap.target, float)
+        self.target_dot.set_data(([tg[0]], [tg[1]]) if np.all(np.isfinite(tg)) else ([], []))
+        # discs: the filled area grows with the sensor's share of the load
+        total = float(snap.total_n) if snap.total_n is not None else float("nan")
+        if snap.forces is not None and np.isfinite(total) and total > 1.0:
+            share = np.clip(np.nan_to_num(np.asarray(snap.forces, float)) / (FULL_SHARE * total), 0.0, 1.0)
+        else:
+            share = np.zeros(len(self.discs))
+        for d, v in zip(self.discs, share):
+            d.set_radius(DISC_MM * float(np.sqrt(v)))
+        # the state: paused / stepped off / done take over the feet
+        state = snap.state
+        manual = self.pause_requested and state not in ("done",)
+        if state == "paused" or manual:
+            how = "press space\nto continue" if manual and state != "paused" else "step back on\nto continue"
+            self.overlay.set_visible(True)
+            self.overlay.set_facecolor(COLORS["overlay"])
+            self.overlay_text.set_text("PAUSED\n" + how)
+            band = COLORS["paused"]
+        elif state == "done":
+            self.overlay.set_visible(True)
+            self.overlay.set_facecolor(COLORS["done"])
+            self.overlay_text.set_text("DONE")
+            band = COLORS["done"]
+        elif state == "waiting" and not (np.isfinite(total) and total > 0 and finite):
+            self.overlay.set_visible(True)
+            self.overlay.set_facecolor(COLORS["overlay"])
+            self.overlay_text.set_text("STEP ON")
+            band = COLORS["band"]
+        else:
+            self.overlay.set_visible(False)
+            self.overlay_text.set_text("")
+            band = COLORS["band"]
+        self.overlay_text.set_fontsize(40 * self._scale * (0.7 if "\n" in self.overlay_text.get_text() else 1.0))
+        self.band.set_facecolor(band)
+        cue = snap.cue or ""
+        if manual and state != "paused":
+            cue = "paused — press space to continue"
+        self.cue.set_text(cue)
+        self.cue.set_color("white" if band != COLORS["band"] else COLORS["text"])
+        self.cue.set_fontsize(cue_fontsize(cue, self.cue_base * self._scale))
+        score = "–" if snap.last_score is None else f"{snap.last_score:.0f}"
+        self.info.set_text(f"loop {snap.loop}/{snap.loops}" if snap.loops else snap.state)
+        self.info2.set_text(f"score {score}" + ("\nholding on" if getattr(snap, "holding_on", False) else ""))
+        vals = [snap.left_pct, snap.heel_pct_left, snap.heel_pct_right]
+        vals = [float(v) if v is not None and np.isfinite(v) else float("nan") for v in vals]
+        for bar, b, v in zip(self.bars, self.bars_b, vals):
+            ok = np.isfinite(v)
+            bar.set_width(float(np.clip(v, 0, 100)) if ok else 0.0)
+            b.set_alpha(1.0 if ok else 0.3)
+        now = time.perf_counter()
+        if now - self._text_t >= 1.0 / TEXT_HZ:
+            self._text_t = now
+            for (la, lb, _, _), ta, tb, v in zip(self.bar_names, self.bar_text, self.bar_text_b, vals):
+                ok = np.isfinite(v)
+                ta.set_text(f"{la} {v:.0f} %" if ok else la)
+                tb.set_text(f"{100 - v:.0f} % {lb}" if ok else lb)
+        return state == "paused" or manual
+
+    def _signatures(self) -> dict:
+        return {
+            "cue": (self.cue.get_text(), self.band.get_facecolor(), self.cue.get_fontsize()),
+            "info": (self.info.get_text(), self.info2.get_text()),
+            **{f"bar{i}": (round(b.get_width(), 1), b.get_alpha()) for i, b in enumerate(self.bars)},
+            **{f"bartext{i}": (a.get_text(), b.get_text(), a.get_fontsize())
+               for i, (a, b) in enumerate(zip(self.bar_text, self.bar_text_b))},
+        }
+
+    # -- drawing ------------------------------------------------------------------------------
+    def draw(self) -> None:
+        """Draw the current artists: restore and redraw only the regions that changed."""
         canvas = self.fig.canvas
         if self._bg is None:
-            canvas.draw()
+            canvas.draw()            # full redraw; _on_draw caches the regions and draws all
         else:
-            canvas.restore_region(self._bg)
-            self._draw_animated()
-            canvas.blit(self.fig.bbox)
+            sig = self._signatures()
+            for name, region in self.regions.items():
+                if name != "feet" and self._sig.get(name) == sig.get(name):
+                    continue
+                canvas.restore_region(self._bg[name])
+                for a in region["artists"]:
+                    self.fig.draw_artist(a)
+                if self.interactive:
+                    canvas.blit(region["bbox"]())
+            self._sig = sig
+        if self._bg is not None and not self._sig:
+            self._sig = self._signatures()
         if self.interactive:
             canvas.flush_events()
         self.frames_drawn += 1
+        self.last_draw_t = time.perf_counter()
 
     def maybe_draw(self, snap, truth=None, path_xy=None, force: bool = False) -> bool:
+        """Draw the newest state if a frame is due (``fps``); returns whether it drew."""
+        if self._closed_fig:
+            return False
         now = time.perf_counter()
         if not force and now - self._last < 1.0 / self.fps:
             return False
-        self._last = now
+        # keep to the frame grid, but never try to catch up with a burst of frames
+        self._last = now if now - self._last > 2.0 / self.fps else self._last + 1.0 / self.fps
         self.update(snap, path_xy)
         self.draw()
         return True
+
+    def marker_px(self) -> tuple[float, float] | None:
+        """Where the CoP marker is drawn, in display pixels (origin bottom left), or None."""
+        if not np.all(np.isfinite(self.drawn_cop)):
+            return None
+        x, y = self.ax.transData.transform(self.drawn_cop)
+        return float(x), float(y)
 
     def save(self, path) -> None:
         """Render the current state to an image (offscreen tests, screenshots)."""
         for a in self.animated:
             a.set_animated(False)
-        self.fig.savefig(path, dpi=self.fig.dpi)
-        for a in self.animated:
-            a.set_animated(True)
+        try:
+            self.fig.savefig(path, dpi=self.fig.dpi)
+        finally:
+            for a in self.animated:
+                a.set_animated(True)
+            self._bg = None
 
-    def close(self):
-        if getattr(self, "_closed_fig", False):
+    def close(self) -> None:
+        if self._closed_fig:
             return
-        import matplotlib.pyplot as plt
-
         self._closed_fig = True
         self.closed = True
+        import matplotlib.pyplot as plt
+
         plt.close(self.fig)
