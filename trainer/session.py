@@ -1,12 +1,23 @@
 """The session folder (PRODUCT.md §6): trace.csv, events.csv, session.json — crash-safe.
 
 ``session.json`` is written at the start with ``complete: false`` and replaced atomically at
-the end. ``trace.csv`` and ``events.csv`` are appended in blocks and fsynced about once a
-second, so a killed process or a power cut loses at most about a second. NaN is an empty field.
+the end. ``trace.csv`` and ``events.csv`` are appended in blocks, handed to the operating
+system every ``FLUSH_EVERY_S`` (a killed process loses no more than that) and fsynced every
+``FSYNC_EVERY_S`` (a power cut loses no more than that plus one block). NaN is an empty field.
+Times (``t_s``) are written with full float precision so a replay sees the very same stamps.
+
+The session is entered in the history (:mod:`trainer.history`) when it starts and again when
+it ends, so a killed session is listed, as incomplete, wherever its folder is.
+
+Loaders (:func:`load_meta`, :func:`read_events`; the trace is streamed by
+:class:`firmware.replay.TraceReader`) refuse damaged files with one line and never change them.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
+import math
 import os
 import platform
 import time
@@ -15,10 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
-from firmware.errors import UsageError
+from firmware.errors import DataFileError, UsageError
 from firmware.fileio import atomic_write_json, fsync_dir
 
-FSYNC_EVERY_S = 1.0
+FLUSH_EVERY_S = 0.2   # to the OS: survives a killed process
+FSYNC_EVERY_S = 0.5   # to the disk: survives a power cut
+MAX_JSON_BYTES = 50 * 1024 * 1024
 
 
 def new_folder(root: Path, drill: str, started: datetime) -> Path:
@@ -48,6 +61,20 @@ def _fmt(values: np.ndarray, decimals: int) -> list[str]:
     """Numbers as text, NaN as an empty field."""
     out = np.char.mod(f"%.{decimals}f", np.nan_to_num(values, nan=0.0))
     return np.where(np.isfinite(values), out, "").tolist()
+
+
+def fmt_time(t: float) -> str:
+    """A time stamp as the shortest text that reads back as the same float (replay is exact)."""
+    return repr(float(t)) if math.isfinite(t) else ""
+
+
+def _fmt_exact(values: np.ndarray) -> list[str]:
+    """Raw codes: integers as integers, anything else with full precision; NaN empty."""
+    v = np.asarray(values, float)
+    finite = np.isfinite(v)
+    if np.all(v[finite] == np.round(v[finite])):
+        return _fmt(v, 0)
+    return [repr(float(x)) if f else "" for x, f in zip(v, finite)]
 
 
 class SessionWriter:
@@ -85,12 +112,14 @@ class SessionWriter:
         self._events = open(self.folder / "events.csv", "w", encoding="utf-8", newline="")
         self._trace.write(",".join(cols) + "\n")
         self._events.write("t_s,kind,detail\n")
-        self._last_sync = time.monotonic()
+        self._last_sync = self._last_flush = time.monotonic()
         self._sync()
         fsync_dir(self.folder)
         self.last_t = 0.0
         self.frames = 0
         self.closed = False
+        self.syncs = 0
+        _index(self.folder)
 
     def rel(self, t_clock) -> np.ndarray:
         return np.asarray(t_clock, float) - self.clock_start
@@ -102,8 +131,8 @@ class SessionWriter:
         n = t.shape[0]
         if n == 0:
             return
-        cols = [_fmt(t, 4)]
-        cols += [_fmt(raw[:, i], 0) for i in range(raw.shape[1])]
+        cols = [[fmt_time(x) for x in t.tolist()]]
+        cols += [_fmt_exact(raw[:, i]) for i in range(raw.shape[1])]
         cols += [_fmt(forces[:, i], 2) for i in range(forces.shape[1])]
         cols += [_fmt(total, 2), _fmt(cop[:, 0], 2), _fmt(cop[:, 1], 2), _fmt(left_pct, 2),
                  _fmt(target[:, 0], 2), _fmt(target[:, 1], 2), phase, flags]
@@ -119,18 +148,24 @@ class SessionWriter:
         detail = str(detail).replace("\n", " ").replace('"', "'")
         if "," in detail:
             detail = f'"{detail}"'
-        self._events.write(f"{float(self.rel(t_clock)):.4f},{kind},{detail}\n")
+        self._events.write(f"{fmt_time(float(self.rel(t_clock)))},{kind},{detail}\n")
         self._maybe_sync()
 
     def _maybe_sync(self) -> None:
-        if time.monotonic() - self._last_sync >= FSYNC_EVERY_S:
+        now = time.monotonic()
+        if now - self._last_sync >= FSYNC_EVERY_S:
             self._sync()
+        elif now - self._last_flush >= FLUSH_EVERY_S:
+            self._trace.flush()
+            self._events.flush()
+            self._last_flush = now
 
     def _sync(self) -> None:
         for fh in (self._trace, self._events):
             fh.flush()
             os.fsync(fh.fileno())
-        self._last_sync = time.monotonic()
+        self._last_sync = self._last_flush = time.monotonic()
+        self.syncs = getattr(self, "syncs", 0) + 1
 
     def finish(self, summary: dict, methods: dict, pain: dict | None = None, complete: bool = True,
                extra: dict | None = None) -> Path:
@@ -147,6 +182,7 @@ class SessionWriter:
             self.meta.update(extra)
         atomic_write_json(self.folder / "session.json", _jsonable(self.meta))
         self.closed = True
+        _index(self.folder)
         return self.folder
 
     def abort(self) -> None:
@@ -159,6 +195,7 @@ class SessionWriter:
             self._trace.close()
             self._events.close()
             self.closed = True
+        _index(self.folder)
 
 
 def _jsonable(obj):
@@ -175,5 +212,113 @@ def _jsonable(obj):
     return obj
 
 
+def _index(folder: Path) -> None:
+    """Enter the session in the history; a history problem never costs the recording."""
+    try:
+        from .history import index_session
+        index_session(folder)
+    except Exception as e:  # noqa: BLE001 — the session is on disk; `footmat history` reconciles it
+        from .commands.common import say
+        say(f"note: session not entered in the history yet ({e.__class__.__name__}: {e}); "
+            "footmat history will pick it up")
+
+
 def read_session_json(folder: Path) -> dict:
-    return json.loads((Path(folder) / "session.json").read_text(encoding="utf-8"))
+    return load_meta(folder)
+
+
+_META_TYPES = {"drill": str, "params": dict, "person": dict, "started_at": str, "duration_s": (int, float),
+               "sample_rate_hz": (int, float), "complete": bool, "layout": dict, "calibration": dict}
+
+
+def load_meta(path) -> dict:
+    """``session.json`` of a session (folder or file), checked; one clear error if damaged."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        p = p / "session.json"
+    where = f"session file {p}"
+    try:
+        if p.stat().st_size > MAX_JSON_BYTES:
+            raise DataFileError(f"{where} is larger than {MAX_JSON_BYTES // 2**20} MB", "it is not a session.json")
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise DataFileError(f"{where} not found", "give a session folder (see: footmat history)") from None
+    except OSError as e:
+        raise DataFileError(f"cannot read {where} ({e.strerror})", "check the path and permissions") from None
+    try:
+        meta = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise DataFileError(f"{where} is not valid JSON ({e.__class__.__name__})",
+                            "restore it from a backup (the file was not changed)") from None
+    if not isinstance(meta, dict):
+        raise DataFileError(f"{where} is not a JSON object", "restore it from a backup (the file was not changed)")
+    for key, typ in _META_TYPES.items():
+        v = meta.get(key)
+        if not isinstance(v, typ) or (typ is not bool and isinstance(v, bool)):
+            raise DataFileError(f"{where} has no usable {key!r}", "restore it from a backup (the file was not changed)")
+    if not (math.isfinite(meta["sample_rate_hz"]) and 0 < meta["sample_rate_hz"] <= 100_000):
+        raise DataFileError(f"{where} has sample_rate_hz {meta['sample_rate_hz']!r}", "restore it from a backup")
+    if not (math.isfinite(meta["duration_s"]) and meta["duration_s"] >= 0):
+        raise DataFileError(f"{where} has duration_s {meta['duration_s']!r}", "restore it from a backup")
+    if parse_started_at(meta["started_at"]) is None:
+        raise DataFileError(f"{where} has started_at {meta['started_at'][:40]!r}, not an ISO 8601 time",
+                            "restore it from a backup")
+    for key in ("summary", "pain", "methods"):
+        if meta.get(key) is not None and not isinstance(meta[key], dict):
+            raise DataFileError(f"{where} has a {key!r} that is not an object", "restore it from a backup")
+    return meta
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_started_at(text: str) -> datetime | None:
+    """``started_at`` as an aware UTC datetime, or None when it is not ISO 8601."""
+    try:
+        d = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return None
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=timezone.utc)
+    return d.astimezone(timezone.utc)
+
+
+def read_events(folder) -> list[tuple[str, str, str]]:
+    """``events.csv`` as (t_s text, kind, detail) rows; a torn last line is ignored."""
+    p = Path(folder) / "events.csv"
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        return []
+    except OSError as e:
+        raise DataFileError(f"cannot read {p} ({e.strerror})", "check the permissions") from None
+    if b"\x00" in data:
+        cut = data.index(b"\x00")
+        if data[cut:].strip(b"\x00\r\n\t ") != b"":
+            raise DataFileError(f"events file {p} holds NUL bytes", "the file is damaged; restore it from a backup")
+        data = data[:cut]
+    if data and not data.endswith(b"\n"):
+        data = data[:data.rfind(b"\n") + 1]   # a torn last line
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DataFileError(f"events file {p} is not UTF-8 text", "the file is damaged; restore it from a backup") from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return []
+    if rows[0] != ["t_s", "kind", "detail"]:
+        raise DataFileError(f"events file {p} does not start with t_s,kind,detail", "the file is damaged")
+    out = []
+    for no, r in enumerate(rows[1:], 2):
+        if not r:
+            continue
+        if len(r) != 3:
+            raise DataFileError(f"events file {p} line {no} has {len(r)} fields, not 3", "the file is damaged")
+        try:
+            if not math.isfinite(float(r[0])):
+                raise ValueError
+        except ValueError:
+            raise DataFileError(f"events file {p} line {no} has no time", "the file is damaged") from None
+        out.append((r[0], r[1], r[2]))
+    return out

@@ -1,0 +1,228 @@
+"""footmat replay SESSION: play a recorded session back and recompute its drill.
+
+The session carries its own layout and calibration, so the replay needs nothing else: the
+trace's raw codes and time stamps go through the same drill engine as on the day, and the
+summary comes out the same (the command says whether it does).
+"""
+from __future__ import annotations
+
+import json
+
+from .common import add_json_option, positive_float, print_json, say
+
+
+def add_arguments(p):
+    p.add_argument("session", help="a session folder (or its session.json / trace.csv)")
+    p.add_argument("--speed", type=positive_float, metavar="X",
+                   help="playback speed (default: real time with the live view, as fast as it can with --no-plot)")
+    p.add_argument("--no-plot", action="store_true", help="no live view")
+    add_json_option(p)
+
+
+def _normal(obj):
+    """A summary as it reads back from session.json (JSON round trip, NaN as null)."""
+    from ..session import _jsonable
+
+    return json.loads(json.dumps(_jsonable(obj)))
+
+
+def _differences(a, b, where="summary") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(set(a) | set(b), key=str):
+            out += _differences(a.get(k), b.get(k), f"{where}.{k}")
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        out = []
+        for i, (x, y) in enumerate(zip(a, b)):
+            out += _differences(x, y, f"{where}[{i}]")
+        return out
+    return [] if a == b else [f"{where}: recorded {a!r}, replayed {b!r}"]
+
+
+def build_engine(meta, layout, calibration):
+    """The drill engine the session was recorded with, from its session.json."""
+    from firmware.errors import DataFileError, FootmatError
+
+    from .. import drills
+    from ..drill import DrillEngine
+    from ..people import parse
+
+    defn = drills.get(meta["drill"])
+    given = {k: v for k, v in meta["params"].items() if k in defn.params}
+    person_d = {k: v for k, v in meta["person"].items() if k != "default"}
+    try:
+        params = defn.resolve(given)
+        run = defn.make(params)
+        person = parse(json.dumps(person_d).encode(), "embedded in session.json")
+        cap = meta["params"].get("time_cap_s")
+        cap = None if cap is None else float(cap)
+    except FootmatError as e:
+        raise DataFileError(f"session.json has unusable drill parameters or person ({e.what})",
+                            "restore it from a backup") from None
+    except (TypeError, ValueError) as e:
+        raise DataFileError(f"session.json has unusable drill parameters ({e.__class__.__name__}: {e})",
+                            "restore it from a backup") from None
+    return DrillEngine(run, layout, calibration, person.weight_n, float(meta["sample_rate_hz"]),
+                       time_cap_s=cap, person=person)
+
+
+# how the recorded run was steered from outside the engine (the stop and pause controls, the
+# --seconds limit): reproduced at the same frame. Ends the engine reaches by itself need nothing.
+_SELF_ENDS = ("complete", "time cap reached")
+
+
+def _phase_at(folder, t_text: str) -> str | None:
+    with open(folder / "trace.csv", "rb") as fh:
+        header = fh.readline().decode("utf-8", "replace").rstrip("\r\n").split(",")
+        if "phase" not in header:
+            return None
+        i = header.index("phase")
+        key = t_text.encode()
+        for line in fh:
+            if line.startswith(key + b","):
+                f = line.decode("utf-8", "replace").rstrip("\r\n").split(",")
+                return f[i] if len(f) == len(header) else None
+    return None
+
+
+def controls_of(folder, events) -> list[tuple[float, str, str]]:
+    """(t, action, detail): 'stop' and 'toggle' act before the frame at t, 'finish' after it."""
+    out = []
+    for t, kind, detail in events:
+        if kind in ("pause", "resume") and detail == "pause control":
+            out.append((float(t), "toggle", detail))
+        elif kind == "end" and detail not in _SELF_ENDS:
+            # the stop control ends at the next frame (phase 'done'); Ctrl-C after the last one
+            before = detail == "stopped" and _phase_at(folder, t) == "done"
+            out.append((float(t), "stop" if before else "finish", detail))
+    return out
+
+
+def replay_session(path, *, speed: float | None = None, view=None, clock=None) -> dict:
+    """Replay a session: returns {"folder", "summary", "recorded", "same", "differences", "events_same", …}."""
+    import time
+
+    import numpy as np
+
+    from calibration.store import from_dict
+    from firmware.clock import VirtualClock
+    from firmware.layout import parse_layout
+    from firmware.replay import open_replay, session_folder
+
+    from ..session import fmt_time, load_meta, read_events
+
+    folder = session_folder(path)
+    meta = load_meta(folder)
+    layout = parse_layout(meta["layout"], f"the layout embedded in {folder / 'session.json'}")
+    cal = from_dict(meta["calibration"], layout, f"embedded in {folder / 'session.json'}")
+    engine = build_engine(meta, layout, cal)
+    recorded_events = read_events(folder)
+    actions = controls_of(folder, recorded_events)
+    clock = clock or VirtualClock()
+    source = open_replay(folder, layout, clock, speed=speed or 1.0, time_base=0.0)
+    frames = 0
+    wall = time.perf_counter()
+
+    def act(action, t, detail):
+        if action == "stop":
+            engine.stop()
+        elif action == "toggle":
+            engine.toggle_pause()
+        elif not engine.done:
+            engine._finish(t, detail)
+
+    try:
+        while True:
+            if view is not None and view.closed and not engine.done:
+                engine.stop()
+            block = source.read()
+            if len(block) == 0:
+                if source.exhausted:
+                    break
+                if view is not None:
+                    view.poll()
+                continue
+            frames += len(block)
+            if engine.done:
+                continue          # the recording's tail after the end: counted, as on the day
+            i0 = 0
+            while actions and actions[0][0] <= block.t[-1]:
+                t_a, action, detail = actions.pop(0)
+                k = int(np.searchsorted(block.t, t_a))
+                cut = max(i0, k if action in ("stop", "toggle") else min(k + 1, len(block)))
+                if cut > i0:
+                    engine.process(block[i0:cut])
+                i0 = cut
+                act(action, t_a, detail)
+            if i0 < len(block):
+                engine.process(block[i0:])
+            if view is not None:
+                view.maybe_draw(engine.snapshot,
+                                path_xy=engine.drill.path_xy() if engine.plan.start is not None else None)
+    finally:
+        source.close()
+    summary, methods = engine.results()
+    summary["frames"] = frames
+    replayed = _normal(summary)
+    recorded = meta.get("summary") or {}
+    mine = [(fmt_time(t), k, str(d).replace("\n", " ").replace('"', "'")) for t, k, d in engine.events]
+    diffs = _differences(recorded, replayed) if meta["complete"] else []
+    return {
+        "folder": str(folder),
+        "drill": meta["drill"],
+        "complete": meta["complete"],
+        "summary": replayed,
+        "recorded": recorded,
+        "same": bool(meta["complete"]) and not diffs,
+        "differences": diffs,
+        "events_same": mine == [tuple(e) for e in recorded_events],
+        "events": {"recorded": len(recorded_events), "replayed": len(mine)},
+        "torn_lines": source.counters.get("torn_lines", 0),
+        "frames": frames,
+        "wall_s": round(time.perf_counter() - wall, 3),
+        "methods": methods,
+    }
+
+
+def run(args) -> int:
+    from firmware.clock import RealClock, VirtualClock
+
+    from ..runner import has_display, print_summary
+
+    show = has_display() and not args.no_plot
+    paced = show or args.speed is not None
+    view = None
+    if show:
+        from firmware.layout import parse_layout
+        from firmware.replay import session_folder
+
+        from ..session import load_meta
+        from ..view import LiveView
+
+        folder = session_folder(args.session)
+        layout = parse_layout(load_meta(folder)["layout"], "session")
+        view = LiveView(layout, title=f"footmat — replay of {folder.name}")
+    try:
+        res = replay_session(args.session, speed=args.speed or 1.0, view=view,
+                             clock=RealClock() if paced else VirtualClock())
+    finally:
+        if view is not None:
+            view.close()
+    if args.json:
+        res.pop("methods", None)
+        print_json(res)
+        return 0
+    say(f"replay of {res['folder']}" + (f" at x{args.speed:g}" if paced else " (as fast as it can)"))
+    if res["torn_lines"]:
+        say(f"the trace ended with a torn line (the recording was cut off): ignored")
+    print_summary(res["drill"], res["summary"], res["frames"], res["wall_s"], "the session's own layout and calibration")
+    if not res["complete"]:
+        print("the recorded session is incomplete (killed or cut off): nothing recorded to compare with")
+    elif res["same"]:
+        print("same summary as recorded" + ("" if res["events_same"] else " (events differ)"))
+    else:
+        print(f"differs from the recorded summary in {len(res['differences'])} figure(s):")
+        for d in res["differences"][:10]:
+            print(f"  {d}")
+    return 0
