@@ -1,0 +1,50 @@
+"""footmat history: past sessions and progress over days and weeks (scores, symmetry, sway, pain)."""
+from __future__ import annotations
+
+from .common import add_json_option, print_json, say
+
+
+def add_arguments(p):
+    p.add_argument("--person", metavar="NAME", help="only this person's sessions")
+    p.add_argument("--drill", metavar="NAME", help="only this drill")
+    p.add_argument("--plot", metavar="F.png", help="draw progress per drill (score, left/right asymmetry, sway, pain)")
+    add_json_option(p)
+
+
+def _cell(v, fmt="{:.0f}", empty="-"):
+    return empty if v is None else fmt.format(v)
+
+
+def _table(rows) -> str:
+    head = ("started (UTC)", "drill", "person", "min", "done", "score", "pain", "asym", "sway", "folder")
+    lines = [head]
+    for r in rows:
+        pain = r["pain"]
+        pain_text = "-" if pain["before"] is None and pain["after"] is None else \
+            f"{_cell(pain['before'])}→{_cell(pain['after'])}"
+        folder = r["folder"] if r["present"] else f"{r['folder']} (missing)"
+        lines.append((str(r["started_at"] or "?")[:16].replace("T", " "), str(r["drill"] or "?"),
+                      str(r["person"] or "?"), _cell(None if r["duration_s"] is None else r["duration_s"] / 60, "{:.1f}"),
+                      "yes" if r["complete"] else "no", _cell(r["score"], "{:.1f}"), pain_text,
+                      _cell(r["asymmetry_pp"], "{:.1f}"), _cell(r["sway_mm_s"], "{:.1f}"), folder))
+    widths = [max(len(row[i]) for row in lines) for i in range(len(head) - 1)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row[:-1], widths)) + "  " + row[-1] for row in lines)
+
+
+def run(args) -> int:
+    from .. import history
+
+    rows = history.load(person=args.person, drill=args.drill, say=say)
+    if args.plot:
+        out = history.plot(rows, args.plot)
+        say(f"progress plot: {out}")
+    if args.json:
+        print_json(rows)
+    elif not rows:
+        say("no sessions yet: run footmat demo, or footmat drill spiral")
+    else:
+        print(_table(rows))
+        done = sum(r["complete"] for r in rows)
+        say(f"{len(rows)} session(s), {done} complete; asym = |left - right| load in percentage points, "
+            "sway = CoP speed (mm/s) while standing still before the drill")
+    return 0
