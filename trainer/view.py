@@ -107,6 +107,7 @@ class LiveView:
         self.next_requested = False
         self.on_key: list = []
         self.frames_drawn = 0
+        self.draw_s = 0.0            # time spent in maybe_draw's frames (bench: the view's share)
         self.last_draw_t = None     # perf_counter when the last frame was on screen
         self._last = -1e9
         self._path_drawn = None
@@ -299,7 +300,8 @@ class LiveView:
             self.toggle_fullscreen()
 
     def request_pause(self) -> None:
-        """Toggle :attr:`pause_requested` (space, or the button): the engine polls it."""
+        """Toggle :attr:`pause_requested` (space, or the button) and tell ``on_key`` ("pause" or
+        "resume"): wire it to ``DrillEngine.toggle_pause``. The view shows the engine's state."""
         self.pause_requested = not self.pause_requested
         self._key("pause" if self.pause_requested else "resume")
 
@@ -347,9 +349,11 @@ class LiveView:
     def update(self, snap, path_xy=None) -> bool:
         """Move the artists to the snapshot's state (no drawing). Returns True when paused."""
         if path_xy is not None and self._path_drawn is not path_xy:
-            self.set_path(path_xy)
+            same = self._path_drawn is not None and np.array_equal(self._path_drawn, path_xy)
             self._path_drawn = path_xy
-            self._bg = None                  # the path is part of the cached scene: redraw it once
+            if not same:
+                self.set_path(path_xy)
+                self._bg = None              # the path is part of the cached scene: redraw it once
         if self._fed is not None:
             cop = self._fed
             self._fed = None
@@ -376,9 +380,9 @@ class LiveView:
             d.set_radius(DISC_MM * float(np.sqrt(v)))
         # the state: paused / stepped off / done take over the feet
         state = snap.state
-        manual = self.pause_requested and state not in ("done",)
-        if state == "paused" or manual:
-            how = "press space\nto continue" if manual and state != "paused" else "step back on\nto continue"
+        if state == "paused":
+            # the engine decides the state; the view says how to leave it
+            how = "press space\nto continue" if self.pause_requested else "step back on\nto continue"
             self.overlay.set_visible(True)
             self.overlay.set_facecolor(COLORS["overlay"])
             self.overlay_text.set_text("PAUSED\n" + how)
@@ -400,8 +404,6 @@ class LiveView:
         self.overlay_text.set_fontsize(40 * self._scale * (0.7 if "\n" in self.overlay_text.get_text() else 1.0))
         self.band.set_facecolor(band)
         cue = snap.cue or ""
-        if manual and state != "paused":
-            cue = "paused — press space to continue"
         self.cue.set_text(cue)
         self.cue.set_color("white" if band != COLORS["band"] else COLORS["text"])
         self.cue.set_fontsize(cue_fontsize(cue, self.cue_base * self._scale))
@@ -421,10 +423,47 @@ class LiveView:
                 ok = np.isfinite(v)
                 ta.set_text(f"{la} {v:.0f} %" if ok else la)
                 tb.set_text(f"{100 - v:.0f} % {lb}" if ok else lb)
-        return state == "paused" or manual
+        return state == "paused"
+
+    def _dirty_rects(self) -> list:
+        """Display rectangles of the feet region that changed since the last frame: where the
+        marker, target and trail are and were, and the discs whose fill changed."""
+        from matplotlib.transforms import Bbox
+
+        tr = self.ax.transData
+        px = self.fig.dpi / 72.0
+        rects = []
+        pts, pads = [], []
+        for line in (self.cop_dot, self.target_dot):
+            xy = line.get_xydata()
+            if len(xy):
+                pts.append(tr.transform(xy))
+                pads.append((line.get_markersize() / 2 + line.get_markeredgewidth()) * px + 2)
+        tail = self.trail[np.all(np.isfinite(self.trail), axis=1)]
+        if len(tail):
+            pts.append(tr.transform(tail))
+            pads.append(self.trail_lc.get_linewidth()[0] * px + 2)
+        now = None
+        for p, pad in zip(pts, pads):
+            box = np.array([p.min(axis=0) - pad, p.max(axis=0) + pad])
+            now = box if now is None else np.array([np.minimum(now[0], box[0]), np.maximum(now[1], box[1])])
+        for box in (now, getattr(self, "_moving_box", None)):
+            if box is not None:
+                rects.append(Bbox(box))
+        self._moving_box = now
+        radii = tuple(round(d.get_radius(), 1) for d in self.discs)
+        old = getattr(self, "_radii", None)
+        for i, d in enumerate(self.discs):
+            if old is None or old[i] != radii[i]:
+                c = np.array(d.center)
+                rects.append(Bbox(tr.transform([c - DISC_MM - 2, c + DISC_MM + 2])))
+        self._radii = radii
+        clip = self.ax.bbox
+        return [Bbox.intersection(r, clip) for r in rects if Bbox.intersection(r, clip) is not None]
 
     def _signatures(self) -> dict:
         return {
+            "overlay": (self.overlay.get_visible(), self.overlay_text.get_text()),
             "cue": (self.cue.get_text(), self.band.get_facecolor(), self.cue.get_fontsize()),
             "info": (self.info.get_text(), self.info2.get_text()),
             **{f"bar{i}": (round(b.get_width(), 1), b.get_alpha()) for i, b in enumerate(self.bars)},
@@ -446,8 +485,17 @@ class LiveView:
                 canvas.restore_region(self._bg[name])
                 for a in region["artists"]:
                     self.fig.draw_artist(a)
-                if self.interactive:
+                if not self.interactive:
+                    continue
+                if name == "feet" and self._sig.get("overlay") == sig["overlay"]:
+                    # only the pixels that changed reach the screen (copying the image to the
+                    # window is the dearest part of a frame)
+                    rects = self._dirty_rects()
+                    for r in rects:
+                        canvas.blit(r)
+                else:
                     canvas.blit(region["bbox"]())
+                    self._dirty_rects()
             self._sig = sig
         if self._bg is not None and not self._sig:
             self._sig = self._signatures()
@@ -467,6 +515,7 @@ class LiveView:
         self._last = now if now - self._last > 2.0 / self.fps else self._last + 1.0 / self.fps
         self.update(snap, path_xy)
         self.draw()
+        self.draw_s += time.perf_counter() - now
         return True
 
     def marker_px(self) -> tuple[float, float] | None:

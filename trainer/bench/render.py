@@ -1,0 +1,378 @@
+"""Bench sections `render` and `latency`, and `startup.first_frame_s` (PRODUCT.md §8).
+
+Every measurement runs in a child process (``python -m trainer.bench.render KIND``) so the view
+gets a real window: the child uses TkAgg on ``$DISPLAY``, or on an ``Xvfb`` this module starts
+when there is no display, and falls back to the offscreen Agg canvas when neither Tk nor Xvfb is
+there (the ``canvas`` key says which). The CPU share is the child's own (all its threads; an X
+server's drawing is not in it).
+
+- ``render``: the whole live drill — the simulated mat read through the real driver with the
+  chips converting instantly, paced by the real clock at 200 Hz, the engine, the session
+  recorder and the view at 30 fps — run by ``trainer.live.run_drill``: view frames per second,
+  achieved sampling rate (and late/dropped frames), CPU % of one core.
+- ``latency``: a step response. A simulated person with no lag, sway or smoothing steps their
+  *true* CoP between two points 70 mm apart at random moments; the time from each step to the
+  end of the first frame whose drawn marker has moved half-way (display filter included) is
+  measured; median and p95, at 30 fps and at 60 fps.
+- ``first_frame_s``: from starting ``footmat demo`` (a fresh ``FOOTMAT_HOME``) to the first
+  frame of the view on screen; median of three.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+RENDER_S = 15.0
+STEPS = 30
+
+
+# -- the display the children draw on -------------------------------------------------------------
+def _tk_ok(env) -> bool:
+    r = subprocess.run([sys.executable, "-c", "import tkinter; tkinter.Tk().destroy()"], env=env,
+                       capture_output=True, timeout=30)
+    return r.returncode == 0
+
+
+class _Display:
+    """DISPLAY for the children: the user's, a private Xvfb, or none (Agg)."""
+
+    def __init__(self):
+        self.proc = None
+        self.env = dict(os.environ)
+        self.env.pop("FOOTMAT_FULLSCREEN", None)
+        if self.env.get("DISPLAY") and _tk_ok(self.env):
+            self.env["MPLBACKEND"] = "TkAgg"
+            self.canvas = f"TkAgg window on {self.env['DISPLAY']}"
+            return
+        if shutil.which("Xvfb"):
+            num = self._start_xvfb()
+            if num is not None:
+                self.env["DISPLAY"] = f":{num}"
+                if _tk_ok(self.env):
+                    self.env["MPLBACKEND"] = "TkAgg"
+                    self.canvas = f"TkAgg window on Xvfb :{num} (1024x768x24)"
+                    return
+                self.close()
+        self.env.pop("DISPLAY", None)
+        self.env["MPLBACKEND"] = "Agg"
+        self.canvas = "offscreen Agg canvas (no display, Tk or Xvfb)"
+
+    def _start_xvfb(self):
+        import select
+
+        r_fd, w_fd = os.pipe()
+        self.proc = subprocess.Popen(["Xvfb", "-displayfd", str(w_fd), "-screen", "0", "1024x768x24",
+                                      "-nolisten", "tcp"], pass_fds=(w_fd,), stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        os.close(w_fd)
+        data = b""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not data.endswith(b"\n"):
+            ready, _, _ = select.select([r_fd], [], [], 0.2)
+            if ready:
+                chunk = os.read(r_fd, 16)
+                if not chunk:
+                    break
+                data += chunk
+        os.close(r_fd)
+        return data.decode().strip() or None
+
+    def close(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _child(kind: str, display: _Display, *args: str, timeout: float = 240) -> dict:
+    env = dict(display.env)
+    env.setdefault("FOOTMAT_HOME", tempfile.mkdtemp(prefix="footmat-bench-"))
+    r = subprocess.run([sys.executable, "-m", "trainer.bench.render", kind, *args], env=env,
+                       capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        tail = (r.stderr.strip().splitlines() or ["?"])[-1]
+        return {"error": f"{kind} child failed: {tail}"}
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    out["canvas"] = display.canvas
+    return out
+
+
+# -- sections ---------------------------------------------------------------------------------------
+def render() -> dict:
+    with _Display() as d:
+        out = _child("render", d, str(RENDER_S), "30")
+    out["setup"] = ("default-6, simulated ADS1115 chips converting instantly read through the register-level "
+                    "driver on the fake bus, real clock at 200 Hz, drill engine + session recorder + view at 30 fps, "
+                    f"run by trainer.live.run_drill for {RENDER_S:g} s (countdown included); CPU = the process's "
+                    "user+system time over wall time")
+    return out
+
+
+def latency() -> dict:
+    with _Display() as d:
+        at30 = _child("latency", d, "30", str(STEPS))
+        at60 = _child("latency", d, "60", str(STEPS))
+    from ..display_filter import CopFilter, step_response_half_ms
+
+    out = dict(at30)
+    out["at_60fps"] = at60
+    out["filter"] = {"kind": "2nd-order 10 Hz Butterworth, causal, every sample",
+                     "delay_ms": round(CopFilter(200.0).delay_ms, 1),
+                     "step_half_ms_at_200hz": step_response_half_ms(200.0)}
+    out["setup"] = (f"{STEPS} steps of the simulator's true CoP (70 mm left-right, no lag/sway/smoothing), "
+                    "simulated chips at 200 Hz on the real clock, engine + display filter + view; latency = "
+                    "step time to the end of the first frame whose drawn marker is half-way")
+    return out
+
+
+def first_frame_s(repeat: int = 3) -> float:
+    import statistics
+
+    times = []
+    with _Display() as d:
+        for _ in range(repeat):
+            env = dict(d.env, FOOTMAT_HOME=tempfile.mkdtemp(prefix="footmat-bench-"))
+            t0 = time.monotonic()
+            p = subprocess.Popen([sys.executable, "-m", "trainer.bench.render", "first_frame"], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            line = p.stdout.readline()
+            t1 = time.monotonic()
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            if line.startswith("first frame"):
+                times.append(t1 - t0)
+            shutil.rmtree(env["FOOTMAT_HOME"], ignore_errors=True)
+    return round(statistics.median(times), 3) if times else float("nan")
+
+
+# -- the children -------------------------------------------------------------------------------------
+def _feeding(engine, view):
+    """Until ``trainer.live.run_drill`` feeds the view itself, feed it every block's CoP."""
+    import inspect
+
+    from .. import live
+
+    if "feed(" in inspect.getsource(live.run_drill):
+        return
+    process = engine.process
+
+    def process_and_feed(block):
+        out = process(block)
+        view.feed(block.t, out[1].cop)
+        return out
+
+    engine.process = process_and_feed
+
+
+def _child_render(seconds: float, fps: float) -> dict:
+    import resource
+
+    from firmware.clock import RealClock
+    from firmware.layout import load_layout
+    from firmware.sim.backend import open_sim
+    from firmware.sim.mat import SimMat
+    from firmware.sim.person import ScriptedPerson
+
+    from ..drill import DrillEngine, SpiralDrill
+    from ..live import run_drill
+    from ..session import SessionWriter
+    from ..simcal import nominal_sim_calibration
+    from ..simperson import Follower, natural_centre
+    from ..view import LiveView
+
+    layout = load_layout("default-6")
+    cal = nominal_sim_calibration(layout)
+    clock = RealClock()
+    follower = Follower(natural_centre(layout))
+    person = ScriptedPerson(follower, seed=1)
+    source = open_sim(layout, SimMat(layout, person, seed=1), clock, 200.0)
+    drill = SpiralDrill(loops=3, period_s=12.0)
+    engine = DrillEngine(drill, layout, cal, person.weight_n, 200.0)
+    follower.engine = engine
+    tmp = tempfile.mkdtemp(prefix="footmat-bench-")
+    writer = SessionWriter(tmp, "spiral", layout=layout, calibration=cal.to_dict(), params=drill.params,
+                           person={"name": "bench"}, sample_rate_hz=200.0, simulated=True, clock_start=clock.now())
+    view = LiveView(layout, title="footmat — bench render", fps=fps)
+    _feeding(engine, view)
+    f0 = view.frames_drawn
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    frames = run_drill(source, engine, writer, view, max_seconds=seconds)
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    counters = dict(source.counters)
+    source.close()
+    try:
+        writer.finish(*engine.results(), {"before": None, "after": None})
+    except Exception:
+        writer.abort()
+    view.close()
+    shutil.rmtree(tmp, ignore_errors=True)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    drawn = max(view.frames_drawn - f0, 1)
+    return {"view_fps": round((view.frames_drawn - f0) / wall, 1), "sampling_hz": round(frames / wall, 1),
+            "cpu_pct_one_core": round(100 * cpu / wall, 1), "target_fps": fps, "seconds": round(wall, 2),
+            "view_ms_per_frame": round(1e3 * view.draw_s / drawn, 2),
+            "view_pct_one_core": round(100 * view.draw_s / wall, 1),
+            "source_only": _source_only(min(seconds, 5.0)),
+            "frames": frames, "late": counters.get("late"), "dropped": counters.get("dropped"),
+            "max_jitter_ms": round(float(counters.get("max_jitter_ms") or 0.0), 2)}
+
+
+def _source_only(seconds: float) -> dict:
+    """The simulated mat alone (physics + chips + driver + acquisition thread): its share of the
+    CPU figure, which the view cannot change."""
+    import resource
+
+    from firmware.clock import RealClock
+    from firmware.layout import load_layout
+    from firmware.sim.backend import open_sim
+    from firmware.sim.mat import SimMat
+    from firmware.sim.person import Script, ScriptedPerson
+
+    from ..simperson import natural_centre
+
+    layout = load_layout("default-6")
+    person = ScriptedPerson(Script.still(*natural_centre(layout)), seed=1)
+    source = open_sim(layout, SimMat(layout, person, seed=1), RealClock(), 200.0)
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    n = 0
+    while time.perf_counter() - t0 < seconds:
+        n += len(source.read())
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    source.close()
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return {"sampling_hz": round(n / wall, 1), "cpu_pct_one_core": round(100 * cpu / wall, 1)}
+
+
+def _child_latency(fps: float, steps: int) -> dict:
+    import numpy as np
+
+    from firmware.clock import RealClock
+    from firmware.layout import load_layout
+    from firmware.sim.backend import open_sim
+    from firmware.sim.mat import SimMat
+    from firmware.sim.person import ScriptBuilder, ScriptedPerson
+
+    from ..drill import DrillEngine, SpiralDrill
+    from ..simcal import nominal_sim_calibration
+    from ..simperson import natural_centre
+    from ..view import LiveView
+
+    layout = load_layout("default-6")
+    cal = nominal_sim_calibration(layout)
+    clock = RealClock()
+    c = natural_centre(layout)
+    a, b = c + [-35.0, 0.0], c + [35.0, 0.0]
+    rng = np.random.default_rng(5)
+    view = LiveView(layout, title="footmat — bench latency", fps=fps)
+    t_start = clock.now() + 0.5
+    sb = ScriptBuilder(*a, t0=t_start)
+    sb.hold(1.0)
+    step_t = []
+    for i in range(steps):
+        p = b if i % 2 == 0 else a
+        sb.move_to(*p, 1e-6)
+        step_t.append(sb.now)
+        sb.hold(float(rng.uniform(0.45, 0.65)))
+    person = ScriptedPerson(sb.build(), lag_s=0.0, sway_mm=0.0, smooth_s=0.0, seed=1)
+    source = open_sim(layout, SimMat(layout, person, seed=1), clock, 200.0)
+    engine = DrillEngine(SpiralDrill(loops=1, period_s=600.0), layout, cal, person.weight_n, 200.0)
+    drawn_t, drawn = [], []
+    end = step_t[-1] + 0.6
+    f0 = view.frames_drawn
+    t0 = time.perf_counter()
+    while clock.now() < end:
+        block = source.read()
+        if not len(block):
+            view.poll()
+            continue
+        _, cb, *_ = engine.process(block)
+        view.feed(block.t, cb.cop)
+        if view.maybe_draw(engine.snapshot):
+            drawn_t.append(view.last_draw_t)
+            drawn.append(view.drawn_cop.copy())
+    wall = time.perf_counter() - t0
+    fps_got = (view.frames_drawn - f0) / wall
+    source.close()
+    view.close()
+    drawn_t = np.array(drawn_t)
+    drawn = np.array(drawn)
+    lat = []
+    bounds = step_t + [end]
+    for i, ts in enumerate(step_t):
+        before = drawn[(drawn_t > ts - 0.15) & (drawn_t < ts)]
+        after = drawn[(drawn_t > ts + 0.3) & (drawn_t < bounds[i + 1])]
+        if not len(before) or not len(after):
+            continue
+        p0, p1 = np.nanmedian(before, axis=0), np.nanmedian(after, axis=0)
+        u = p1 - p0
+        if not np.hypot(*u) > 10.0:
+            continue
+        sel = drawn_t >= ts
+        prog = (drawn[sel] - p0) @ u / (u @ u)
+        k = np.flatnonzero(prog >= 0.5)
+        if k.size:
+            lat.append(1e3 * (drawn_t[sel][k[0]] - ts))
+    lat = np.array(lat)
+    return {"p50_ms": round(float(np.median(lat)), 1) if lat.size else None,
+            "p95_ms": round(float(np.percentile(lat, 95)), 1) if lat.size else None,
+            "max_ms": round(float(lat.max()), 1) if lat.size else None,
+            "view_fps": round(fps_got, 1), "target_fps": fps, "steps_measured": int(lat.size)}
+
+
+def _child_first_frame() -> None:
+    """Run ``footmat demo``; print when its view has drawn its first frame, then leave."""
+    from .. import runner, view
+
+    draw = view.LiveView.draw
+
+    def first_draw(self):
+        draw(self)
+        if self.interactive:
+            self.fig.canvas.flush_events()
+        print("first frame", flush=True)
+        os._exit(0)
+
+    view.LiveView.draw = first_draw
+    runner.has_display = lambda: True       # offscreen Agg when there is no display at all
+    from ..cli import main
+
+    out = tempfile.mkdtemp(prefix="footmat-bench-")
+    main(["demo", "--seconds", "20", "--out", out])
+
+
+def main(argv: list[str]) -> None:
+    kind = argv[0]
+    if kind == "render":
+        print(json.dumps(_child_render(float(argv[1]), float(argv[2]))))
+    elif kind == "latency":
+        print(json.dumps(_child_latency(float(argv[1]), int(argv[2]))))
+    elif kind == "first_frame":
+        _child_first_frame()
+    else:
+        raise SystemExit(f"unknown measurement {kind!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
