@@ -1,4 +1,5 @@
-"""The calibration: per-sensor tare and gain on a shared FSR shape, as a versioned JSON file.
+"""The calibration: per-sensor tare, gain and part scale on a shared FSR shape (model.py), as a
+versioned JSON file (version 2; version 1 files, gain only, still load with scale 1).
 
 A calibration belongs to the mat (its layout), records who calibrated it and when, and carries
 its fit and validation figures. It is written atomically and refused with one line when it is
@@ -16,9 +17,9 @@ import numpy as np
 from firmware.errors import CalibrationError
 from firmware.fileio import atomic_write_json
 
-from .model import conductance_s, datasheet_shape, shape_force
+from .model import coefficients, conductance_s, datasheet_shape, sensor_force
 
-VERSION = 1
+VERSION = 2
 
 
 @dataclass
@@ -35,12 +36,16 @@ class Calibration:
     fit: dict = field(default_factory=dict)
     validation: dict = field(default_factory=dict)
     layout: dict | None = None
+    scale: np.ndarray | None = None            # (S,) part conductance scale (1 = nominal part)
+
+    def __post_init__(self):
+        if self.scale is None:
+            self.scale = np.ones(len(self.sensor_names))
 
     def forces(self, raw: np.ndarray, layout) -> np.ndarray:
         """Force (n, S) in N from raw codes (n, S); NaN where a channel was not read."""
-        g = conductance_s(raw, layout) - self.tare_s
-        a, b, p = self.shape
-        return self.gain * shape_force(g * 1e3, a, b, p)
+        g = (conductance_s(raw, layout) - self.tare_s) * 1e3
+        return sensor_force(g, self.gain, self.scale, self.shape)
 
     def to_dict(self) -> dict:
         return {
@@ -49,10 +54,14 @@ class Calibration:
             "created_at": self.created_at,
             "calibrated_by": self.calibrated_by,
             "method": self.method,
-            "model": {"form": "F = gain * (a*g + b*g^p), g = tared FSR conductance in mS",
+            "model": {"form": "F = gain * (a*x + b*x^p), x = g/scale, g = tared FSR conductance in mS "
+                              "(= alpha*g + beta*g^p per sensor)",
                       "a": self.shape[0], "b": self.shape[1], "p": self.shape[2]},
-            "sensors": [{"name": n, "gain": float(g), "tare_s": float(t), "noise_codes": float(z)}
-                        for n, g, t, z in zip(self.sensor_names, self.gain, self.tare_s, self.noise_codes)],
+            "sensors": [{"name": n, "gain": float(g), "scale": float(c), "alpha": float(al), "beta": float(be),
+                         "tare_s": float(t), "noise_codes": float(z)}
+                        for n, g, c, al, be, t, z in zip(self.sensor_names, self.gain, self.scale,
+                                                         *coefficients(self.gain, self.scale, self.shape)[:2],
+                                                         self.tare_s, self.noise_codes)],
             "fit": self.fit,
             "validation": self.validation,
             "layout": self.layout,
@@ -89,7 +98,7 @@ def from_dict(d, layout, source: str = "<calibration>") -> Calibration:
     if not isinstance(d, dict):
         raise CalibrationError(f"calibration {where} is not a JSON object", "run footmat calibrate again")
     v = d.get("version")
-    if not isinstance(v, int) or isinstance(v, bool):
+    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
         raise CalibrationError(f"calibration {where} has no version", "run footmat calibrate again")
     if v > VERSION:
         raise CalibrationError(f"calibration {where} is version {v}, newer than this footmat ({VERSION})",
@@ -103,20 +112,21 @@ def from_dict(d, layout, source: str = "<calibration>") -> Calibration:
         sensors = d["sensors"]
         names = [s["name"] for s in sensors]
         gain = np.array([float(s["gain"]) for s in sensors])
+        scale = np.array([float(s.get("scale", 1.0)) for s in sensors])
         tare = np.array([float(s["tare_s"]) for s in sensors])
         noise = np.array([float(s.get("noise_codes", 0.0)) for s in sensors])
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise CalibrationError(f"calibration {where} is incomplete ({e.__class__.__name__}: {e})",
                                "run footmat calibrate again") from None
     if names != layout.names:
         raise CalibrationError(f"calibration {where} has sensors {names}, the layout {layout.names}",
                                "calibrate this mat again: footmat calibrate")
-    vals = np.concatenate([gain, tare, noise, shape])
-    if not np.all(np.isfinite(vals)) or np.any(gain < 0) or shape[0] < 0 or shape[1] < 0 or not 1 <= shape[2] <= 8:
+    vals = np.concatenate([gain, scale, tare, noise, shape])
+    if not np.all(np.isfinite(vals)) or np.any(gain < 0) or np.any(scale <= 0) or shape[0] < 0 or shape[1] < 0 or not 1 <= shape[2] <= 8:
         raise CalibrationError(f"calibration {where} has values out of range", "run footmat calibrate again")
     return Calibration(layout.name, names, shape, gain, tare, noise, str(d.get("created_at", "")),
                        d.get("calibrated_by"), str(d.get("method", "")), d.get("fit") or {},
-                       d.get("validation") or {}, d.get("layout"))
+                       d.get("validation") or {}, d.get("layout"), scale)
 
 
 def load(path, layout) -> Calibration:

@@ -1,5 +1,6 @@
-"""Calibrations of the simulated mat, made by running the calibration's own procedure on a
-simulated person (so nothing is read off the simulator's internals)."""
+"""Calibrations of the simulated mat, made by running the calibration's own fit on a simulated
+person holding the calibration's own poses (nothing is read off the simulator's internals; the
+simulator's truth is used only to *measure* errors), and the accuracy figures of `footmat bench`."""
 from __future__ import annotations
 
 import functools
@@ -8,8 +9,9 @@ import numpy as np
 
 
 def simulate_poses(layout, poses, *, weight_kg=70.0, seed=0, spread=0.0, hysteresis=0.0, creep=0.0,
-                   noise_v=0.0004, hold_s=3.0, rate_hz=200.0, mat=None):
-    """Raw frames of an unloaded mat and of each still pose, plus the truth of each pose."""
+                   noise_v=0.0004, hold_s=3.0, rate_hz=200.0, mat=None, with_left_share=False):
+    """Raw frames of an unloaded mat and of each still pose, plus the truth of each pose
+    ((true CoP, true load), or with ``with_left_share`` (true CoP, true load, true left %))."""
     from firmware.clock import VirtualClock
     from firmware.sim.mat import SimMat
     from firmware.sim.person import ScriptBuilder, ScriptedPerson
@@ -30,9 +32,16 @@ def simulate_poses(layout, poses, *, weight_kg=70.0, seed=0, spread=0.0, hystere
     block = src.read(int((sb.now + 0.5) * rate_hz))
     t = block.t
     unloaded = block.raw[(t > 0.5) & (t < 1.9)]
-    pose_raw = [block.raw[(t >= a) & (t < b)] for a, b in windows]
-    truth = [(np.nanmean(block.true_cop[(t >= a) & (t < b)], axis=0), float(np.mean(block.true_load[(t >= a) & (t < b)])))
-             for a, b in windows]
+    person.pose_times = [(a + b) / 2 - 2.5 for a, b in windows]   # s since stepping on
+    sel = [(t >= a) & (t < b) for a, b in windows]
+    pose_raw = [block.raw[m] for m in sel]
+    truth = []
+    for m in sel:
+        item = (np.nanmean(block.true_cop[m], axis=0), float(np.mean(block.true_load[m])))
+        if with_left_share:
+            region, _, _ = mat.truth(t[m])           # pure function of the person: FSR state untouched
+            item += (float(np.mean(region[:, 0].sum(axis=1) / region.sum(axis=(1, 2))) * 100.0),)
+        truth.append(item)
     return unloaded, pose_raw, truth, person
 
 
@@ -44,7 +53,7 @@ def _nominal_cached(layout_key, layout):
     from .simperson import natural_centre
 
     cal = nominal(layout)
-    poses = fit_poses(layout, natural_centre(layout))
+    poses = fit_poses(layout, natural_centre(layout), depths=(0.8,))
     unloaded, pose_raw, _, person = simulate_poses(layout, poses, spread=0.0)
     cal.tare_s, cal.noise_codes = tare(unloaded, layout)
     H = design_matrix(pose_raw, layout, cal.tare_s, cal.shape)
@@ -65,8 +74,8 @@ def nominal_sim_calibration(layout):
 
 
 def calibrate_on_sim(layout, *, seed=0, spread=0.25, hysteresis=0.05, creep=0.08, weight_kg=70.0):
-    """Run the body-weight fit on a simulated mat with realistic parts; returns (cal, mat)."""
-    from calibration.fit import design_matrix, fit_gains, tare
+    """Run the body-weight fit on a simulated mat with realistic parts; returns the calibration."""
+    from calibration.fit import fit_body_weight, tare
     from calibration.poses import fit_poses
     from calibration.store import nominal
     from .simperson import natural_centre
@@ -76,39 +85,52 @@ def calibrate_on_sim(layout, *, seed=0, spread=0.25, hysteresis=0.05, creep=0.08
     unloaded, pose_raw, _, person = simulate_poses(layout, poses, seed=seed, spread=spread, hysteresis=hysteresis,
                                                    creep=creep, weight_kg=weight_kg)
     cal.tare_s, cal.noise_codes = tare(unloaded, layout)
-    H = design_matrix(pose_raw, layout, cal.tare_s, cal.shape)
-    cal.gain, cal.fit = fit_gains(H, person.weight_n, layout.names, [p[0] for p in poses])
+    cal.gain, cal.scale, cal.fit = fit_body_weight(pose_raw, layout, cal.tare_s, person.weight_n, cal.shape,
+                                                   [p[0] for p in poses], pose_times=person.pose_times)
     cal.method = "body-weight fit (simulated poses)"
     return cal
 
 
-def accuracy(layout, cal, *, seed=1, spread=0.25, hysteresis=0.05, creep=0.08, weight_kg=70.0):
-    """Errors of ``cal`` on validation poses of a simulated mat (same parts as the seed gives):
-    CoP RMS vs truth (mm), median |total − W| (% BW), left/right share error (pp)."""
+def accuracy_poses(layout, seed):
+    """The validation poses plus 12 seeded points well inside the sensors' hull."""
     from calibration.poses import validation_poses
-    from .cop import CopModel
+    from .paths import convex_hull, inside_hull
     from .simperson import natural_centre
 
-    poses = validation_poses(layout, natural_centre(layout))
-    # also sample points across the inside of the hull
-    rng = np.random.default_rng(seed)
-    from .paths import convex_hull, inside_hull
-    hull = convex_hull(layout.positions)
     c = natural_centre(layout)
+    poses = validation_poses(layout, c)
+    rng = np.random.default_rng(seed)
+    hull = convex_hull(layout.positions)
     extra = []
     while len(extra) < 12:
         p = c + rng.uniform(-1, 1, 2) * np.array([90.0, 100.0])
         if inside_hull(p[None], hull, margin=25.0)[0]:
             extra.append((f"point {len(extra)}", p))
-    poses = poses + extra
+    return poses + extra
+
+
+def accuracy(layout, cal, *, seed=1, spread=0.25, hysteresis=0.05, creep=0.08, weight_kg=70.0, adjuster=False):
+    """Errors of ``cal`` on poses not used in the fit, on a simulated mat with the parts the seed
+    gives: CoP RMS vs truth (mm), median |total − W| (% BW), RMS left/right share error (pp).
+    With ``adjuster``, the forces first go through a LiveAdjuster (as during a drill)."""
+    from .cop import CopModel
+
+    poses = accuracy_poses(layout, seed)
     _, pose_raw, truth, person = simulate_poses(layout, poses, seed=seed, spread=spread, hysteresis=hysteresis,
-                                                creep=creep, weight_kg=weight_kg)
+                                                creep=creep, weight_kg=weight_kg, with_left_share=True)
     model = CopModel(layout)
-    cop_err, load_err = [], []
-    for raw, (tcop, tload) in zip(pose_raw, truth):
+    cop_err, load_err, lr_err = [], [], []
+    for raw, (tcop, _tload, tleft) in zip(pose_raw, truth):
         f = cal.forces(raw, layout)
+        if adjuster:
+            from calibration.live import LiveAdjuster
+            adj = LiveAdjuster(cal, layout, person.weight_n)
+            tot = np.nansum(f, axis=1)
+            f, _ = adj.adjust(np.arange(len(f)) / 200.0, f, tot, np.ones(len(f), bool), np.zeros(len(f), bool))
         cb = model(f)
         cop_err.append(np.nanmean(np.sum((cb.cop - tcop) ** 2, axis=1)))
         load_err.append(abs(np.nanmean(cb.total) - person.weight_n) / person.weight_n * 100)
+        lr_err.append(np.nanmean(cb.left_pct) - tleft)
     return {"cop_rms_mm": round(float(np.sqrt(np.mean(cop_err))), 2),
-            "total_load_err_pct_median": round(float(np.median(load_err)), 2)}
+            "total_load_err_pct_median": round(float(np.median(load_err)), 2),
+            "lr_share_err_pp": round(float(np.sqrt(np.mean(np.square(lr_err)))), 2)}
