@@ -29,6 +29,9 @@ REGIONS = np.array([
     [60.0,  235.0,  9.0, 10.0, 0.06],   # hallux (toe sensor)
     [95.0,  225.0, 16.0,  9.0, 0.04],   # lesser toes
 ])
+TOE_REGIONS = (5, 6)                 # hallux, lesser toes: what a toe grip presses down
+GRIP_TOE_GAIN = 3.0                  # full grip: toe regions carry (1 + gain) x their share …
+GRIP_FLOOR = 0.3                     # … taken from the midfoot and metatarsal heads (never below 30 %)
 FSR_ACTIVE_DIAMETER_MM = 12.7        # FSR 402
 FSR_ACTIVE_AREA_MM2 = np.pi * (FSR_ACTIVE_DIAMETER_MM / 2) ** 2
 
@@ -102,11 +105,38 @@ def tilt_weights(centres: np.ndarray, base: np.ndarray, ty: np.ndarray, tx: np.n
     return w / w.sum(axis=1, keepdims=True)
 
 
+def apply_grip(w: np.ndarray, grip: np.ndarray) -> np.ndarray:
+    """Region weights (n, R) of one foot with the toes gripping the floor (grip (n,) 0..1).
+
+    The toe regions gain ``GRIP_TOE_GAIN x grip`` of their weight, taken from the midfoot and
+    metatarsal heads (scaled down, never below ``GRIP_FLOOR`` of their weight); the heel keeps its
+    load, so a toe press raises toe load while the heel stays loaded (METRICS.md, toe press)."""
+    g = np.clip(grip, 0.0, 1.0)[:, None]
+    toes = np.zeros(w.shape[1], bool)
+    toes[list(TOE_REGIONS)] = True
+    mid = ~toes
+    mid[0] = False                                   # region 0 is the heel
+    extra = (w[:, toes] * GRIP_TOE_GAIN * g).sum(axis=1)
+    avail = w[:, mid].sum(axis=1) * (1.0 - GRIP_FLOOR)
+    take = np.minimum(extra, avail)
+    out = w.copy()
+    scale_t = np.where(extra > 0, take / np.where(extra > 0, extra, 1.0), 0.0)
+    out[:, toes] = w[:, toes] * (1.0 + GRIP_TOE_GAIN * g * scale_t[:, None])
+    msum = w[:, mid].sum(axis=1)
+    out[:, mid] = w[:, mid] * (1.0 - take / np.where(msum > 0, msum, 1.0))[:, None]
+    return out
+
+
 def foot_loads(geom: FootGeometry, cop: np.ndarray, load_n: np.ndarray):
     """Region loads (n, 2, R) in N for a desired whole-body CoP (n, 2) and total load (n,).
 
+    ``cop`` may carry a third column, the toe grip (0..1) of both feet (see :func:`apply_grip`).
     Returns (region_loads, true_cop (n, 2), true_load (n,)).
     """
+    grip = None
+    if cop.ndim == 2 and cop.shape[1] > 2:
+        grip = cop[:, 2]
+        cop = cop[:, :2]
     n = cop.shape[0]
     ty = cop[:, 1]
     w = np.empty((n, 2, len(geom.share)))
@@ -124,6 +154,9 @@ def foot_loads(geom: FootGeometry, cop: np.ndarray, load_n: np.ndarray):
             ok = np.abs(w2 @ geom.centres[f, :, 1] - w[side, f] @ geom.centres[f, :, 1]) < 3.0
             idx = np.flatnonzero(side)[ok]
             w[idx, f] = w2[ok]
+    if grip is not None and np.any(grip > 0):
+        for f in range(2):
+            w[:, f] = apply_grip(w[:, f], grip)
     fr = np.stack([frac_left, 1.0 - frac_left], axis=1)
     region = w * (fr * load_n[:, None])[:, :, None]
     total = region.sum(axis=(1, 2))

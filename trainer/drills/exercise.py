@@ -1,0 +1,369 @@
+"""Exercise drills from the seeds: heel raises (seed 001) and toe presses (seeds 002, 004).
+
+Both count events on the per-foot loads with the rules of METRICS.md "Exercise events":
+
+- heel raise: the heel's share of its foot's load falls below ``UP_HEEL_PCT`` for at least
+  ``UP_MIN_S`` (up), then returns above ``DOWN_FRACTION`` of its standing baseline (down), while
+  the mat carries at least ``MIN_LOAD_FRACTION`` of body weight; lock-out ``LOCKOUT_S`` between
+  events. A raise that never gets the heels fully off is *partial*, one quicker than half of the
+  metronome's up-hold-down is *too fast*: both are listed as rejected, not counted.
+- toe press: toe load at least ``PRESS_RATIO`` x its standing baseline while the heel keeps at
+  least ``PRESS_HEEL_SHARE`` of the foot's load; a press held ``hold`` s (± ``HOLD_TOLERANCE_S``)
+  or longer is a hold.
+
+Times in the summaries (``t_s``, ``start_s``) are drill time: seconds since the drill started,
+pauses excluded (the ``a`` of :class:`RunData`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import DrillRun
+
+LEAD_S = 3.0              # "stand tall" before each set / before the presses: the standing baseline
+UP_HEEL_PCT = 10.0        # heel share of its foot's load (%) below which the heel is off
+UP_MIN_S = 0.2            # … for at least this long
+DOWN_FRACTION = 0.5       # back down: heel share above this fraction of its standing baseline
+MIN_LOAD_FRACTION = 0.8   # of body weight, during a raise (less: holding on or stepping)
+LOCKOUT_S = 0.2           # between events
+NOISE_S = 0.1             # a dip shorter than this that never reaches the top is not a raise
+BEATS_PER_REP = 4         # up, hold, down, heels down
+TOO_FAST_FRACTION = 0.5   # of the metronome's up-hold-down (3 beats)
+
+PRESS_RATIO = 2.0         # toe load vs its standing baseline
+PRESS_HEEL_SHARE = 0.30   # of the foot's load, kept on the heel during a press
+HOLD_TOLERANCE_S = 0.3
+PRESS_MIN_S = 0.5         # shorter presses are noise, not even listed as short
+PRESS_GAP_S = 0.2         # gaps shorter than this inside a press are bridged
+TOE_BASELINE_FLOOR = 0.01  # of body weight: a toe sensor carrying less is taken as carrying this
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) index pairs (end exclusive) of the True runs of ``mask``."""
+    m = np.concatenate([[False], np.asarray(mask, bool), [False]])
+    d = np.diff(m.astype(np.int8))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+
+def _bridge(runs, max_gap: int):
+    """Join runs separated by fewer than ``max_gap`` frames."""
+    out = []
+    for s, e in runs:
+        if out and s - out[-1][1] < max_gap:
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
+def _smooth(x):
+    """0 → 1 over x in [0, 1], with zero slope at both ends."""
+    return 0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
+
+
+def _zone_y(layout, zone: str) -> float | None:
+    m = layout.mask(zone=zone)
+    return float(layout.positions[m, 1].mean()) if m.any() else None
+
+
+def forefoot_y(layout) -> float:
+    """Where a heel raise puts the CoP: between the balls and the toes (heels then carry ~nothing)."""
+    ball, toes = _zone_y(layout, "ball"), _zone_y(layout, "toes")
+    if ball is not None and toes is not None:
+        return ball + 0.4 * (toes - ball)
+    return 0.9 * float(layout.positions[:, 1].max())
+
+
+def _r(x, nd=2):
+    return None if x is None or not np.isfinite(x) else round(float(x), nd)
+
+
+class HeelRaisesDrill(DrillRun):
+    name = "heel-raises"
+
+    def __init__(self, *, sets: int = 2, reps: int = 15, tempo: float = 1.0, rest: float = 30.0):
+        self.sets = int(sets)
+        self.reps = int(reps)
+        self.tempo_s = float(tempo)
+        self.rest_s = float(rest)
+        self.loops = self.sets                 # the view's counter shows the set
+        self.period_s = None
+        self.params = {"sets": self.sets, "reps": self.reps, "tempo": self.tempo_s, "rest": self.rest_s}
+
+    # -- timeline ---------------------------------------------------------------------------
+    @property
+    def rep_s(self) -> float:
+        return BEATS_PER_REP * self.tempo_s
+
+    @property
+    def set_s(self) -> float:
+        return LEAD_S + self.reps * self.rep_s
+
+    def set_start(self, k: int) -> float:
+        return k * (self.set_s + self.rest_s)
+
+    @property
+    def active_duration_s(self) -> float:
+        return self.sets * self.set_s + (self.sets - 1) * self.rest_s
+
+    def _where(self, a):
+        """Per active time: set index, position in the set (s), and beat number within the reps (or -1)."""
+        a = np.atleast_1d(np.asarray(a, float))
+        k = np.clip(np.floor(a / (self.set_s + self.rest_s)), 0, self.sets - 1).astype(int)
+        u = a - k * (self.set_s + self.rest_s)
+        beat = np.where((u >= LEAD_S) & (u < self.set_s), np.floor((u - LEAD_S) / self.tempo_s), -1).astype(int)
+        return k, u, beat
+
+    def loop_of(self, a: float) -> int:
+        return int(self._where(a)[0][0])
+
+    def labels(self) -> list[str]:
+        return ["stand tall, heels down", "up onto the toes", "hold", "down slowly", "heels down", "rest"]
+
+    def cue(self, a) -> np.ndarray:
+        k, u, beat = self._where(a)
+        out = np.where(beat >= 0, 1 + beat % BEATS_PER_REP, 0)
+        return np.where(u >= self.set_s, 5, out)
+
+    def beats(self, a0: float, a1: float) -> list[float]:
+        out = []
+        for k in range(self.sets):
+            b0 = self.set_start(k) + LEAD_S
+            j0 = max(0, int(np.floor((a0 - b0) / self.tempo_s)))
+            j1 = min(self.reps * BEATS_PER_REP - 1, int(np.floor((a1 - b0) / self.tempo_s)))
+            out += [b0 + j * self.tempo_s for j in range(j0, j1 + 1) if a0 < b0 + j * self.tempo_s <= a1]
+        return out
+
+    def build(self, layout, centre, person=None):
+        super().build(layout, centre, person)
+        self.top = np.array([self.centre[0], max(forefoot_y(layout), self.centre[1])])
+
+    def rise(self, a) -> np.ndarray:
+        """How far up (0..1) a person following the metronome is at active time ``a``."""
+        _, u, beat = self._where(a)
+        x = (u - LEAD_S) / self.tempo_s - np.maximum(beat, 0)   # position within the beat
+        ph = np.where(beat >= 0, beat % BEATS_PER_REP, 3)
+        frac = np.select([ph == 0, ph == 1, ph == 2], [_smooth(x), 1.0, 1.0 - _smooth(x)], 0.0)
+        return np.where(beat >= 0, frac, 0.0)
+
+    def person_cop(self, a) -> np.ndarray:
+        f = self.rise(a)[:, None]
+        return self.centre + f * (self.top - self.centre)
+
+    # -- counting ---------------------------------------------------------------------------
+    def score(self, run, fs):
+        return count_heel_raises(run, fs, sets=self.sets, reps=self.reps, tempo_s=self.tempo_s,
+                                 set_starts=[self.set_start(k) for k in range(self.sets)])
+
+
+def _baseline(values: np.ndarray, a: np.ndarray, lead_s: float, fallback_pct: float = 75.0) -> float:
+    sel = (a >= 0.5) & (a < lead_s) & np.isfinite(values)
+    if sel.sum() >= 10:
+        return float(np.median(values[sel]))
+    v = values[np.isfinite(values)]
+    return float(np.percentile(v, fallback_pct)) if v.size else float("nan")
+
+
+def count_heel_raises(run, fs: float, *, sets: int, reps: int, tempo_s: float, set_starts: list[float]):
+    """(summary, methods) for heel raises over the running frames."""
+    a = run.a
+    hl, hr = run.heel_pct_left, run.heel_pct_right
+    base = {"left": _baseline(hl, a, LEAD_S), "right": _baseline(hr, a, LEAD_S)}
+    with np.errstate(invalid="ignore"):
+        floor = (hl > DOWN_FRACTION * base["left"]) & (hr > DOWN_FRACTION * base["right"])
+        top = (hl < UP_HEEL_PCT) & (hr < UP_HEEL_PCT)
+    min_rep_s = TOO_FAST_FRACTION * 3 * tempo_s
+    excursions = _bridge(_runs(~floor), max(1, int(round(LOCKOUT_S * fs))))
+    per_set = [{"set": k + 1, "reps": 0, "target_reps": reps, "rejected": [], "tempo_s": tempo_s,
+                "_reps": []} for k in range(sets)]
+    counted_tops = []
+    for i0, i1 in excursions:
+        dur = float(a[i1] - a[i0]) if i1 < len(a) else float(a[-1] - a[i0])
+        top_runs = _runs(top[i0:i1])
+        top_s = float(max((e - s for s, e in top_runs), default=0)) / fs
+        if top_s == 0 and dur < NOISE_S:
+            continue
+        k = int(np.clip(np.searchsorted(set_starts, a[i0], side="right") - 1, 0, sets - 1))
+        tot = np.nan_to_num(run.total[i0:i1])
+        load_min = float(tot.min()) / run.weight_n if np.isfinite(run.weight_n) and run.weight_n > 0 else 1.0
+        hmin = np.nanmax(np.vstack([hl[i0:i1], hr[i0:i1]]), axis=0) if i1 > i0 else np.array([np.nan])
+        heel_min = float(np.nanmin(hmin)) if np.isfinite(hmin).any() else float("nan")
+        t_s = round(float(a[i0]), 2)
+        if i1 >= len(a):
+            reason = "the drill ended before the heels came back down"
+        elif top_s < UP_MIN_S:
+            reason = (f"partial: heels not fully off (lowest heel share {heel_min:.0f} % of the foot's load, "
+                      f"needs < {UP_HEEL_PCT:.0f} % for {UP_MIN_S:.1f} s)")
+        elif load_min < MIN_LOAD_FRACTION:
+            reason = f"the mat carried only {100 * load_min:.0f} % of body weight (holding on or stepping)"
+        elif dur < min_rep_s:
+            reason = f"too fast: up and down in {dur:.2f} s (at least {min_rep_s:.1f} s at this tempo)"
+        else:
+            reason = None
+        if reason:
+            per_set[k]["rejected"].append({"t_s": t_s, "reason": reason})
+            continue
+        s0, s1 = max(top_runs, key=lambda r: r[1] - r[0])
+        sel = slice(i0 + s0, i0 + s1)
+        counted_tops.append(sel)
+        per_set[k]["reps"] += 1
+        per_set[k]["_reps"].append({"t_s": t_s, "duration_s": round(dur, 2), "top_s": round(top_s, 2),
+                                    "heel_min_pct": _r(heel_min, 1),
+                                    "rise_mm": _r(np.nanmean(run.cop[sel, 1]) - _stand_y(run), 1)})
+    for s in per_set:
+        r = s.pop("_reps")
+        s["mean_duration_s"] = _r(np.mean([x["duration_s"] for x in r])) if r else None
+        s["mean_top_s"] = _r(np.mean([x["top_s"] for x in r])) if r else None
+        s["rise_mm"] = _r(np.nanmean([x["rise_mm"] if x["rise_mm"] is not None else np.nan for x in r]), 1) if r else None
+        s["rep_list"] = r
+    if counted_tops:
+        lp = np.concatenate([run.left_pct[sl] for sl in counted_tops])
+        asym = float(np.nanmean(lp - (100.0 - lp))) if np.isfinite(lp).any() else float("nan")
+        heel_l = np.nanmean([np.nanmin(hl[sl]) for sl in counted_tops])
+        heel_r = np.nanmean([np.nanmin(hr[sl]) for sl in counted_tops])
+    else:
+        asym, heel_l, heel_r = float("nan"), float("nan"), float("nan")
+    total_reps = sum(s["reps"] for s in per_set)
+    summary = {
+        "score": round(100.0 * min(1.0, total_reps / max(1, sets * reps)), 1),
+        "sets": per_set,
+        "reps_total": total_reps,
+        "rejected_total": sum(len(s["rejected"]) for s in per_set),
+        "tempo_s": tempo_s,
+        "lr_asymmetry": _r(asym, 1),
+        "heel_at_top_pct": {"left": _r(heel_l, 1), "right": _r(heel_r, 1)},
+        "baseline_heel_pct": {k: _r(v, 1) for k, v in base.items()},
+    }
+    methods = {
+        "heel_raise": (f"per foot, heel share = heel sensor(s) / the foot's load; baseline = median over the "
+                       f"{LEAD_S:.0f} s before the first set; a raise is a stretch where either heel is below "
+                       f"{100 * DOWN_FRACTION:.0f} % of its baseline (gaps under {LOCKOUT_S} s bridged: lock-out); "
+                       f"it counts when both heels are below {UP_HEEL_PCT:.0f} % for >= {UP_MIN_S} s (else "
+                       f"'partial'), the mat carries >= {100 * MIN_LOAD_FRACTION:.0f} % of body weight throughout, "
+                       f"and it lasts >= {TOO_FAST_FRACTION} x 3 beats (else 'too fast'); METRICS.md Exercise events"),
+        "t_s": "drill time: seconds since the drill started, pauses excluded",
+        "tempo_s": f"metronome: one beat per tempo_s; a rep = {BEATS_PER_REP} beats (up, hold, down, heels down)",
+        "lr_asymmetry": "left minus right share of the load (percentage points) at the top of the counted raises",
+        "rise_mm": "height proxy: forward shift of the CoP at the top vs standing",
+        "score": "reps counted / reps asked, x 100 (capped at 100)",
+    }
+    return summary, methods
+
+
+def _stand_y(run) -> float:
+    sel = (run.a >= 0.5) & (run.a < LEAD_S)
+    y = run.cop[sel, 1] if sel.sum() >= 10 else run.cop[:, 1]
+    return float(np.nanmedian(y)) if np.isfinite(y).any() else float("nan")
+
+
+class ToePressDrill(DrillRun):
+    name = "toe-press"
+
+    def __init__(self, *, reps: int = 10, hold: float = 3.0, relax: float = 4.0):
+        self.reps = int(reps)
+        self.hold_s = float(hold)
+        self.relax_s = float(relax)
+        self.loops = self.reps
+        self.period_s = None
+        self.params = {"reps": self.reps, "hold": self.hold_s, "relax": self.relax_s}
+
+    @property
+    def cycle_s(self) -> float:
+        return self.hold_s + self.relax_s
+
+    @property
+    def active_duration_s(self) -> float:
+        return LEAD_S + self.reps * self.cycle_s
+
+    def _where(self, a):
+        a = np.atleast_1d(np.asarray(a, float))
+        u = a - LEAD_S
+        k = np.where(u >= 0, np.floor(u / self.cycle_s), -1).astype(int)
+        x = u - np.maximum(k, 0) * self.cycle_s
+        return k, x
+
+    def loop_of(self, a: float) -> int:
+        return max(0, int(self._where(a)[0][0]))
+
+    def labels(self) -> list[str]:
+        return ["stand relaxed", "grip the floor with your toes", "relax"]
+
+    def cue(self, a) -> np.ndarray:
+        k, x = self._where(a)
+        return np.where(k < 0, 0, np.where(x < self.hold_s, 1, 2))
+
+    def beats(self, a0: float, a1: float) -> list[float]:
+        """A beat when each press starts and when it ends (buzzer: press, release)."""
+        times = []
+        for j in range(self.reps):
+            s = LEAD_S + j * self.cycle_s
+            times += [s, s + self.hold_s]
+        return [b for b in times if a0 < b <= a1]
+
+    def person_grip(self, a) -> np.ndarray:
+        """Toe grip (0..1) of a person pressing on the beats (0.2 s to grip and to let go)."""
+        k, x = self._where(a)
+        up = np.clip(x / 0.2, 0, 1)
+        down = np.clip((x - self.hold_s) / 0.2, 0, 1)
+        return np.where(k >= 0, up * (1 - down), 0.0)
+
+    def person_cop(self, a) -> np.ndarray:
+        g = self.person_grip(a)[:, None]
+        return self.centre + g * np.array([0.0, 5.0])     # gripping moves the CoP a little forward
+
+    def score(self, run, fs):
+        return detect_toe_presses(run, fs, hold_s=self.hold_s, reps=self.reps)
+
+
+def detect_toe_presses(run, fs: float, *, hold_s: float, reps: int | None = None):
+    """(summary, methods) for toe presses over the running frames."""
+    layout = run.layout
+    a = run.a
+    w = run.weight_n if np.isfinite(run.weight_n) else 700.0
+    cond = np.zeros(len(a), bool)
+    per_foot = {}
+    for foot, load in (("left", run.load_left), ("right", run.load_right)):
+        toes = layout.mask(foot=foot, zone="toes")
+        heel = layout.mask(foot=foot, zone="heel")
+        if not toes.any() or not heel.any():
+            continue
+        tl = np.nan_to_num(run.forces[:, toes]).sum(axis=1)
+        hl = np.nan_to_num(run.forces[:, heel]).sum(axis=1)
+        base = max(_baseline(tl, a, LEAD_S, fallback_pct=25.0), TOE_BASELINE_FLOOR * w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            c = (tl >= PRESS_RATIO * base) & (hl >= PRESS_HEEL_SHARE * np.nan_to_num(load)) & (load > 0)
+        per_foot[foot] = (c, tl / base, 100.0 * hl / np.where(load > 0, load, np.nan), base)
+        cond |= c
+    presses = [r for r in _bridge(_runs(cond), max(1, int(round(PRESS_GAP_S * fs)))) if (r[1] - r[0]) / fs >= PRESS_MIN_S]
+    holds, short = [], []
+    for i0, i1 in presses:
+        dur = float(a[i1] - a[i0]) if i1 < len(a) else float(a[-1] - a[i0]) + 1.0 / fs
+        feet = [f for f, (c, *_r) in per_foot.items() if c[i0:i1].mean() > 0.5]
+        ratios = [np.nanmean(per_foot[f][1][i0:i1]) for f in feet] or [np.nanmean(per_foot[f][1][i0:i1]) for f in per_foot]
+        heel = [np.nanmin(per_foot[f][2][i0:i1]) for f in feet] or [np.nan]
+        item = {"start_s": round(float(a[i0]), 2), "duration_s": round(dur, 2),
+                "toe_load_ratio": _r(np.mean(ratios), 2),
+                "feet": "both" if len(feet) == 2 else (feet[0] if feet else "either"),
+                "heel_min_pct": _r(np.nanmin(heel), 1)}
+        (holds if dur >= hold_s - HOLD_TOLERANCE_S else short).append(item)
+    summary = {
+        "score": round(100.0 * min(1.0, len(holds) / reps), 1) if reps else None,
+        "holds": holds,
+        "count": len(holds),
+        "short": short,
+        "hold_s": hold_s,
+        "mean_hold_s": _r(np.mean([h["duration_s"] for h in holds])) if holds else None,
+        "toe_baseline_n": {f: _r(v[3], 1) for f, v in per_foot.items()},
+    }
+    methods = {
+        "toe_press": (f"per foot, toe load = toe sensor(s); baseline = median over the {LEAD_S:.0f} s before the "
+                      f"first press (at least {100 * TOE_BASELINE_FLOOR:.0f} % of body weight); pressing while toe "
+                      f"load >= {PRESS_RATIO} x baseline and the heel keeps >= {100 * PRESS_HEEL_SHARE:.0f} % of the "
+                      f"foot's load, on either foot (gaps under {PRESS_GAP_S} s bridged, presses under "
+                      f"{PRESS_MIN_S} s ignored); a hold lasts >= hold_s - {HOLD_TOLERANCE_S} s (shorter: 'short'); "
+                      "METRICS.md Exercise events"),
+        "start_s": "drill time: seconds since the drill started, pauses excluded",
+        "toe_load_ratio": "mean over the hold of toe load / baseline, averaged over the pressing feet",
+        "score": "holds / presses asked, x 100 (capped at 100)",
+    }
+    return summary, methods
