@@ -1,0 +1,114 @@
+"""Bench section `export`: CSV, JSON and C3D exports of one hour of a 200 Hz session (PRODUCT.md §8).
+
+Keys: ``csv_one_hour_s``, ``json_one_hour_s`` (target ≤ 5 s each) and ``c3d_one_hour_s``
+(measured), each the wall time of the whole export (reading and checking the session folder
+included), plus the file sizes and the time to read the session alone.
+
+:func:`synthetic_session` writes the session through the real :class:`~trainer.session.SessionWriter`
+(the tests use it too, e.g. for a C3D longer than 65,535 frames).
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+FS_HZ = 200.0
+SECONDS = 3600
+
+
+def synthetic_session(root, seconds: float = 60.0, rate_hz: float = FS_HZ, *, seed: int = 3,
+                      complete: bool = True, block: int = 4000, layout_name: str = "default-6") -> Path:
+    """A spiral-like session of ``seconds`` at ``rate_hz`` written by SessionWriter → its folder.
+
+    Deterministic for a seed: 2 s of countdown, then a figure-eight CoP with sensor noise, a
+    pause (stepped off: no CoP, near-zero load) in the middle, a few ``holding_on`` flags and
+    one flagged (unreadable) frame whose raw codes and forces are missing.
+    """
+    import numpy as np
+
+    from calibration.store import nominal
+    from firmware.layout import load_layout
+    from trainer.session import SessionWriter
+
+    layout = load_layout(layout_name)
+    names = layout.names
+    pos = layout.positions
+    left = layout.mask(foot="left")
+    rng = np.random.default_rng(seed)
+    n = int(round(seconds * rate_hz))
+    w = SessionWriter(Path(root), "spiral", layout=layout, calibration=nominal(layout).to_dict(),
+                      params={"loops": max(1, int(seconds // 12)), "period": 12.0, "backend": "sim"},
+                      person={"name": "synthetic", "weight_kg": 70.0, "default": False},
+                      sample_rate_hz=rate_hz, simulated=True, clock_start=100.0)
+    w.event(100.0, "cue", "get ready")
+    centre = pos.mean(axis=0)
+    pause = (int(0.5 * n), int(0.5 * n) + int(1.5 * rate_hz))
+    labels = ["left heel", "left ball", "left toes", "right heel", "right ball", "right toes"]
+    for a in range(0, n, block):
+        k = np.arange(a, min(n, a + block))
+        t = k / rate_hz
+        ph = 2 * np.pi * t / 12.0
+        target = np.column_stack([centre[0] + 45 * np.sin(ph), centre[1] + 40 * np.sin(2 * ph)])
+        cop = target + rng.normal(0.0, 3.0, target.shape)
+        # forces: share the 686 N body weight by inverse distance to the CoP (a smooth, plausible split)
+        d = np.linalg.norm(pos[None, :, :] - cop[:, None, :], axis=2)
+        wgt = 1.0 / (d + 20.0) ** 2
+        forces = 686.0 * wgt / wgt.sum(axis=1, keepdims=True) + rng.normal(0.0, 1.0, wgt.shape)
+        raw = np.clip(np.rint(4000 + 30 * forces), 0, 32767)
+        phase = np.array([labels[int(i)] for i in ((t % 12.0) // 2.0)], dtype=object)
+        phase[t < 2.0] = "countdown"
+        target[t < 2.0] = np.nan
+        off = (k >= pause[0]) & (k < pause[1])
+        phase[off] = "paused"
+        forces[off] = rng.normal(0.0, 0.5, (int(off.sum()), len(names)))
+        cop[off] = np.nan
+        total = forces.sum(axis=1)
+        lp = 100.0 * forces[:, left].sum(axis=1) / total
+        lp[off] = np.nan
+        flags = np.array([""] * k.size, dtype=object)
+        flags[(k % 9973) == 17] = "holding_on"
+        bad = k == n // 3
+        if bad.any():
+            raw[bad] = np.nan
+            forces[bad] = np.nan
+            total[bad] = np.nan
+            cop[bad] = np.nan
+            lp[bad] = np.nan
+            flags[bad] = "unreadable"
+        w.write(100.0 + t, raw, forces, total, cop, lp, target, list(phase), list(flags), true_cop=target)
+        for i in np.flatnonzero((k % int(2 * rate_hz)) == 0):
+            w.event(100.0 + t[i], "cue", phase[i])
+    summary = {"score": 80.0, "loops": [{"score": 75.0 + i % 20, "rms_mm": 10.0 + i % 7}
+                                        for i in range(max(1, int(seconds // 12)))], "frames": n}
+    if complete:
+        w.finish(summary, {"score": "synthetic"}, pain={"before": 4, "after": 2})
+    else:
+        w.abort()
+    return w.folder
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def export() -> dict:
+    from trainer import export as ex
+
+    with tempfile.TemporaryDirectory(prefix="footmat-bench-export-") as tmp:
+        tmp = Path(tmp)
+        t0 = time.perf_counter()
+        folder = synthetic_session(tmp / "sessions", SECONDS, FS_HZ)
+        make_s = time.perf_counter() - t0
+        read_s = _timed(lambda: ex.read_session(folder))
+        out = {}
+        for fmt in ("csv", "json", "c3d"):
+            f = tmp / f"one_hour.{fmt}"
+            out[f"{fmt}_one_hour_s"] = round(_timed(lambda: ex.export_session(folder, fmt, f)), 3)
+            out[f"{fmt}_mb"] = round(f.stat().st_size / 1e6, 1)
+        out.update(frames=int(SECONDS * FS_HZ), read_session_s=round(read_s, 3),
+                   trace_mb=round((folder / "trace.csv").stat().st_size / 1e6, 1),
+                   write_session_s=round(make_s, 3), target_s=5.0)
+        return out

@@ -1,0 +1,38 @@
+"""footmat export SESSION --format csv|json|c3d [--out F]: a session for spreadsheets and biomechanics tools.
+
+Stdlib only at import (the exporters are imported inside ``run``).
+"""
+from __future__ import annotations
+
+from .common import add_json_option, print_json, say
+
+
+def add_arguments(p) -> None:
+    p.add_argument("session", metavar="SESSION", help="a session folder (or its session.json)")
+    p.add_argument("--format", required=True, choices=("csv", "json", "c3d"),
+                   help="csv: the trace + <name>.meta.json sidecar; json: session.json + events + every "
+                        "sample; c3d: CoP points and sensor forces for biomechanics tools")
+    p.add_argument("--out", metavar="F",
+                   help="output file, or a folder to put it in (default: <session>/<session name>.<format>)")
+    add_json_option(p)
+
+
+def run(args) -> int:
+    import time
+
+    from trainer.export import export_session, open_session
+
+    t0 = time.perf_counter()
+    files = export_session(args.session, args.format, args.out)
+    took = time.perf_counter() - t0
+    sf = open_session(args.session)
+    if args.json:
+        print_json({"format": args.format, "files": [str(f) for f in files], "seconds": round(took, 3),
+                    "complete": sf.complete})
+    else:
+        for f in files:
+            print(f)
+    if not sf.complete:
+        say("footmat export: note: the session is incomplete (it did not end normally); every row it "
+            "recorded is exported")
+    return 0
