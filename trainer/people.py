@@ -76,6 +76,22 @@ def save(person: Person) -> None:
     atomic_write_json(path_for(person.name), person.to_dict())
 
 
+def save_reach(name: str, reach_mm: dict, note: str) -> Person:
+    """Record the reach ``name`` showed in `limits` (mm per direction, on this mat) in their profile.
+
+    Directions measured replace the old figures, the others are kept; the note says which mat and
+    when. Re-reads the file first, so nothing else in the profile changes.
+    """
+    person = load(name)
+    bad = [k for k, v in reach_mm.items() if k not in DIRECTIONS or not 0 < float(v) < 500]
+    if bad:
+        raise UsageError(f"reach {bad[0]!r} {reach_mm[bad[0]]!r} is not a reach", "reach is 0-500 mm per direction")
+    person.reach_mm = {**(person.reach_mm or {}), **{k: round(float(v), 1) for k, v in reach_mm.items()}}
+    person.reach_note = note
+    save(person)
+    return person
+
+
 def load(name: str) -> Person:
     p = path_for(name)
     if not p.exists():

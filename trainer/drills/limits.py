@@ -1,0 +1,339 @@
+"""Limits of stability (NeuroCom/Biodex): lean as far as is comfortable in 8 directions.
+
+Each direction is a fixed, hands-free cycle on active time: *settle* at the centre (3 s), then
+the cue "lean <direction>" and a lean window (``lean_time``); the next settle phase is the cue
+to come back. The lean, its end and the return are detected afterwards from the CoP (the
+engine gives a drill no data while it runs). The reach found — the maximum excursion per
+direction, capped by the sensor hull — is the person's reach *on this mat*: saved in their
+profile (with ``--person``), it scales every target path, the spiral's included.
+
+Also the helpers the other balance drills share: direction vectors, the reach a target may
+use (never beyond what the person showed, never beyond the hull), a zero-lag low-pass and
+gap-aware series for the sway metrics.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+import numpy as np
+
+from .base import DrillRun
+
+# the 8 directions, in the order the drill asks for them (clockwise from forward, as NeuroCom)
+DIRECTIONS = ("forward", "forward-right", "right", "back-right", "back", "back-left", "left", "forward-left")
+_ANGLE_DEG = {"right": 0, "forward-right": 45, "forward": 90, "forward-left": 135, "left": 180,
+              "back-left": 225, "back": 270, "back-right": 315}
+DEFAULT_REACH_FRACTION = 0.70     # of the distance to the hull edge, until the person has done `limits`
+LOWPASS_HZ = 5.0                  # zero-lag low-pass before velocities and path lengths (sensor noise)
+MIN_LEAN_MM = 10.0                # a lean smaller than this is "no lean detected"
+VELOCITY_FRACTION = 0.10          # of peak on-axis velocity: movement onset / end of the primary movement
+
+
+def unit(direction: str) -> np.ndarray:
+    """Unit vector (x right, y forward) of one of the 8 direction names."""
+    ang = np.radians(_ANGLE_DEG[direction])
+    return np.array([np.cos(ang), np.sin(ang)])
+
+
+def hull_edge_mm(layout, centre, u) -> float:
+    """Distance from ``centre`` along unit ``u`` to the edge of the sensor hull (mm)."""
+    from ..paths import convex_hull, ray_to_hull
+
+    return ray_to_hull(np.asarray(centre, float), np.asarray(u, float), convex_hull(layout.positions))
+
+
+def reach_toward(layout, centre, direction: str, person=None) -> tuple[float, float, str]:
+    """(reach mm, hull edge mm, where the reach came from) in one of the 8 directions.
+
+    The person's shown reach on this mat (from `limits`) capped by the hull, or, until they have
+    one, 70 % of the distance to the hull edge (PRODUCT.md §1) — the spiral's rule.
+    """
+    edge = hull_edge_mm(layout, centre, unit(direction))
+    shown = (getattr(person, "reach_mm", None) or {}).get(direction)
+    if shown:
+        return min(float(shown), edge), edge, "shown reach (limits)"
+    return DEFAULT_REACH_FRACTION * edge, edge, "70 % of the distance to the sensor hull"
+
+
+def lowpass(x: np.ndarray, fs: float, fc: float = LOWPASS_HZ) -> np.ndarray:
+    """Zero-lag 2nd-order Butterworth low-pass along axis 0 (NaNs bridged linearly first)."""
+    from scipy.signal import butter, sosfiltfilt
+
+    x = np.array(x, float)
+    if x.ndim == 1:
+        return lowpass(x[:, None], fs, fc)[:, 0]
+    n = len(x)
+    for j in range(x.shape[1]):
+        bad = ~np.isfinite(x[:, j])
+        if bad.all():
+            return x
+        if bad.any():
+            idx = np.arange(n)
+            x[bad, j] = np.interp(idx[bad], idx[~bad], x[~bad, j])
+    sos = butter(2, fc / (fs / 2.0), output="sos")
+    if n <= 3 * (2 * len(sos) + 1):
+        return x
+    return sosfiltfilt(sos, x, axis=0)
+
+
+def with_gaps(a: np.ndarray, xy: np.ndarray, fs: float) -> np.ndarray:
+    """The series (n, 2) with a NaN row wherever active time jumps (a pause cut the frames out),
+    so sway metrics never take a difference across a pause."""
+    a = np.asarray(a, float)
+    jumps = np.flatnonzero(np.diff(a) > 1.5 / fs)
+    if not jumps.size:
+        return np.asarray(xy, float)
+    return np.insert(np.asarray(xy, float), jumps + 1, np.nan, axis=0)
+
+
+def rounded(v, nd: int = 1):
+    """A JSON-friendly figure: None for NaN/None, else rounded."""
+    if v is None:
+        return None
+    v = float(v)
+    return round(v, nd) if np.isfinite(v) else None
+
+
+def _first(mask: np.ndarray, start: int = 0) -> int | None:
+    idx = np.flatnonzero(mask[start:])
+    return int(idx[0]) + start if idx.size else None
+
+
+def primary_movement(a: np.ndarray, p: np.ndarray, q: np.ndarray, a_cue: float, a_end: float, fs: float) -> dict:
+    """Figures of a lean along an axis: ``p`` on-axis, ``q`` off-axis displacement from the
+    centre (mm, low-passed), ``a`` active time; the cue at ``a_cue``, the lean window to ``a_end``.
+
+    Baseline p0 = mean p over the second before the cue. Onset: the last sample before half the
+    maximum lean is reached at which on-axis velocity was at most 10 % of its peak; end of the
+    primary movement: the first sample after that at which velocity fell to 10 % of peak again.
+    """
+    out = {"reaction_time_s": None, "movement_velocity_mm_s": None, "endpoint_excursion_mm": None,
+           "max_excursion_mm": None, "directional_control_pct": None}
+    pre = (a >= a_cue - 1.0) & (a < a_cue)
+    win = (a >= a_cue) & (a < a_end)
+    if win.sum() < fs or not np.isfinite(p[win]).any():
+        out["note"] = "too few frames in the lean window (paused?)"
+        return out
+    p0 = float(np.mean(p[pre])) if pre.any() else float(p[win][0])
+    aw, pw, qw = a[win], p[win], q[win]
+    v = np.gradient(pw, aw)
+    imax = int(np.argmax(pw))
+    out["max_excursion_mm"] = float(pw[imax])
+    amp = pw[imax] - p0
+    if amp < MIN_LEAN_MM:
+        out["note"] = f"no lean detected (less than {MIN_LEAN_MM:.0f} mm)"
+        return out
+    i50 = _first(pw >= p0 + 0.5 * amp)
+    vpk = float(np.max(v[:i50 + 1]))
+    if vpk <= 0:
+        return out
+    slow = v <= VELOCITY_FRACTION * vpk
+    before = np.flatnonzero(slow[:i50 + 1])
+    i_on = int(before[-1]) if before.size else 0
+    i_end = _first(slow, i50)
+    i_end = len(pw) - 1 if i_end is None else i_end
+    pe = float(pw[i_end])
+    out["reaction_time_s"] = float(aw[i_on] - a_cue)
+    out["endpoint_excursion_mm"] = pe
+    span = pe - float(pw[i_on])
+    if span > 1.0:
+        i5 = _first(pw >= pw[i_on] + 0.05 * span, i_on)
+        i95 = _first(pw >= pw[i_on] + 0.95 * span, i_on)
+        if i5 is not None and i95 is not None and aw[i95] > aw[i5]:
+            out["movement_velocity_mm_s"] = float(0.9 * span / (aw[i95] - aw[i5]))
+    seg = slice(i_on, i_end + 1)
+    on = float(np.sum(np.abs(np.diff(pw[seg]))))
+    off = float(np.sum(np.abs(np.diff(qw[seg]))))
+    if on > 0:
+        out["directional_control_pct"] = 100.0 * (on - off) / on
+    out["_i"] = (i_on, i_end, p0)
+    return out
+
+
+METHODS = {
+    "series": f"whole-body CoP as recorded, low-passed zero-lag (2nd-order Butterworth, {LOWPASS_HZ:g} Hz, "
+              "forward-backward) before velocities and path lengths; on-axis p = (CoP - centre) . u, "
+              "off-axis q = (CoP - centre) . u_perp, u = unit vector of the direction, centre = the "
+              "quiet-standing CoP measured before the drill started",
+    "reaction_time_s": "cue -> movement onset; onset = the last sample before half the maximum lean at which the "
+                       "on-axis velocity was <= 10 % of its peak (the person's own delay plus the mat's, about "
+                       "0.1 s for a simulated person with no delay of their own)",
+    "movement_velocity_mm_s": "0.9 x (endpoint - onset on-axis displacement) / time from 5 % to 95 % of it "
+                              "(NeuroCom's movement velocity)",
+    "endpoint_excursion_mm": "on-axis displacement from the centre where the primary movement ends (on-axis "
+                             "velocity back to <= 10 % of its peak); _pct = % of the target distance",
+    "max_excursion_mm": "maximum on-axis displacement from the centre during the lean window; _pct = % of the "
+                        "target distance",
+    "directional_control_pct": "100 x (on-axis path - off-axis path) / on-axis path over the primary movement "
+                               "(METRICS.md: (on-axis - off-axis excursion)/on-axis; the vendor's form is "
+                               "not public)",
+    "return_time_s": "from the cue to come back to the first sample within 10 % of the lean (or 10 mm) of the "
+                     "pre-cue position",
+    "target": "the target shown in each direction = the reach the person showed before (their saved reach on "
+              "this mat, capped by the sensor hull) or 70 % of the distance to the hull: never further",
+    "reach_mm": "per direction: max_excursion_mm capped by the sensor hull (a CoP from sensors cannot leave "
+                "it); saved in the person's profile as their reach on this mat, which scales every target",
+}
+
+
+class LimitsDrill(DrillRun):
+    name = "limits"
+    SETTLE_S = 3.0      # at the centre before each cue (and the last return)
+    MOVE_S = 1.5        # how long a compliant simulated person takes to lean out or come back
+
+    def __init__(self, *, lean_time: float = 7.0):
+        self.lean_time = float(lean_time)
+        self.params = {"lean-time": self.lean_time}
+        self.person = None
+        self.targets = {}
+
+    @property
+    def period_s_each(self) -> float:
+        return self.SETTLE_S + self.lean_time
+
+    @property
+    def active_duration_s(self) -> float:
+        return len(DIRECTIONS) * self.period_s_each + self.SETTLE_S
+
+    def build(self, layout, centre, person=None):
+        super().build(layout, centre, person)
+        self.person = person
+        self.targets = {}
+        for d in DIRECTIONS:
+            reach, edge, src = reach_toward(layout, self.centre, d, person)
+            self.targets[d] = {"reach_mm": reach, "edge_mm": edge, "source": src}
+
+    def cue_time(self, k: int) -> float:
+        return k * self.period_s_each + self.SETTLE_S
+
+    def _phase(self, a):
+        a = np.atleast_1d(np.asarray(a, float))
+        k = np.floor(a / self.period_s_each).astype(int)
+        into = a - k * self.period_s_each
+        lean = (into >= self.SETTLE_S) & (k < len(DIRECTIONS)) & (a >= 0)
+        return k, into, lean
+
+    def target(self, a):
+        k, _, lean = self._phase(a)
+        out = np.tile(self.centre, (k.size, 1))
+        for j in np.flatnonzero(lean):
+            d = DIRECTIONS[k[j]]
+            out[j] = self.centre + self.targets[d]["reach_mm"] * unit(d)
+        return out
+
+    def labels(self) -> list[str]:
+        return ["back to the centre, stand tall"] + [f"lean {d}" for d in DIRECTIONS]
+
+    def cue(self, a):
+        k, _, lean = self._phase(a)
+        return np.where(lean, k + 1, 0)
+
+    def person_offset(self, a, lean_mm=None):
+        """Where a compliant simulated person is, relative to where they stand: a smooth lean
+        out over MOVE_S after each cue to ``lean_mm`` (one figure, or per direction; default the
+        target), held, and back over MOVE_S at the next settle cue."""
+        k, into, lean = self._phase(a)
+        out = np.zeros((k.size, 2))
+        for j in range(k.size):
+            if k[j] < 0:
+                continue
+            if lean[j]:
+                d, s = DIRECTIONS[k[j]], (into[j] - self.SETTLE_S) / self.MOVE_S
+            elif k[j] >= 1 and into[j] < self.MOVE_S:
+                d, s = DIRECTIONS[k[j] - 1], 1.0 - into[j] / self.MOVE_S
+            else:
+                continue
+            dist = self._lean_for(d, lean_mm)
+            f = 0.5 - 0.5 * np.cos(np.pi * np.clip(s, 0.0, 1.0))
+            out[j] = f * dist * unit(d)
+        return out
+
+    def _lean_for(self, d, lean_mm):
+        if lean_mm is None:
+            return self.targets[d]["reach_mm"]
+        if isinstance(lean_mm, dict):
+            return float(lean_mm.get(d, self.targets[d]["reach_mm"]))
+        return float(lean_mm)
+
+    def person_cop(self, a):
+        return self.centre + self.person_offset(a)
+
+    def path_xy(self):
+        if not self.targets:
+            return None
+        pts = [self.centre + self.targets[d]["reach_mm"] * unit(d) for d in DIRECTIONS]
+        return np.array(pts + pts[:1])
+
+    def score(self, run, fs):
+        cop = lowpass(run.cop, fs)
+        rel = cop - self.centre
+        rows, reach = [], {}
+        for k, d in enumerate(DIRECTIONS):
+            u = unit(d)
+            perp = np.array([-u[1], u[0]])
+            p, q = rel @ u, rel @ perp
+            a_cue = self.cue_time(k)
+            a_end = a_cue + self.lean_time
+            m = primary_movement(run.a, p, q, a_cue, a_end, fs)
+            tgt = self.targets[d]["reach_mm"]
+            row = {"direction": d, "target_mm": rounded(tgt)}
+            for key in ("reaction_time_s", "movement_velocity_mm_s", "endpoint_excursion_mm", "max_excursion_mm",
+                        "directional_control_pct"):
+                row[key] = rounded(m[key], 2 if key.endswith("_s") else 1)
+            for key in ("endpoint_excursion", "max_excursion"):
+                v = m[f"{key}_mm"]
+                row[f"{key}_pct"] = rounded(100.0 * v / tgt) if v is not None and tgt > 0 else None
+            row["return_time_s"] = None
+            if "_i" in m:
+                _, _, p0 = m["_i"]
+                amp = m["max_excursion_mm"] - p0
+                back = (run.a >= a_end) & (run.a < a_end + self.SETTLE_S)
+                near = back & (p <= p0 + max(0.1 * amp, MIN_LEAN_MM))
+                if near.any():
+                    row["return_time_s"] = rounded(float(run.a[np.flatnonzero(near)[0]] - a_end), 2)
+                if m["max_excursion_mm"] >= MIN_LEAN_MM:
+                    reach[d] = min(m["max_excursion_mm"], self.targets[d]["edge_mm"])
+            if m.get("note"):
+                row["note"] = m["note"]
+            rows.append(row)
+        summary = {"directions": rows,
+                   "reach_mm": {d: round(v, 1) for d, v in reach.items()},
+                   "hull_mm": {d: round(self.targets[d]["edge_mm"], 1) for d in DIRECTIONS},
+                   "centre_mm": [round(float(c), 1) for c in self.centre],
+                   "targets_from": sorted({t["source"] for t in self.targets.values()})}
+        summary.update(self._summary_means(rows))
+        summary.update(self._save_reach(reach))
+        return summary, dict(METHODS)
+
+    @staticmethod
+    def _summary_means(rows) -> dict:
+        out = {}
+        for key in ("reaction_time_s", "movement_velocity_mm_s", "max_excursion_mm", "directional_control_pct"):
+            vals = [r[key] for r in rows if r[key] is not None]
+            out[f"mean_{key}"] = round(float(np.mean(vals)), 2 if key.endswith("_s") else 1) if vals else None
+        return out
+
+    def _save_reach(self, reach: dict) -> dict:
+        """Save the reach in the person's profile, labelled as reach on this mat."""
+        from ..commands.common import say
+
+        layout_name = getattr(self.layout, "name", "?")
+        date = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d")
+        note = (f"reach on this mat (layout {layout_name}): maximum CoP excursion per direction in footmat "
+                f"limits on {date}, capped by the sensor hull; measured: {', '.join(reach) or 'none'}")
+        person = self.person
+        if not reach:
+            msg = "no lean detected: the reach is not saved"
+        elif person is None or getattr(person, "is_default", True):
+            msg = "reach not saved: no --person given (run with --person NAME to keep it and scale your targets)"
+        else:
+            from .. import people
+
+            people.save_reach(person.name, reach, note)
+            person.reach_mm = {**(person.reach_mm or {}), **{d: round(v, 1) for d, v in reach.items()}}
+            person.reach_note = note
+            say(f"reach on this mat saved for {person.name}: "
+                + ", ".join(f"{d} {v:.0f} mm" for d, v in reach.items()))
+            return {"reach_saved": True, "reach_note": note}
+        say(msg)
+        return {"reach_saved": False, "note": msg}

@@ -1,0 +1,194 @@
+"""Quiet stance (weight distribution and sway) and one-leg stance.
+
+``stance``: stand still for ``duration`` s (30 by default); the left/right split and the heel
+share of each foot (Biodex/BTrackS weight distribution, the seeds' "weight distribution"), an
+asymmetry flag above 7 percentage points, and the sway metrics of METRICS.md on the CoP as
+recorded.
+
+``one-leg``: stand on one foot as long as is comfortable; the time held (capped at
+``max_time``) and the sway of the standing foot's CoP. The drill cannot end early when the
+foot comes down (the engine gives a drill no data while it runs), so it lasts its cap; the
+time held is found afterwards.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import DrillRun
+from .limits import rounded, with_gaps
+
+ASYMMETRY_FLAG_PP = 7.0
+ONE_LEG_OFF_FRACTION = 0.10    # the lifted foot carries less than this share of the mat's load
+TOUCHDOWN_S = 0.2              # … and above it for this long is a touchdown
+LIFT_MIN_S = 0.5               # a lift shorter than this is not a hold
+SETTLE_S = 1.0                 # sway of the standing foot from this long after lift-off
+LEAD_S = 5.0                   # one-leg: time to shift and lift before the cap starts to matter
+
+
+def sway_figures(a, xy, fs) -> tuple[dict, dict]:
+    """The METRICS.md sway set of a CoP series (gaps at pauses kept), and their methods."""
+    from ..sway import METHODS as SWAY_METHODS
+    from ..sway import METRIC_UNITS, sway_metrics
+
+    xy = with_gaps(a, xy, fs)
+    m = sway_metrics(xy[:, 0], xy[:, 1], fs)
+    figs = {k: rounded(m[k], 4 if k.endswith("_hz") else 2) for k in METRIC_UNITS}
+    figs["sway_duration_s"] = rounded(m["duration_s"], 2)
+    figs["sway_n_excluded"] = int(m["n_excluded"])
+    methods = {k: SWAY_METHODS[k] for k in METRIC_UNITS if k in SWAY_METHODS}
+    methods["sway_series"] = "trainer.sway.sway_metrics on the CoP as recorded (raw pipeline, no filter, no " \
+                             "detrend), at the sample rate; a pause leaves a gap no difference crosses"
+    return figs, methods
+
+
+def zone_pct(forces, layout, foot: str, zone: str) -> float:
+    """100 x (sum of the zone's force) / (sum of the foot's force) over the frames."""
+    f = np.nan_to_num(np.maximum(forces, 0.0))
+    foot_sum = float(f[:, layout.mask(foot=foot)].sum())
+    return 100.0 * float(f[:, layout.mask(foot=foot, zone=zone)].sum()) / foot_sum if foot_sum > 0 else float("nan")
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) indices of each run of True."""
+    m = np.concatenate([[False], np.asarray(mask, bool), [False]])
+    d = np.diff(m.astype(int))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1))
+
+
+class StanceDrill(DrillRun):
+    name = "stance"
+
+    def __init__(self, *, duration: float = 30.0):
+        self.duration = float(duration)
+        self.params = {"duration": self.duration}
+
+    @property
+    def active_duration_s(self) -> float:
+        return self.duration
+
+    def labels(self) -> list[str]:
+        return ["stand still, weight even, eyes forward"]
+
+    def person_offset(self, a, lean_mm=None):
+        return np.zeros((np.size(a), 2))        # stays where they stand
+
+    def score(self, run, fs):
+        ok = np.isfinite(run.load_left) & np.isfinite(run.load_right) & np.all(np.isfinite(run.cop), axis=1)
+        ll, lr = float(run.load_left[ok].sum()), float(run.load_right[ok].sum())
+        left = 100.0 * ll / (ll + lr) if ll + lr > 0 else float("nan")
+        asym = abs(2.0 * left - 100.0)
+        summary = {
+            "left_pct": rounded(left, 2), "right_pct": rounded(100.0 - left, 2),
+            "heel_pct_left": rounded(zone_pct(run.forces[ok], run.layout, "left", "heel"), 2),
+            "heel_pct_right": rounded(zone_pct(run.forces[ok], run.layout, "right", "heel"), 2),
+            "asymmetry_pp": rounded(asym, 2),
+            "asymmetry_flag": bool(asym > ASYMMETRY_FLAG_PP),
+            "load_pct_body_weight": rounded(100.0 * np.nanmean(run.total) / run.weight_n, 1)
+            if np.isfinite(run.weight_n) else None,
+        }
+        if summary["asymmetry_flag"]:
+            heavier = "left" if left > 50 else "right"
+            summary["note"] = (f"weight asymmetry {asym:.1f} percentage points (more on the {heavier} foot): "
+                               f"above {ASYMMETRY_FLAG_PP:g}")
+        figs, sway_methods = sway_figures(run.a, run.cop, fs)
+        summary.update(figs)
+        methods = {
+            "left_pct": "100 x sum F_left / sum (F_left + F_right) over the running frames with a CoP",
+            "heel_pct_left": "100 x sum F_heel / sum F_foot (that foot's heel sensor(s)); forefoot % = 100 - heel %",
+            "heel_pct_right": "as heel_pct_left, right foot",
+            "asymmetry_pp": f"|left_pct - right_pct| in percentage points; flagged above {ASYMMETRY_FLAG_PP:g}",
+            "load_pct_body_weight": "mean total load on the mat / body weight x 100 (well under 100: holding on)",
+        }
+        methods.update(sway_methods)
+        return summary, methods
+
+
+class OneLegDrill(DrillRun):
+    name = "one-leg"
+
+    def __init__(self, *, foot: str = "left", max_time: float = 30.0):
+        if foot not in ("left", "right"):
+            from firmware.errors import UsageError
+            raise UsageError(f"--foot {foot!r} is not left or right", "give --foot left or --foot right")
+        self.foot = foot
+        self.other = "right" if foot == "left" else "left"
+        self.max_time = float(max_time)
+        self.params = {"foot": foot, "max-time": self.max_time}
+        self.stand_x = None
+
+    @property
+    def active_duration_s(self) -> float:
+        return LEAD_S + self.max_time
+
+    def build(self, layout, centre, person=None):
+        super().build(layout, centre, person)
+        pos = layout.positions[layout.mask(foot=self.foot)]
+        # a little outside the foot's sensor line: all the weight is on that foot
+        sign = -1.0 if self.foot == "left" else 1.0
+        self.stand_x = float(pos[:, 0].mean()) + sign * 20.0
+
+    def labels(self) -> list[str]:
+        return [f"stand on your {self.foot} foot, lift the {self.other}: hold as long as is comfortable"]
+
+    def person_offset(self, a, lean_mm=None):
+        """A compliant simulated person shifts onto the foot over 1.5 s from 0.5 s and stays."""
+        a = np.atleast_1d(np.asarray(a, float))
+        f = 0.5 - 0.5 * np.cos(np.pi * np.clip((a - 0.5) / 1.5, 0.0, 1.0))
+        out = np.zeros((a.size, 2))
+        out[:, 0] = f * (self.stand_x - self.centre[0])
+        return out
+
+    def person_cop(self, a):
+        return self.centre + self.person_offset(a)
+
+    def score(self, run, fs):
+        if self.foot == "left":
+            other, standing, cop_foot = run.load_right, run.load_left, run.cop_left
+        else:
+            other, standing, cop_foot = run.load_left, run.load_right, run.cop_right
+        total = np.nan_to_num(other) + np.nan_to_num(standing)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(total > 0, np.nan_to_num(other) / total, 1.0)
+        single = share < ONE_LEG_OFF_FRACTION
+        a = run.a
+        summary = {"foot": self.foot, "held_s": 0.0, "capped": False, "lifted": False, "touched_down": False,
+                   "max_time_s": self.max_time}
+        lifts = [(i, j) for i, j in _runs(single) if a[j] - a[i] >= LIFT_MIN_S or j == len(a) - 1]
+        if not lifts:
+            summary["note"] = f"the {self.other} foot never came off the mat"
+            figs, sway_methods = sway_figures(a[:0], np.zeros((0, 2)), fs)
+            summary.update(figs)
+            return summary, self._methods(sway_methods)
+        start = lifts[0][0]
+        end = len(a) - 1
+        for i, j in _runs(~single):
+            if i > start and a[j] - a[i] >= TOUCHDOWN_S:
+                end = i
+                summary["touched_down"] = True
+                break
+        held = float(a[end] - a[start])
+        summary["lifted"] = True
+        summary["held_s"] = round(min(held, self.max_time), 2)
+        summary["capped"] = bool(held >= self.max_time)
+        summary["lift_at_s"] = round(float(a[start]), 2)
+        t_end = a[start] + min(held, self.max_time)
+        sel = (a >= a[start] + SETTLE_S) & (a <= t_end)
+        summary["standing_foot_load_pct"] = rounded(
+            100.0 * np.nansum(standing[sel]) / max(np.nansum(total[sel]), 1e-9)) if sel.any() else None
+        figs, sway_methods = sway_figures(a[sel], cop_foot[sel], fs)
+        summary.update(figs)
+        if not summary["touched_down"] and not summary["capped"]:
+            summary["note"] = "the drill ended before the foot came down"
+        return summary, self._methods(sway_methods)
+
+    def _methods(self, sway_methods: dict) -> dict:
+        m = {
+            "held_s": f"from lift-off (the {self.other} foot carrying < {100 * ONE_LEG_OFF_FRACTION:g} % of the mat's "
+                      f"load for >= {LIFT_MIN_S:g} s) to touchdown (>= that share for {TOUCHDOWN_S:g} s) or the end, "
+                      f"capped at max_time_s ({self.max_time:g} s); pauses (stepped off) excluded",
+            "standing_foot_load_pct": "the standing foot's share of the mat's load while held",
+        }
+        m.update(sway_methods)
+        m["sway_series"] = ("sway of the standing foot: that foot's own CoP (its sensors only), from "
+                            f"{SETTLE_S:g} s after lift-off to touchdown or the cap, as recorded (raw pipeline)")
+        return m
