@@ -1,13 +1,19 @@
-"""A simulated ADS1115 at register level (datasheet §8.5 / §9.6).
+"""A simulated ADS1115 at register level (datasheet SBAS444, §8.5 / §9.6).
 
 Four registers behind a persistent pointer: conversion (0), config (1, power-on 0x8583),
 Lo_thresh (2, 0x8000), Hi_thresh (3, 0x7FFF). A 1-byte write sets the pointer; a 3-byte write
 sets the pointer and writes a register. Writing config with OS=1 in single-shot mode starts a
-conversion of the MUX-selected input: OS reads 0 until it completes (1/data rate later, on the
-chip's clock, with an optional oscillator error), then the conversion register holds
-``round(V / FS × 32768)``, clipped to the 16-bit range. Reads return the pointed register,
-big-endian. ``stuck`` makes a conversion never finish (to test deadlines); ``absent`` makes the
-chip vanish from the bus.
+conversion of the MUX-selected input; writing OS=1 while a conversion runs does not start
+another. OS reads 0 until the conversion completes (1/data rate later, on the chip's clock, times
+``1 + osc_error`` — the datasheet allows ±10 %); then the conversion register holds
+``round(V / FS × 32768)``, clipped to the 16-bit range, where V is the input at the middle of the
+conversion (the converter integrates over it). Until then the conversion register keeps the
+previous result, so it can be read while the next conversion runs. Reads return the pointed
+register, big-endian; reading more than two bytes repeats it (no auto-increment).
+
+Faults: ``stuck`` makes a conversion never finish (to test deadlines); ``absent`` makes the chip
+vanish from the bus (it NACKs); :meth:`power_off` / :meth:`power_on` make it vanish and come back
+with its power-on registers, as a chip that lost its supply does.
 """
 from __future__ import annotations
 
@@ -26,21 +32,40 @@ class SimADS1115(SimChip):
         self.clock = clock
         self.timing = timing and clock is not None
         self.osc_error = osc_error
-        self.pointer = 0
-        self.regs = [0, POWER_ON_CONFIG, 0x8000, 0x7FFF]
-        self._busy_until = None
-        self._pending = None  # (channel, fsr) of the running conversion
         self.stuck = False
         self.absent = False
         self.conversions = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        self.pointer = 0
+        self.regs = [0, POWER_ON_CONFIG, 0x8000, 0x7FFF]
+        self._busy_until = None
+        self._started = None
+        self._pending = None  # (channel, full scale) of the running conversion
+
+    def power_off(self) -> None:
+        """The chip loses its supply: it leaves the bus and forgets its registers."""
+        self.absent = True
+        self._reset()
+
+    def power_on(self) -> None:
+        self.absent = False
 
     # -- helpers ----------------------------------------------------------------------------
     def _now(self) -> float:
         return self.clock.now() if self.clock is not None else 0.0
 
-    def conversion_time(self) -> float:
-        dr = DATA_RATES[(self.regs[1] >> 5) & 0x7]
+    def conversion_time(self, config: int | None = None) -> float:
+        """Seconds one conversion takes at the data rate of ``config`` (default: the register)."""
+        config = self.regs[1] if config is None else config
+        dr = DATA_RATES[(config >> 5) & 0x7]
         return (1.0 / dr) * (1.0 + self.osc_error)
+
+    @property
+    def converting(self) -> bool:
+        self._finish_if_due()
+        return self._pending is not None
 
     def _finish_if_due(self) -> None:
         if self._pending is None or self.stuck:
@@ -48,7 +73,7 @@ class SimADS1115(SimChip):
         if self.timing and self._now() < self._busy_until:
             return
         channel, fs = self._pending
-        t = self._busy_until if self.timing else self._now()
+        t = 0.5 * (self._started + self._busy_until) if self.timing else self._now()
         v = self.source(channel, t)
         code = int(round(v / fs * 32768))
         code = max(-32768, min(32767, code))
@@ -63,11 +88,13 @@ class SimADS1115(SimChip):
             raise NotImplementedError("differential inputs are not simulated")  # footmat uses AINx vs GND
         fs = FULL_SCALE[(config >> 9) & 0x7]
         self._pending = (mux - 4, fs)
-        self._busy_until = self._now() + self.conversion_time()
+        self._started = self._now()
+        self._busy_until = self._started + self.conversion_time(config)
         self.regs[1] = config & 0x7FFF  # OS reads 0 while converting
 
     # -- bus side ---------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
+        self._finish_if_due()
         if not data:
             return  # address probe
         self.pointer = data[0] & 0x3
@@ -89,3 +116,7 @@ class SimADS1115(SimChip):
         v = self.regs[self.pointer]
         out = bytes([(v >> 8) & 0xFF, v & 0xFF])
         return (out * ((n + 1) // 2))[:n]
+
+    def __repr__(self) -> str:
+        state = "absent" if self.absent else "stuck" if self.stuck else "ok"
+        return f"<SimADS1115 {state} conversions={self.conversions}>"
