@@ -10,6 +10,7 @@ physics to codes, for big batch tests and benchmarks.
 from __future__ import annotations
 
 import collections
+import math
 import threading
 
 import numpy as np
@@ -19,18 +20,42 @@ from .frames import FrameBlock, Flag
 
 
 class Sampler:
+    """Frames at ``rate_hz`` from a reader, stamped when converted.
+
+    ``reader.read_frame()`` returns ``(raw (S,), flags)`` or ``(raw, flags, t)``, t being when
+    the frame was converted (else the middle of the call is used). ``rate_hz=math.inf`` runs
+    free, one frame after another (benchmarks). On a real clock one acquisition thread fills a
+    bounded buffer (``buffer_s`` seconds; the oldest frames are dropped and counted when nobody
+    reads); on a virtual clock :meth:`read` produces frames synchronously.
+
+    ``counters`` (one dict, shared with the reader, which adds its own such as ``i2c_errors``,
+    ``retries``, ``timeouts``): ``frames``, ``dropped``, ``late`` (a frame started more than a
+    period after its slot), ``flagged`` (any flag), ``unreadable`` (a NaN in the frame),
+    ``max_jitter_ms`` and ``jitter_ms`` (mean lateness of the frame starts, ms).
+    """
+
     def __init__(self, reader, layout, clock, rate_hz: float = 200.0, *, chunk_s: float = 0.05,
                  buffer_s: float = 5.0, truth=None):
         self.reader = reader
         self.layout = layout
         self.clock = clock
         self.rate_hz = float(rate_hz)
-        self.period = 1.0 / self.rate_hz
-        self.chunk = max(1, int(round(chunk_s * self.rate_hz)))
+        if not self.rate_hz > 0:
+            raise ValueError(f"rate_hz must be positive, not {rate_hz!r}")
+        self.free = math.isinf(self.rate_hz)
+        self.period = 0.0 if self.free else 1.0 / self.rate_hz
+        nominal = 200.0 if self.free else self.rate_hz
+        self.chunk = max(1, int(round(chunk_s * nominal)))
         self.truth = truth  # callable() -> (cop (2,), load) of the frame just read, or None
         self.has_truth = truth is not None
-        self.counters = {"frames": 0, "dropped": 0, "late": 0, "flagged": 0, "max_jitter_ms": 0.0}
-        self._buf = collections.deque(maxlen=max(16, int(buffer_s * self.rate_hz)))
+        counters = {"frames": 0, "dropped": 0, "late": 0, "flagged": 0, "unreadable": 0,
+                    "max_jitter_ms": 0.0, "jitter_ms": 0.0, "i2c_errors": 0, "retries": 0, "timeouts": 0}
+        counters.update(getattr(reader, "counters", None) or {})
+        self.counters = counters
+        if hasattr(reader, "counters"):
+            reader.counters = counters  # one dict: the reader counts into it
+        self._jitter_sum = 0.0
+        self._buf = collections.deque(maxlen=max(16, int(buffer_s * nominal)))
         self._next_t = None
         self._thread = None
         self._stop = threading.Event()
@@ -40,25 +65,38 @@ class Sampler:
 
     # -- one frame -------------------------------------------------------------------------
     def _one(self):
-        if self._next_t is None:
-            self._next_t = self.clock.now()
-        self.clock.sleep_until(self._next_t)
-        t_start = self.clock.now()
-        raw, flags = self.reader.read_frame()
-        t = self.clock.now()
-        jitter = t_start - self._next_t
-        if jitter > self.period:
-            flags |= Flag.LATE
-            self.counters["late"] += 1
-            self._next_t = t_start  # do not try to catch up with a burst
-        self.counters["max_jitter_ms"] = max(self.counters["max_jitter_ms"], jitter * 1e3)
-        self._next_t += self.period
-        self.counters["frames"] += 1
+        clock = self.clock
+        counters = self.counters
+        if self.free:
+            t_start = clock.now()
+            jitter = 0.0
+        else:
+            if self._next_t is None:
+                self._next_t = clock.now()
+            clock.sleep_until(self._next_t)
+            t_start = clock.now()
+            jitter = t_start - self._next_t
+        out = self.reader.read_frame()
+        raw, flags = out[0], Flag(out[1])
+        t_end = clock.now()
+        t = out[2] if len(out) > 2 else 0.5 * (t_start + t_end)
+        if not self.free:
+            if jitter > self.period:
+                flags |= Flag.LATE
+                counters["late"] += 1
+                self._next_t = t_start  # do not try to catch up with a burst
+            self._next_t += self.period
+            if jitter * 1e3 > counters["max_jitter_ms"]:
+                counters["max_jitter_ms"] = jitter * 1e3
+        counters["frames"] += 1
+        self._jitter_sum += jitter
+        counters["jitter_ms"] = self._jitter_sum / counters["frames"] * 1e3
         if flags:
-            self.counters["flagged"] += 1
+            counters["flagged"] += 1
+        if flags & (Flag.READ_ERROR | Flag.TIMEOUT):
+            counters["unreadable"] += 1
         truth = self.truth() if self.truth else (None, None)
-        # stamp at the middle of the frame's conversions
-        return 0.5 * (t_start + t), raw, int(flags), truth
+        return t, raw, int(flags), truth
 
     @staticmethod
     def _block(items, has_truth) -> FrameBlock:
@@ -116,6 +154,7 @@ class Sampler:
         return self._block(items, self.has_truth)
 
     def close(self) -> None:
+        """Stop the acquisition thread and close the reader (safe to call twice)."""
         if self.closed:
             return
         self._stop.set()
@@ -133,7 +172,21 @@ class Sampler:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<Sampler {self.rate_hz:g} Hz {'closed' if self.closed else 'open'} frames={self.counters['frames']}>"
+        rate = "free-running" if self.free else f"{self.rate_hz:g} Hz"
+        return f"<Sampler {rate} {'closed' if self.closed else 'open'} frames={self.counters['frames']}>"
+
+
+def open_hardware(backend: str, layout, clock, rate_hz: float | None = None, **options):
+    """The Sampler of a real ADC backend (``ads1115`` or ``mcp3008``), imported lazily."""
+    if backend == "ads1115":
+        from .ads1115 import open_ads1115
+
+        return open_ads1115(layout, clock, rate_hz, **options)
+    if backend == "mcp3008":
+        from .mcp3008 import open_mcp3008
+
+        return open_mcp3008(layout, clock, rate_hz, **options)
+    raise ValueError(f"no hardware backend {backend!r}")
 
 
 class VectorSimSource:
@@ -149,7 +202,8 @@ class VectorSimSource:
         self.chunk = max(1, int(round(chunk_s * rate_hz)))
         self._k = 0
         self._t0 = clock.now()
-        self.counters = {"frames": 0, "dropped": 0, "late": 0, "flagged": 0, "max_jitter_ms": 0.0}
+        self.counters = {"frames": 0, "dropped": 0, "late": 0, "flagged": 0, "unreadable": 0,
+                         "max_jitter_ms": 0.0, "jitter_ms": 0.0, "i2c_errors": 0, "retries": 0, "timeouts": 0}
         self.closed = False
 
     def read(self, max_n: int | None = None, timeout: float = 1.0) -> FrameBlock:
