@@ -104,3 +104,68 @@ def test_damaged_database_is_refused_and_left_alone(cli, tmp_path, footmat_home)
         code, out, err = cli("history")
         assert code == 2 and len(err.strip().splitlines()) == 1 and "history" in err and "mv " in err
         assert db.read_bytes() == bad
+
+
+# -- fuzzed and truncated input: one clear line, exit 2, the file untouched -------------------
+from hypothesis import given  # noqa: E402
+
+from tests.test_replay import FUZZ, mutations  # noqa: E402
+
+
+def _history_db(cli, tmp_path, footmat_home) -> bytes:
+    """A real history database (three rows) with its WAL checkpointed into the file."""
+    from trainer.history import connect
+
+    for k in range(3):
+        layout = load_layout()
+        w = SessionWriter(tmp_path / "gone", "spiral", layout=layout, calibration={}, params={},
+                          person={"name": f"p{k}"}, sample_rate_hz=200.0, simulated=False, clock_start=0.0)
+        w.finish({"score": 10.0 * k}, {}, {"before": k, "after": 0})
+    shutil.rmtree(tmp_path / "gone")             # rows only (already marked missing): nothing to reconcile
+    assert len(history(cli)) == 3
+    con = connect()
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    return (footmat_home / "history.sqlite").read_bytes()
+
+
+def test_fuzzed_history_database(cli, tmp_path, footmat_home):
+    db = footmat_home / "history.sqlite"
+    good = _history_db(cli, tmp_path, footmat_home)
+
+    @FUZZ
+    @given(mutations(good))
+    def run(data):
+        for p in footmat_home.glob("history.sqlite-*"):
+            p.unlink()
+        db.write_bytes(data)
+        code, out, err = cli("history", "--json")
+        assert code in (0, 2), err
+        if code == 2:
+            lines = err.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("footmat history: ") and " — " in lines[0], err
+            assert db.read_bytes() == data
+        else:
+            json.loads(out)
+
+    run()
+
+
+def test_fuzzed_person_file(cli, footmat_home):
+    code, _, err = cli("person", "add", "ann", "--weight-kg", "61.5", "--height-cm", "165")
+    assert code == 0, err
+    path = footmat_home / "people" / "ann.json"
+    good = path.read_bytes()
+
+    @FUZZ
+    @given(mutations(good))
+    def run(data):
+        path.write_bytes(data)
+        code, out, err = cli("person", "show", "ann")
+        assert code in (0, 2), err
+        if code == 2:
+            lines = err.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("footmat person: ") and " — " in lines[0], err
+        assert path.read_bytes() == data
+
+    run()

@@ -155,3 +155,81 @@ def test_incomplete_session_replays_what_it_has(cli, tmp_path):
     code, out, err = cli("replay", str(folder), "--no-plot")
     assert code == 0, err
     assert "incomplete" in out
+
+
+# -- fuzzed and truncated input: one clear line, exit 2, the file untouched -------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FUZZ = settings(max_examples=1000, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def mutations(good: bytes):
+    """Truncations, byte flips, spliced garbage and plain garbage of a good file."""
+    n = len(good)
+    cut = st.integers(0, n).map(lambda k: good[:k])
+    flip = st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, 255)), min_size=1, max_size=8).map(
+        lambda fl: bytes(_flip(good, fl)))
+    splice = st.tuples(st.integers(0, n), st.binary(min_size=1, max_size=40)).map(
+        lambda a: good[:a[0]] + a[1] + good[a[0]:])
+    return st.one_of(cut, flip, splice, st.binary(max_size=300))
+
+
+def _flip(good, fl):
+    b = bytearray(good)
+    for i, v in fl:
+        b[i] = v
+    return b
+
+
+@pytest.fixture(scope="module")
+def small_session(tmp_path_factory):
+    """A recorded session cut to its first 30 frames (the fuzz runs the whole engine on it)."""
+    from trainer.cli import main
+
+    root = tmp_path_factory.mktemp("fuzz")
+    assert main(["drill", "spiral", "--backend", "sim", "--no-plot", "--loops", "1", "--period", "4",
+                 "--pain-before", "1", "--pain-after", "1", "--out", str(root / "rec")]) == 0
+    folder = next((root / "rec").iterdir())
+    lines = (folder / "trace.csv").read_bytes().splitlines(keepends=True)
+    (folder / "trace.csv").write_bytes(b"".join(lines[:31]))
+    return folder
+
+
+def _check_one_line_or_ok(cli, argv, path, data):
+    path.write_bytes(data)
+    code, out, err = cli(*argv)
+    assert code in (0, 2), err
+    if code == 2:
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"footmat {argv[0]}: ") and " — " in lines[0], err
+    assert path.read_bytes() == data                # never rewritten, never deleted
+
+
+def test_fuzzed_session_json(cli, small_session):
+    good = (small_session / "session.json").read_bytes()
+
+    @FUZZ
+    @given(mutations(good))
+    def run(data):
+        _check_one_line_or_ok(cli, ["replay", str(small_session), "--no-plot"], small_session / "session.json", data)
+
+    try:
+        run()
+    finally:
+        (small_session / "session.json").write_bytes(good)
+
+
+def test_fuzzed_trace(cli, small_session):
+    good = (small_session / "trace.csv").read_bytes()
+
+    @FUZZ
+    @given(mutations(good))
+    def run(data):
+        _check_one_line_or_ok(cli, ["replay", str(small_session), "--no-plot"], small_session / "trace.csv", data)
+
+    try:
+        run()
+    finally:
+        (small_session / "trace.csv").write_bytes(good)

@@ -52,7 +52,8 @@ METHODS = {
 
 
 def _damaged(path, e) -> DataFileError:
-    return DataFileError(f"history {path} is damaged or not a footmat history ({str(e)[:80] or e.__class__.__name__})",
+    why = " ".join(str(e).split())[:80] or e.__class__.__name__
+    return DataFileError(f"history {path} is damaged or not a footmat history ({why})",
                          f"move it aside (mv '{path}' '{path}.bad'); footmat rebuilds it from the session folders")
 
 
@@ -62,7 +63,7 @@ def _check(path: Path) -> None:
 
     try:
         con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=10)
-    except sqlite3.Error as e:
+    except (sqlite3.Error, UnicodeDecodeError) as e:
         raise _damaged(path, e) from None
     try:
         ok = con.execute("PRAGMA quick_check").fetchone()
@@ -83,7 +84,10 @@ def _check(path: Path) -> None:
             raise _damaged(path, f"{bad} row(s) with values of the wrong type")
         if con.execute("SELECT count(*) FROM roots WHERE typeof(root) != 'text'").fetchone()[0]:
             raise _damaged(path, "a session root that is not text")
-    except sqlite3.Error as e:
+        for table in ("sessions", "roots"):          # every value readable (text decodes) before any write
+            for _ in con.execute(f"SELECT * FROM {table}"):
+                pass
+    except (sqlite3.Error, UnicodeDecodeError) as e:   # a damaged file can hold bytes that are not UTF-8
         raise _damaged(path, e) from None
     finally:
         con.close()
@@ -113,7 +117,7 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
                     if stmt.strip():
                         con.execute(stmt)
                 con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-    except sqlite3.Error as e:
+    except (sqlite3.Error, UnicodeDecodeError) as e:
         raise _damaged(path, e) from None
     return con
 
@@ -365,7 +369,9 @@ def load(*, person: str | None = None, drill: str | None = None, say=None) -> li
             say(f"skipped {len(changed['skipped'])} damaged session folder(s): {changed['skipped'][0]}"
                 + (" …" if len(changed["skipped"]) > 1 else ""))
         return rows(con, person=person, drill=drill)
-    except sqlite3.Error as e:
+    except DataFileError:
+        raise
+    except (sqlite3.Error, UnicodeDecodeError) as e:
         from . import home
         raise _damaged(home.history_path(), e) from None
     finally:
