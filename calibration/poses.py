@@ -3,7 +3,7 @@
 Even stance, then a lean onto each sensor in turn with most of the weight on that foot (heel,
 ball, toes of the left foot, then of the right — the spiral's own waypoints): each sensor is
 loaded mostly on its own in some pose, so every gain is identifiable. Each lean is held twice,
-deep and then light (the light leans come back in reverse order), so every sensor is seen at a heavy and a light load and the fit can
+deep and then light (the light leans alternate the feet), so every sensor is seen at a heavy and a light load and the fit can
 tell where each part's curve saturates (its conductance scale, fit.py). Validation poses are
 *not* used in the fit: two diagonal leans and a second even stance.
 
@@ -34,13 +34,23 @@ def fit_poses(layout, centre, depths=(LEAN_FRACTION, HALF_FRACTION)) -> list[tup
     poses = [("even stance", centre.copy())]
     order = lean_order(layout)
     for k, d in enumerate(depths):
-        # the deep leans in the spiral's order, then the lighter ones in reverse: each sensor's
-        # two leans are balanced in time, so the slow creep over the procedure biases no foot
-        for i in (order if k % 2 == 0 else order[::-1]):
+        # the deep leans in the spiral's order, then the lighter ones alternating the feet from
+        # the right: each foot's leans are about balanced in time, so the slow creep over the
+        # procedure biases no foot, and every move to the next pose is a clear one
+        for i in (order if k % 2 == 0 else _alternate(layout, order)):
             s = layout.sensors[i]
             what = f"lean onto the {s.foot} {s.zone}" if k == 0 else f"lean lightly onto the {s.foot} {s.zone}"
             poses.append((what, centre + d * (layout.positions[i] - centre)))
     return poses
+
+
+def _alternate(layout, order: list[int]) -> list[int]:
+    right = [i for i in order if layout.sensors[i].foot == "right"]
+    left = [i for i in order if layout.sensors[i].foot == "left"]
+    out = []
+    for k in range(max(len(left), len(right))):
+        out += right[k:k + 1] + left[k:k + 1]
+    return out
 
 
 def pose_foot(name: str) -> str | None:

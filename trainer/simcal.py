@@ -134,3 +134,42 @@ def accuracy(layout, cal, *, seed=1, spread=0.25, hysteresis=0.05, creep=0.08, w
     return {"cop_rms_mm": round(float(np.sqrt(np.mean(cop_err))), 2),
             "total_load_err_pct_median": round(float(np.median(load_err)), 2),
             "lr_share_err_pp": round(float(np.sqrt(np.mean(np.square(lr_err)))), 2)}
+
+
+class ProcedureFollower:
+    """A simulated person doing what the calibration procedure asks, when it asks: steps off for
+    the tare, back on, then moves (``move_s``) to each pose's target and holds it until the next
+    instruction. A pure function of time over the procedure's step history (the simulator's
+    script interface ``at(t) -> cop, on_mat, support``), built from the same poses as the fit."""
+
+    def __init__(self, procedure, centre, *, move_s: float = 1.5, fidget: bool = False):
+        self.proc = procedure
+        self.centre = np.asarray(centre, float)
+        self.move_s = move_s
+        self.fidget = fidget              # never still: keeps swaying 30 mm (for the time-out)
+
+    def at(self, t):
+        t = np.atleast_1d(np.asarray(t, float))
+        hist = self.proc.history
+        cop = np.tile(self.centre, (t.size, 1))
+        on = np.ones(t.size)
+        if hist:
+            starts = np.array([h[0] for h in hist])
+            steps = [self.proc.steps[h[1]] for h in hist]
+            targets = np.array([s.target if s.target is not None else self.centre for s in steps])
+            k = np.searchsorted(starts, t, side="right") - 1          # active step (−1: before any)
+            act = k >= 0
+            kk = np.maximum(k, 0)
+            prev = targets[np.maximum(kk - 1, 0)]
+            frac = np.clip((t - starts[kk]) / self.move_s, 0, 1)[:, None]
+            cop = np.where(act[:, None], prev + frac * (targets[kk] - prev), cop)
+            tare_idx = [i for i, s in enumerate(steps) if s.kind == "tare"]
+            if tare_idx:
+                t_off = starts[tare_idx[0]]
+                t_back = starts[tare_idx[0] + 1] if tare_idx[0] + 1 < len(starts) else np.inf
+                down = np.clip((t - t_off) / 0.3, 0, 1)
+                up = np.clip((t - t_back) / 0.4, 0, 1)
+                on = 1 - down + up
+        if self.fidget:
+            cop = cop + 30.0 * np.stack([np.sin(2 * np.pi * 0.7 * t), np.cos(2 * np.pi * 0.5 * t)], axis=1)
+        return cop, np.clip(on, 0, 1), np.zeros(t.size)
