@@ -67,7 +67,8 @@ class Plan:
 
 class DrillEngine:
     def __init__(self, drill, layout, calibration, weight_n: float, rate_hz: float, *,
-                 time_cap_s: float | None = None, countdown_s: float = COUNTDOWN_S, person=None):
+                 time_cap_s: float | None = None, countdown_s: float = COUNTDOWN_S, person=None,
+                 live_adjust: bool = True):
         self.drill = drill
         self.person = person
         self.layout = layout
@@ -93,7 +94,10 @@ class DrillEngine:
         self._run_idx = []          # (block list index, frame index) of running frames
         self._blocks = []           # per block: the arrays the scorers need
         self._last_a = None
-        self.adjuster = None        # optional calibration.live.LiveAdjuster
+        self.adjuster = None
+        if live_adjust:             # re-tare when unloaded, rescale to body weight when still (PRODUCT.md §5)
+            from calibration.live import LiveAdjuster
+            self.adjuster = LiveAdjuster(calibration, layout, weight_n)
         self._holding = False
         import collections
         self._loads = collections.deque(maxlen=max(1, int(HOLDING_WINDOW_S * rate_hz)))
@@ -127,6 +131,11 @@ class DrillEngine:
         forces = self.calibration.forces(block.raw, self.layout)
         cb = self.copmodel(forces)
         st = self.detector.update(cb.cop, np.nan_to_num(cb.total))
+        if self.adjuster is not None and n:
+            forces, adj_events = self.adjuster.adjust(block.t, forces, cb.total, st.still, st.unloaded)
+            cb = self.copmodel(forces)
+            for ev in adj_events:
+                self._emit(*ev)
         target = np.full((n, 2), np.nan)
         phase = [""] * n
         flags = [""] * n
@@ -134,6 +143,15 @@ class DrillEngine:
         off_mat = ~(np.nan_to_num(cb.total) >= MIN_LOAD_FRACTION * self.weight_n)
         if self._t_first is None and n:
             self._t_first = float(block.t[0])
+        total_clean = np.nan_to_num(cb.total)
+        # targets and cues for the whole block at once, assuming no pause starts or ends in it;
+        # a frame whose active time turns out different is computed on its own
+        pre_a = pre_target = pre_cue = None
+        if self.state == "running" and self.plan.start is not None:
+            pre_a = self.plan.active(block.t)
+            pre_target = self.drill.target(pre_a)
+            pre_cue = self.drill.cue(pre_a)
+        plan_key = self._plan_key()
         for k in range(n):
             t = float(block.t[k])
             if self.done:
@@ -190,13 +208,18 @@ class DrillEngine:
                     self._loads_sum = 0.0
                     self._emit(t, "pause", "stepped off")
                 else:
-                    a = float(self.plan.active(t)[0])
+                    valid = pre_a is not None and self._plan_key() == plan_key
+                    a = float(pre_a[k]) if valid else float(self.plan.active(t)[0])
                     if a >= self.drill.active_duration_s:
                         self._finish(t, "complete")
                         phase[k] = "done"
                         continue
-                    target[k] = self.drill.target(a)[0]
-                    idx = int(self.drill.cue(a)[0])
+                    if pre_a is not None and pre_a[k] == a:
+                        target[k] = pre_target[k]
+                        idx = int(pre_cue[k])
+                    else:
+                        target[k] = self.drill.target(a)[0]
+                        idx = int(self.drill.cue(a)[0])
                     loop = self.drill.loop_of(a)
                     if loop != self._loop:
                         if self._loop >= 0 and self.drill.loops:
@@ -212,7 +235,7 @@ class DrillEngine:
                         self._emit(t, "cue", self.drill.labels()[idx])
                     # METRICS.md defines holding on for a still person; a person moving through a
                     # drill is also noted when the mat's load stays well under body weight for 2 s
-                    tot = float(np.nan_to_num(cb.total[k]))
+                    tot = float(total_clean[k])
                     if len(self._loads) == self._loads.maxlen:
                         self._loads_sum -= self._loads[0]
                     self._loads.append(tot)
@@ -240,6 +263,10 @@ class DrillEngine:
             self._blocks.append((block.t, forces, cb, target))
         self._update_snapshot(block, cb, forces, target, st)
         return forces, cb, target, phase, flags
+
+    def _plan_key(self):
+        p = self.plan.pauses
+        return (self.plan.start, len(p), p[-1][1] if p else None)
 
     def _phase_name(self) -> str:
         if self.state == "running" and self._phase >= 0:
@@ -305,6 +332,8 @@ class DrillEngine:
         run = self.run_data()
         if run is None or not self.drill.period_s:
             return
+        last = run.a >= self._loop * self.drill.period_s      # only the loop just finished
+        run = RunData(**{k: (v[last] if isinstance(v, np.ndarray) else v) for k, v in vars(run).items()})
         try:
             summary, _ = self.drill.score(run, self.rate_hz)
         except Exception:   # a live preview must never stop the drill
