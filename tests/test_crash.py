@@ -3,9 +3,11 @@
 Each killed session must open as incomplete, be listed by `footmat history`, replay, and have
 lost at most 1 s: from ``started_at`` + the last ``t_s`` on disk to the moment of the kill (a torn
 last line is ignored). The children run `footmat drill spiral` on the simulated mat in real
-time, all at once, each killed 0.3-4 s into its recording. They are forked from one helper
-process that has imported footmat already (so twenty start-ups do not queue for the CPU); each
-child runs the real command, `trainer.cli.main([...])`, and is killed by its own pid.
+time, five at a time (more would starve a small machine's CPU, and a starved process loses
+what it has not yet processed, whatever the recorder does), each killed 0.3-4 s into its
+recording. They are forked from one helper process that has imported footmat already (so the
+start-ups do not queue for the CPU); each child runs the real command,
+`trainer.cli.main([...])`, and is killed by its own pid.
 """
 import json
 import os
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 
 KILLS = 20
+WAVE = 5
 MAX_LOSS_S = 1.0
 
 
@@ -31,8 +34,11 @@ build_parser()
 import trainer.runner, trainer.drill, trainer.live, trainer.session, trainer.history, firmware.sim.backend
 import calibration.store, trainer.simperson
 jobs = json.loads(sys.argv[1])
+wave = int(sys.argv[2])
 pids = []
-for argv in jobs:
+for i, argv in enumerate(jobs):
+    if i % wave == 0:
+        sys.stdin.readline()                      # the test says when the next wave may start
     pid = os.fork()
     if pid == 0:
         try:
@@ -85,14 +91,17 @@ def test_killed_recordings_lose_at_most_a_second(tmp_path, footmat_home, calibra
             argv += ["--out", str(out)]
         jobs.append(argv)
         children.append({"out": out if k % 2 else None, "after": rng.uniform(0.3, 4.0), "k": k})
-    forker = subprocess.Popen([sys.executable, "-c", FORKER, json.dumps(jobs)], env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=str(tmp_path))
-    for c in children:
-        c["pid"] = int(forker.stdout.readline())
+    forker = subprocess.Popen([sys.executable, "-c", FORKER, json.dumps(jobs), str(WAVE)], env=env,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=str(tmp_path))
     sessions = footmat_home / "sessions"
-    try:
-        deadline = time.monotonic() + 120
-        pending = list(children)
+
+    def wave(batch):
+        forker.stdin.write(b"go\n")
+        forker.stdin.flush()
+        for c in batch:
+            c["pid"] = int(forker.stdout.readline())
+        deadline = time.monotonic() + 60
+        pending = list(batch)
         while pending and time.monotonic() < deadline:
             for c in list(pending):
                 if "folder" not in c:
@@ -112,13 +121,18 @@ def test_killed_recordings_lose_at_most_a_second(tmp_path, footmat_home, calibra
                     pending.remove(c)
             time.sleep(0.005)
         assert not pending, "some children never started recording"
+
+    try:
+        for w0 in range(0, KILLS, WAVE):
+            wave(children[w0:w0 + WAVE])
     finally:
         for c in children:
-            if "killed_at" not in c:
+            if "pid" in c and "killed_at" not in c:
                 try:
                     os.kill(c["pid"], signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+        forker.stdin.close()
         forker.wait(timeout=30)
         forker.stdout.close()
     losses = []
