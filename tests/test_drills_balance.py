@@ -26,13 +26,14 @@ from trainer.sway import METRIC_UNITS
 DOCUMENTED_COP_ERROR_MM = 15.0   # as tests/test_pipeline.py: calibrated 6-sensor mat, inside the hull
 
 
-def run(drill, *, layout="default-6", seed=4, centre=None, lag_s=0.25, **scenario):
+def run(drill, *, layout="default-6", seed=4, centre=None, lag_s=0.25, who=None, **scenario):
     """Run ``drill`` with a scripted simulated person; returns (summary, methods, engine)."""
     layout = load_layout(layout)
     follower = Follower(natural_centre(layout) if centre is None else centre, **scenario)
     person = ScriptedPerson(follower, seed=seed, lag_s=lag_s)
     mat = SimMat(layout, person, seed=seed)
-    engine = DrillEngine(drill, layout, calibrate_on_sim(layout, seed=seed), person.weight_n, 200.0, time_cap_s=200)
+    engine = DrillEngine(drill, layout, calibrate_on_sim(layout, seed=seed), person.weight_n, 200.0, time_cap_s=200,
+                         person=who)
     follower.engine = engine
     run_drill(VectorSimSource(mat, VirtualClock()), engine)
     summary, methods = engine.results()
@@ -67,7 +68,7 @@ def test_known_reaction_delay_is_measured():
     assert all(0.15 <= q["reaction_time_s"] <= 0.45 for q in quick["directions"])
 
 
-def test_limits_targets_never_beyond_the_shown_reach(tmp_path, monkeypatch):
+def test_limits_targets_never_beyond_the_shown_reach():
     layout = load_layout()
     centre = natural_centre(layout)
     person = people.Person("ann", 60.0, reach_mm={"forward": 40.0, "back": 999.0})
@@ -80,14 +81,11 @@ def test_limits_targets_never_beyond_the_shown_reach(tmp_path, monkeypatch):
     assert tgt["left"] == pytest.approx(0.7 * hull_edge_mm(layout, centre, unit("left")))
 
 
-def test_default_person_reach_is_not_saved(cli, tmp_path):
-    code, out, err = cli("drill", "limits", "--lean-time", "4", "--backend", "sim", "--no-plot",
-                         "--out", str(tmp_path))
-    assert code == 0, err
-    assert "not saved" in err and "not saved" in out
-    meta = json.loads(next(tmp_path.iterdir()).joinpath("session.json").read_text())
-    assert meta["summary"]["reach_saved"] is False and len(meta["summary"]["directions"]) == 8
-    assert people.names() == []
+def test_default_person_reach_is_not_saved(capsys):
+    summary, _, _ = run(LimitsDrill(lean_time=4), who=people.Person("default", 70.0, is_default=True))
+    assert summary["reach_saved"] is False and "not saved" in summary["note"]
+    assert "not saved" in capsys.readouterr().err
+    assert len(summary["reach_mm"]) == 8 and people.names() == []
 
 
 def test_limits_saves_the_reach_and_every_target_path_scales_to_it(cli, tmp_path):
@@ -97,9 +95,9 @@ def test_limits_saves_the_reach_and_every_target_path_scales_to_it(cli, tmp_path
     before = people.load("ann")
     assert before.reach_mm is None
     code, out, err = cli("drill", "limits", "--person", "ann", "--lean-time", "4", "--backend", "sim", "--no-plot",
-                         "--out", str(tmp_path))
+                         "--out", str(tmp_path / "s"))
     assert code == 0, err
-    meta = json.loads(next(tmp_path.iterdir()).joinpath("session.json").read_text())
+    meta = json.loads(next((tmp_path / "s").iterdir()).joinpath("session.json").read_text())
     s = meta["summary"]
     assert s["reach_saved"] is True and meta["complete"] is True
     ann = people.load("ann")
@@ -244,9 +242,9 @@ def test_bad_paces_are_refused(cli):
     (["shift-ap", "--cycles", "1", "--paces", "2,1"], ["paces"]),
 ])
 def test_drill_runs_headless_and_records_its_summary(cli, tmp_path, argv, keys):
-    code, out, err = cli("drill", *argv, "--backend", "sim", "--no-plot", "--out", str(tmp_path))
+    code, out, err = cli("drill", *argv, "--backend", "sim", "--no-plot", "--out", str(tmp_path / "s"))
     assert code == 0, err
-    folder = next(tmp_path.iterdir())
+    folder = next((tmp_path / "s").iterdir())
     meta = json.loads((folder / "session.json").read_text())
     assert meta["complete"] is True and meta["drill"] == argv[0]
     for k in keys:
