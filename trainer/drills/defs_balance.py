@@ -33,7 +33,7 @@ LIMITS = DrillDef(
     "per direction: reaction time, movement velocity, endpoint and maximum excursion, directional control; "
     "saves your reach on this mat (with --person), which scales every other target",
     {"lean-time": Param(7.0, "seconds to lean and hold in each direction", float, min=4, max=15)},
-    "trainer.drills.limits:LimitsDrill", time_cap_s=180.0)
+    "trainer.drills.limits:LimitsDrill", time_cap_s=240.0)
 
 STANCE = DrillDef(
     "stance", "seeds 000, 002, 003 (weight distribution, posture); Biodex/BTrackS weight distribution",
