@@ -40,6 +40,8 @@ def run_drill(source, engine, writer=None, view=None, *, max_seconds: float | No
         if t_end is None and max_seconds is not None:
             t_end = float(block.t[0]) + max_seconds
         forces, cb, target, phase, eflags = engine.process(block)
+        if view is not None:
+            view.feed(block.t, cb.cop)      # the display filter sees every sample
         if writer is not None:
             writer.write(block.t, block.raw, forces, cb.total, cb.cop, cb.left_pct, target, phase,
                          flags_text(block.flags, eflags), block.true_cop)
@@ -50,6 +52,8 @@ def run_drill(source, engine, writer=None, view=None, *, max_seconds: float | No
             view.maybe_draw(engine.snapshot, path_xy=engine.drill.path_xy() if engine.plan.start is not None else None)
         if t_end is not None and float(block.t[-1]) >= t_end and not engine.done:
             engine._finish(float(block.t[-1]), "time limit (--seconds) reached")
+        if len(block) < 3 and not getattr(source.clock, "virtual", True):
+            time.sleep(0.008)   # let a few frames gather: per-block costs are then shared
     return frames
 
 

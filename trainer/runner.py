@@ -145,6 +145,8 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     if show:
         from .view import LiveView
         view = LiveView(layout, title=f"footmat — {drill_name}")
+        view.on_key.append(lambda a: engine.toggle_pause() if a in ("pause", "resume")
+                           else engine.stop() if a == "next" else None)
     t_wall = _time.perf_counter()
     try:
         frames = run_drill(source, engine, writer, view)
