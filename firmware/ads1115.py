@@ -529,6 +529,11 @@ class ADS1115Reader:
                 if not self._start(c, 0):
                     continue
             chips.append(c)
+        if not chips and self.chain:
+            # free-running with no chip to read: wait for the next probe instead of spinning
+            # out empty frames (a paced Sampler already waits for its next slot)
+            wake = min((c.next_probe for c in self.chips), default=now())
+            self._wait_until(min(wake, now() + self.PROBE_MAX_S))
         pipelined = self.schedule == "pipelined"
         while True:
             p = None

@@ -452,3 +452,16 @@ def test_close_is_safe_twice_and_then_refuses(layout):
         src.read(1)
     with pytest.raises(DeviceClosed):
         src.reader.read_frame()
+
+
+def test_free_running_with_every_chip_gone_does_not_spin(layout):
+    clock = VirtualClock()
+    bus = make_bus(layout, clock)
+    src = open_ads1115(layout, clock, math.inf, i2c=bus)
+    src.read(5)
+    for chip in bus.devices.values():
+        chip.power_off()
+    t0 = clock.now()
+    b = src.read(50)
+    assert np.isnan(b.raw).all() and np.all((b.flags & Flag.READ_ERROR) != 0)
+    assert clock.now() - t0 > 0.5          # frames paced by the probes' back-off, not a busy loop
