@@ -244,7 +244,7 @@ def diagnose(layout, block, counters: dict, chips: list[dict], *, backend: str, 
             entry.update({"raw": None, "raw_min": None, "raw_max": None, "volts": None,
                           "conductance_us": None, "noise_mv": None})
         v_bleed = adc.vcc * s.divider_ohms / (s.divider_ohms + adc.bleed_ohms) if adc.bleed_ohms else 0.0
-        if unread > UNREAD_LIMIT or chip.get("state") in ("missing", "lost", "stuck"):
+        if unread > UNREAD_LIMIT:
             timed_out = bool((~valid).any() and timeout_frames[~valid].mean() > 0.5)
             status = "stuck" if chip.get("state") == "stuck" or timed_out else "missing"
             detail = chip.get("error") or (f"unread in {100 * unread:.0f} % of frames")
