@@ -100,3 +100,15 @@ def test_drill_errors(cli):
         cli("drill", "spiral", "--pain-before", "11")
     code, out, _ = cli("drills", "--json")
     assert "spiral" in json.loads(out)
+
+
+def test_drill_from_a_replayed_recording(cli, tmp_path):
+    code, _, err = cli("drill", "spiral", "--backend", "sim", "--loops", "1", "--no-plot", "--out", str(tmp_path / "a"))
+    assert code == 0, err
+    first = next((tmp_path / "a").iterdir())
+    rec = json.loads((first / "session.json").read_text())["summary"]
+    code, _, err = cli("drill", "spiral", "--backend", f"replay:{first}", "--loops", "1", "--no-plot",
+                       "--out", str(tmp_path / "b"))
+    assert code == 0, err
+    again = json.loads(next((tmp_path / "b").glob("*/session.json")).read_text())["summary"]
+    assert again["loops"] == rec["loops"] and again["score"] == rec["score"]

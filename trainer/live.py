@@ -34,6 +34,9 @@ def run_drill(source, engine, writer=None, view=None, *, max_seconds: float | No
             engine._finish(engine.snapshot.t, "stopped")
             break
         if len(block) == 0:
+            if getattr(source, "exhausted", False):
+                engine._finish(engine.snapshot.t, "end of the replayed recording")
+                break
             if view is not None:
                 view.poll()
             continue

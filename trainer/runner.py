@@ -32,6 +32,19 @@ def resolve_calibration(args, layout, backend: str, person_name: str | None):
 
     if args.calibration:
         return store.load(args.calibration, layout), f"calibration {args.calibration}"
+    if backend.startswith("replay:"):
+        # a recording carries the calibration it was made with
+        from pathlib import Path as _P
+        from firmware.errors import DataFileError
+        import json as _json
+        folder = _P(backend[len("replay:"):])
+        meta_path = (folder if folder.is_dir() else folder.parent) / "session.json"
+        try:
+            meta = _json.loads(meta_path.read_text(encoding="utf-8"))
+            return store.from_dict(meta["calibration"], layout, meta_path.name), f"calibration embedded in {meta_path}"
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise DataFileError(f"cannot read the calibration embedded in {meta_path} ({e.__class__.__name__})",
+                                "pass --calibration FILE") from None
     path = home.calibration_path(layout.name)
     if path.exists():
         return store.load(path, layout), f"calibration {path}"
@@ -69,6 +82,9 @@ def open_source(backend: str, layout, clock, rate_hz: float, script=None, person
         except ImportError:
             raise UsageError("the MCP3008 backend is not available in this build", "use --backend sim") from None
         return open_mcp3008(layout, clock, rate_hz)
+    if backend.startswith("replay:"):
+        from firmware.replay import open_replay
+        return open_replay(backend[len("replay:"):], layout, clock, rate_hz)
     raise UsageError(f"backend {backend!r} cannot record a drill", "use --backend sim, ads1115 or mcp3008")
 
 
@@ -118,8 +134,9 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     person = people.resolve(args.person, say)
     cal, cal_text = resolve_calibration(args, layout, backend, person.name)
     sim = backend == "sim"
+    replay = backend.startswith("replay:")
     show = has_display() and not args.no_plot
-    virtual = sim and not show and not args.realtime
+    virtual = (sim or replay) and not show and not args.realtime
     clock = VirtualClock() if virtual else RealClock()
     rate = 200.0
     run = defn.make(params)
@@ -128,6 +145,7 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     follower = Follower(natural_centre(layout)) if sim else None
     source = open_source(backend, layout, clock, rate, script=follower, person_kg=person.weight_kg,
                          seed=getattr(args, "seed", 1))
+    rate = float(getattr(source, "rate_hz", rate) or rate)
     engine = DrillEngine(run, layout, cal, person.weight_n, rate, time_cap_s=cap, person=person)
     if follower is not None:
         follower.engine = engine
@@ -229,20 +247,12 @@ def _terminal_cues(virtual: bool):
 
 
 def _after_session(folder) -> None:
-    """Draw report.png and index the session in the history (each may be redone later)."""
+    """Draw report.png (`footmat report` can redo it; the writer indexes the session itself)."""
     try:
         from .report import simple_report
         simple_report(folder)
     except Exception as e:  # the session is safe; `footmat report` can draw it again
         say(f"could not draw report.png ({e.__class__.__name__}: {e})")
-    try:
-        from .history import index_session
-    except ImportError:
-        return
-    try:
-        index_session(folder)
-    except Exception as e:
-        say(f"could not index the session in the history ({e.__class__.__name__}: {e})")
 
 
 def print_summary(drill: str, summary: dict, frames: int, wall_s: float, cal_text: str) -> None:
