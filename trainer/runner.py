@@ -258,7 +258,7 @@ def _after_session(folder) -> None:
 def print_summary(drill: str, summary: dict, frames: int, wall_s: float, cal_text: str) -> None:
     loops = summary.get("loops") or []
     score = summary.get("score")
-    head = drill + (f": score {score}" if score is not None else ":") + (f" over {len(loops)} loop(s)" if loops else "")
+    head = drill + (f": score {score}" if score is not None else "") + (f" over {len(loops)} loop(s)" if loops else "")
     print(f"{head}; {frames} frames in {wall_s:.1f} s; {cal_text}")
     for k, v in summary.items():
         if k not in ("loops", "waypoints", "score", "frames", "note") and not isinstance(v, (list, dict)):
