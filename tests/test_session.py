@@ -125,3 +125,15 @@ def test_read_events_ignores_a_torn_last_line(tmp_path):
     assert read_events(w.folder) == [("0.5", "cue", "left heel, then ball")]
     p.write_bytes(p.read_bytes() + b"\x00" * 100)
     assert len(read_events(w.folder)) == 1
+
+
+def test_times_never_use_exponent_notation(tmp_path):
+    """A real-clock first frame lands microseconds after the start: still plain decimals."""
+    w = make(tmp_path)
+    t = np.array([10.0 + 1.25e-05, 10.0 + 0.0050125])
+    w.write(t, np.zeros((2, 6)), np.zeros((2, 6)), np.zeros(2), np.zeros((2, 2)), np.zeros(2), np.zeros((2, 2)),
+            ["x", "x"], ["", ""], None)
+    w.finish({}, {})
+    body = (w.folder / "trace.csv").read_text().splitlines()[1:]
+    assert all("e-" not in line.split(",")[0] for line in body)
+    assert abs(float(body[0].split(",")[0]) - 1.25e-05) < 1e-12

@@ -65,7 +65,8 @@ def _fmt(values: np.ndarray, decimals: int) -> list[str]:
 
 def fmt_time(t: float) -> str:
     """A time stamp as the shortest text that reads back as the same float (replay is exact)."""
-    return repr(float(t)) if math.isfinite(t) else ""
+    # positional, never exponent notation (1.25e-05 would trip spreadsheets and strict readers)
+    return np.format_float_positional(float(t), unique=True, trim="0") if math.isfinite(t) else ""
 
 
 def _fmt_exact(values: np.ndarray) -> list[str]:
@@ -74,7 +75,7 @@ def _fmt_exact(values: np.ndarray) -> list[str]:
     finite = np.isfinite(v)
     if np.all(v[finite] == np.round(v[finite])):
         return _fmt(v, 0)
-    return [repr(float(x)) if f else "" for x, f in zip(v, finite)]
+    return [np.format_float_positional(float(x), unique=True, trim="0") if f else "" for x, f in zip(v, finite)]
 
 
 class SessionWriter:
