@@ -50,7 +50,8 @@ class AdcConfig:
 
     @property
     def volts_per_code(self) -> float:
-        return self.full_scale_v / 32768 if self.type == "ads1115" else self.vcc / 1023
+        # MCP3008 datasheet: code = floor(1024 · Vin / Vref), so one code is Vref/1024
+        return self.full_scale_v / 32768 if self.type == "ads1115" else self.vcc / 1024
 
 
 @dataclass(frozen=True)

@@ -251,6 +251,7 @@ class FSRBank:
 
 def to_codes(volts: np.ndarray, adc) -> np.ndarray:
     """ADC codes for input volts (quantisation and input limits of the layout's ADC)."""
-    codes = np.rint(volts / adc.volts_per_code)
+    # the ADS1115 rounds to the nearest code; the MCP3008's SAR truncates (floor)
+    codes = np.rint(volts / adc.volts_per_code) if adc.type == "ads1115" else np.floor(volts / adc.volts_per_code)
     lo = -32768 if adc.type == "ads1115" else 0
     return np.clip(codes, lo, adc.max_code)
