@@ -26,7 +26,7 @@ class SimMat:
         self.faults: dict[int, str] = {}   # sensor index -> "open" | "short" | "noisy"
         self._cache_t = None
         self._cache = None
-        self.cache_tolerance_s = 0.002
+        self._grid = None
 
     # -- physics --------------------------------------------------------------------------
     def truth(self, t):
@@ -57,14 +57,22 @@ class SimMat:
                           cop, load)
 
     # -- for the simulated chips ------------------------------------------------------------
+    GRID_DT_S = 0.001     # the chips' view of the mat is computed on a 1 kHz grid …
+    GRID_N = 25           # … 25 ms at a time: one physics call serves several frames
+
     def voltage(self, sensor: int, t: float) -> float:
-        """Voltage at one sensor's ADC input at time ``t`` (s); re-used within 2 ms."""
-        if self._cache_t is None or abs(t - self._cache_t) > self.cache_tolerance_s:
-            if self._cache_t is not None and t < self._cache_t:
-                t = self._cache_t  # time never runs backwards for the FSR state
-            v, cop, load = self.volts(np.array([t]))
-            self._cache_t, self._cache = t, (v[0], cop[0], load[0])
-        return float(self._cache[0][sensor])
+        """Voltage at one sensor's ADC input at time ``t`` (s), from the nearest point of a
+        1 kHz grid computed ahead in 25 ms batches (time never runs backwards for the FSRs)."""
+        g = self._grid
+        if g is None or t > g[0][-1] + 0.5 * self.GRID_DT_S:
+            t0 = t if g is None else max(t, g[0][-1] + self.GRID_DT_S)
+            tg = t0 + np.arange(self.GRID_N) * self.GRID_DT_S
+            v, cop, load = self.volts(tg)
+            self._grid = g = (tg, v, cop, load)
+        tg, v, cop, load = g
+        k = min(max(int(round((t - tg[0]) / self.GRID_DT_S)), 0), self.GRID_N - 1)
+        self._cache_t, self._cache = t, (v[k], cop[k], load[k])
+        return float(v[k][sensor])
 
     def truth_at(self, t: float):
         """True CoP (2,) and load at ``t`` without touching the FSR state."""
