@@ -108,7 +108,6 @@ def parse(data: bytes, source: str) -> Person:
                             "restore it or add the person again") from None
     if not isinstance(d, dict):
         raise DataFileError(f"person file {source} is not an object", "add the person again")
-    allowed = {"name", "weight_kg", "height_cm", "foot_length_mm", "units", "reach_mm", "reach_note"}
     try:
         w = d["weight_kg"]
         if isinstance(w, bool) or not isinstance(w, (int, float)) or not 15 <= w <= 300:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import errno
 import random
 import threading
-import time
 
 
 class SimChip:

@@ -106,3 +106,23 @@ def pain_rating(text: str) -> int:
 def require(cond: bool, what: str, fix: str) -> None:
     if not cond:
         raise UsageError(what, fix)
+
+
+def add_pain_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pain-before", type=pain_rating, metavar="0-10", help="pain rating before (else asked at a terminal)")
+    p.add_argument("--pain-after", type=pain_rating, metavar="0-10", help="pain rating after (else asked at a terminal)")
+
+
+def ask_pain(when: str):
+    """A 0-10 pain rating asked at a terminal (None without one, or when skipped)."""
+    ans = ask(f"Pain right now, 0 (none) to 10 (worst), {when}? [Enter to skip] ")
+    if ans is None:
+        return None
+    try:
+        v = int(ans)
+    except ValueError:
+        v = -1
+    if not 0 <= v <= 10:
+        say(f"'{ans}' is not a number 0-10: not recorded")
+        return None
+    return v

@@ -1,7 +1,7 @@
 """footmat drill NAME: run one drill with live view and cues; records a session."""
 from __future__ import annotations
 
-from .common import add_mat_options, add_out_dir_option, add_time_options, ask, pain_rating, positive_float, say
+from .common import add_mat_options, add_out_dir_option, add_pain_options, add_time_options, ask_pain, positive_float
 
 
 def add_arguments(p):
@@ -13,25 +13,10 @@ def add_arguments(p):
         p.add_argument(f"--{name}", type=param.type, default=None, metavar=None if param.choices else name.upper(),
                        help=f"{param.help} (default {param.default}; {first} and others)", **kw)
     p.add_argument("--time-cap", type=positive_float, metavar="S", help="stop after S seconds in all")
-    p.add_argument("--pain-before", type=pain_rating, metavar="0-10", help="pain rating before (else asked at a terminal)")
-    p.add_argument("--pain-after", type=pain_rating, metavar="0-10", help="pain rating after (else asked at a terminal)")
+    add_pain_options(p)
     add_out_dir_option(p)
     add_time_options(p)
     add_mat_options(p)
-
-
-def _ask_pain(when: str):
-    ans = ask(f"Pain right now, 0 (none) to 10 (worst), {when}? [Enter to skip] ")
-    if ans is None:
-        return None
-    try:
-        v = int(ans)
-    except ValueError:
-        v = -1
-    if not 0 <= v <= 10:
-        say(f"'{ans}' is not a number 0-10: not recorded")
-        return None
-    return v
 
 
 def run(args) -> int:
@@ -41,7 +26,7 @@ def run(args) -> int:
     defn = get(args.name)
     given = {k: getattr(args, k.replace("-", "_")) for k in all_params()}
     defn.resolve(given)                        # bad options fail before anything starts
-    pain_before = args.pain_before if args.pain_before is not None else _ask_pain("before the drill")
+    pain_before = args.pain_before if args.pain_before is not None else ask_pain("before the drill")
     return run_drill_command(
         args, args.name, given, time_cap_s=args.time_cap, pain_before=pain_before,
-        pain_after=lambda: args.pain_after if args.pain_after is not None else _ask_pain("after the drill"))
+        pain_after=lambda: args.pain_after if args.pain_after is not None else ask_pain("after the drill"))

@@ -2,8 +2,8 @@
 and a routine summary (routine.json in the routine's folder)."""
 from __future__ import annotations
 
-from .common import (add_json_option, add_mat_options, add_out_dir_option, add_time_options, ask, pain_rating,
-                     positive_float, print_json, say)
+from .common import (add_json_option, add_mat_options, add_out_dir_option, add_pain_options, add_time_options,
+                     ask_pain, positive_float, print_json)
 
 
 def add_arguments(p):
@@ -11,27 +11,12 @@ def add_arguments(p):
                    help="a routine name (default: daily; see --list) or a routine .toml file")
     p.add_argument("--list", action="store_true", help="list the routines and their parts, then exit")
     p.add_argument("--rest", type=float, metavar="S", help="rest S seconds between parts (overrides the routine's)")
-    p.add_argument("--pain-before", type=pain_rating, metavar="0-10", help="pain rating before (else asked at a terminal)")
-    p.add_argument("--pain-after", type=pain_rating, metavar="0-10", help="pain rating after (else asked at a terminal)")
+    add_pain_options(p)
     p.add_argument("--time-cap", type=positive_float, metavar="S", help="cap each part at S seconds")
     add_json_option(p)
     add_out_dir_option(p)
     add_time_options(p)
     add_mat_options(p)
-
-
-def _ask_pain(when: str):
-    ans = ask(f"Pain right now, 0 (none) to 10 (worst), {when}? [Enter to skip] ")
-    if ans is None:
-        return None
-    try:
-        v = int(ans)
-    except ValueError:
-        v = -1
-    if not 0 <= v <= 10:
-        say(f"'{ans}' is not a number 0-10: not recorded")
-        return None
-    return v
 
 
 def _list(as_json: bool) -> int:
@@ -78,8 +63,8 @@ def run(args) -> int:
     if args.time_cap:
         for p in routine.parts:
             p.time_cap_s = min(p.time_cap_s or args.time_cap, args.time_cap)
-    pain_before = args.pain_before if args.pain_before is not None else _ask_pain("before the routine")
-    pain_after = (lambda: args.pain_after if args.pain_after is not None else _ask_pain("after the routine"))
+    pain_before = args.pain_before if args.pain_before is not None else ask_pain("before the routine")
+    pain_after = (lambda: args.pain_after if args.pain_after is not None else ask_pain("after the routine"))
     # each part prints its own summary; with --json standard output carries the routine's JSON only
     parts_out = sys.stderr if args.json else sys.stdout
     with contextlib.redirect_stdout(parts_out):

@@ -34,7 +34,7 @@ class Param:
     def check(self, name: str, value):
         if self.choices is not None and value not in self.choices:
             raise UsageError(f"--{name} {value!r} is not one of {', '.join(map(str, self.choices))}",
-                             f"see: footmat drills")
+                             "see: footmat drills")
         if self.min is not None and value < self.min or self.max is not None and value > self.max:
             raise UsageError(f"--{name} {value} is outside {self.min}..{self.max}", f"--{name}: {self.help}")
         return value
