@@ -191,6 +191,7 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     _after_session(folder)
     wall = _time.perf_counter() - t_wall
     say(f"session: {folder}")
+    args.session_folder = folder
     print_summary(drill_name, summary, frames, wall, cal_text)
     return 0
 

@@ -1,7 +1,7 @@
 """footmat demo: the simulated mat and person doing the spiral — the first thing to run."""
 from __future__ import annotations
 
-from .common import add_mat_options, add_out_dir_option, add_time_options, positive_float
+from .common import add_mat_options, add_out_dir_option, add_time_options, positive_float, say
 
 
 def add_arguments(p):
@@ -21,4 +21,10 @@ def run(args) -> int:
     args.backend = "sim"
     period = 12.0
     loops = max(1, int((args.seconds - 6.0) // period))
-    return run_drill_command(args, "spiral", {"loops": loops, "period": period}, time_cap_s=args.seconds)
+    code = run_drill_command(args, "spiral", {"loops": loops, "period": period}, time_cap_s=args.seconds)
+    folder = getattr(args, "session_folder", None)
+    if code == 0 and folder is not None:
+        say(f"the path against the target: {folder / 'report.png'}")
+        say(f"next: footmat drills (all drills), footmat analyze {folder} (sway), "
+            f"footmat replay {folder}, footmat drill spiral --backend sim")
+    return code
