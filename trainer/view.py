@@ -26,11 +26,6 @@ import time
 
 import numpy as np
 
-# foot outline of a right foot: (fraction of foot length, lateral offset / foot length)
-_LATERAL = [(0.0, 0.0), (0.02, 0.07), (0.08, 0.115), (0.2, 0.125), (0.45, 0.14), (0.63, 0.19),
-            (0.78, 0.17), (0.9, 0.11), (0.97, 0.05), (1.0, 0.0)]
-_MEDIAL = [(1.0, 0.0), (0.98, -0.06), (0.9, -0.13), (0.72, -0.15), (0.55, -0.08), (0.35, -0.07),
-           (0.15, -0.11), (0.05, -0.1), (0.0, 0.0)]
 COLORS = {"cop": "#d62828", "target": "#2a9d8f", "disc": "#f4a261", "foot": "#e9ecef", "edge": "#495057",
           "left": "#457b9d", "right": "#a8dadc", "heel": "#e9c46a", "fore": "#f4e3b1", "text": "#212529",
           "band": "#ffffff", "paused": "#f77f00", "done": "#2a9d8f", "overlay": "#343a40"}
@@ -47,17 +42,10 @@ def _rgb(hexstr: str) -> tuple[float, float, float]:
 
 
 def foot_outline(layout, foot: str) -> np.ndarray:
-    """Outline polygon (k, 2) mm of one foot, from the layout's foot length and heel sensor."""
-    L = layout.foot_length_mm
-    pos = layout.positions
-    heel = layout.mask(foot=foot, zone="heel")
-    m = layout.mask(foot=foot)
-    hx = pos[heel, 0].mean() if heel.any() else pos[m, 0].mean()
-    sign = 1.0 if foot == "right" else -1.0
-    pts = np.array(_LATERAL + _MEDIAL)
-    x = hx + sign * pts[:, 1] * L
-    y = pts[:, 0] * L
-    return np.stack([x, y], axis=1)
+    """Outline polygon (k, 2) mm of one foot: the same outline the printed template draws."""
+    from .template import _heel_x, foot_outline as template_outline
+
+    return np.array(template_outline(layout.foot_length_mm, _heel_x(layout, foot), foot))
 
 
 def draw_feet(ax, layout, disc_artists: bool = False):
