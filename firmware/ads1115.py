@@ -453,17 +453,16 @@ class ADS1115Reader:
                 self._lose(c, e)
                 return
             c.converting = None
-            if not last:
-                c.next_slot += 1
-                self._start(c, c.next_slot - 1)
-            else:
-                c.frame_done = True
-                if self.chain and self._start(c, 0):
-                    c.next_slot = 1
+            self._advance(c, last)
             return
         # pipelined: start the next conversion first, then read this one behind it
         c.converting = None
         c.pending = slot
+        self._advance(c, last)
+
+    def _advance(self, c: _Chip, last: bool) -> None:
+        """Start the chip's next conversion of this frame, or mark the frame done (and, when
+        chaining, start the first conversion of the next frame)."""
         if not last:
             c.next_slot += 1
             self._start(c, c.next_slot - 1)
