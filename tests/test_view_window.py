@@ -43,26 +43,14 @@ def xdisplay():
     problem = _tk_problem()
     if problem:
         pytest.skip(problem)
-    r_fd, w_fd = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w_fd), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-                            pass_fds=(w_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(w_fd)
-    num = b""
-    deadline = time.monotonic() + 10
-    import select
-    while time.monotonic() < deadline and not num.endswith(b"\n"):
-        ready, _, _ = select.select([r_fd], [], [], 0.2)
-        if ready:
-            chunk = os.read(r_fd, 16)
-            if not chunk:
-                break
-            num += chunk
-    os.close(r_fd)
-    if not num.strip():
+    from trainer.bench.render import start_xvfb
+
+    proc, num = start_xvfb()
+    if not num:
         proc.kill()
         proc.wait()
         pytest.skip("Xvfb did not start")
-    yield f":{num.decode().strip()}"
+    yield f":{num}"
     proc.terminate()
     try:
         proc.wait(5)

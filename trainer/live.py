@@ -58,7 +58,3 @@ def run_drill(source, engine, writer=None, view=None, *, max_seconds: float | No
         if len(block) < 3 and not getattr(source.clock, "virtual", True):
             time.sleep(0.008)   # let a few frames gather: per-block costs are then shared
     return frames
-
-
-def wall_clock() -> float:
-    return time.perf_counter()

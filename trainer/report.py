@@ -6,7 +6,6 @@ the full page. Incomplete (crashed) sessions are drawn from what was recorded an
 """
 from __future__ import annotations
 
-import csv
 import io
 import math
 from pathlib import Path
@@ -14,19 +13,6 @@ from pathlib import Path
 import numpy as np
 
 EXCLUDED_PHASES = ("waiting", "countdown", "paused", "done")
-
-
-def read_trace_columns(folder: Path, names: list[str]) -> dict:
-    cols = {n: [] for n in names}
-    with open(Path(folder) / "trace.csv", newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            for n in names:
-                v = row.get(n, "")
-                try:
-                    cols[n].append(float(v) if v not in ("", None) else np.nan)
-                except ValueError:
-                    cols[n].append(np.nan)
-    return {n: np.array(v) for n, v in cols.items()}
 
 
 def _fmt(v, nd=1) -> str:

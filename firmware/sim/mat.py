@@ -73,8 +73,3 @@ class SimMat:
         k = min(max(int(round((t - tg[0]) / self.GRID_DT_S)), 0), self.GRID_N - 1)
         self._cache_t, self._cache = t, (v[k], cop[k], load[k])
         return float(v[k][sensor])
-
-    def truth_at(self, t: float):
-        """True CoP (2,) and load at ``t`` without touching the FSR state."""
-        _, cop, load = self.truth(np.array([t]))
-        return cop[0], float(load[0])

@@ -38,6 +38,27 @@ def _tk_ok(env) -> bool:
     return r.returncode == 0
 
 
+
+def start_xvfb(screen: str = "1024x768x24"):
+    """Start a virtual X server on a free display; returns (process, display number or None)."""
+    import select
+
+    r_fd, w_fd = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w_fd), "-screen", "0", screen, "-nolisten", "tcp"],
+                            pass_fds=(w_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(w_fd)
+    data = b""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not data.endswith(b"\n"):
+        ready, _, _ = select.select([r_fd], [], [], 0.2)
+        if ready:
+            chunk = os.read(r_fd, 16)
+            if not chunk:
+                break
+            data += chunk
+    os.close(r_fd)
+    return proc, (data.decode().strip() or None)
+
 class _Display:
     """DISPLAY for the children: the user's, a private Xvfb, or none (Agg)."""
 
@@ -63,24 +84,8 @@ class _Display:
         self.canvas = "offscreen Agg canvas (no display, Tk or Xvfb)"
 
     def _start_xvfb(self):
-        import select
-
-        r_fd, w_fd = os.pipe()
-        self.proc = subprocess.Popen(["Xvfb", "-displayfd", str(w_fd), "-screen", "0", "1024x768x24",
-                                      "-nolisten", "tcp"], pass_fds=(w_fd,), stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        os.close(w_fd)
-        data = b""
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not data.endswith(b"\n"):
-            ready, _, _ = select.select([r_fd], [], [], 0.2)
-            if ready:
-                chunk = os.read(r_fd, 16)
-                if not chunk:
-                    break
-                data += chunk
-        os.close(r_fd)
-        return data.decode().strip() or None
+        self.proc, num = start_xvfb()
+        return num
 
     def close(self):
         if self.proc is not None:
