@@ -192,3 +192,8 @@ def test_pause_control_and_button(monkeypatch):
         assert summary["end"] == "stopped"
     finally:
         controls.close()
+
+
+def test_stepping_off_is_not_noted_as_holding_on():
+    summary, engine = run_follower(step_off=[(12.0, 4.0)])
+    assert summary["pauses"] == 1 and summary["holding_on_events"] == 0

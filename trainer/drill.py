@@ -102,6 +102,7 @@ class DrillEngine:
         import collections
         self._loads = collections.deque(maxlen=max(1, int(HOLDING_WINDOW_S * rate_hz)))
         self._loads_sum = 0.0
+        self._loads_low = 0         # frames in the window with less than half the body weight (stepping)
         self.stop_requested = False
         self._manual_toggle = False
         self._manual_pause = False
@@ -206,6 +207,7 @@ class DrillEngine:
                     self.plan.pauses.append([self._off_since, None])
                     self._loads.clear()
                     self._loads_sum = 0.0
+                    self._loads_low = 0
                     self._emit(t, "pause", "stepped off")
                 else:
                     valid = pre_a is not None and self._plan_key() == plan_key
@@ -236,11 +238,16 @@ class DrillEngine:
                     # METRICS.md defines holding on for a still person; a person moving through a
                     # drill is also noted when the mat's load stays well under body weight for 2 s
                     tot = float(total_clean[k])
+                    half = ON_MAT_FRACTION * self.weight_n
                     if len(self._loads) == self._loads.maxlen:
-                        self._loads_sum -= self._loads[0]
+                        old = self._loads[0]
+                        self._loads_sum -= old
+                        self._loads_low -= old < half
                     self._loads.append(tot)
                     self._loads_sum += tot
-                    full = len(self._loads) == self._loads.maxlen
+                    self._loads_low += tot < half
+                    # stepping off or on is not holding on: only a window standing on the mat throughout
+                    full = len(self._loads) == self._loads.maxlen and self._loads_low == 0
                     moving_low = full and self._loads_sum / len(self._loads) < HOLDING_MOVING_FRACTION * self.weight_n
                     holding = bool(st.holding_on[k]) or moving_low
                     if holding and not self._holding:
