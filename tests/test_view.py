@@ -41,10 +41,10 @@ def test_artists_follow_the_snapshot(tmp_path):
     assert view.maybe_draw(snap, path_xy=path.dense(), force=True)
     assert view.cop_dot.get_data()[0][0] == -30.0 and view.target_dot.get_data()[1][0] == 120.0
     assert view.cue.get_text() == "left heel"
-    assert view.bars[0].get_width() == 80.0
+    assert view.bar_values[0] == pytest.approx(80.0, abs=0.5)      # whole pixels
     assert "80" in view.bar_text[0].get_text() and "20" in view.bar_text_b[0].get_text()
-    assert view.discs[0].get_radius() == pytest.approx(DISC_MM)      # half the load or more: full
-    assert 0 < view.discs[4].get_radius() < view.discs[3].get_radius()
+    assert view.disc_r[0] == pytest.approx(DISC_MM)      # half the load or more: full
+    assert 0 < view.disc_r[4] < view.disc_r[3]
     assert view.info.get_text() == "loop 1/3"
     assert not view.overlay.get_visible() and view.overlay_text.get_text() == ""
     snap.state, snap.cue = "paused", "paused — step back on to continue"
@@ -74,7 +74,7 @@ def test_stepped_off_waiting_and_done_are_unmistakable(view):
                           cue="step on and stand still", left_pct=float("nan")), force=True)
     assert view.overlay.get_visible() and view.overlay_text.get_text() == "STEP ON"
     assert len(view.cop_dot.get_data()[0]) == 0 and view.bar_text[0].get_text() == "left"
-    assert all(d.get_radius() == 0 for d in view.discs)
+    assert np.all(view.disc_r == 0)
     view.maybe_draw(_snap(state="done", cue="well done"), force=True)
     assert view.overlay_text.get_text() == "DONE"
 

@@ -6,8 +6,14 @@ the window up to a monitor: type and markers grow with the window.
 Speed by design:
 - the static scene (feet, sensor rings, target path, bar labels) is drawn once and cached;
 - the figure is split into regions (feet, cue band, loop/score, load bars), each with its own
-  cached background; a frame restores and redraws only the regions whose content changed and
-  blits only those (the feet every frame, the cue when the phase changes);
+  cached background; a frame restores and redraws only the regions whose content changed;
+- few artists: the six or eight sensor discs are one collection, the load bars one collection
+  and their even marks another; the bar figures (which change at most :data:`TEXT_HZ` times a
+  second) are drawn into a second cached background of the bar panel, not every frame;
+- only the pixels that changed reach the screen, in as few copies as pays: copying the image
+  to the window costs a fixed ~0.2 ms a copy plus its area, so the changed rectangles (the
+  marker, target and trail where they are and were, the discs whose fill changed) are merged
+  while a merge costs less than a copy (:func:`merge_rects`);
 - ``maybe_draw`` draws at the view's own rate (``fps``), never more often, whatever the
   sampling rate; it is called after each block and returns at once between frames;
 - :meth:`feed` runs the display filter (:mod:`trainer.display_filter`) on *every* sample of
@@ -33,6 +39,7 @@ BASE_PX = (800, 480)
 DISC_MM = 11.0          # radius of a sensor disc; it fills completely at FULL_SHARE of the load
 FULL_SHARE = 0.5
 TRAIL_S = 1.5
+TRAIL_SEGMENTS = 15
 TEXT_HZ = 5.0         # the load bars move every frame; their figures change at most this often
 
 
@@ -72,6 +79,31 @@ def draw_feet(ax, layout, disc_artists: bool = False):
     return rings
 
 
+COPY_PX = 36_000      # a copy to the window costs about as much as copying this many more pixels
+
+
+def merge_rects(rects, fixed_px: float = COPY_PX) -> list:
+    """Merge rectangles (x0, y0, x1, y1) while the merged one costs less to copy than the two
+    (area, plus ``fixed_px`` a copy): few copies when changes are close, small ones when apart."""
+    rects = [tuple(float(v) for v in r) for r in rects]
+    while len(rects) > 1:
+        best = None
+        for i in range(len(rects)):
+            a = rects[i]
+            area_a = (a[2] - a[0]) * (a[3] - a[1])
+            for j in range(i + 1, len(rects)):
+                b = rects[j]
+                u = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                gain = area_a + (b[2] - b[0]) * (b[3] - b[1]) + fixed_px - (u[2] - u[0]) * (u[3] - u[1])
+                if gain >= 0 and (best is None or gain > best[0]):
+                    best = (gain, i, j, u)
+        if best is None:
+            break
+        _, i, j, u = best
+        rects = [r for k, r in enumerate(rects) if k not in (i, j)] + [u]
+    return rects
+
+
 def cue_fontsize(text: str, base: float, width_chars: float = 30.0) -> float:
     """Large type that still fits the band: shrink long cues, never below 60 % of ``base``."""
     n = max(len(text), 1)
@@ -83,8 +115,8 @@ class LiveView:
 
     def __init__(self, layout, title: str = "footmat", fps: float = 30.0, size_px=BASE_PX, dpi: int = 100,
                  figure=None, trail_s: float = TRAIL_S, rate_hz: float = 200.0, filter_hz: float | None = 10.0):
-        from matplotlib.collections import LineCollection
-        from matplotlib.patches import Circle, Rectangle
+        from matplotlib.collections import EllipseCollection, LineCollection, PolyCollection
+        from matplotlib.patches import Rectangle
 
         from .display_filter import CopFilter
 
@@ -130,10 +162,13 @@ class LiveView:
         # -- the feet -----------------------------------------------------------------------------
         self.ax = fig.add_axes([0.0, 0.0, 0.6, 0.84])
         self.rings = draw_feet(self.ax, layout)
-        self.discs = [Circle((s.x_mm, s.y_mm), 0.0, fc=COLORS["disc"], ec="none", zorder=3.5)
-                      for s in layout.sensors]
-        for d in self.discs:
-            self.ax.add_patch(d)
+        n_s = len(layout.sensors)
+        self.disc_xy = layout.positions.astype(float)
+        self.disc_r = np.zeros(n_s)            # the filled radius of each sensor's disc, mm
+        self.discs = EllipseCollection(np.zeros(n_s), np.zeros(n_s), np.zeros(n_s), units="xy",
+                                       offsets=self.disc_xy, offset_transform=self.ax.transData,
+                                       facecolors=COLORS["disc"], edgecolors="none", zorder=3.5)
+        self.ax.add_collection(self.discs, autolim=False)
         (self.path_line,) = self.ax.plot([], [], color=COLORS["target"], lw=5, alpha=0.3, zorder=2,
                                          solid_capstyle="round")
         self._scaled.append((self.path_line, "set_linewidth", 5))
@@ -142,9 +177,13 @@ class LiveView:
         self.trail_lc = LineCollection([], linewidths=3.0, zorder=4, capstyle="round")
         self._scaled.append((self.trail_lc, "set_linewidth", 3.0))
         self.ax.add_collection(self.trail_lc)
-        self._trail_rgba = np.zeros((self.trail_n - 1, 4))
+        # the trail is drawn through every ``_trail_step``-th frame's point (and the newest): about
+        # TRAIL_SEGMENTS segments whatever the frame rate, anchored to the frame count so they hold still
+        self._trail_step = max(1, int(round((self.trail_n - 1) / TRAIL_SEGMENTS)))
+        self._trail_k = 0
+        self._trail_rgba = np.zeros((self.trail_n, 4))
         self._trail_rgba[:, :3] = _rgb(COLORS["cop"])
-        self._trail_rgba[:, 3] = np.linspace(0.0, 0.8, self.trail_n - 1) ** 1.5
+        self._trail_rgba[:, 3] = np.linspace(0.0, 0.8, self.trail_n) ** 1.5   # by the age of a segment's end
         (self.target_dot,) = self.ax.plot([], [], "o", ms=26, mfc="none", mec=COLORS["target"], mew=5, zorder=5)
         self._scaled += [(self.target_dot, "set_markersize", 26), (self.target_dot, "set_markeredgewidth", 5)]
         (self.cop_dot,) = self.ax.plot([], [], "o", ms=17, color=COLORS["cop"], mec="white", mew=2, zorder=6)
@@ -173,38 +212,36 @@ class LiveView:
                 ("L heel", "L fore", COLORS["heel"], COLORS["fore"]),
                 ("R heel", "R fore", COLORS["heel"], COLORS["fore"])]
         self.bar_names = rows
-        self.bars, self.bars_b, self.bar_text, self.bar_text_b = [], [], [], []
-        bar_regions, text_regions = {}, {}
-        for i, (la, lb, ca, cb) in enumerate(rows):
-            y = 2 - i
+        self.bar_y = np.array([2.0 - i for i in range(len(rows))])
+        self.bar_values = [float("nan")] * len(rows)     # the share drawn on each bar (% to side a)
+        self._bar_rgba = np.array([[*_rgb(c), 1.0] for _, _, ca, cb in rows for c in (ca, cb)])
+        self.bar_polys = PolyCollection(self._bar_verts([float("nan")] * len(rows)), edgecolors="none",
+                                        facecolors=self._bar_rgba)
+        bax.add_collection(self.bar_polys, autolim=False)
+        self.bar_mids = LineCollection([[(50, y - 0.3), (50, y + 0.3)] for y in self.bar_y], colors="white",
+                                       linewidths=2)      # the even marks
+        self._scaled.append((self.bar_mids, "set_linewidth", 2))
+        bax.add_collection(self.bar_mids, autolim=False)
+        self.bar_text, self.bar_text_b = [], []
+        for (la, lb, _, _), y in zip(rows, self.bar_y):
             ta = bax.text(0, y + 0.38, la, ha="left", va="bottom", fontsize=15, color=COLORS["text"])
             tb = bax.text(100, y + 0.38, lb, ha="right", va="bottom", fontsize=15, color=COLORS["text"])
             self._scaled += [(ta, "set_fontsize", 15), (tb, "set_fontsize", 15)]
-            a = Rectangle((0, y - 0.3), 0, 0.6, fc=ca, ec="none")
-            b = Rectangle((0, y - 0.3), 100, 0.6, fc=cb, ec="none")
-            bax.add_patch(b)
-            bax.add_patch(a)
-            self.bars.append(a)
-            self.bars_b.append(b)
             self.bar_text.append(ta)
             self.bar_text_b.append(tb)
-            (mid,) = bax.plot([50, 50], [y - 0.3, y + 0.3], color="white", lw=2)   # the even mark
-            self._scaled.append((mid, "set_linewidth", 2))
-            bar_regions[f"bar{i}"] = {"bbox": self._data_bbox(self.bax, -1, y - 0.32, 101, y + 0.32),
-                                      "artists": [b, a, mid]}
-            text_regions[f"bartext{i}"] = {"bbox": self._data_bbox(self.bax, -1, y + 0.34, 101, y + 0.98),
-                                           "artists": [ta, tb]}
         self._text_t = -1e9     # the load figures change at most TEXT_HZ times a second
 
         # -- regions: what each blit redraws -----------------------------------------------------
-        feet = [self.trail_lc, self.target_dot, self.cop_dot, *self.discs, self.overlay, self.overlay_text]
+        feet = [self.discs, self.trail_lc, self.target_dot, self.cop_dot, self.overlay, self.overlay_text]
         self.regions = {
             "feet": {"bbox": lambda: self.ax.bbox, "artists": feet},
             "cue": {"bbox": lambda: self._fig_bbox(self.band_rect), "artists": [self.band, self.cue]},
             "info": {"bbox": lambda: self._fig_bbox(self.info_rect), "artists": [self.info, self.info2]},
-            **bar_regions, **text_regions,
+            # the bar panel: its figures are cached with its background ("bartext"), the bars drawn on it
+            "bars": {"bbox": lambda: self.bax.bbox, "artists": [self.bar_polys, self.bar_mids],
+                     "under": self.bar_text + self.bar_text_b},
         }
-        self.animated = [a for r in self.regions.values() for a in r["artists"]]
+        self.animated = [a for r in self.regions.values() for a in r["artists"] + r.get("under", [])]
         for a in self.animated:
             a.set_animated(True)
         self._sig = {}
@@ -237,11 +274,14 @@ class LiveView:
         return manager is not None and "agg" != backend and backend not in ("pdf", "svg", "ps", "cairo", "template") \
             and not backend.startswith("module://matplotlib_inline")
 
-    @staticmethod
-    def _data_bbox(ax, x0, y0, x1, y1):
-        from matplotlib.transforms import Bbox, TransformedBbox
-
-        return lambda: TransformedBbox(Bbox([[x0, y0], [x1, y1]]), ax.transData)
+    def _bar_verts(self, values) -> list:
+        """Each bar as two rectangles: side a from 0 to its share, side b from there to 100."""
+        verts = []
+        for v, y in zip(values, self.bar_y):
+            x = float(np.clip(v, 0, 100)) if np.isfinite(v) else 0.0
+            y0, y1 = y - 0.3, y + 0.3
+            verts += [[(0, y0), (x, y0), (x, y1), (0, y1)], [(x, y0), (100, y0), (100, y1), (x, y1)]]
+        return verts
 
     def _fig_bbox(self, rect):
         from matplotlib.transforms import Bbox, TransformedBbox
@@ -253,9 +293,22 @@ class LiveView:
     def _on_draw(self, event):
         canvas = self.fig.canvas
         self._bg = {name: canvas.copy_from_bbox(r["bbox"]()) for name, r in self.regions.items()}
+        self._bg["bars_static"] = self._bg["bars"]
         self._sig = {}
+        self._moving_box = None
+        self._radii_px = None
+        self._cache_bar_text()
         for a in self.animated:
+            if a not in self.regions["bars"]["under"]:
+                self.fig.draw_artist(a)
+
+    def _cache_bar_text(self) -> None:
+        """The bar panel's background with its figures drawn in (they change at most TEXT_HZ)."""
+        canvas = self.fig.canvas
+        canvas.restore_region(self._bg["bars_static"])
+        for a in self.regions["bars"]["under"]:
             self.fig.draw_artist(a)
+        self._bg["bars"] = canvas.copy_from_bbox(self.bax.bbox)
 
     def _on_resize(self, event):
         self._rescale()
@@ -350,10 +403,15 @@ class LiveView:
         self.drawn_cop = np.array(cop, float)
         self.trail[:-1] = self.trail[1:]
         self.trail[-1] = cop
-        segs = np.stack([self.trail[:-1], self.trail[1:]], axis=1)
+        self._trail_k += 1
+        n, step = self.trail_n, self._trail_step
+        first = (self._trail_k - (n - 1)) % step          # index of the oldest point on the grid
+        idx = np.r_[np.arange((step - first) % step, n - 1, step), n - 1]
+        pts = self.trail[idx]
+        segs = np.stack([pts[:-1], pts[1:]], axis=1)
         ok = np.all(np.isfinite(segs), axis=(1, 2))
         self.trail_lc.set_segments(segs[ok])
-        self.trail_lc.set_color(self._trail_rgba[ok])
+        self.trail_lc.set_color(self._trail_rgba[idx[1:]][ok])
         finite = bool(np.all(np.isfinite(cop)))
         self.cop_dot.set_data(([cop[0]], [cop[1]]) if finite else ([], []))
         tg = np.asarray(snap.target, float)
@@ -363,9 +421,10 @@ class LiveView:
         if snap.forces is not None and np.isfinite(total) and total > 1.0:
             share = np.clip(np.nan_to_num(np.asarray(snap.forces, float)) / (FULL_SHARE * total), 0.0, 1.0)
         else:
-            share = np.zeros(len(self.discs))
-        for d, v in zip(self.discs, share):
-            d.set_radius(DISC_MM * float(np.sqrt(v)))
+            share = np.zeros(len(self.disc_r))
+        self.disc_r = DISC_MM * np.sqrt(share)
+        self.discs.set_widths(2 * self.disc_r)
+        self.discs.set_heights(2 * self.disc_r)
         # the state: paused / stepped off / done take over the feet
         state = snap.state
         if state == "paused":
@@ -400,10 +459,15 @@ class LiveView:
         self.info2.set_text(f"score {score}" + ("\nholding on" if getattr(snap, "holding_on", False) else ""))
         vals = [snap.left_pct, snap.heel_pct_left, snap.heel_pct_right]
         vals = [float(v) if v is not None and np.isfinite(v) else float("nan") for v in vals]
-        for bar, b, v in zip(self.bars, self.bars_b, vals):
-            ok = np.isfinite(v)
-            bar.set_width(float(np.clip(v, 0, 100)) if ok else 0.0)
-            b.set_alpha(1.0 if ok else 0.3)
+        # the bars move in whole pixels (a tenth of a per cent is below what the eye sees)
+        px_per_pct = max(self.bax.bbox.width / 100.0, 1e-6)
+        vals_px = [round(v * px_per_pct) / px_per_pct if np.isfinite(v) else v for v in vals]
+        if vals_px != self.bar_values and not (np.all(np.isnan(vals_px)) and np.all(np.isnan(self.bar_values))):
+            self.bar_values = vals_px
+            self.bar_polys.set_verts(self._bar_verts(vals_px))
+            rgba = self._bar_rgba.copy()
+            rgba[1::2, 3] = [1.0 if np.isfinite(v) else 0.3 for v in vals_px]
+            self.bar_polys.set_facecolor(rgba)
         now = time.perf_counter()
         if now - self._text_t >= 1.0 / TEXT_HZ:
             self._text_t = now
@@ -414,10 +478,8 @@ class LiveView:
         return state == "paused"
 
     def _dirty_rects(self) -> list:
-        """Display rectangles of the feet region that changed since the last frame: where the
-        marker, target and trail are and were, and the discs whose fill changed."""
-        from matplotlib.transforms import Bbox
-
+        """Display rectangles [x0, y0, x1, y1] of the feet region that changed since the last
+        frame: where the marker, target and trail are and were, and the discs whose fill changed."""
         tr = self.ax.transData
         px = self.fig.dpi / 72.0
         rects = []
@@ -433,64 +495,82 @@ class LiveView:
             pads.append(self.trail_lc.get_linewidth()[0] * px + 2)
         now = None
         for p, pad in zip(pts, pads):
-            box = np.array([p.min(axis=0) - pad, p.max(axis=0) + pad])
-            now = box if now is None else np.array([np.minimum(now[0], box[0]), np.maximum(now[1], box[1])])
-        for box in (now, getattr(self, "_moving_box", None)):
+            box = np.r_[p.min(axis=0) - pad, p.max(axis=0) + pad]
+            now = box if now is None else np.r_[np.minimum(now[:2], box[:2]), np.maximum(now[2:], box[2:])]
+        for box in (now, self._moving_box):
             if box is not None:
-                rects.append(Bbox(box))
+                rects.append(box)
         self._moving_box = now
-        radii = tuple(round(d.get_radius(), 1) for d in self.discs)
-        old = getattr(self, "_radii", None)
-        for i, d in enumerate(self.discs):
-            if old is None or old[i] != radii[i]:
-                c = np.array(d.center)
-                rects.append(Bbox(tr.transform([c - DISC_MM - 2, c + DISC_MM + 2])))
-        self._radii = radii
-        clip = self.ax.bbox
-        return [Bbox.intersection(r, clip) for r in rects if Bbox.intersection(r, clip) is not None]
+        # a disc is redrawn when its drawn radius changes by a quarter pixel or more
+        scale = abs(tr.transform([DISC_MM, 0.0])[0] - tr.transform([0.0, 0.0])[0]) / DISC_MM
+        radii = np.round(self.disc_r * scale * 4)
+        old = self._radii_px
+        changed = np.arange(len(radii)) if old is None else np.flatnonzero(radii != old)
+        if changed.size:
+            c = tr.transform(self.disc_xy[changed])
+            half = DISC_MM * scale + 2
+            rects += list(np.c_[c - half, c + half])
+        self._radii_px = radii
+        x0, y0, x1, y1 = self.ax.bbox.extents
+        out = []
+        for r in rects:
+            r = np.array([max(r[0], x0), max(r[1], y0), min(r[2], x1), min(r[3], y1)])
+            if r[2] > r[0] and r[3] > r[1]:
+                out.append(r)
+        return out
 
     def _signatures(self) -> dict:
         return {
             "overlay": (self.overlay.get_visible(), self.overlay_text.get_text()),
             "cue": (self.cue.get_text(), self.band.get_facecolor(), self.cue.get_fontsize()),
             "info": (self.info.get_text(), self.info2.get_text()),
-            **{f"bar{i}": (round(b.get_width(), 1), b.get_alpha()) for i, b in enumerate(self.bars)},
-            **{f"bartext{i}": (a.get_text(), b.get_text(), a.get_fontsize())
-               for i, (a, b) in enumerate(zip(self.bar_text, self.bar_text_b))},
+            "bars": tuple(self.bar_values),
+            "bartext": tuple((a.get_text(), b.get_text(), a.get_fontsize())
+                             for a, b in zip(self.bar_text, self.bar_text_b)),
         }
 
     # -- drawing ------------------------------------------------------------------------------
     def draw(self) -> None:
-        """Draw the current artists: restore and redraw only the regions that changed."""
+        """Draw the current artists: restore and redraw only the regions that changed, and copy
+        to the screen only the pixels that changed, in as few copies as pays."""
+        from matplotlib.transforms import Bbox
+
         canvas = self.fig.canvas
         if self._bg is None:
             canvas.draw()            # full redraw; _on_draw caches the regions and draws all
+            self._sig = self._signatures()
         else:
             sig = self._signatures()
+            old = self._sig
+            if old.get("bartext") != sig["bartext"]:
+                self._cache_bar_text()
+                old = dict(old, bars=None)
+            blits = []
             for name, region in self.regions.items():
-                if name != "feet" and self._sig.get(name) == sig.get(name):
+                if name != "feet" and old.get(name) == sig.get(name):
                     continue
                 canvas.restore_region(self._bg[name])
                 for a in region["artists"]:
                     self.fig.draw_artist(a)
-                if not self.interactive:
-                    continue
-                if name == "feet" and self._sig.get("overlay") == sig["overlay"]:
-                    # only the pixels that changed reach the screen (copying the image to the
-                    # window is the dearest part of a frame)
-                    rects = self._dirty_rects()
-                    for r in rects:
-                        canvas.blit(r)
+                if name == "feet" and old.get("overlay") == sig["overlay"]:
+                    blits += self._dirty_rects()
                 else:
-                    canvas.blit(region["bbox"]())
-                    self._dirty_rects()
+                    blits.append(np.array(region["bbox"]().extents))
+                    if name == "feet":
+                        self._dirty_rects()
             self._sig = sig
-        if self._bg is not None and not self._sig:
-            self._sig = self._signatures()
+            if self.interactive:
+                # the window shows what is drawn: copying the image to it is the dearest part of a frame
+                for r in merge_rects(blits):
+                    canvas.blit(Bbox.from_extents(*r))
         if self.interactive:
             canvas.flush_events()
         self.frames_drawn += 1
         self.last_draw_t = time.perf_counter()
+
+    def until_next_frame(self) -> float:
+        """Seconds until the next frame is due (0 when it is due now)."""
+        return max(0.0, self._last + 1.0 / self.fps - time.perf_counter())
 
     def maybe_draw(self, snap, truth=None, path_xy=None, force: bool = False) -> bool:
         """Draw the newest state if a frame is due (``fps``); returns whether it drew."""

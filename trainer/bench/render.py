@@ -169,24 +169,6 @@ def first_frame_s(repeat: int = 3) -> float:
 
 
 # -- the children -------------------------------------------------------------------------------------
-def _feeding(engine, view):
-    """Until ``trainer.live.run_drill`` feeds the view itself, feed it every block's CoP."""
-    import inspect
-
-    from .. import live
-
-    if "feed(" in inspect.getsource(live.run_drill):
-        return
-    process = engine.process
-
-    def process_and_feed(block):
-        out = process(block)
-        view.feed(block.t, out[1].cop)
-        return out
-
-    engine.process = process_and_feed
-
-
 def _child_render(seconds: float, fps: float) -> dict:
     import resource
 
@@ -216,7 +198,6 @@ def _child_render(seconds: float, fps: float) -> dict:
     writer = SessionWriter(tmp, "spiral", layout=layout, calibration=cal.to_dict(), params=drill.params,
                            person={"name": "bench"}, sample_rate_hz=200.0, simulated=True, clock_start=clock.now())
     view = LiveView(layout, title="footmat — bench render", fps=fps)
-    _feeding(engine, view)
     f0 = view.frames_drawn
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
@@ -280,6 +261,7 @@ def _child_latency(fps: float, steps: int) -> dict:
     from firmware.sim.person import ScriptBuilder, ScriptedPerson
 
     from ..drill import DrillEngine, SpiralDrill
+    from ..live import run_drill
     from ..simcal import nominal_sim_calibration
     from ..simperson import natural_centre
     from ..view import LiveView
@@ -304,19 +286,20 @@ def _child_latency(fps: float, steps: int) -> dict:
     source = open_sim(layout, SimMat(layout, person, seed=1), clock, 200.0)
     engine = DrillEngine(SpiralDrill(loops=1, period_s=600.0), layout, cal, person.weight_n, 200.0)
     drawn_t, drawn = [], []
+    draw = view.maybe_draw
+
+    def recorded(*args, **kw):       # the live loop's own frames, as they reach the screen
+        if draw(*args, **kw):
+            drawn_t.append(view.last_draw_t)
+            drawn.append(view.drawn_cop.copy())
+            return True
+        return False
+
+    view.maybe_draw = recorded
     end = step_t[-1] + 0.6
     f0 = view.frames_drawn
     t0 = time.perf_counter()
-    while clock.now() < end:
-        block = source.read()
-        if not len(block):
-            view.poll()
-            continue
-        _, cb, *_ = engine.process(block)
-        view.feed(block.t, cb.cop)
-        if view.maybe_draw(engine.snapshot):
-            drawn_t.append(view.last_draw_t)
-            drawn.append(view.drawn_cop.copy())
+    run_drill(source, engine, None, view, max_seconds=end - clock.now())
     wall = time.perf_counter() - t0
     fps_got = (view.frames_drawn - f0) / wall
     source.close()
