@@ -58,11 +58,14 @@ class SimMat:
 
     # -- for the simulated chips ------------------------------------------------------------
     GRID_DT_S = 0.001     # the chips' view of the mat is computed on a 1 kHz grid …
-    GRID_N = 25           # … 25 ms at a time: one physics call serves several frames
+    GRID_N = 50           # … 50 ms at a time: one physics call serves ten frames at 200 Hz.
+    # A person following the drill (trainer.simperson) reacts to the engine through their lag
+    # (0.25 s, less 0.12 s of smoothing): 50 ms ahead plus a ~33 ms block stays inside it, so
+    # the person never sees a decision the engine has not made yet.
 
     def voltage(self, sensor: int, t: float) -> float:
         """Voltage at one sensor's ADC input at time ``t`` (s), from the nearest point of a
-        1 kHz grid computed ahead in 25 ms batches (time never runs backwards for the FSRs)."""
+        1 kHz grid computed ahead in 50 ms batches (time never runs backwards for the FSRs)."""
         g = self._grid
         if g is None or t > g[0][-1] + 0.5 * self.GRID_DT_S:
             t0 = t if g is None else max(t, g[0][-1] + self.GRID_DT_S)
