@@ -32,20 +32,20 @@ class States:
 class StateDetector:
     def __init__(self, rate_hz: float, weight_n: float | None = None, window_s: float = 1.0,
                  unloaded_total_n: float = UNLOADED_TOTAL_N):
-        from scipy.signal import butter
+        from firmware.dsp import butter1_lowpass
 
         self.rate_hz = rate_hz
         self.w = max(2, int(round(window_s * rate_hz)))
         self.weight_n = weight_n
         self.unloaded_total_n = unloaded_total_n
-        self._b, self._a = butter(1, 2.0, fs=rate_hz)
-        self._zi = None
+        self._coef = butter1_lowpass(2.0, rate_hz)     # numpy, not scipy.signal: a fast first frame
+        self._zi = None         # (previous input, previous output) of the 2 Hz low-pass, or None
         self._hist_cop = np.zeros((0, 2))
         self._hist_load = np.zeros(0)
         self._hist_unl = np.zeros(0, bool)
 
     def _lowpass(self, cop: np.ndarray) -> np.ndarray:
-        from scipy.signal import lfilter, lfilter_zi
+        from firmware.dsp import lowpass1
 
         out = np.full_like(cop, np.nan)
         valid = np.all(np.isfinite(cop), axis=1)
@@ -58,10 +58,10 @@ class StateDetector:
         for k, run in enumerate(runs):
             x = cop[run]
             continuing = k == 0 and run[0] == 0 and self._zi is not None
-            zi = self._zi if continuing else lfilter_zi(self._b, self._a)[:, None] * x[0]
-            y, zf = lfilter(self._b, self._a, x, axis=0, zi=zi)
+            x_prev, y_prev = self._zi if continuing else (x[0], x[0])    # a fresh run starts steady
+            y = lowpass1(x, *self._coef, x_prev, y_prev)
             out[run] = y
-            self._zi = zf
+            self._zi = (x[-1].copy(), y[-1].copy())
         if not valid[-1]:
             self._zi = None
         return out

@@ -216,13 +216,13 @@ class FSRBank:
         out = np.empty_like(x)
         prev_t = self._t if self._t is not None else t[0]
         if x.shape[0] > 8:
-            from scipy.signal import lfilter
+            from ..dsp import iir1
             dt = max(float(np.median(np.diff(t))), 1e-6)
             a = 1.0 - np.exp(-dt / tau)
             a0 = 1.0 - np.exp(-max(t[0] - prev_t, 0.0) / tau)
             first = state + a0 * (x[0] - state)
             out[0] = first
-            out[1:], _ = lfilter([a], [1.0, a - 1.0], x[1:], axis=0, zi=((1 - a) * first)[None, :])
+            out[1:] = iir1(a * x[1:], 1.0 - a, first)
         else:
             s = state.copy()
             for k in range(x.shape[0]):
