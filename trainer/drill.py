@@ -94,6 +94,9 @@ class DrillEngine:
         self._run_idx = []          # (block list index, frame index) of running frames
         self._blocks = []           # per block: the arrays the scorers need
         self._last_a = None
+        # live (real clock): the loop's preview score is worked out in a thread, so the view
+        # never freezes at a loop's end (scoring a loop takes ~70 ms, the first also imports scipy)
+        self.score_in_background = False
         self.adjuster = None
         if live_adjust:             # re-tare when unloaded, rescale to body weight when still (PRODUCT.md §5)
             from calibration.live import LiveAdjuster
@@ -308,14 +311,18 @@ class DrillEngine:
             self.state, self._phase_name())
 
     # -- results ----------------------------------------------------------------------------
-    def run_data(self) -> RunData | None:
-        """The running frames so far, as arrays for the scorers."""
+    def run_data(self, since_a: float | None = None) -> RunData | None:
+        """The running frames so far (from active time ``since_a`` on), as arrays for the scorers."""
         if not self._run_idx:
             return None
         cols = {k: [] for k in ("t", "cop", "target", "forces", "total", "left_pct", "cop_left", "cop_right",
                                 "load_left", "load_right", "heel_pct_left", "heel_pct_right")}
         by_block = {}
-        done = [x for x in self._run_idx if x[0] < len(self._blocks)]   # the block being processed is not stored yet
+        run_idx = self._run_idx
+        if since_a is not None:      # active time only grows along _run_idx
+            import bisect
+            run_idx = run_idx[bisect.bisect_left(run_idx, since_a, key=lambda x: x[2]):]
+        done = [x for x in run_idx if x[0] < len(self._blocks)]   # the block being processed is not stored yet
         if not done:
             return None
         for b, k, a in done:
@@ -336,11 +343,18 @@ class DrillEngine:
 
     def _score_loop_so_far(self) -> None:
         """Score the loop just finished, for the live view's score (the session scores all at the end)."""
-        run = self.run_data()
-        if run is None or not self.drill.period_s:
+        if not self.drill.period_s:
             return
-        last = run.a >= self._loop * self.drill.period_s      # only the loop just finished
-        run = RunData(**{k: (v[last] if isinstance(v, np.ndarray) else v) for k, v in vars(run).items()})
+        run = self.run_data(since_a=self._loop * self.drill.period_s)     # only the loop just finished
+        if run is None:
+            return
+        if self.score_in_background:
+            import threading
+            threading.Thread(target=self._preview_score, args=(run,), name="footmat-score", daemon=True).start()
+        else:
+            self._preview_score(run)
+
+    def _preview_score(self, run: RunData) -> None:
         try:
             summary, _ = self.drill.score(run, self.rate_hz)
         except Exception:   # a live preview must never stop the drill

@@ -30,6 +30,8 @@ def flags_text(block_flags: np.ndarray, engine_flags: list[str]) -> list[str]:
 def run_drill(source, engine, writer=None, view=None, *, max_seconds: float | None = None, on_block=None):
     """Feed frames to the engine until it is done; returns the number of frames processed."""
     frames = 0
+    if not getattr(source.clock, "virtual", True):
+        engine.score_in_background = True      # the view must not freeze at a loop's end
     if writer is not None:
         engine.subscribe(lambda t, kind, detail: writer.event(t, kind, detail))
     t_end = None
