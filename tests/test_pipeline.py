@@ -197,3 +197,30 @@ def test_pause_control_and_button(monkeypatch):
 def test_stepping_off_is_not_noted_as_holding_on():
     summary, engine = run_follower(step_off=[(12.0, 4.0)])
     assert summary["pauses"] == 1 and summary["holding_on_events"] == 0
+
+
+def test_loop_preview_score_in_the_background_matches_the_foreground():
+    """Live drills score a finished loop off the live loop's thread; the figure is the same."""
+    import threading
+
+    scores = {}
+    for background in (False, True):
+        layout = load_layout()
+        follower = Follower(natural_centre(layout))
+        person = ScriptedPerson(follower, seed=3)
+        engine = DrillEngine(SpiralDrill(loops=2, period_s=8.0), layout, nominal_sim_calibration(layout),
+                             person.weight_n, 200.0)
+        engine.score_in_background = background
+        follower.engine = engine
+        src = VectorSimSource(SimMat(layout, person, seed=3), VirtualClock())
+        seen = []
+        preview = engine._preview_score
+        engine._preview_score = lambda run: (seen.append(threading.current_thread()), preview(run))
+        while engine.snapshot.loop < 2 and not engine.done:
+            engine.process(src.read())
+        for t in seen:
+            if t is not threading.main_thread():
+                t.join(10)
+        assert seen and all((t is not threading.main_thread()) == background for t in seen)
+        scores[background] = engine.snapshot.last_score
+    assert scores[False] is not None and scores[True] == scores[False]
