@@ -233,3 +233,29 @@ def test_fuzzed_trace(cli, small_session):
         run()
     finally:
         (small_session / "trace.csv").write_bytes(good)
+
+
+def test_replay_draws_on_the_live_view_through_its_display_filter(cli, tmp_path):
+    """One view for live and replay: the replayed CoP reaches the view's display filter."""
+    from trainer.commands.replay import replay_session
+    from trainer.display_filter import CopFilter
+    from trainer.session import load_meta
+    from trainer.view import LiveView
+    from firmware.layout import parse_layout
+
+    folder = record(cli, tmp_path)
+    layout = parse_layout(load_meta(folder)["layout"], "session")
+    view = LiveView(layout, fps=1e6)          # offscreen (Agg); a frame after every block
+    fed = []
+    feed = view.feed
+    view.feed = lambda t, cop: (fed.append(np.asarray(cop, float).copy()), feed(t, cop))
+    try:
+        res = replay_session(folder, view=view, clock=VirtualClock())
+    finally:
+        view.close()
+    assert res["same"]
+    cop = np.concatenate(fed)
+    assert 0.9 * res["frames"] <= len(cop) <= res["frames"]     # every frame up to the drill's end
+    assert view.frames_drawn > 10
+    ref = CopFilter(200.0).filter(cop[-400:])[-1]   # a settled filter ends where the stream ends
+    assert np.all(np.isfinite(ref)) and np.allclose(view.drawn_cop, ref, atol=0.5)

@@ -132,6 +132,11 @@ def replay_session(path, *, speed: float | None = None, view=None, clock=None) -
         elif not engine.done:
             engine._finish(t, detail)
 
+    def process(part):
+        _, cb, *_ = engine.process(part)
+        if view is not None:
+            view.feed(part.t, cb.cop)     # the display filter sees every sample, as live
+
     try:
         while True:
             if view is not None and view.closed and not engine.done:
@@ -152,11 +157,11 @@ def replay_session(path, *, speed: float | None = None, view=None, clock=None) -
                 k = int(np.searchsorted(block.t, t_a))
                 cut = max(i0, k if action in ("stop", "toggle") else min(k + 1, len(block)))
                 if cut > i0:
-                    engine.process(block[i0:cut])
+                    process(block[i0:cut])
                 i0 = cut
                 act(action, t_a, detail)
             if i0 < len(block):
-                engine.process(block[i0:])
+                process(block[i0:])
             if view is not None:
                 view.maybe_draw(engine.snapshot,
                                 path_xy=engine.drill.path_xy() if engine.plan.start is not None else None)
