@@ -112,6 +112,32 @@ def child(out: Path) -> None:
                       "band": [widget.winfo_rootx() + band.x0, widget.winfo_rooty() + (h - band.y1),
                                widget.winfo_rootx() + band.x1, widget.winfo_rooty() + (h - band.y0)],
                       "frames": view.frames_drawn, "backend": matplotlib.get_backend()})
+    # blitting fidelity: after many partial frames of a moving state, the window must show what a
+    # full redraw of the same state shows (a changed place not copied would stay stale)
+    c = natural_centre(layout)
+    view.reset()
+    for i in range(90):
+        th = i / 30 * 2 * np.pi / 6
+        cop = c + 55 * np.array([np.cos(th), np.sin(th)])
+        snap = Snapshot(state="running", cop=cop, target=c + 55 * np.array([np.cos(th + 0.4), np.sin(th + 0.4)]),
+                        forces=680 * (1 + np.cos(th + np.arange(6))) / 6, total_n=680.0,
+                        left_pct=50 + 30 * np.cos(th), heel_pct_left=50 + 20 * np.sin(th),
+                        heel_pct_right=float("nan") if 30 <= i < 45 else 40.0, cue="left heel → ball",
+                        loop=2, loops=3, last_score=71.0)
+        view.feed(np.arange(7) / 200.0 + i / 30, np.tile(cop, (7, 1)))
+        view.maybe_draw(snap, path_xy=path.dense(), force=True)
+        view.poll()
+    box = (widget.winfo_rootx(), widget.winfo_rooty(), widget.winfo_rootx() + widget.winfo_width(),
+           widget.winfo_rooty() + widget.winfo_height())
+    time.sleep(0.2)
+    view.poll()
+    ImageGrab.grab(bbox=box, xdisplay=os.environ["DISPLAY"]).save(out / "blitted.png")
+    view.fig.canvas.draw()                               # a full redraw of the same state
+    for _ in range(5):
+        view.poll()
+        time.sleep(0.05)
+    ImageGrab.grab(bbox=box, xdisplay=os.environ["DISPLAY"]).save(out / "full.png")
+    shots.append({"file": str(out / "blitted.png"), "full": str(out / "full.png"), "frames": view.frames_drawn})
     view.close()
     (out / "shots.json").write_text(json.dumps(shots, indent=1))
 
@@ -134,11 +160,16 @@ def _near(img, xy, rgb, radius: int = 3, tol: int = 40) -> bool:
     return False
 
 
+@pytest.fixture(scope="module")
+def window_shots(xdisplay, tmp_path_factory):
+    return _run_child(xdisplay, tmp_path_factory.mktemp("window"))
+
+
 @pytest.mark.display
-def test_marker_and_cue_in_a_real_window(xdisplay, tmp_path):
+def test_marker_and_cue_in_a_real_window(window_shots):
     from PIL import Image
 
-    shots = _run_child(xdisplay, tmp_path)
+    shots = window_shots[:3]          # the three phases (the last entry is the blit check)
     assert shots[0]["backend"].lower() == "tkagg"
     w, h = shots[0]["size"]                      # 800×480, times the screen's pixel ratio
     assert w >= 800 and abs(w / h - 800 / 480) < 0.02
@@ -157,6 +188,21 @@ def test_marker_and_cue_in_a_real_window(xdisplay, tmp_path):
     # paused: the band turns orange and the feet go dark — the marker is under the overlay
     assert np.all(np.abs(bands[2][bands[2].shape[0] // 2, 5] - (0xF7, 0x7F, 0x00)) <= 30)
     assert not _near(imgs[2], shots[2]["marker"], COP_RGB, radius=1, tol=25)
+
+
+@pytest.mark.display
+def test_blitted_window_matches_a_full_redraw(window_shots):
+    """Only the changed pixels are copied to the window, yet after 90 moving frames (marker,
+    target, trail, discs, bars, a bar going blank and back) it shows what a full redraw shows."""
+    import numpy as np
+    from PIL import Image
+
+    last = window_shots[-1]
+    a = np.asarray(Image.open(last["file"]).convert("RGB"), dtype=int)
+    b = np.asarray(Image.open(last["full"]).convert("RGB"), dtype=int)
+    assert a.shape == b.shape and a.shape[1] >= 800
+    stale = (np.abs(a - b).max(axis=2) > 40).sum()
+    assert stale < 40, f"{stale} pixels differ between the blitted window and a full redraw"
 
 
 if __name__ == "__main__":

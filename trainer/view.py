@@ -79,7 +79,7 @@ def draw_feet(ax, layout, disc_artists: bool = False):
     return rings
 
 
-COPY_PX = 36_000      # a copy to the window costs about as much as copying this many more pixels
+COPY_PX = 20_000      # a copy to the window costs about as much as copying this many more pixels
 
 
 def merge_rects(rects, fixed_px: float = COPY_PX) -> list:
@@ -102,6 +102,17 @@ def merge_rects(rects, fixed_px: float = COPY_PX) -> list:
         _, i, j, u = best
         rects = [r for k, r in enumerate(rects) if k not in (i, j)] + [u]
     return rects
+
+
+def _whole_px(bbox):
+    """``bbox`` grown to whole pixels: a region's saved background must cover every pixel its
+    artists touch, the partly covered edge ones too (else an edge column is never restored)."""
+    import math
+
+    from matplotlib.transforms import Bbox
+
+    x0, y0, x1, y1 = bbox.extents
+    return Bbox.from_extents(math.floor(x0), math.floor(y0), math.ceil(x1), math.ceil(y1))
 
 
 def cue_fontsize(text: str, base: float, width_chars: float = 30.0) -> float:
@@ -196,7 +207,7 @@ class LiveView:
         self._scaled.append((self.overlay_text, "set_fontsize", 40))
 
         # -- loop and score (right, top) ------------------------------------------------------------
-        self.info_rect = (0.6, 0.6, 0.4, 0.24)
+        self.info_rect = (0.605, 0.6, 0.395, 0.24)     # clear of the feet region's last pixel column
         self.info = fig.text(0.8, 0.77, "", ha="center", va="center", fontsize=24, weight="bold",
                              color=COLORS["text"])
         self.info2 = fig.text(0.8, 0.66, "", ha="center", va="center", fontsize=20, color=COLORS["text"])
@@ -234,11 +245,11 @@ class LiveView:
         # -- regions: what each blit redraws -----------------------------------------------------
         feet = [self.discs, self.trail_lc, self.target_dot, self.cop_dot, self.overlay, self.overlay_text]
         self.regions = {
-            "feet": {"bbox": lambda: self.ax.bbox, "artists": feet},
-            "cue": {"bbox": lambda: self._fig_bbox(self.band_rect), "artists": [self.band, self.cue]},
-            "info": {"bbox": lambda: self._fig_bbox(self.info_rect), "artists": [self.info, self.info2]},
+            "feet": {"bbox": lambda: _whole_px(self.ax.bbox), "artists": feet},
+            "cue": {"bbox": lambda: _whole_px(self._fig_bbox(self.band_rect)), "artists": [self.band, self.cue]},
+            "info": {"bbox": lambda: _whole_px(self._fig_bbox(self.info_rect)), "artists": [self.info, self.info2]},
             # the bar panel: its figures are cached with its background ("bartext"), the bars drawn on it
-            "bars": {"bbox": lambda: self.bax.bbox, "artists": [self.bar_polys, self.bar_mids],
+            "bars": {"bbox": lambda: _whole_px(self.bax.bbox), "artists": [self.bar_polys, self.bar_mids],
                      "under": self.bar_text + self.bar_text_b},
         }
         self.animated = [a for r in self.regions.values() for a in r["artists"] + r.get("under", [])]
@@ -308,7 +319,7 @@ class LiveView:
         canvas.restore_region(self._bg["bars_static"])
         for a in self.regions["bars"]["under"]:
             self.fig.draw_artist(a)
-        self._bg["bars"] = canvas.copy_from_bbox(self.bax.bbox)
+        self._bg["bars"] = canvas.copy_from_bbox(self.regions["bars"]["bbox"]())
 
     def _on_resize(self, event):
         self._rescale()
@@ -519,6 +530,21 @@ class LiveView:
                 out.append(r)
         return out
 
+    def _bar_rects(self, old: tuple, new: tuple) -> list:
+        """Display rectangles of the bars that moved: between the old and the new split only."""
+        tr = self.bax.transData
+        rects = []
+        for v0, v1, y in zip(old, new, self.bar_y):
+            if v0 == v1 or (np.isnan(v0) and np.isnan(v1)):
+                continue
+            if np.isfinite(v0) and np.isfinite(v1):
+                lo, hi = min(v0, v1), max(v0, v1)
+            else:                                        # appearing or going: the whole bar
+                lo, hi = 0.0, 100.0
+            (x0, y0), (x1, y1) = tr.transform([[lo, y - 0.32], [hi, y + 0.32]])
+            rects.append(np.array([x0 - 2, y0, x1 + 2, y1]))
+        return rects
+
     def _signatures(self) -> dict:
         return {
             "overlay": (self.overlay.get_visible(), self.overlay_text.get_text()),
@@ -542,7 +568,8 @@ class LiveView:
         else:
             sig = self._signatures()
             old = self._sig
-            if old.get("bartext") != sig["bartext"]:
+            text_changed = old.get("bartext") != sig["bartext"]
+            if text_changed:
                 self._cache_bar_text()
                 old = dict(old, bars=None)
             blits = []
@@ -554,6 +581,8 @@ class LiveView:
                     self.fig.draw_artist(a)
                 if name == "feet" and old.get("overlay") == sig["overlay"]:
                     blits += self._dirty_rects()
+                elif name == "bars" and not text_changed and old.get("bars") is not None:
+                    blits += self._bar_rects(old["bars"], sig["bars"])
                 else:
                     blits.append(np.array(region["bbox"]().extents))
                     if name == "feet":
