@@ -40,7 +40,8 @@ DISC_MM = 11.0          # radius of a sensor disc; it fills completely at FULL_S
 FULL_SHARE = 0.5
 TRAIL_S = 1.5
 TRAIL_SEGMENTS = 15
-TEXT_HZ = 5.0         # the load bars move every frame; their figures change at most this often
+TEXT_HZ = 2.0         # the load bars move every frame; their figures change at most this often
+#                       (a figure is read, not watched: twice a second, as a multimeter's display)
 
 
 def _rgb(hexstr: str) -> tuple[float, float, float]:
@@ -304,7 +305,8 @@ class LiveView:
     def _on_draw(self, event):
         canvas = self.fig.canvas
         self._bg = {name: canvas.copy_from_bbox(r["bbox"]()) for name, r in self.regions.items()}
-        self._bg["bars_static"] = self._bg["bars"]
+        for i in range(len(self.bar_y)):                  # each row of figures, without them
+            self._bg[f"bartext{i}"] = canvas.copy_from_bbox(self._text_row_bbox(i))
         self._sig = {}
         self._moving_box = None
         self._radii_px = None
@@ -313,12 +315,21 @@ class LiveView:
             if a not in self.regions["bars"]["under"]:
                 self.fig.draw_artist(a)
 
-    def _cache_bar_text(self) -> None:
-        """The bar panel's background with its figures drawn in (they change at most TEXT_HZ)."""
+    def _text_row_bbox(self, i: int):
+        from matplotlib.transforms import Bbox, TransformedBbox
+
+        y = self.bar_y[i]
+        return _whole_px(TransformedBbox(Bbox([[-1, y + 0.34], [101, y + 0.98]]), self.bax.transData))
+
+    def _cache_bar_text(self, rows=None) -> None:
+        """The bar panel's background with its figures drawn in (they change at most TEXT_HZ):
+        only the rows given (default all) are drawn again."""
         canvas = self.fig.canvas
-        canvas.restore_region(self._bg["bars_static"])
-        for a in self.regions["bars"]["under"]:
-            self.fig.draw_artist(a)
+        canvas.restore_region(self._bg["bars"])          # the panel without its bars
+        for i in range(len(self.bar_y)) if rows is None else rows:
+            canvas.restore_region(self._bg[f"bartext{i}"])
+            self.fig.draw_artist(self.bar_text[i])
+            self.fig.draw_artist(self.bar_text_b[i])
         self._bg["bars"] = canvas.copy_from_bbox(self.regions["bars"]["bbox"]())
 
     def _on_resize(self, event):
@@ -570,7 +581,8 @@ class LiveView:
             old = self._sig
             text_changed = old.get("bartext") != sig["bartext"]
             if text_changed:
-                self._cache_bar_text()
+                before = old.get("bartext") or ((None,) * len(sig["bartext"]))
+                self._cache_bar_text([i for i, (a, b) in enumerate(zip(before, sig["bartext"])) if a != b])
                 old = dict(old, bars=None)
             blits = []
             for name, region in self.regions.items():
