@@ -40,6 +40,7 @@ DISC_MM = 11.0          # radius of a sensor disc; it fills completely at FULL_S
 FULL_SHARE = 0.5
 TRAIL_S = 1.5
 TRAIL_SEGMENTS = 15
+LOAD_HZ = 15.0        # the sensor discs and load bars (read at a glance; the marker and target move every frame)
 TEXT_HZ = 2.0         # the load bars move every frame; their figures change at most this often
 #                       (a figure is read, not watched: twice a second, as a multimeter's display)
 
@@ -242,11 +243,14 @@ class LiveView:
             self.bar_text.append(ta)
             self.bar_text_b.append(tb)
         self._text_t = -1e9     # the load figures change at most TEXT_HZ times a second
+        self._load_t = -1e9     # the discs and bars at most LOAD_HZ
+        self._last_state = None
 
         # -- regions: what each blit redraws -----------------------------------------------------
-        feet = [self.discs, self.trail_lc, self.target_dot, self.cop_dot, self.overlay, self.overlay_text]
+        feet = [self.trail_lc, self.target_dot, self.cop_dot, self.overlay, self.overlay_text]
         self.regions = {
-            "feet": {"bbox": lambda: _whole_px(self.ax.bbox), "artists": feet},
+            # the feet: the discs are cached with the region's background, the moving things drawn on it
+            "feet": {"bbox": lambda: _whole_px(self.ax.bbox), "artists": feet, "under": [self.discs]},
             "cue": {"bbox": lambda: _whole_px(self._fig_bbox(self.band_rect)), "artists": [self.band, self.cue]},
             "info": {"bbox": lambda: _whole_px(self._fig_bbox(self.info_rect)), "artists": [self.info, self.info2]},
             # the bar panel: its figures are cached with its background ("bartext"), the bars drawn on it
@@ -309,11 +313,21 @@ class LiveView:
             self._bg[f"bartext{i}"] = canvas.copy_from_bbox(self._text_row_bbox(i))
         self._sig = {}
         self._moving_box = None
-        self._radii_px = None
+        self._cache_discs()
         self._cache_bar_text()
-        for a in self.animated:
-            if a not in self.regions["bars"]["under"]:
+        for name, region in self.regions.items():
+            for a in region["artists"]:
                 self.fig.draw_artist(a)
+
+    def _cache_discs(self) -> None:
+        """The feet region's background with the sensor discs drawn in (they change at most LOAD_HZ)."""
+        canvas = self.fig.canvas
+        bbox = self.regions["feet"]["bbox"]()
+        if "feet_static" not in self._bg:
+            self._bg["feet_static"] = canvas.copy_from_bbox(bbox)
+        canvas.restore_region(self._bg["feet_static"])
+        self.fig.draw_artist(self.discs)
+        self._bg["feet"] = canvas.copy_from_bbox(bbox)
 
     def _text_row_bbox(self, i: int):
         from matplotlib.transforms import Bbox, TransformedBbox
@@ -444,11 +458,17 @@ class LiveView:
             share = np.clip(np.nan_to_num(np.asarray(snap.forces, float)) / (FULL_SHARE * total), 0.0, 1.0)
         else:
             share = np.zeros(len(self.disc_r))
-        self.disc_r = DISC_MM * np.sqrt(share)
-        self.discs.set_widths(2 * self.disc_r)
-        self.discs.set_heights(2 * self.disc_r)
-        # the state: paused / stepped off / done take over the feet
         state = snap.state
+        state_changed = state != self._last_state
+        self._last_state = state
+        now = time.perf_counter()
+        loads_due = now - self._load_t >= 1.0 / LOAD_HZ or state_changed
+        if loads_due:
+            self._load_t = now
+            self.disc_r = DISC_MM * np.sqrt(share)
+            self.discs.set_widths(2 * self.disc_r)
+            self.discs.set_heights(2 * self.disc_r)
+        # the state: paused / stepped off / done take over the feet
         if state == "paused":
             # the engine decides the state; the view says how to leave it
             how = "press space\nto continue" if self.pause_requested else "step back on\nto continue"
@@ -484,14 +504,14 @@ class LiveView:
         # the bars move in whole pixels (a tenth of a per cent is below what the eye sees)
         px_per_pct = max(self.bax.bbox.width / 100.0, 1e-6)
         vals_px = [round(v * px_per_pct) / px_per_pct if np.isfinite(v) else v for v in vals]
-        if vals_px != self.bar_values and not (np.all(np.isnan(vals_px)) and np.all(np.isnan(self.bar_values))):
+        if loads_due and vals_px != self.bar_values and not (np.all(np.isnan(vals_px))
+                                                             and np.all(np.isnan(self.bar_values))):
             self.bar_values = vals_px
             self.bar_polys.set_verts(self._bar_verts(vals_px))
             rgba = self._bar_rgba.copy()
             rgba[1::2, 3] = [1.0 if np.isfinite(v) else 0.3 for v in vals_px]
             self.bar_polys.set_facecolor(rgba)
-        now = time.perf_counter()
-        if now - self._text_t >= 1.0 / TEXT_HZ:
+        if now - self._text_t >= 1.0 / TEXT_HZ or state_changed:
             self._text_t = now
             for (la, lb, _, _), ta, tb, v in zip(self.bar_names, self.bar_text, self.bar_text_b, vals):
                 ok = np.isfinite(v)
@@ -499,12 +519,11 @@ class LiveView:
                 tb.set_text(f"{100 - v:.0f} % {lb}" if ok else lb)
         return state == "paused"
 
-    def _dirty_rects(self) -> list:
+    def _moving_rects(self) -> list:
         """Display rectangles [x0, y0, x1, y1] of the feet region that changed since the last
-        frame: where the marker, target and trail are and were, and the discs whose fill changed."""
+        frame: where the marker, target and trail are, and where they were."""
         tr = self.ax.transData
         px = self.fig.dpi / 72.0
-        rects = []
         pts, pads = [], []
         for line in (self.cop_dot, self.target_dot):
             xy = line.get_xydata()
@@ -519,20 +538,28 @@ class LiveView:
         for p, pad in zip(pts, pads):
             box = np.r_[p.min(axis=0) - pad, p.max(axis=0) + pad]
             now = box if now is None else np.r_[np.minimum(now[:2], box[:2]), np.maximum(now[2:], box[2:])]
-        for box in (now, self._moving_box):
-            if box is not None:
-                rects.append(box)
+        rects = [box for box in (now, self._moving_box) if box is not None]
         self._moving_box = now
-        # a disc is redrawn when its drawn radius changes by a quarter pixel or more
+        return self._clip_feet(rects)
+
+    def _disc_px(self) -> tuple:
+        """The discs' drawn radii in quarter pixels: a disc is drawn again when this changes."""
+        tr = self.ax.transData
         scale = abs(tr.transform([DISC_MM, 0.0])[0] - tr.transform([0.0, 0.0])[0]) / DISC_MM
-        radii = np.round(self.disc_r * scale * 4)
-        old = self._radii_px
-        changed = np.arange(len(radii)) if old is None else np.flatnonzero(radii != old)
-        if changed.size:
-            c = tr.transform(self.disc_xy[changed])
-            half = DISC_MM * scale + 2
-            rects += list(np.c_[c - half, c + half])
-        self._radii_px = radii
+        return tuple(np.round(self.disc_r * scale * 4).tolist())
+
+    def _disc_rects(self, old: tuple | None, new: tuple) -> list:
+        """Display rectangles of the discs whose drawn radius changed."""
+        tr = self.ax.transData
+        scale = abs(tr.transform([DISC_MM, 0.0])[0] - tr.transform([0.0, 0.0])[0]) / DISC_MM
+        changed = [i for i in range(len(new)) if old is None or old[i] != new[i]]
+        if not changed:
+            return []
+        c = tr.transform(self.disc_xy[changed])
+        half = DISC_MM * scale + 2
+        return self._clip_feet(list(np.c_[c - half, c + half]))
+
+    def _clip_feet(self, rects) -> list:
         x0, y0, x1, y1 = self.ax.bbox.extents
         out = []
         for r in rects:
@@ -562,6 +589,7 @@ class LiveView:
             "cue": (self.cue.get_text(), self.band.get_facecolor(), self.cue.get_fontsize()),
             "info": (self.info.get_text(), self.info2.get_text()),
             "bars": tuple(self.bar_values),
+            "discs": self._disc_px(),
             "bartext": tuple((a.get_text(), b.get_text(), a.get_fontsize())
                              for a, b in zip(self.bar_text, self.bar_text_b)),
         }
@@ -585,6 +613,9 @@ class LiveView:
                 self._cache_bar_text([i for i, (a, b) in enumerate(zip(before, sig["bartext"])) if a != b])
                 old = dict(old, bars=None)
             blits = []
+            if old.get("discs") != sig["discs"]:
+                self._cache_discs()
+                blits += self._disc_rects(old.get("discs"), sig["discs"])
             for name, region in self.regions.items():
                 if name != "feet" and old.get(name) == sig.get(name):
                     continue
@@ -592,13 +623,13 @@ class LiveView:
                 for a in region["artists"]:
                     self.fig.draw_artist(a)
                 if name == "feet" and old.get("overlay") == sig["overlay"]:
-                    blits += self._dirty_rects()
+                    blits += self._moving_rects()
                 elif name == "bars" and not text_changed and old.get("bars") is not None:
                     blits += self._bar_rects(old["bars"], sig["bars"])
                 else:
                     blits.append(np.array(region["bbox"]().extents))
                     if name == "feet":
-                        self._dirty_rects()
+                        self._moving_rects()
             self._sig = sig
             if self.interactive:
                 # the window shows what is drawn: copying the image to it is the dearest part of a frame
