@@ -206,3 +206,28 @@ def test_display_filter_follows_the_stream_rate():
     t = np.arange(200) / 100.0          # a 100 Hz replay
     f.feed(t, np.zeros((200, 2)))
     assert f.fs_hz == pytest.approx(100.0, rel=0.05)
+
+
+@pytest.mark.parametrize("kw", [dict(fontsize=15, ha="left", va="bottom", color="#212529"),
+                                dict(fontsize=30, weight="bold", ha="center", va="center", color="white"),
+                                dict(fontsize=40, ha="center", va="center", linespacing=1.4, color="#f77f00")])
+def test_stamped_text_looks_as_matplotlib_text(kw):
+    """The view's text keeps its rendered image; drawn anew or from the cache it is a Text's
+    image (to 3 levels of 255 where the glyph's alpha is rounded twice)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    from trainer.view import _stamp_text_class
+
+    stamp = _stamp_text_class()
+    fig = plt.figure(figsize=(4, 2), dpi=100)
+    fig.patch.set_facecolor("#a8dadc")
+    images = []
+    for cls in (Text, stamp, stamp):                     # plain, stamped (rendered), stamped (cached)
+        t = fig.add_artist(cls(0.313, 0.47, "left 45 %\nPAUSED", transform=fig.transFigure, **kw))
+        fig.canvas.draw()
+        images.append(np.asarray(fig.canvas.buffer_rgba()).astype(int))
+        t.remove()
+    plt.close(fig)
+    assert np.abs(images[0] - images[0][0, 0]).max() > 60         # the text is there
+    assert np.abs(images[0] - images[1]).max() <= 3 and np.array_equal(images[1], images[2])

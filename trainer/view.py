@@ -27,6 +27,7 @@ Control: keys space (pause/resume: toggles :attr:`pause_requested`), n (next:
 """
 from __future__ import annotations
 
+import math
 import os
 import time
 
@@ -117,6 +118,69 @@ def _whole_px(bbox):
     return Bbox.from_extents(math.floor(x0), math.floor(y0), math.ceil(x1), math.ceil(y1))
 
 
+_STAMP_CLASS = None
+STAMPS_MAX = 400          # rendered strings kept (a bar figure ~10 kB, a cue ~100 kB)
+
+
+def _stamp_text_class():
+    """A matplotlib ``Text`` that keeps what it rendered: matplotlib lays out and rasterises a
+    string glyph by glyph on every draw (1–5 ms, the dearest part of a frame that changes a
+    figure or a cue); this one does it once per string, style and sub-pixel position, and then
+    pastes the image (~0.02 ms); the image is a plain Text's to a level or two of 255 where
+    a glyph edge's alpha is rounded twice (tests/test_view.py)."""
+    global _STAMP_CLASS
+    if _STAMP_CLASS is not None:
+        return _STAMP_CLASS
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.colors import to_rgba
+    from matplotlib.text import Text
+
+    class StampText(Text):
+        stamps: dict = {}
+        scratch = (None, None)          # ((width, height, dpi), the canvas a new string is drawn on)
+
+        def draw(self, renderer):
+            if not self.get_visible() or self.get_text() == "":
+                return
+            if not isinstance(renderer, RendererAgg) or self.get_path_effects() or self.get_bbox_patch():
+                return Text.draw(self, renderer)          # vector output (PDF, SVG): as matplotlib does
+            x, y = self.get_transform().transform(self.get_unitless_position())
+            if not (np.isfinite(x) and np.isfinite(y)):
+                return
+            fx, fy = math.floor(x), math.floor(y)
+            w, h = int(renderer.width), int(renderer.height)
+            key = (self.get_text(), hash(self.get_fontproperties()), to_rgba(self.get_color(), self.get_alpha()),
+                   self.get_ha(), self.get_va(), self.get_rotation(), self.get_linespacing(), renderer.dpi,
+                   round(x - fx, 3), round(y - fy, 3), w, h)
+            hit = self.stamps.get(key)
+            if hit is None:
+                # drawn where it belongs on a scratch canvas of the same size, then cut out
+                ext = Text.get_window_extent(self, renderer)
+                x0, y0 = max(math.floor(ext.x0) - 3, 0), max(math.floor(ext.y0) - 3, 0)
+                x1, y1 = min(math.ceil(ext.x1) + 3, w), min(math.ceil(ext.y1) + 3, h)
+                if x1 <= x0 or y1 <= y0:
+                    return
+                skey = (w, h, renderer.dpi)
+                if self.scratch[0] != skey:
+                    self.scratch = (skey, RendererAgg(w, h, renderer.dpi))
+                scratch = self.scratch[1]
+                scratch.clear()
+                Text.draw(self, scratch)
+                img = np.asarray(scratch.buffer_rgba())[h - y1:h - y0, x0:x1][::-1].copy()  # bottom row first
+                hit = (img, x0 - fx, y0 - fy)
+                if len(self.stamps) >= STAMPS_MAX:
+                    self.stamps.pop(next(iter(self.stamps)))
+                self.stamps[key] = hit
+            img, dx, dy = hit
+            gc = renderer.new_gc()
+            renderer.draw_image(gc, fx + dx, fy + dy, img)
+            gc.restore()
+            self.stale = False
+
+    _STAMP_CLASS = StampText
+    return StampText
+
+
 def cue_fontsize(text: str, base: float, width_chars: float = 30.0) -> float:
     """Large type that still fits the band: shrink long cues, never below 60 % of ``base``."""
     n = max(len(text), 1)
@@ -169,8 +233,9 @@ class LiveView:
                               fc=COLORS["band"], ec="none")
         fig.add_artist(self.band)
         self.cue_base = 30.0
-        self.cue = fig.text(0.5, 0.922, "", ha="center", va="center", fontsize=self.cue_base, weight="bold",
-                            color=COLORS["text"])
+        text = _stamp_text_class()
+        self.cue = fig.add_artist(text(0.5, 0.922, "", transform=fig.transFigure, ha="center", va="center",
+                                       fontsize=self.cue_base, weight="bold", color=COLORS["text"]))
 
         # -- the feet -----------------------------------------------------------------------------
         self.ax = fig.add_axes([0.0, 0.0, 0.6, 0.84])
@@ -204,15 +269,17 @@ class LiveView:
         self.overlay = Rectangle((0, 0), 1, 1, transform=self.ax.transAxes, fc=COLORS["overlay"], ec="none",
                                  alpha=0.78, zorder=9, visible=False)
         self.ax.add_patch(self.overlay)
-        self.overlay_text = self.ax.text(0.5, 0.5, "", transform=self.ax.transAxes, ha="center", va="center",
-                                         fontsize=40, weight="bold", color="white", zorder=10, linespacing=1.4)
+        self.overlay_text = self.ax.add_artist(text(0.5, 0.5, "", transform=self.ax.transAxes, ha="center",
+                                                    va="center", fontsize=40, weight="bold", color="white",
+                                                    zorder=10, linespacing=1.4, clip_on=False))
         self._scaled.append((self.overlay_text, "set_fontsize", 40))
 
         # -- loop and score (right, top) ------------------------------------------------------------
         self.info_rect = (0.605, 0.6, 0.395, 0.24)     # clear of the feet region's last pixel column
-        self.info = fig.text(0.8, 0.77, "", ha="center", va="center", fontsize=24, weight="bold",
-                             color=COLORS["text"])
-        self.info2 = fig.text(0.8, 0.66, "", ha="center", va="center", fontsize=20, color=COLORS["text"])
+        self.info = fig.add_artist(text(0.8, 0.77, "", transform=fig.transFigure, ha="center", va="center",
+                                        fontsize=24, weight="bold", color=COLORS["text"]))
+        self.info2 = fig.add_artist(text(0.8, 0.66, "", transform=fig.transFigure, ha="center", va="center",
+                                         fontsize=20, color=COLORS["text"]))
         self._scaled += [(self.info, "set_fontsize", 24), (self.info2, "set_fontsize", 20)]
 
         # -- load bars (right, bottom): each a split bar, share a | share b -------------------------------
@@ -237,8 +304,10 @@ class LiveView:
         bax.add_collection(self.bar_mids, autolim=False)
         self.bar_text, self.bar_text_b = [], []
         for (la, lb, _, _), y in zip(rows, self.bar_y):
-            ta = bax.text(0, y + 0.38, la, ha="left", va="bottom", fontsize=15, color=COLORS["text"])
-            tb = bax.text(100, y + 0.38, lb, ha="right", va="bottom", fontsize=15, color=COLORS["text"])
+            ta = bax.add_artist(text(0, y + 0.38, la, transform=bax.transData, ha="left", va="bottom", fontsize=15,
+                                     color=COLORS["text"], clip_on=False))
+            tb = bax.add_artist(text(100, y + 0.38, lb, transform=bax.transData, ha="right", va="bottom", fontsize=15,
+                                     color=COLORS["text"], clip_on=False))
             self._scaled += [(ta, "set_fontsize", 15), (tb, "set_fontsize", 15)]
             self.bar_text.append(ta)
             self.bar_text_b.append(tb)
