@@ -3,19 +3,25 @@ target path and marker, the phase cue in large type, loop and score, load bars, 
 unmistakable paused / stepped-off state. 800×480 by default (the 7" Pi screen), scaling with
 the window up to a monitor: type and markers grow with the window.
 
-Speed by design:
+Speed by design (a frame costs ~2 ms of CPU on the development machine, ``footmat bench``):
 - the static scene (feet, sensor rings, target path, bar labels) is drawn once and cached;
 - the figure is split into regions (feet, cue band, loop/score, load bars), each with its own
   cached background; a frame restores and redraws only the regions whose content changed;
-- few artists: the six or eight sensor discs are one collection, the load bars one collection
-  and their even marks another; the bar figures (which change at most :data:`TEXT_HZ` times a
-  second) are drawn into a second cached background of the bar panel, not every frame;
+- layers that change slowly are cached *in* a region's background: the sensor discs in the
+  feet's, the bar figures in the bar panel's. The marker, target and trail move every frame;
+  the discs and load bars at :data:`LOAD_HZ`, the figures at :data:`TEXT_HZ`; so a frame draws
+  three artists on the feet and, when the shares moved, two on the bars;
+- few artists: the sensor discs are one collection, the load bars one, their even marks one;
+- text keeps its rendered image (:func:`_stamp_text_class`): matplotlib rasterises a string
+  glyph by glyph on every draw, 1-5 ms;
 - only the pixels that changed reach the screen, in as few copies as pays: copying the image
   to the window costs a fixed ~0.2 ms a copy plus its area, so the changed rectangles (the
-  marker, target and trail where they are and were, the discs whose fill changed) are merged
-  while a merge costs less than a copy (:func:`merge_rects`);
+  marker, target and trail where they are and were, the discs whose fill changed, the sliver
+  of a bar between its old and new split) are merged while a merge costs less than a copy
+  (:func:`merge_rects`);
 - ``maybe_draw`` draws at the view's own rate (``fps``), never more often, whatever the
-  sampling rate; it is called after each block and returns at once between frames;
+  sampling rate; the live loop (:func:`trainer.live.run_drill`) sleeps until
+  :meth:`until_next_frame` and then processes everything sampled since in one block;
 - :meth:`feed` runs the display filter (:mod:`trainer.display_filter`) on *every* sample of
   each block, so the marker is the filtered newest CoP, not one raw sample in six;
 - matplotlib is imported only when a view is made.
