@@ -4,11 +4,12 @@ unmistakable paused / stepped-off state. 800×480 by default (the 7" Pi screen),
 the window up to a monitor: type and markers grow with the window.
 
 Speed by design (a frame costs ~2 ms of CPU on the development machine, ``footmat bench``):
-- the static scene (feet, sensor rings, target path, bar labels) is drawn once and cached;
+- the static scene (feet, sensor rings, bar labels) is drawn once and cached;
 - the figure is split into regions (feet, cue band, loop/score, load bars), each with its own
   cached background; a frame restores and redraws only the regions whose content changed;
-- layers that change slowly are cached *in* a region's background: the sensor discs in the
-  feet's, the bar figures in the bar panel's. The marker, target and trail move every frame;
+- layers that change slowly are cached *in* a region's background: the target path and the
+  sensor discs in the feet's (a new path costs no full redraw as the drill starts), the bar
+  figures in the bar panel's. The marker, target and trail move every frame;
   the discs and load bars at :data:`LOAD_HZ`, the figures at :data:`TEXT_HZ`; so a frame draws
   three artists on the feet and, when the shares moved, two on the bars;
 - few artists: the sensor discs are one collection, the load bars one, their even marks one;
@@ -317,15 +318,17 @@ class LiveView:
             self._scaled += [(ta, "set_fontsize", 15), (tb, "set_fontsize", 15)]
             self.bar_text.append(ta)
             self.bar_text_b.append(tb)
-        self._text_t = -1e9     # the load figures change at most TEXT_HZ times a second
+        self._text_t = [-1e9] * len(rows)   # each row's figures change at most TEXT_HZ times a second
         self._load_t = -1e9     # the discs and bars at most LOAD_HZ
+        self._path_new = False
         self._last_state = None
 
         # -- regions: what each blit redraws -----------------------------------------------------
         feet = [self.trail_lc, self.target_dot, self.cop_dot, self.overlay, self.overlay_text]
         self.regions = {
             # the feet: the discs are cached with the region's background, the moving things drawn on it
-            "feet": {"bbox": lambda: _whole_px(self.ax.bbox), "artists": feet, "under": [self.discs]},
+            "feet": {"bbox": lambda: _whole_px(self.ax.bbox), "artists": feet,
+                     "under": [self.path_line, self.discs]},
             "cue": {"bbox": lambda: _whole_px(self._fig_bbox(self.band_rect)), "artists": [self.band, self.cue]},
             "info": {"bbox": lambda: _whole_px(self._fig_bbox(self.info_rect)), "artists": [self.info, self.info2]},
             # the bar panel: its figures are cached with its background ("bartext"), the bars drawn on it
@@ -388,6 +391,7 @@ class LiveView:
             self._bg[f"bartext{i}"] = canvas.copy_from_bbox(self._text_row_bbox(i))
         self._sig = {}
         self._moving_box = None
+        self._path_new = False
         self._cache_discs()
         self._cache_bar_text()
         for name, region in self.regions.items():
@@ -395,12 +399,14 @@ class LiveView:
                 self.fig.draw_artist(a)
 
     def _cache_discs(self) -> None:
-        """The feet region's background with the sensor discs drawn in (they change at most LOAD_HZ)."""
+        """The feet region's background with the target path and the sensor discs drawn in (the
+        discs change at most LOAD_HZ, the path when a drill starts)."""
         canvas = self.fig.canvas
         bbox = self.regions["feet"]["bbox"]()
         if "feet_static" not in self._bg:
             self._bg["feet_static"] = canvas.copy_from_bbox(bbox)
         canvas.restore_region(self._bg["feet_static"])
+        self.fig.draw_artist(self.path_line)
         self.fig.draw_artist(self.discs)
         self._bg["feet"] = canvas.copy_from_bbox(bbox)
 
@@ -505,7 +511,7 @@ class LiveView:
             self._path_drawn = path_xy
             if not same:
                 self.set_path(path_xy)
-                self._bg = None              # the path is part of the cached scene: redraw it once
+                self._path_new = True        # drawn into the feet's cached background at the next frame
         if self._fed is not None:
             cop = self._fed
             self._fed = None
@@ -586,12 +592,17 @@ class LiveView:
             rgba = self._bar_rgba.copy()
             rgba[1::2, 3] = [1.0 if np.isfinite(v) else 0.3 for v in vals_px]
             self.bar_polys.set_facecolor(rgba)
-        if now - self._text_t >= 1.0 / TEXT_HZ or state_changed:
-            self._text_t = now
-            for (la, lb, _, _), ta, tb, v in zip(self.bar_names, self.bar_text, self.bar_text_b, vals):
-                ok = np.isfinite(v)
-                ta.set_text(f"{la} {v:.0f} %" if ok else la)
-                tb.set_text(f"{100 - v:.0f} % {lb}" if ok else lb)
+        # one row's figures a frame (the stalest that is due): a new figure is rendered once, and
+        # the rows take turns so no frame renders them all
+        rows = range(len(vals)) if state_changed else [min(range(len(vals)), key=lambda i: self._text_t[i])]
+        for i in rows:
+            if not state_changed and now - self._text_t[i] < 1.0 / TEXT_HZ:
+                continue
+            self._text_t[i] = now
+            (la, lb, _, _), v = self.bar_names[i], vals[i]
+            ok = np.isfinite(v)
+            self.bar_text[i].set_text(f"{la} {v:.0f} %" if ok else la)
+            self.bar_text_b[i].set_text(f"{100 - v:.0f} % {lb}" if ok else lb)
         return state == "paused"
 
     def _moving_rects(self) -> list:
@@ -688,7 +699,11 @@ class LiveView:
                 self._cache_bar_text([i for i, (a, b) in enumerate(zip(before, sig["bartext"])) if a != b])
                 old = dict(old, bars=None)
             blits = []
-            if old.get("discs") != sig["discs"]:
+            if self._path_new:                # a new path: the feet's cached layer and all the feet
+                self._path_new = False
+                self._cache_discs()
+                blits.append(np.array(self.regions["feet"]["bbox"]().extents))
+            elif old.get("discs") != sig["discs"]:
                 self._cache_discs()
                 blits += self._disc_rects(old.get("discs"), sig["discs"])
             for name, region in self.regions.items():
