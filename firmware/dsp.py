@@ -1,4 +1,4 @@
-"""First-order recursive filters in numpy, for the live path.
+"""Butterworth designs and first-order recursive filters in numpy, for the live path.
 
 ``scipy.signal`` takes ~0.7 s to import (it pulls in scipy.stats and parses docstrings), which
 the first frame of a drill cannot afford; the live path needs only first-order low-passes (the
@@ -53,6 +53,22 @@ def iir1(u: np.ndarray, c: float, y_prev) -> np.ndarray:
     Y = Z + (c ** np.arange(1, L + 1)).reshape(shape) * carry[:, None]
     y[:] = Y.reshape((m * L,) + u.shape[1:])[:n]
     return y
+
+
+def butter_sections(fc_hz: float, fs_hz: float, order: int = 2) -> list[tuple[float, ...]]:
+    """Biquads ``(b0, b1, b2, a1, a2)`` of a Butterworth low-pass (bilinear, pre-warped)."""
+    if order < 2 or order % 2:
+        raise ValueError(f"order must be an even number ≥ 2, not {order!r}")
+    if not 0 < fc_hz < fs_hz / 2:
+        raise ValueError(f"cut-off {fc_hz!r} Hz must lie between 0 and half the sample rate ({fs_hz / 2:g} Hz)")
+    k = math.tan(math.pi * fc_hz / fs_hz)
+    out = []
+    for i in range(order // 2):
+        q = 1.0 / (2.0 * math.sin((2 * i + 1) * math.pi / (2 * order)))
+        norm = 1.0 / (1.0 + k / q + k * k)
+        b0 = k * k * norm
+        out.append((b0, 2 * b0, b0, 2 * (k * k - 1) * norm, (1 - k / q + k * k) * norm))
+    return out
 
 
 def butter1_lowpass(fc_hz: float, fs_hz: float) -> tuple[float, float, float]:

@@ -17,21 +17,7 @@ import math
 
 import numpy as np
 
-
-def butter_sections(fc_hz: float, fs_hz: float, order: int = 2) -> list[tuple[float, ...]]:
-    """Biquads ``(b0, b1, b2, a1, a2)`` of a Butterworth low-pass (bilinear, pre-warped)."""
-    if order < 2 or order % 2:
-        raise ValueError(f"order must be an even number ≥ 2, not {order!r}")
-    if not 0 < fc_hz < fs_hz / 2:
-        raise ValueError(f"cut-off {fc_hz!r} Hz must lie between 0 and half the sample rate ({fs_hz / 2:g} Hz)")
-    k = math.tan(math.pi * fc_hz / fs_hz)
-    out = []
-    for i in range(order // 2):
-        q = 1.0 / (2.0 * math.sin((2 * i + 1) * math.pi / (2 * order)))
-        norm = 1.0 / (1.0 + k / q + k * k)
-        b0 = k * k * norm
-        out.append((b0, 2 * b0, b0, 2 * (k * k - 1) * norm, (1 - k / q + k * k) * norm))
-    return out
+from firmware.dsp import butter_sections  # noqa: F401  (re-exported: the view's filter design)
 
 
 class CopFilter:

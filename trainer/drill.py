@@ -9,6 +9,8 @@ cues and events go to ``events`` subscribers (recorder, view, terminal, buzzer).
 """
 from __future__ import annotations
 
+import bisect
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -320,7 +322,6 @@ class DrillEngine:
         by_block = {}
         run_idx = self._run_idx
         if since_a is not None:      # active time only grows along _run_idx
-            import bisect
             run_idx = run_idx[bisect.bisect_left(run_idx, since_a, key=lambda x: x[2]):]
         done = [x for x in run_idx if x[0] < len(self._blocks)]   # the block being processed is not stored yet
         if not done:
@@ -349,7 +350,6 @@ class DrillEngine:
         if run is None:
             return
         if self.score_in_background:
-            import threading
             threading.Thread(target=self._preview_score, args=(run,), name="footmat-score", daemon=True).start()
         else:
             self._preview_score(run)

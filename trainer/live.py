@@ -30,7 +30,8 @@ def flags_text(block_flags: np.ndarray, engine_flags: list[str]) -> list[str]:
 def run_drill(source, engine, writer=None, view=None, *, max_seconds: float | None = None, on_block=None):
     """Feed frames to the engine until it is done; returns the number of frames processed."""
     frames = 0
-    if not getattr(source.clock, "virtual", True):
+    live = not getattr(source.clock, "virtual", True)
+    if live:
         engine.score_in_background = True      # the view must not freeze at a loop's end
     if writer is not None:
         engine.subscribe(lambda t, kind, detail: writer.event(t, kind, detail))
@@ -66,7 +67,7 @@ def run_drill(source, engine, writer=None, view=None, *, max_seconds: float | No
             view.maybe_draw(engine.snapshot, path_xy=engine.drill.path_xy() if engine.plan.start is not None else None)
         if t_end is not None and float(block.t[-1]) >= t_end and not engine.done:
             engine._finish(float(block.t[-1]), "time limit (--seconds) reached")
-        if not getattr(source.clock, "virtual", True):
+        if live:
             _gather(view)
     return frames
 

@@ -628,21 +628,21 @@ class LiveView:
         self._moving_box = now
         return self._clip_feet(rects)
 
+    def _px_per_mm(self) -> float:
+        tr = self.ax.transData
+        return abs(tr.transform([DISC_MM, 0.0])[0] - tr.transform([0.0, 0.0])[0]) / DISC_MM
+
     def _disc_px(self) -> tuple:
         """The discs' drawn radii in quarter pixels: a disc is drawn again when this changes."""
-        tr = self.ax.transData
-        scale = abs(tr.transform([DISC_MM, 0.0])[0] - tr.transform([0.0, 0.0])[0]) / DISC_MM
-        return tuple(np.round(self.disc_r * scale * 4).tolist())
+        return tuple(np.round(self.disc_r * self._px_per_mm() * 4).tolist())
 
     def _disc_rects(self, old: tuple | None, new: tuple) -> list:
         """Display rectangles of the discs whose drawn radius changed."""
-        tr = self.ax.transData
-        scale = abs(tr.transform([DISC_MM, 0.0])[0] - tr.transform([0.0, 0.0])[0]) / DISC_MM
         changed = [i for i in range(len(new)) if old is None or old[i] != new[i]]
         if not changed:
             return []
-        c = tr.transform(self.disc_xy[changed])
-        half = DISC_MM * scale + 2
+        c = self.ax.transData.transform(self.disc_xy[changed])
+        half = DISC_MM * self._px_per_mm() + 2
         return self._clip_feet(list(np.c_[c - half, c + half]))
 
     def _clip_feet(self, rects) -> list:
