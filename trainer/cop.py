@@ -3,6 +3,12 @@
 Pure functions over blocks of frames. CoP = Σ Fᵢ·rᵢ / Σ Fᵢ; per foot the same over that foot's
 sensors; whole-body CoP = (F_L·CoP_L + F_R·CoP_R)/(F_L + F_R) (identical to the pooled sum).
 Below ``min_load_n`` CoP is undefined: NaN, never (0, 0).
+
+Unread channels (NaN forces) are never counted as 0 N: the whole-body CoP, total and
+``left_pct`` of such a frame are NaN, and so are the load, CoP and heel share of the foot the
+channel belongs to — the other foot's stay defined. A foot whose sensors all read carries its
+load even when that is 0 N (the lifted foot of ``one-leg``), so ``left_pct`` stays defined; only
+its CoP and heel share are NaN below :data:`FOOT_COP_MIN_N`.
 """
 from __future__ import annotations
 
@@ -12,6 +18,11 @@ import numpy as np
 
 MIN_LOAD_FRACTION = 0.20   # of body weight: below it nobody is (really) on the mat
 MIN_LOAD_UNCALIBRATED_N = 5.0
+# A foot's own CoP (and heel share) needs this much load on that foot. A foot that is lifted or
+# barely touching still reads a few newtons of tare noise, creep and a toe brushing the mat; a
+# ratio Σ Fᵢ·rᵢ / Σ Fᵢ of such noise jumps anywhere across the foot (a 2 N foot gave a CoP), so
+# below it the foot's CoP is NaN. Its *load* is kept (0 N is a real answer).
+FOOT_COP_MIN_N = 5.0
 
 
 @dataclass
@@ -42,23 +53,32 @@ class CopModel:
     def __call__(self, forces: np.ndarray) -> CopBlock:
         f = np.where(np.isfinite(forces), np.maximum(forces, 0.0), np.nan)
         fz = np.nan_to_num(f)
-        # a frame with an unread channel has no trustworthy CoP
-        bad = ~np.all(np.isfinite(f), axis=1)
-        fl, fr = fz @ self.left, fz @ self.right
-        total = fl + fr
+        unread = ~np.isfinite(f)
+        # a frame with an unread channel has no trustworthy whole-body CoP, total or share
+        bad = unread.any(axis=1)
+        # ... and a foot with an unread channel no trustworthy load (never "that channel is 0 N")
+        bad_l = (unread @ self.left) > 0
+        bad_r = (unread @ self.right) > 0
+        fl = np.where(bad_l, np.nan, fz @ self.left)
+        fr = np.where(bad_r, np.nan, fz @ self.right)
+        total = fz @ (self.left + self.right)
         with np.errstate(invalid="ignore", divide="ignore"):
             mom_l = (fz * self.left) @ self.pos
             mom_r = (fz * self.right) @ self.pos
-            cop_l = np.where((fl > 1e-9)[:, None], mom_l / fl[:, None], np.nan)
-            cop_r = np.where((fr > 1e-9)[:, None], mom_r / fr[:, None], np.nan)
+            # NaN-safe comparisons: an unread foot (NaN load) is below any threshold
+            on_l = np.nan_to_num(fl, nan=-1.0) >= FOOT_COP_MIN_N
+            on_r = np.nan_to_num(fr, nan=-1.0) >= FOOT_COP_MIN_N
+            cop_l = np.where(on_l[:, None], mom_l / fl[:, None], np.nan)
+            cop_r = np.where(on_r[:, None], mom_r / fr[:, None], np.nan)
             cop = (mom_l + mom_r) / total[:, None]
             left_pct = 100.0 * fl / total
             heel_l = 100.0 * (fz @ self.heel_l) / fl
             heel_r = 100.0 * (fz @ self.heel_r) / fr
-        off = (total < self.min_load_n) | bad
+        empty = total < self.min_load_n
+        off = empty | bad
         cop[off] = np.nan
         left_pct[off] = np.nan
-        heel_l[off | (fl <= 1e-9)] = np.nan
-        heel_r[off | (fr <= 1e-9)] = np.nan
+        heel_l[empty | ~on_l] = np.nan      # ~on_l includes a left channel unread
+        heel_r[empty | ~on_r] = np.nan
         total = np.where(bad, np.nan, total)
         return CopBlock(cop, cop_l, cop_r, fl, fr, total, left_pct, heel_l, heel_r)
