@@ -105,8 +105,7 @@ class _Display:
 
 
 def _child(kind: str, display: _Display, *args: str, timeout: float = 240) -> dict:
-    env = dict(display.env)
-    env.setdefault("FOOTMAT_HOME", tempfile.mkdtemp(prefix="footmat-bench-"))
+    env = dict(display.env)        # FOOTMAT_HOME: the bench's temporary home (trainer.bench.temporary_home)
     r = subprocess.run([sys.executable, "-m", "trainer.bench.render", kind, *args], env=env,
                        capture_output=True, text=True, timeout=timeout)
     if r.returncode != 0:
@@ -148,23 +147,25 @@ def latency() -> dict:
 def first_frame_s(repeat: int = 3) -> float:
     import statistics
 
+    from . import temporary_home
+
     times = []
     with _Display() as d:
         for _ in range(repeat):
-            env = dict(d.env, FOOTMAT_HOME=tempfile.mkdtemp(prefix="footmat-bench-"))
-            t0 = time.monotonic()
-            p = subprocess.Popen([sys.executable, "-m", "trainer.bench.render", "first_frame"], env=env,
-                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-            line = p.stdout.readline()
-            t1 = time.monotonic()
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+            with temporary_home(fresh=True) as first_home:     # a first start: an empty home each time
+                env = dict(d.env, FOOTMAT_HOME=str(first_home))
+                t0 = time.monotonic()
+                p = subprocess.Popen([sys.executable, "-m", "trainer.bench.render", "first_frame"], env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                line = p.stdout.readline()
+                t1 = time.monotonic()
+                try:
+                    p.wait(30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
             if line.startswith("first frame"):
                 times.append(t1 - t0)
-            shutil.rmtree(env["FOOTMAT_HOME"], ignore_errors=True)
     return round(statistics.median(times), 3) if times else float("nan")
 
 
@@ -346,7 +347,7 @@ def _child_first_frame() -> None:
     runner.has_display = lambda: True       # offscreen Agg when there is no display at all
     from ..cli import main
 
-    out = tempfile.mkdtemp(prefix="footmat-bench-")
+    out = tempfile.mkdtemp(prefix="demo-", dir=os.environ["FOOTMAT_HOME"])   # removed with the bench's home
     main(["demo", "--seconds", "20", "--out", out])
 
 

@@ -33,10 +33,9 @@ def machine() -> dict:
 
 def _time_cmd(args: list[str], repeat: int = 5) -> float:
     times = []
-    env = dict(os.environ, FOOTMAT_HOME=os.environ.get("FOOTMAT_HOME", "/tmp/footmat-bench-home"))
-    for _ in range(repeat):
+    for _ in range(repeat):   # the child inherits the bench's temporary FOOTMAT_HOME (trainer.bench)
         t0 = time.perf_counter()
-        subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
+        subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 

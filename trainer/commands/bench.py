@@ -21,7 +21,7 @@ def _flat(prefix: str, obj, out: list):
 
 def run(args) -> int:
     from firmware.errors import UsageError
-    from ..bench import SECTIONS, available, run_section
+    from ..bench import SECTIONS, available, run_section, temporary_home
 
     names = available()
     chosen = args.section or names
@@ -31,15 +31,18 @@ def run(args) -> int:
         if n not in names:
             raise UsageError(f"bench section {n!r} is not built yet", f"available: {', '.join(names)}")
     result = {}
-    for n in chosen:
-        if not args.json:
-            say(f"[{n}] …")
-        result[n] = run_section(n)
-        if not args.json:
-            rows = []
-            _flat("", result[n], rows)
-            for k, v in rows:
-                print(f"  {n}.{k} = {v}")
+    # one temporary FOOTMAT_HOME for every section (and the processes they start): the user's
+    # sessions, history and calibration are never read or written; removed at the end
+    with temporary_home():
+        for n in chosen:
+            if not args.json:
+                say(f"[{n}] …")
+            result[n] = run_section(n)
+            if not args.json:
+                rows = []
+                _flat("", result[n], rows)
+                for k, v in rows:
+                    print(f"  {n}.{k} = {v}")
     if args.json:
         print_json(result)
     return 0
