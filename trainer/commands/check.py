@@ -7,6 +7,10 @@ the person to step off, step on and put their weight on each sensor in turn (4 s
 press), which tells a dead or swapped sensor from an unloaded one. Exit 1 (with the full report)
 when anything is faulty; exit 2 with one line when the bus itself cannot be opened.
 
+``--calibration FILE`` is loaded as the drills load it (refused with one line, exit 2, when it is
+missing, damaged or for another layout) and adds each sensor's force in newtons and the mat's
+load to the report; without it check reads raw codes only and needs no calibration.
+
 How each status is decided (over the sampled window):
 
 * missing — the sensor's chip does not answer (its channels are unread), or on an MCP3008 every
@@ -47,6 +51,9 @@ SIM_CHIP_FAULTS = ("stuck", "absent")
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_mat_options(p)
+    for a in p._actions:      # check needs no calibration: none unless one is given
+        if a.dest == "calibration":
+            a.help = "calibration file: adds each sensor's force in newtons (default: none, raw readings only)"
     p.add_argument("--seconds", type=positive_float, metavar="N",
                    help="sample N seconds, print the diagnosis and exit "
                         "(default: live bars until Ctrl-C at a terminal, else 3 s)")
@@ -201,11 +208,14 @@ def _chip_states(source, layout) -> list[dict]:
 
 
 def diagnose(layout, block, counters: dict, chips: list[dict], *, backend: str, rate_hz: float,
-             elapsed_s: float, virtual: bool) -> dict:
-    """The report: per-sensor readings and status, chips, counters, faults (pure function)."""
+             elapsed_s: float, virtual: bool, calibration=None, calibration_file: str | None = None) -> dict:
+    """The report: per-sensor readings and status, chips, counters, faults (pure function).
+    With a ``calibration``, also each sensor's median force and the mat's median load (N)."""
     import numpy as np
 
     from firmware.frames import Flag
+
+    forces = calibration.forces(block.raw, layout) if calibration is not None and len(block) else None
 
     adc = layout.adc
     n = len(block)
@@ -243,6 +253,9 @@ def diagnose(layout, block, counters: dict, chips: list[dict], *, backend: str, 
             med = noise = float("nan")
             entry.update({"raw": None, "raw_min": None, "raw_max": None, "volts": None,
                           "conductance_us": None, "noise_mv": None})
+        if calibration is not None:
+            fi = forces[:, i][np.isfinite(forces[:, i])] if forces is not None else np.zeros(0)
+            entry["newtons"] = round(float(np.median(fi)), 1) if fi.size else None
         v_bleed = adc.vcc * s.divider_ohms / (s.divider_ohms + adc.bleed_ohms) if adc.bleed_ohms else 0.0
         if unread > UNREAD_LIMIT:
             timed_out = bool((~valid).any() and timeout_frames[~valid].mean() > 0.5)
@@ -293,7 +306,13 @@ def diagnose(layout, block, counters: dict, chips: list[dict], *, backend: str, 
     if not virtual and n > 10 and achieved < 0.8 * rate_hz:
         faults.append(f"rate: {achieved:.0f} frames/s achieved, {rate_hz:g} asked — the ADC or the computer "
                       "cannot keep up (lower --rate, or raise the ADC's data rate / bus speed)")
-    return {"ok": not faults, "backend": backend, "layout": layout.name,
+    cal_info = None
+    if calibration is not None:
+        whole = forces[np.all(np.isfinite(forces), axis=1)] if forces is not None else np.zeros((0, 1))
+        cal_info = {"file": calibration_file, "method": calibration.method,
+                    "calibrated_by": calibration.calibrated_by, "created_at": calibration.created_at,
+                    "load_n": round(float(np.median(whole.sum(axis=1))), 1) if len(whole) else None}
+    return {"ok": not faults, "backend": backend, "layout": layout.name, "calibration": cal_info,
             "adc": {"type": adc.type, "addresses": [f"0x{a:02x}" for a in adc.addresses] if adc.type == "ads1115" else [],
                     "data_rate": adc.data_rate, "gain": adc.gain, "bus_khz": adc.bus_khz, "vcc": adc.vcc,
                     "divider_ohms": adc.divider_ohms, "bleed_ohms": adc.bleed_ohms},
@@ -370,14 +389,20 @@ def _table(report: dict, layout) -> list[str]:
              f"timeouts {c.get('timeouts', 0)}, unreadable {report['unreadable_frames']}, "
              f"late {c.get('late', 0)}, dropped {c.get('dropped', 0)}",
              "chips: " + ", ".join(f"{x['address']} {x['state']}" for x in report["chips"]),
-             f"{'sensor':<13}{'channel':<10}{'raw':>8}{'volts':>9}{'µS':>9}  {'':20}  status"]
+             f"{'sensor':<13}{'channel':<10}{'raw':>8}{'volts':>9}{'µS':>9}"
+             + (f"{'N':>8}" if report.get("calibration") else "") + f"  {'':20}  status"]
     vcc = layout.adc.vcc
     for s in report["sensors"]:
         raw = "—" if s["raw"] is None else f"{s['raw']:.0f}"
         volts = "—" if s["volts"] is None else f"{s['volts']:.3f}"
         g = "—" if s["conductance_us"] is None else f"{s['conductance_us']:.0f}"
+        n = "" if not report.get("calibration") else f"{'—' if s.get('newtons') is None else format(s['newtons'], '.0f'):>8}"
         frac = float("nan") if s["volts"] is None else s["volts"] / vcc
-        lines.append(f"{s['name']:<13}{s['channel']:<10}{raw:>8}{volts:>9}{g:>9}  {_bar(frac)}  {s['status']}")
+        lines.append(f"{s['name']:<13}{s['channel']:<10}{raw:>8}{volts:>9}{g:>9}{n}  {_bar(frac)}  {s['status']}")
+    cal = report.get("calibration")
+    if cal:
+        load = "—" if cal["load_n"] is None else f"{cal['load_n']:.0f} N"
+        lines.append(f"calibration {cal['file']}: the mat carries {load}")
     return lines
 
 
@@ -412,6 +437,11 @@ def run(args) -> int:
         raise UsageError(f"unknown backend {backend!r}", "use sim, ads1115 or mcp3008")
     if args.sim_i2c_errors and not 0 < args.sim_i2c_errors < 100:
         raise UsageError(f"--sim-i2c-errors {args.sim_i2c_errors} is not a percentage", "give 0..100")
+    cal = None
+    if args.calibration:   # loaded (or refused with one line) exactly as the drills load --calibration
+        from ..runner import resolve_calibration
+
+        cal, _ = resolve_calibration(args, layout, backend, None)
     guided = args.guided
     live = (not args.json and args.seconds is None and not guided and interactive() and sys.stdout.isatty())
     sim = backend == "sim"
@@ -452,7 +482,7 @@ def run(args) -> int:
                     blocks.append(b)
                 if live and time.perf_counter() >= next_draw:
                     next_draw = time.perf_counter() + 0.2
-                    drawn = _draw_live(source, layout, blocks, backend, rate, drawn)
+                    drawn = _draw_live(source, layout, blocks, backend, rate, drawn, cal, args.calibration)
                 time.sleep(0.02)
     except KeyboardInterrupt:
         if not live:
@@ -468,7 +498,7 @@ def run(args) -> int:
     if live and blocks:  # the diagnosis is about the last few seconds
         block = block[block.t >= block.t[-1] - 5.0]
     report = diagnose(layout, block, counters, chips, backend=backend, rate_hz=rate, elapsed_s=elapsed,
-                      virtual=virtual)
+                      virtual=virtual, calibration=cal, calibration_file=args.calibration)
     if guided:
         g = guided_analysis(layout, block, t0)
         report["guided"] = g
@@ -506,7 +536,7 @@ def _announce(layout, t: float, step: int) -> int:
     return k
 
 
-def _draw_live(source, layout, blocks, backend, rate, drawn: int) -> int:
+def _draw_live(source, layout, blocks, backend, rate, drawn: int, cal=None, cal_file=None) -> int:
     from firmware.frames import FrameBlock
 
     recent = [b for b in blocks[-20:] if len(b)]
@@ -515,7 +545,7 @@ def _draw_live(source, layout, blocks, backend, rate, drawn: int) -> int:
     block = FrameBlock.concat(recent)
     block = block[block.t >= block.t[-1] - 1.0]
     rep = diagnose(layout, block, dict(source.counters), _chip_states(source, layout), backend=backend,
-                   rate_hz=rate, elapsed_s=0.0, virtual=False)
+                   rate_hz=rate, elapsed_s=0.0, virtual=False, calibration=cal, calibration_file=cal_file)
     lines = _table(rep, layout)
     out = sys.stdout
     if drawn:
