@@ -7,7 +7,7 @@ import pytest
 from firmware.clock import RealClock, VirtualClock
 from firmware.errors import DataFileError
 from firmware.layout import load_layout
-from firmware.replay import TraceReader, open_replay
+from trainer.sessions.replay import TraceReader, open_replay
 
 
 def record(cli, tmp_path, *extra):
@@ -239,7 +239,7 @@ def test_replay_draws_on_the_live_view_through_its_display_filter(cli, tmp_path)
     """One view for live and replay: the replayed CoP reaches the view's display filter."""
     from trainer.commands.replay import replay_session
     from trainer.display_filter import CopFilter
-    from trainer.session import load_meta
+    from trainer.sessions.format import load_meta
     from trainer.view import LiveView
     from firmware.layout import parse_layout
 

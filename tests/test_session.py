@@ -98,7 +98,7 @@ def test_load_meta_refuses_damage_in_one_line(tmp_path):
     import pytest
 
     from firmware.errors import DataFileError
-    from trainer.session import load_meta
+    from trainer.sessions.format import load_meta
 
     w = make(tmp_path)
     w.finish({"score": 1}, {})
@@ -115,7 +115,7 @@ def test_load_meta_refuses_damage_in_one_line(tmp_path):
 
 
 def test_read_events_ignores_a_torn_last_line(tmp_path):
-    from trainer.session import read_events
+    from trainer.sessions.format import read_events
 
     w = make(tmp_path)
     w.event(10.5, "cue", "left heel, then ball")

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from firmware.layout import load_layout
-from trainer.session import SessionWriter, fmt_time
+from trainer.session import SessionWriter
+from trainer.sessions.format import fmt_time
 
 LAYOUT = load_layout()
 K = len(LAYOUT.names)

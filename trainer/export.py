@@ -41,17 +41,16 @@ from pathlib import Path
 
 from firmware.errors import DataFileError, UsageError
 
+from .sessions import format as sfmt
+from .sessions.format import REQUIRED_COLUMNS, TEXT_COLUMNS
+
 FORMATS = ("csv", "json", "c3d")
-REQUIRED_KEYS = ("drill", "started_at", "sample_rate_hz", "layout")
-REQUIRED_COLUMNS = ("t_s", "total_n", "cop_x_mm", "cop_y_mm", "left_pct", "target_x_mm", "target_y_mm",
-                    "phase", "flags")
-TEXT_COLUMNS = ("phase", "flags")
-CHUNK_BYTES = 1 << 23            # rows are checked and converted about 8 MB at a time
-MAX_SESSION_JSON = 64 << 20
+CHUNK_ROWS = 40000               # records are checked and converted this many at a time
 
 # A number as footmat writes it (no leading zeros, so it is also a JSON number); empty = missing.
 _NUM = r"-?+(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?+"   # possessive: no backtracking
-# Text fields: no delimiter, no quote, backslash or control character (so they are JSON-safe as is).
+# Text fields on the fast path: no delimiter, quote, backslash or control character (JSON-safe as
+# is). Any other text (quoted by the csv rules) takes the slow path, record by record.
 _TXT = r'[^,\n"\\\x00-\x1f]*+'
 
 _UNIT_SUFFIXES = (("_raw", "count"), ("_n", "N"), ("_mm", "mm"), ("_pct", "%"), ("_s", "s"))
@@ -103,7 +102,7 @@ class SessionFolder:
 
     @property
     def trace(self) -> Path:
-        return self.folder / "trace.csv"
+        return self.folder / sfmt.TRACE_FILE
 
     @property
     def complete(self) -> bool:
@@ -120,98 +119,13 @@ def _fail(path, what: str, fix: str):
 
 def open_session(path) -> SessionFolder:
     """Check a session folder (or its session.json / trace.csv) → :class:`SessionFolder`."""
-    p = Path(path)
-    if p.is_file() and p.name in ("session.json", "trace.csv", "events.csv"):
-        p = p.parent
-    if not p.exists():
-        _fail(p, "no such session folder", "give a folder under $FOOTMAT_HOME/sessions/ (see footmat history)")
-    if not p.is_dir():
-        _fail(p, "is not a session folder", "give the session's folder (it holds session.json and trace.csv)")
-    sj = p / "session.json"
-    if not sj.is_file():
-        _fail(p, "has no session.json, so it is not a footmat session",
-              "give a session folder (it holds session.json and trace.csv)")
-    if not (p / "trace.csv").is_file():
-        _fail(p, "has no trace.csv, so the session has no samples", "give a session folder that holds trace.csv")
-    try:
-        if sj.stat().st_size > MAX_SESSION_JSON:
-            _fail(sj, "is larger than any session.json footmat writes", "restore it from a backup")
-        meta = json.loads(sj.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        _fail(sj, "is not UTF-8 text", "restore it from a backup")
-    except json.JSONDecodeError as e:
-        _fail(sj, f"is not valid JSON (line {e.lineno}: {e.msg})", "restore it from a backup or fix that line")
-    except OSError as e:
-        _fail(sj, f"cannot be read ({e.strerror})", "check its permissions")
-    if not isinstance(meta, dict):
-        _fail(sj, "is not a JSON object", "restore it from a backup")
-    missing = [k for k in REQUIRED_KEYS if k not in meta]
-    if missing:
-        _fail(sj, f"lacks {', '.join(missing)}", "restore it from a backup (footmat writes all of them)")
-    rate = meta.get("sample_rate_hz")
-    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not math.isfinite(rate) or rate <= 0:
-        _fail(sj, f"sample_rate_hz {rate!r} is not a positive number", "restore it from a backup")
-    if not isinstance(meta.get("layout"), dict):
-        _fail(sj, "layout is not an object", "restore it from a backup")
-    header = _read_header(p / "trace.csv")
-    notes = []
-    if not meta.get("complete"):
-        notes.append("the session is incomplete (it did not end normally: stopped by a crash or power cut)")
-    return SessionFolder(p, meta, header, _read_events(p / "events.csv", notes), notes)
-
-
-def _read_header(trace: Path) -> list[str]:
-    try:
-        with open(trace, encoding="utf-8", newline=None) as fh:
-            first = fh.readline(1 << 16)
-    except UnicodeDecodeError:
-        _fail(trace, "is not UTF-8 text", "restore it from a backup")
-    except OSError as e:
-        _fail(trace, f"cannot be read ({e.strerror})", "check its permissions")
-    if not first.strip():
-        _fail(trace, "is empty (no header)", "the session recorded nothing; record it again")
-    header = first.rstrip("\n").split(",")
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        _fail(trace, f"lacks the column(s) {', '.join(missing)}", "give a footmat session's trace.csv")
-    if len(set(header)) != len(header) or not all(re.fullmatch(r"[A-Za-z0-9_]+", h) for h in header):
-        _fail(trace, "has a damaged header (repeated or odd column names)", "restore it from a backup")
-    if header[0] != "t_s":
-        _fail(trace, f"first column is {header[0]!r}, not t_s", "give a footmat session's trace.csv")
-    return header
-
-
-def _read_events(path: Path, notes: list[str]) -> list[dict]:
-    import csv
-
-    if not path.is_file():
-        notes.append("events.csv is missing")
-        return []
-    out = []
-    try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            rows = csv.reader(fh)
-            head = next(rows, None)
-            if head != ["t_s", "kind", "detail"]:
-                _fail(path, "does not start with the header t_s,kind,detail", "restore it from a backup")
-            for i, row in enumerate(rows, start=2):
-                if not row:
-                    continue
-                if len(row) != 3:
-                    if i > 2 and len(row) < 3:   # cut short by a crash: the last line only
-                        notes.append(f"events.csv line {i} is cut short and left out")
-                        continue
-                    _fail(path, f"line {i} has {len(row)} fields, not 3", "fix or delete that line")
-                try:
-                    t = float(row[0])
-                except ValueError:
-                    _fail(path, f"line {i}: time {row[0]!r} is not a number", "fix or delete that line")
-                out.append({"t_s": t, "kind": row[1], "detail": row[2]})
-    except UnicodeDecodeError:
-        _fail(path, "is not UTF-8 text", "restore it from a backup")
-    except csv.Error as e:
-        _fail(path, f"is not a valid CSV file ({e})", "restore it from a backup")
-    return out
+    p = sfmt.session_folder(path)
+    meta = sfmt.load_meta(p)
+    with sfmt.TraceLines(p / sfmt.TRACE_FILE, required=REQUIRED_COLUMNS) as tr:
+        header = tr.columns
+    notes = sfmt.status_notes(meta)
+    events = [{"t_s": float(t), "kind": k, "detail": d} for t, k, d in sfmt.read_events(p, notes)]
+    return SessionFolder(p, meta, header, events, notes)
 
 
 @contextmanager
@@ -251,69 +165,62 @@ def _line_patterns(header: list[str], groups: bool = False):
 
 
 def iter_rows(sf: SessionFolder, as_json: bool = False):
-    """Yield the trace's data rows in checked blocks: ``(lines, text)``.
+    """Yield the trace's data records in checked blocks: ``(lines, text)``.
 
-    ``lines`` are the block's lines (each ending in '\\n'), ``text`` their concatenation — or,
+    ``lines`` are the block's records as CSV text (each ending in '\\n'; see
+    :meth:`~trainer.sessions.format.TraceLines.text_blocks`), ``text`` their concatenation — or,
     with ``as_json``, the same rows as JSON arrays (``[…],\\n`` each; text quoted, empty = null).
-    Every line has the header's width and a number (or nothing) in every numeric column. A last
-    line cut short by a crash (no newline at the end and not a whole row) is left out and noted.
+    Every record has a number (or nothing) in every numeric column; a torn last line is left out
+    and noted.
     """
     block_pat, line_pat, repl = _line_patterns(sf.header, groups=as_json)
-    no = 1   # line number of the header
-    try:
-        fh = open(sf.trace, encoding="utf-8", newline=None)
-    except OSError as e:
-        _fail(sf.trace, f"cannot be read ({e.strerror})", "check its permissions")
-    with fh:
-        fh.readline()
-        while True:
-            try:
-                lines = fh.readlines(CHUNK_BYTES)
-            except UnicodeDecodeError:
-                _fail(sf.trace, f"is not UTF-8 text (after line {no})", "restore it from a backup")
-            if not lines:
-                break
-            last = lines[-1]
-            if not last.endswith("\n"):
-                # the very last line of the file: a crash may have cut it
-                if line_pat.fullmatch(last):
-                    lines[-1] = last + "\n"
-                else:
-                    lines.pop()
-                    sf.notes.append(f"trace.csv line {no + len(lines) + 1} is cut short (the recording stopped "
-                                    "mid-row) and is left out")
+    with sfmt.TraceLines(sf.trace, required=REQUIRED_COLUMNS) as tr:
+        for nos, lines in tr.text_blocks(CHUNK_ROWS):
             text = "".join(lines)
             if as_json:
-                text, k = block_pat.subn(repl, text)
-                text = text.replace(",,", ",null,").replace(",,", ",null,").replace(",]", ",null]")
+                out, k = block_pat.subn(repl, text)
             else:
                 k = len(block_pat.findall(text))
             if k != len(lines):
-                _report_bad_line(sf, line_pat, lines, no)
-            no += len(lines)
-            if lines:
-                yield lines, text
+                out = _slow_block(sf, line_pat, block_pat, repl, nos, lines, as_json)
+                if as_json:
+                    text = out
+            elif as_json:
+                text = _nulls(out)
+            yield lines, text
+        for n in tr.notes:
+            if n not in sf.notes:
+                sf.notes.append(n)
 
 
-def _report_bad_line(sf: SessionFolder, line_pat, lines: list[str], first_no: int):
-    for i, ln in enumerate(lines):
-        ln = ln.rstrip("\n")
-        if line_pat.fullmatch(ln):
+def _nulls(rows: str) -> str:
+    """Empty fields of fast-path JSON rows (no text holds a comma there) → null."""
+    return rows.replace(",,", ",null,").replace(",,", ",null,").replace(",]", ",null]")
+
+
+def _slow_block(sf: SessionFolder, line_pat, block_pat, repl, nos, lines, as_json):
+    """A block with a record off the fast path: each record checked on its own; records whose text
+    needs quoting are converted field by field. Returns the JSON text (or None for CSV)."""
+    out = []
+    numeric = [h not in TEXT_COLUMNS for h in sf.header]
+    num = re.compile(_NUM)
+    for no, ln in zip(nos, lines):
+        if line_pat.fullmatch(ln[:-1]):
+            if as_json:
+                out.append(_nulls(block_pat.sub(repl, ln)))
             continue
-        no = first_no + i + 1
-        fields = ln.split(",")
-        if len(fields) != len(sf.header):
-            _fail(sf.trace, f"line {no} has {len(fields)} fields, the header has {len(sf.header)}",
-                  "fix or delete that line (is it cut short?)")
-        for name, v in zip(sf.header, fields):
-            if name in TEXT_COLUMNS:
-                if not re.fullmatch(_TXT, v):
-                    _fail(sf.trace, f"line {no}, column {name}: {v[:40]!r} holds a quote, backslash or "
-                                    "control character", "fix or delete that line")
-            elif not re.fullmatch(_NUM, v) and not (v == "" and name != "t_s"):
+        fields = sfmt.split_record(ln)
+        if fields is None or len(fields) != len(sf.header):
+            _fail(sf.trace, f"line {no} is not a record of {len(sf.header)} fields",
+                  "fix or delete that line (the file was not changed)")
+        for name, isnum, v in zip(sf.header, numeric, fields):
+            if isnum and not num.fullmatch(v) and not (v == "" and name != "t_s"):
                 what = "an empty field" if v == "" else repr(v[:40])
                 _fail(sf.trace, f"line {no}, column {name}: {what} is not a number", "fix or delete that line")
-    _fail(sf.trace, f"a line after line {first_no} is damaged", "restore it from a backup")  # pragma: no cover
+        if as_json:
+            out.append("[" + ",".join((v or "null") if isnum else json.dumps(v, ensure_ascii=False)
+                                      for isnum, v in zip(numeric, fields)) + "],\n")
+    return "".join(out) if as_json else None
 
 
 @dataclass
@@ -349,6 +256,12 @@ def read_session(path) -> Session:
     blocks, texts = [], {sf.header[i]: [] for i in textcol}
     with _no_gc():
         for lines, text in iter_rows(sf):
+            if '"' in text:    # a cue that needed quoting: this block record by record
+                rows = [sfmt.split_record(ln) for ln in lines]
+                blocks.append(np.array([[sfmt.to_float(r[i]) for i in numeric] for r in rows], float))
+                for i in textcol:
+                    texts[sf.header[i]].extend(r[i] for r in rows)
+                continue
             filled = text.replace(",,", ",nan,").replace(",,", ",nan,").replace(",\n", ",nan\n")
             arr = np.loadtxt(filled.splitlines(), delimiter=",", usecols=numeric, dtype=float,
                              comments=None, ndmin=2)
@@ -438,7 +351,7 @@ def _resolve_out(sf: SessionFolder, fmt: str, out) -> Path:
 
 
 def _check_targets(sf: SessionFolder, targets: list[Path]) -> None:
-    own = {(sf.folder / n).resolve() for n in ("trace.csv", "events.csv", "session.json", "report.png")}
+    own = {(sf.folder / n).resolve() for n in sfmt.OWN_FILES}
     for t in map(Path, targets):
         if t.resolve() in own:
             raise UsageError(f"--out {str(t)!r} is one of the session's own files",
@@ -724,14 +637,19 @@ def _str_array(group, name: str, desc: str, values: list[str]) -> None:
 
 
 # --------------------------------------------------------------------------- entry point
-def export_session(path, fmt: str, out=None) -> list[Path]:
-    """Export the session at ``path`` as ``fmt`` (csv, json, c3d) → the files written."""
+def export_session(path, fmt: str, out=None, notes: list | None = None) -> list[Path]:
+    """Export the session at ``path`` as ``fmt`` (csv, json, c3d) → the files written. What the
+    reader noticed (incomplete, cut short, an older format) is added to ``notes``."""
     if fmt not in FORMATS:
         raise UsageError(f"format {fmt!r} is not one of {', '.join(FORMATS)}", "give --format csv, json or c3d")
     sf = open_session(path)
     target = _resolve_out(sf, fmt, out)
     if fmt == "csv":
-        return export_csv(sf, target)
-    if fmt == "json":
-        return export_json(sf, target)
-    return export_c3d(read_session(sf), target)
+        files = export_csv(sf, target)
+    elif fmt == "json":
+        files = export_json(sf, target)
+    else:
+        files = export_c3d(read_session(sf), target)
+    if notes is not None:
+        notes.extend(sf.notes)
+    return files

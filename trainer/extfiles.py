@@ -30,7 +30,6 @@ it; an option that cannot be used raises :class:`~firmware.errors.UsageError`.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, replace
@@ -39,6 +38,8 @@ from pathlib import Path
 import numpy as np
 
 from firmware.errors import DataFileError, UsageError
+
+from .sessions import format as sfmt
 
 MAX_BYTES = 1 << 30          # a recording larger than this is refused, not read into memory
 MAX_LINE_CHARS = 1 << 16     # no recording has a 64 KiB line; a binary or corrupt file may
@@ -490,6 +491,7 @@ def read_recording(path, *, columns: str | None = None, units: str | None = None
     """
     p = Path(path)
     session_rate = None
+    session_notes = []
     if p.name == "session.json" and (p.parent / "trace.csv").is_file():
         p = p.parent
     if p.is_dir():
@@ -497,10 +499,12 @@ def read_recording(path, *, columns: str | None = None, units: str | None = None
         if not trace.is_file():
             _fail(p, "is a folder without trace.csv, so not a footmat session",
                   "give a session folder, a trace.csv or a recording file")
-        session_rate = _session_rate(p / "session.json")
+        session_rate = sfmt.session_rate(p)
+        session_notes = _session_notes(p)
         p = trace
     elif p.name == "trace.csv":
-        session_rate = _session_rate(p.with_name("session.json"))
+        session_rate = sfmt.session_rate(p.parent)
+        session_notes = _session_notes(p.parent)
     col_spec = parse_columns(columns)
     unit_mm = parse_units(units)
     if rate_hz is not None and not (isinstance(rate_hz, (int, float)) and math.isfinite(rate_hz) and rate_hz > 0):
@@ -508,17 +512,18 @@ def read_recording(path, *, columns: str | None = None, units: str | None = None
     _check_file(p)
     lines = _Lines(p)
     try:
-        return _read(p, lines, col_spec, unit_mm, rate_hz, session_rate)
+        rec = _read(p, lines, col_spec, unit_mm, rate_hz, session_rate)
     finally:
         lines.close()
+    return replace(rec, notes=tuple(session_notes) + rec.notes) if session_notes else rec
 
 
-def _session_rate(path: Path) -> float | None:
+def _session_notes(folder: Path) -> list[str]:
+    """What the session's own metadata says a reader should mention (incomplete)."""
     try:
-        v = float(json.loads(path.read_text(encoding="utf-8")).get("sample_rate_hz"))
-        return v if math.isfinite(v) and v > 0 else None
-    except (OSError, ValueError, TypeError, AttributeError):
-        return None
+        return sfmt.status_notes(sfmt.load_meta(folder))
+    except DataFileError:
+        return []
 
 
 def _read(p: Path, lines: _Lines, col_spec, unit_mm, rate_hz, session_rate) -> Recording:
@@ -573,6 +578,19 @@ def _no_rows(p, cols: _Columns, fix: str) -> None:
         _fail(p, "has a header but no rows of data", fix)
 
 
+class _TraceColumns:
+    """A footmat trace's wanted columns, read by the session format's reader (cues may hold any
+    text; a torn last line is left out and noted in ``notes``)."""
+
+    cut_last_line = False
+
+    def __init__(self, path, numeric: dict[str, int], text: dict[str, int]):
+        with sfmt.TraceLines(path) as tr:
+            self.num, self.text, self.line_no = sfmt.read_columns(tr, numeric, text)
+            self.notes = list(tr.notes)
+        self.rows = int(self.line_no.size)
+
+
 def _read_footmat(p, lines, delim, header, col_spec, unit_mm, rate_hz, session_rate) -> Recording:
     h = [_norm(x) for x in header]
     num = {"t": h.index("t_s"), "x": h.index("cop_x_mm"), "y": h.index("cop_y_mm")}
@@ -585,7 +603,7 @@ def _read_footmat(p, lines, delim, header, col_spec, unit_mm, rate_hz, session_r
     elif unit_mm:
         sx = sy = unit_mm
     text = {"phase": h.index("phase")} if "phase" in h else {}
-    cols = _Columns(p, lines, delim, header, num, text, empty_is_nan=True, allow_cut_last_line=True)
+    cols = _TraceColumns(p, num, text)
     _no_rows(p, cols, "record a session first (footmat drill …)")
     t = cols.num["t"]
     if not np.all(np.isfinite(t)):
@@ -596,7 +614,7 @@ def _read_footmat(p, lines, delim, header, col_spec, unit_mm, rate_hz, session_r
         phase = np.asarray(cols.text["phase"], dtype=object)
         for ph in EXCLUDED_PHASES:
             reason[phase == ph] = _R[ph]
-    notes = []
+    notes = list(cols.notes)
     if rate_hz:
         t, fs = _time_and_rate(p, t, cols.rows, rate_hz)
     else:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from firmware.errors import DataFileError
 
+from .sessions.format import TRACE_FILE, TraceLines, load_meta, parse_started_at
+
 SCHEMA_VERSION = 1
 COLUMNS = ("folder", "person", "drill", "started_at", "duration_s", "complete", "score", "pain_before",
            "pain_after", "left_pct", "asymmetry_pp", "sway_mm_s", "present", "stamp", "indexed_at")
@@ -163,56 +165,46 @@ def _pain(v):
 def trace_figures(path: Path, rate_hz: float) -> dict:
     """Last ``t_s``, mean ``left_pct`` over active frames and countdown sway, streamed.
 
-    Tolerant by design (a torn or damaged line ends the pass): the history describes what is
-    on disk; ``footmat replay`` and ``analyze`` are where a damaged trace is reported.
+    Tolerant by design (a damaged record ends the pass): the history describes what is on disk;
+    ``footmat replay`` and ``analyze`` are where a damaged trace is reported.
     """
     out = {"last_t_s": None, "left_pct": None, "sway_mm_s": None}
     try:
-        fh = open(path, "rb")
-    except OSError:
+        tr = TraceLines(path)
+    except DataFileError:
         return out
-    with fh:
-        header = fh.readline().decode("utf-8", "replace").rstrip("\r\n").split(",")
-        idx = {c: header.index(c) for c in ("t_s", "left_pct", "cop_x_mm", "cop_y_mm", "phase") if c in header}
-        if "t_s" not in idx:
-            return out
-        width = len(header)
+    with tr:
+        idx = {c: tr.columns.index(c) for c in ("t_s", "left_pct", "cop_x_mm", "cop_y_mm", "phase")
+               if c in tr.columns}
         lp_sum = lp_n = 0.0
         path_mm = 0.0
         cd_t0 = cd_t1 = None
         prev = None
         last_t = None
-        for raw in fh:
-            if not raw.endswith(b"\n") or b"\x00" in raw:
-                break
-            f = raw.decode("utf-8", "replace").rstrip("\r\n").split(",")
-            if len(f) != width:
-                break
-            try:
-                t = float(f[idx["t_s"]])
-            except ValueError:
-                break
-            if not math.isfinite(t):
-                break
-            last_t = t
-            phase = f[idx["phase"]] if "phase" in idx else "running"
-            try:
-                if phase not in INACTIVE_PHASES and "left_pct" in idx and f[idx["left_pct"]]:
-                    v = float(f[idx["left_pct"]])
-                    if math.isfinite(v):
-                        lp_sum += v
-                        lp_n += 1
-                if phase == "countdown" and "cop_x_mm" in idx and f[idx["cop_x_mm"]] and f[idx["cop_y_mm"]]:
-                    xy = (float(f[idx["cop_x_mm"]]), float(f[idx["cop_y_mm"]]))
-                    if prev is not None and math.isfinite(xy[0] + xy[1]):
-                        path_mm += math.hypot(xy[0] - prev[0], xy[1] - prev[1])
-                    cd_t0 = t if cd_t0 is None else cd_t0
-                    cd_t1 = t
-                    prev = xy
-                else:
-                    prev = None
-            except ValueError:
-                break
+        try:
+            for _, rows in tr.blocks(4096):
+                for f in rows:
+                    t = float(f[idx["t_s"]])
+                    if not math.isfinite(t):
+                        raise ValueError
+                    last_t = t
+                    phase = f[idx["phase"]] if "phase" in idx else "running"
+                    if phase not in INACTIVE_PHASES and "left_pct" in idx and f[idx["left_pct"]]:
+                        v = float(f[idx["left_pct"]])
+                        if math.isfinite(v):
+                            lp_sum += v
+                            lp_n += 1
+                    if phase == "countdown" and "cop_x_mm" in idx and f[idx["cop_x_mm"]] and f[idx["cop_y_mm"]]:
+                        xy = (float(f[idx["cop_x_mm"]]), float(f[idx["cop_y_mm"]]))
+                        if prev is not None and math.isfinite(xy[0] + xy[1]):
+                            path_mm += math.hypot(xy[0] - prev[0], xy[1] - prev[1])
+                        cd_t0 = t if cd_t0 is None else cd_t0
+                        cd_t1 = t
+                        prev = xy
+                    else:
+                        prev = None
+        except (ValueError, DataFileError):
+            pass
     out["last_t_s"] = last_t
     if lp_n:
         out["left_pct"] = lp_sum / lp_n
@@ -223,15 +215,13 @@ def trace_figures(path: Path, rate_hz: float) -> dict:
 
 def row_for(folder: Path) -> dict:
     """The history row of one session folder (raises DataFileError for a damaged session.json)."""
-    from .session import load_meta
-
     folder = Path(folder).resolve()
     stamp = _stamp(folder)
     meta = load_meta(folder)
     summary = meta.get("summary") or {}
     pain = meta.get("pain") or {}
     person = meta["person"].get("name")
-    figs = trace_figures(folder / "trace.csv", meta["sample_rate_hz"])
+    figs = trace_figures(folder / TRACE_FILE, meta["sample_rate_hz"])
     duration = _num(meta["duration_s"])
     if not meta["complete"] or not duration:
         duration = figs["last_t_s"] if figs["last_t_s"] is not None else duration
@@ -380,7 +370,6 @@ def load(*, person: str | None = None, drill: str | None = None, say=None) -> li
 
 # -- progress plot ----------------------------------------------------------------------------
 def _date(text: str):
-    from .session import parse_started_at
 
     return parse_started_at(text) if isinstance(text, str) else None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import uuid
 from dataclasses import asdict, dataclass, field
 
 from firmware.errors import DataFileError, UsageError
@@ -31,6 +32,7 @@ class Person:
     units: str = "kg"  # how the person likes their weight shown: kg or lb
     reach_mm: dict | None = None  # direction -> mm, measured on this mat by `limits`
     reach_note: str | None = None
+    person_id: str | None = None  # stable across mats: created with the person, kept in their file
     is_default: bool = field(default=False, compare=False)
 
     @property
@@ -72,8 +74,33 @@ def path_for(name: str):
     return home.people_dir() / f"{check_name(name)}.json"
 
 
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def new_person_id() -> str:
+    return uuid.uuid4().hex
+
+
 def save(person: Person) -> None:
+    if person.person_id is None:
+        person.person_id = new_person_id()
     atomic_write_json(path_for(person.name), person.to_dict())
+
+
+def default_person_id() -> str:
+    """The default person's stable id on this mat (kept in ``$FOOTMAT_HOME/people/.default-id``)."""
+    p = home.people_dir() / ".default-id"
+    try:
+        text = p.read_text(encoding="utf-8").strip()
+        if _ID.match(text):
+            return text
+    except (OSError, UnicodeDecodeError):
+        pass
+    from firmware.fileio import atomic_write_text
+
+    pid = new_person_id()
+    atomic_write_text(p, pid + "\n")
+    return pid
 
 
 def save_reach(name: str, reach_mm: dict, note: str) -> Person:
@@ -97,7 +124,10 @@ def load(name: str) -> Person:
     if not p.exists():
         raise UsageError(f"no person called {name!r}",
                          f"add them with: footmat person add {name!r} --weight-kg N (known: {', '.join(names()) or 'none'})")
-    return parse(p.read_bytes(), str(p))
+    person = parse(p.read_bytes(), str(p))
+    if person.person_id is None:   # a file from before person ids: give them one, once
+        save(person)
+    return person
 
 
 def parse(data: bytes, source: str) -> Person:
@@ -129,8 +159,11 @@ def parse(data: bytes, source: str) -> Person:
         note = d.get("reach_note")
         if note is not None and not isinstance(note, str):
             raise ValueError("reach_note")
+        pid = d.get("person_id")
+        if pid is not None and not (isinstance(pid, str) and _ID.match(pid)):
+            raise ValueError(f"person_id {pid!r}")
         return Person(name, float(w), d.get("height_cm"), d.get("foot_length_mm"), units,
-                      {k: float(v) for k, v in reach.items()} if reach else None, note)
+                      {k: float(v) for k, v in reach.items()} if reach else None, note, pid)
     except (KeyError, ValueError, TypeError, UsageError) as e:
         raise DataFileError(f"person file {source} has a bad field ({e})", "fix it or add the person again") from None
 
@@ -146,4 +179,4 @@ def resolve(name: str | None, say=None) -> Person:
         return load(name)
     if say:
         say(f"no --person given: using a default person of {DEFAULT_WEIGHT_KG:.0f} kg")
-    return Person(DEFAULT_NAME, DEFAULT_WEIGHT_KG, is_default=True)
+    return Person(DEFAULT_NAME, DEFAULT_WEIGHT_KG, person_id=default_person_id(), is_default=True)

@@ -42,8 +42,9 @@ def report_data(sess) -> dict:
             "loop_scores": scores}
 
 
-def full_report(folder, out=None) -> Path:
-    """Draw the one-page report of the session in ``folder`` → ``out`` (default report.png in it)."""
+def full_report(folder, out=None, notes: list | None = None) -> Path:
+    """Draw the one-page report of the session in ``folder`` → ``out`` (default report.png in it).
+    What the reader noticed (incomplete, cut short, an older format) is added to ``notes``."""
     import matplotlib
     matplotlib.use("Agg", force=False) if matplotlib.get_backend() == "" else None
     from matplotlib.figure import Figure
@@ -56,6 +57,8 @@ def full_report(folder, out=None) -> Path:
     from .view import draw_feet
 
     sess = read_session(folder)
+    if notes is not None:
+        notes.extend(sess.notes)
     folder = sess.sf.folder
     out = Path(out) if out else folder / "report.png"
     fmt = out.suffix.lower().lstrip(".")

@@ -83,7 +83,7 @@ def open_source(backend: str, layout, clock, rate_hz: float, script=None, person
             raise UsageError("the MCP3008 backend is not available in this build", "use --backend sim") from None
         return open_mcp3008(layout, clock, rate_hz)
     if backend.startswith("replay:"):
-        from firmware.replay import open_replay
+        from trainer.sessions.replay import open_replay
         return open_replay(backend[len("replay:"):], layout, clock, rate_hz)
     raise UsageError(f"backend {backend!r} cannot record a drill", "use --backend sim, ads1115 or mcp3008")
 
@@ -156,6 +156,7 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     writer = SessionWriter(session_root(args), drill_name, layout=layout, calibration=cal.to_dict(),
                            params=params | {"backend": backend, "time_cap_s": cap},
                            person=person.to_dict() | {"default": person.is_default},
+                           person_id=person.person_id, pain_before=pain_before,
                            sample_rate_hz=rate, simulated=sim, clock_start=clock.now())
     engine.subscribe(_terminal_cues(virtual))
     controls = open_controls(layout, engine, clock) if backend in ("ads1115", "mcp3008") else None

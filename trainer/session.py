@@ -1,4 +1,6 @@
-"""The session folder (PRODUCT.md §6): trace.csv, events.csv, session.json — crash-safe.
+"""Recording a session folder (PRODUCT.md §6): trace.csv, events.csv, session.json — crash-safe.
+
+The file layout is :mod:`trainer.sessions.format`'s; this module only appends to the files.
 
 ``session.json`` is written at the start with ``complete: false`` and replaced atomically at
 the end. ``trace.csv`` and ``events.csv`` are appended in blocks, handed to the operating
@@ -9,14 +11,10 @@ Times (``t_s``) are written with full float precision so a replay sees the very 
 The session is entered in the history (:mod:`trainer.history`) when it starts and again when
 it ends, so a killed session is listed, as incomplete, wherever its folder is.
 
-Loaders (:func:`load_meta`, :func:`read_events`; the trace is streamed by
-:class:`firmware.replay.TraceReader`) refuse damaged files with one line and never change them.
+``session.json`` holds ``pain.before`` from the first write, so a killed session keeps it.
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 import os
 import platform
@@ -27,12 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
-from firmware.errors import DataFileError, UsageError
+from firmware.errors import UsageError
 from firmware.fileio import atomic_write_json, fsync_dir
+
+from .sessions import format as sformat
+from .sessions.format import exact as _exact
 
 FLUSH_EVERY_S = 0.2   # to the OS: survives a killed process
 FSYNC_EVERY_S = 0.5   # to the disk: survives a power cut
-MAX_JSON_BYTES = 50 * 1024 * 1024
 
 
 def new_folder(root: Path, drill: str, started: datetime) -> Path:
@@ -56,22 +56,6 @@ def new_folder(root: Path, drill: str, started: datetime) -> Path:
 def software_info() -> dict:
     from . import __version__
     return {"footmat": __version__, "python": platform.python_version(), "platform": platform.platform()}
-
-
-def _exact(x: float) -> str:
-    """A finite float as the shortest text that reads back as the same float, positional.
-
-    ``repr`` gives those digits (the same as numpy's Dragon4); it switches to exponent
-    notation outside 1e-4 <= |x| < 1e16, and there numpy writes the long positional form.
-    """
-    s = repr(x)
-    return np.format_float_positional(x, unique=True, trim="0") if "e" in s else s
-
-
-def fmt_time(t: float) -> str:
-    """A time stamp as the shortest text that reads back as the same float (replay is exact)."""
-    # positional, never exponent notation (1.25e-05 would trip spreadsheets and strict readers)
-    return _exact(float(t)) if math.isfinite(t) else ""
 
 
 def _raw_formats(raw: np.ndarray) -> list:
@@ -98,44 +82,31 @@ class SessionWriter:
     """Writes one session. ``columns`` are the trace's per-sensor names (from the layout)."""
 
     def __init__(self, root: Path, drill: str, *, layout, calibration: dict, params: dict, person: dict,
-                 sample_rate_hz: float, simulated: bool, clock_start: float):
+                 sample_rate_hz: float, simulated: bool, clock_start: float, person_id: str | None = None,
+                 pain_before: int | None = None, level=None):
         self.started = datetime.now(timezone.utc)
         self.folder = new_folder(Path(root), drill, self.started)
         self.clock_start = clock_start   # the source clock's reading at started_at
         self.simulated = simulated
         self.names = layout.names
-        self.meta = {
-            "drill": drill,
-            "params": params,
-            "person": person,
-            "started_at": self.started.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "duration_s": 0.0,
-            "sample_rate_hz": sample_rate_hz,
-            "complete": False,
-            "layout": layout.to_dict(),
-            "calibration": calibration,
-            "software": software_info(),
-            "pain": {"before": None, "after": None},
-            "summary": {},
-            "methods": {},
-        }
-        atomic_write_json(self.folder / "session.json", self.meta)
-        cols = ["t_s"] + [f"{n}_raw" for n in self.names] + [f"{n}_n" for n in self.names] + [
-            "total_n", "cop_x_mm", "cop_y_mm", "left_pct", "target_x_mm", "target_y_mm", "phase", "flags"]
-        if simulated:
-            cols += ["true_cop_x_mm", "true_cop_y_mm"]
-        self.columns = cols
-        self._trace = open(self.folder / "trace.csv", "w", encoding="utf-8", newline="")
-        self._events = open(self.folder / "events.csv", "w", encoding="utf-8", newline="")
-        self._trace.write(",".join(cols) + "\n")
-        self._events.write("t_s,kind,detail\n")
+        self.meta = sformat.new_meta(
+            drill=drill, params=params, person=person, person_id=person_id,
+            started_at=self.started.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            sample_rate_hz=sample_rate_hz, layout=layout.to_dict(), calibration=calibration,
+            software=software_info(), pain_before=pain_before, level=level)
+        atomic_write_json(self.folder / sformat.META_FILE, _jsonable(self.meta))
+        self.columns = sformat.trace_columns(self.names, simulated)
+        self._trace = open(self.folder / sformat.TRACE_FILE, "w", encoding="utf-8", newline="")
+        self._events = open(self.folder / sformat.EVENTS_FILE, "w", encoding="utf-8", newline="")
+        self._trace.write(sformat.header_line(self.columns))
+        self._events.write(sformat.header_line(sformat.EVENT_COLUMNS))
         self._last_sync = self._last_flush = time.monotonic()
+        self.syncs = 0
         self._sync()
         fsync_dir(self.folder)
         self.last_t = 0.0
         self.frames = 0
         self.closed = False
-        self.syncs = 0
         _index(self.folder)
 
     def rel(self, t_clock) -> np.ndarray:
@@ -188,6 +159,8 @@ class SessionWriter:
                     ts, rest = p.split(",", 1)
                     if "e" in ts:
                         head[i] = f"{_exact(float(ts))},{rest}"
+            tf = sformat.text_field   # phase and flags by the csv module's rules (a cue may hold commas)
+            phase, flags = map(tf, phase), map(tf, flags)
             cols = (head, phase, flags, pieces[1::2]) if self.simulated else (head, phase, flags)
             self._trace.write("\n".join(map(",".join, zip(*cols))) + "\n")
         self.last_t = float(t[-1])
@@ -195,10 +168,7 @@ class SessionWriter:
         self._maybe_sync()
 
     def event(self, t_clock: float, kind: str, detail: str = "") -> None:
-        detail = str(detail).replace("\n", " ").replace('"', "'")
-        if "," in detail:
-            detail = f'"{detail}"'
-        self._events.write(f"{fmt_time(float(self.rel(t_clock)))},{kind},{detail}\n")
+        self._events.write(sformat.event_line(float(self.rel(t_clock)), kind, detail))
         self._maybe_sync()
 
     def _maybe_sync(self) -> None:
@@ -215,7 +185,7 @@ class SessionWriter:
             fh.flush()
             os.fsync(fh.fileno())
         self._last_sync = self._last_flush = time.monotonic()
-        self.syncs = getattr(self, "syncs", 0) + 1
+        self.syncs += 1
 
     def finish(self, summary: dict, methods: dict, pain: dict | None = None, complete: bool = True,
                extra: dict | None = None) -> Path:
@@ -230,7 +200,7 @@ class SessionWriter:
             self.meta["pain"] = pain
         if extra:
             self.meta.update(extra)
-        atomic_write_json(self.folder / "session.json", _jsonable(self.meta))
+        atomic_write_json(self.folder / sformat.META_FILE, _jsonable(self.meta))
         self.closed = True
         _index(self.folder)
         return self.folder
@@ -271,104 +241,3 @@ def _index(folder: Path) -> None:
         from .commands.common import say
         say(f"note: session not entered in the history yet ({e.__class__.__name__}: {e}); "
             "footmat history will pick it up")
-
-
-def read_session_json(folder: Path) -> dict:
-    return load_meta(folder)
-
-
-_META_TYPES = {"drill": str, "params": dict, "person": dict, "started_at": str, "duration_s": (int, float),
-               "sample_rate_hz": (int, float), "complete": bool, "layout": dict, "calibration": dict}
-
-
-def load_meta(path) -> dict:
-    """``session.json`` of a session (folder or file), checked; one clear error if damaged."""
-    p = Path(path).expanduser()
-    if p.is_dir():
-        p = p / "session.json"
-    where = f"session file {p}"
-    try:
-        if p.stat().st_size > MAX_JSON_BYTES:
-            raise DataFileError(f"{where} is larger than {MAX_JSON_BYTES // 2**20} MB", "it is not a session.json")
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise DataFileError(f"{where} not found", "give a session folder (see: footmat history)") from None
-    except OSError as e:
-        raise DataFileError(f"cannot read {where} ({e.strerror})", "check the path and permissions") from None
-    try:
-        meta = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise DataFileError(f"{where} is not valid JSON ({e.__class__.__name__})",
-                            "restore it from a backup (the file was not changed)") from None
-    if not isinstance(meta, dict):
-        raise DataFileError(f"{where} is not a JSON object", "restore it from a backup (the file was not changed)")
-    for key, typ in _META_TYPES.items():
-        v = meta.get(key)
-        if not isinstance(v, typ) or (typ is not bool and isinstance(v, bool)):
-            raise DataFileError(f"{where} has no usable {key!r}", "restore it from a backup (the file was not changed)")
-    if not (math.isfinite(meta["sample_rate_hz"]) and 0 < meta["sample_rate_hz"] <= 100_000):
-        raise DataFileError(f"{where} has sample_rate_hz {meta['sample_rate_hz']!r}", "restore it from a backup")
-    if not (math.isfinite(meta["duration_s"]) and meta["duration_s"] >= 0):
-        raise DataFileError(f"{where} has duration_s {meta['duration_s']!r}", "restore it from a backup")
-    if parse_started_at(meta["started_at"]) is None:
-        raise DataFileError(f"{where} has started_at {meta['started_at'][:40]!r}, not an ISO 8601 time",
-                            "restore it from a backup")
-    for key in ("summary", "pain", "methods"):
-        if meta.get(key) is not None and not isinstance(meta[key], dict):
-            raise DataFileError(f"{where} has a {key!r} that is not an object", "restore it from a backup")
-    return meta
-
-
-def _no_constant(name):
-    raise ValueError(f"{name} is not JSON")
-
-
-def parse_started_at(text: str) -> datetime | None:
-    """``started_at`` as an aware UTC datetime, or None when it is not ISO 8601."""
-    try:
-        d = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
-        return None
-    if d.tzinfo is None:
-        d = d.replace(tzinfo=timezone.utc)
-    return d.astimezone(timezone.utc)
-
-
-def read_events(folder) -> list[tuple[str, str, str]]:
-    """``events.csv`` as (t_s text, kind, detail) rows; a torn last line is ignored."""
-    p = Path(folder) / "events.csv"
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        return []
-    except OSError as e:
-        raise DataFileError(f"cannot read {p} ({e.strerror})", "check the permissions") from None
-    if b"\x00" in data:
-        cut = data.index(b"\x00")
-        if data[cut:].strip(b"\x00\r\n\t ") != b"":
-            raise DataFileError(f"events file {p} holds NUL bytes", "the file is damaged; restore it from a backup")
-        data = data[:cut]
-    if data and not data.endswith(b"\n"):
-        data = data[:data.rfind(b"\n") + 1]   # a torn last line
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise DataFileError(f"events file {p} is not UTF-8 text", "the file is damaged; restore it from a backup") from None
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
-        return []
-    if rows[0] != ["t_s", "kind", "detail"]:
-        raise DataFileError(f"events file {p} does not start with t_s,kind,detail", "the file is damaged")
-    out = []
-    for no, r in enumerate(rows[1:], 2):
-        if not r:
-            continue
-        if len(r) != 3:
-            raise DataFileError(f"events file {p} line {no} has {len(r)} fields, not 3", "the file is damaged")
-        try:
-            if not math.isfinite(float(r[0])):
-                raise ValueError
-        except ValueError:
-            raise DataFileError(f"events file {p} line {no} has no time", "the file is damaged") from None
-        out.append((r[0], r[1], r[2]))
-    return out

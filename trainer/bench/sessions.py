@@ -35,7 +35,7 @@ def sessions() -> dict:
 
     from firmware.clock import VirtualClock
     from firmware.layout import load_layout
-    from firmware.replay import open_replay
+    from trainer.sessions.replay import open_replay
 
     from ..history import index_session
     from ..session import SessionWriter

@@ -167,6 +167,9 @@ def run(args) -> int:
 
     window = parse_window(args.window)
     rec = read_recording(args.file, columns=args.columns, units=args.units, rate_hz=args.rate)
+    if rec.format == "footmat":
+        for note in rec.notes:
+            say(f"footmat analyze: note: {note}")
     res = analyze(rec, window=window, pipeline=args.pipeline)
     if args.json:
         print_json(res)

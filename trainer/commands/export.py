@@ -20,19 +20,20 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     import time
 
-    from trainer.export import export_session, open_session
+    from trainer.export import export_session
 
     t0 = time.perf_counter()
-    files = export_session(args.session, args.format, args.out)
+    notes: list[str] = []
+    files = export_session(args.session, args.format, args.out, notes=notes)
     took = time.perf_counter() - t0
-    sf = open_session(args.session)
+    complete = not any(n.startswith("the session is incomplete") for n in notes)
     if args.json:
         print_json({"format": args.format, "files": [str(f) for f in files], "seconds": round(took, 3),
-                    "complete": sf.complete})
+                    "complete": complete, "notes": notes})
     else:
         for f in files:
             print(f)
-    if not sf.complete:
-        say("footmat export: note: the session is incomplete (it did not end normally); every row it "
-            "recorded is exported")
+    for note in notes:
+        say(f"footmat export: note: {note}" + ("; every row it recorded is exported"
+                                                if note.startswith("the session is incomplete") else ""))
     return 0

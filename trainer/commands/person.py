@@ -44,7 +44,8 @@ def run(args) -> int:
             old = None
         person = people.Person(args.name, kg, args.height_cm or (old.height_cm if old else None),
                                args.foot_length_mm or (old.foot_length_mm if old else None), unit,
-                               old.reach_mm if old else None, old.reach_note if old else None)
+                               old.reach_mm if old else None, old.reach_note if old else None,
+                               old.person_id if old else None)
         if person.foot_length_mm is not None and not 150 <= person.foot_length_mm <= 350:
             from firmware.errors import UsageError
             raise UsageError(f"foot length {person.foot_length_mm} mm is outside 150..350", "give it in millimetres")

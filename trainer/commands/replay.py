@@ -73,16 +73,17 @@ _SELF_ENDS = ("complete", "time cap reached")
 
 
 def _phase_at(folder, t_text: str) -> str | None:
-    with open(folder / "trace.csv", "rb") as fh:
-        header = fh.readline().decode("utf-8", "replace").rstrip("\r\n").split(",")
-        if "phase" not in header:
+    """The phase of the trace's frame stamped ``t_text`` (as recorded), or None."""
+    from trainer.sessions.format import TRACE_FILE, TraceLines
+
+    with TraceLines(folder / TRACE_FILE) as tr:
+        if "phase" not in tr.columns:
             return None
-        i = header.index("phase")
-        key = t_text.encode()
-        for line in fh:
-            if line.startswith(key + b","):
-                f = line.decode("utf-8", "replace").rstrip("\r\n").split(",")
-                return f[i] if len(f) == len(header) else None
+        it, ip = tr.columns.index("t_s"), tr.columns.index("phase")
+        for _, rows in tr.blocks(4096):
+            for f in rows:
+                if f[it] == t_text:
+                    return f[ip]
     return None
 
 
@@ -108,16 +109,17 @@ def replay_session(path, *, speed: float | None = None, view=None, clock=None) -
     from calibration.store import from_dict
     from firmware.clock import VirtualClock
     from firmware.layout import parse_layout
-    from firmware.replay import open_replay, session_folder
-
-    from ..session import fmt_time, load_meta, read_events
+    from trainer.sessions.format import (fmt_time, load_meta, read_events, schema_version, session_folder,
+                                         status_notes)
+    from trainer.sessions.replay import open_replay
 
     folder = session_folder(path)
     meta = load_meta(folder)
+    notes: list[str] = []
     layout = parse_layout(meta["layout"], f"the layout embedded in {folder / 'session.json'}")
     cal = from_dict(meta["calibration"], layout, f"embedded in {folder / 'session.json'}")
     engine = build_engine(meta, layout, cal)
-    recorded_events = read_events(folder)
+    recorded_events = read_events(folder, notes)
     actions = controls_of(folder, recorded_events)
     clock = clock or VirtualClock()
     source = open_replay(folder, layout, clock, speed=speed or 1.0, time_base=0.0)
@@ -171,7 +173,11 @@ def replay_session(path, *, speed: float | None = None, view=None, clock=None) -
     summary["frames"] = frames
     replayed = _normal(summary)
     recorded = meta.get("summary") or {}
-    mine = [(fmt_time(t), k, str(d).replace("\n", " ").replace('"', "'")) for t, k, d in engine.events]
+    if schema_version(meta) >= 2:
+        mine = [(fmt_time(t), k, str(d)) for t, k, d in engine.events]
+    else:   # version 1 wrote newlines as spaces and double quotes as single ones
+        mine = [(fmt_time(t), k, str(d).replace("\n", " ").replace('"', "'")) for t, k, d in engine.events]
+    notes = status_notes(meta, source.reader.notes + notes)
     diffs = _differences(recorded, replayed) if meta["complete"] else []
     return {
         "folder": str(folder),
@@ -184,6 +190,7 @@ def replay_session(path, *, speed: float | None = None, view=None, clock=None) -
         "events_same": mine == [tuple(e) for e in recorded_events],
         "events": {"recorded": len(recorded_events), "replayed": len(mine)},
         "torn_lines": source.counters.get("torn_lines", 0),
+        "notes": notes,
         "frames": frames,
         "wall_s": round(time.perf_counter() - wall, 3),
         "methods": methods,
@@ -200,9 +207,8 @@ def run(args) -> int:
     view = None
     if show:
         from firmware.layout import parse_layout
-        from firmware.replay import session_folder
+        from trainer.sessions.format import load_meta, session_folder
 
-        from ..session import load_meta
         from ..view import LiveView
 
         folder = session_folder(args.session)
@@ -214,13 +220,13 @@ def run(args) -> int:
     finally:
         if view is not None:
             view.close()
+    for note in res["notes"]:
+        say(f"footmat replay: note: {note}")
     if args.json:
         res.pop("methods", None)
         print_json(res)
         return 0
     say(f"replay of {res['folder']}" + (f" at x{args.speed:g}" if paced else " (as fast as it can)"))
-    if res["torn_lines"]:
-        say(f"the trace ended with a torn line (the recording was cut off): ignored")
     print_summary(res["drill"], res["summary"], res["frames"], res["wall_s"], "the session's own layout and calibration")
     if not res["complete"]:
         print("the recorded session is incomplete (killed or cut off): nothing recorded to compare with")

@@ -11,13 +11,13 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from trainer.export import open_session
     from trainer.report import full_report
 
     from .common import say
 
-    out = full_report(args.session, args.out)
+    notes: list[str] = []
+    out = full_report(args.session, args.out, notes=notes)
     print(out)
-    if not open_session(args.session).complete:
-        say("footmat report: note: the session is incomplete (it did not end normally); the page says so")
+    for note in notes:
+        say(f"footmat report: note: {note}")
     return 0

@@ -13,30 +13,17 @@ the same clock sees the recorded ``t_s`` again.
 """
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 
-from .errors import DataFileError, DeviceClosed
-from .frames import Flag, FrameBlock
+from firmware.errors import DataFileError, DeviceClosed
+from firmware.frames import Flag, FrameBlock
 
-MAX_LINE_BYTES = 64 * 1024
+from .format import TraceLines, session_folder, session_rate
+
 _FLAG_BITS = {f.name.lower(): int(f) for f in Flag}
-
-
-def session_folder(path) -> Path:
-    """The session folder for a folder, its ``session.json`` or its ``trace.csv``."""
-    p = Path(path).expanduser()
-    if p.is_file() and p.name in ("session.json", "trace.csv", "events.csv"):
-        p = p.parent
-    if not p.is_dir():
-        raise DataFileError(f"no session at {str(p)!r}", "give a session folder (see: footmat history)")
-    if not (p / "trace.csv").is_file():
-        raise DataFileError(f"{str(p)!r} has no trace.csv — not a footmat session folder",
-                            "give a session folder (see: footmat history)")
-    return p
 
 
 def flags_from_text(text: str) -> int:
@@ -48,152 +35,79 @@ def flags_from_text(text: str) -> int:
 
 
 class TraceReader:
-    """Streams ``trace.csv`` in blocks: ``t_s`` (s), raw codes (n, S), frame flags, true CoP.
+    """``trace.csv`` as frame blocks: ``t_s`` (s), raw codes (n, S), frame flags, true CoP.
 
     ``names`` are the layout's sensor names; their ``<name>_raw`` columns must all be present.
-    Rows must have as many fields as the header and a finite, non-decreasing ``t_s``; an empty
-    raw field is NaN (a channel that could not be read). The last line may be torn (no newline,
-    or a tail of NUL bytes after a power cut): it is ignored and counted in ``torn_lines``.
+    Records come from :class:`~trainer.sessions.format.TraceLines` (a torn last line is left out
+    and counted in ``torn_lines``); ``t_s`` must be finite and non-decreasing; an empty raw
+    field is NaN (a channel that could not be read).
     """
 
     def __init__(self, path, names: list[str]):
-        self.path = Path(path)
-        self.where = f"trace {self.path}"
-        try:
-            self._fh = open(self.path, "rb")
-        except OSError as e:
-            raise DataFileError(f"cannot read {self.where} ({e.strerror})", "check the path and permissions") from None
-        self.line_no = 0
-        self.torn_lines = 0
-        self.rows = 0
-        self._last_t = -math.inf
-        self._eof = False
-        try:
-            header = self._next_line()
-            if header is None:
-                self._fail(1, "is empty (no header)", "the session was stopped before it recorded anything")
-            cols = header.split(",")
-            if "t_s" not in cols:
-                self._fail(1, "has no t_s column — not a footmat trace", "give a footmat session folder")
-            missing = [n for n in names if f"{n}_raw" not in cols]
-            if missing:
-                self._fail(1, f"has no raw column for sensor(s) {', '.join(missing)} of the layout",
-                           "replay it with the session's own layout (footmat replay uses it)")
-        except BaseException:
-            self._fh.close()
-            raise
+        self.lines = TraceLines(path, required=("t_s",) + tuple(f"{n}_raw" for n in names))
+        cols = self.lines.columns
+        self.path = self.lines.path
         self.columns = cols
-        self.width = len(cols)
         self._i_t = cols.index("t_s")
         self._i_raw = [cols.index(f"{n}_raw") for n in names]
         self._i_flags = cols.index("flags") if "flags" in cols else None
         self.has_truth = "true_cop_x_mm" in cols and "true_cop_y_mm" in cols
         self._i_truth = (cols.index("true_cop_x_mm"), cols.index("true_cop_y_mm")) if self.has_truth else None
         self.n_sensors = len(names)
+        self._last_t = -math.inf
+        self.rows = 0
 
-    def _fail(self, line: int, what: str, fix: str):
-        raise DataFileError(f"{self.where} line {line} {what}", fix)
+    @property
+    def torn_lines(self) -> int:
+        return self.lines.torn_lines
 
-    def _next_line(self) -> str | None:
-        """The next complete line as text, or None at the end (a torn last line is dropped)."""
-        if self._eof:
-            return None
-        raw = self._fh.readline(MAX_LINE_BYTES + 1)
-        if not raw:
-            self._eof = True
-            return None
-        self.line_no += 1
-        if b"\x00" in raw:
-            # a power cut can leave the file's new length filled with NUL bytes: a torn tail, if
-            # nothing but NULs and whitespace follows
-            rest = raw[raw.index(b"\x00"):] + self._fh.read()
-            if rest.strip(b"\x00\r\n\t ") == b"":
-                self.torn_lines += 1
-                self._eof = True
-                return None
-            self._fail(self.line_no, "holds NUL bytes", "the trace is damaged; restore it from a backup")
-        if not raw.endswith(b"\n"):
-            if len(raw) > MAX_LINE_BYTES:
-                self._fail(self.line_no, f"is longer than {MAX_LINE_BYTES} bytes", "the trace is damaged")
-            self.torn_lines += 1          # the last line, cut short by a kill or a power cut
-            self._eof = True
-            return None
-        try:
-            return raw.decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError:
-            self._fail(self.line_no, "is not UTF-8 text", "the trace is damaged; restore it from a backup")
-
-    def _parse(self, line: str, no: int):
-        fields = line.split(",")
-        if len(fields) != self.width:
-            return None, f"has {len(fields)} fields, the header {self.width}"
-        try:
-            t = float(fields[self._i_t])
-        except ValueError:
-            return None, f"has a t_s that is not a number ({fields[self._i_t][:20]!r})"
-        if not math.isfinite(t):
-            return None, "has no finite t_s"
-        try:
-            raw = [float(fields[i]) if fields[i] else math.nan for i in self._i_raw]
-            truth = ([float(fields[i]) if fields[i] else math.nan for i in self._i_truth]
-                     if self._i_truth else None)
-        except ValueError:
-            return None, "has a raw code or true CoP that is not a number"
-        if any(math.isinf(v) for v in raw):
-            return None, "has an infinite raw code"
-        flags = flags_from_text(fields[self._i_flags]) if self._i_flags is not None else 0
-        return (t, raw, flags, truth), None
+    @property
+    def notes(self) -> list[str]:
+        return self.lines.notes
 
     def read(self, n: int) -> FrameBlock:
         """Up to ``n`` frames (fewer only at the end of the trace)."""
+        nos, rows = self.lines.read(n)
         ts, raws, flags, truths = [], [], [], []
-        while len(ts) < n:
-            line = self._next_line()
-            if line is None:
-                break
-            no = self.line_no
-            if not line.strip():
-                continue
-            row, err = self._parse(line, no)
-            if row is None:
-                # a bad row is a torn line only when nothing follows it
-                if self._next_line() is None:
-                    self.torn_lines += 1
-                    break
-                self._fail(no, err, "the trace is damaged; fix or delete that line (the file was not changed)")
-            t = row[0]
+        fail = self.lines._fail
+        for no, f in zip(nos, rows):
+            try:
+                t = float(f[self._i_t])
+            except ValueError:
+                fail(no, f"has a t_s that is not a number ({f[self._i_t][:20]!r})", "the trace is damaged; "
+                     "fix or delete that line (the file was not changed)")
+            if not math.isfinite(t):
+                fail(no, "has no finite t_s", "the trace is damaged; fix or delete that line")
             if t < self._last_t:
-                self._fail(no, f"goes back in time (t_s {t:g} after {self._last_t:g})",
-                           "the trace is damaged; fix or delete that line")
+                fail(no, f"goes back in time (t_s {t:g} after {self._last_t:g})",
+                     "the trace is damaged; fix or delete that line")
             self._last_t = t
+            try:
+                raw = [float(f[i]) if f[i] else math.nan for i in self._i_raw]
+                if self._i_truth:
+                    truths.append([float(f[i]) if f[i] else math.nan for i in self._i_truth])
+            except ValueError:
+                fail(no, "has a raw code or true CoP that is not a number", "the trace is damaged; "
+                     "fix or delete that line (the file was not changed)")
+            if any(math.isinf(v) for v in raw):
+                fail(no, "has an infinite raw code", "the trace is damaged; fix or delete that line")
             ts.append(t)
-            raws.append(row[1])
-            flags.append(row[2])
-            if row[3] is not None:
-                truths.append(row[3])
+            raws.append(raw)
+            flags.append(flags_from_text(f[self._i_flags]) if self._i_flags is not None else 0)
         self.rows += len(ts)
         k = len(ts)
         raw = np.array(raws, dtype=float).reshape(k, self.n_sensors)
         if self.has_truth:
-            return FrameBlock(np.array(ts), raw, np.array(flags, dtype=np.uint16),
+            return FrameBlock(np.array(ts, dtype=float), raw, np.array(flags, dtype=np.uint16),
                               np.array(truths, dtype=float).reshape(k, 2), np.full(k, np.nan))
-        return FrameBlock(np.array(ts), raw, np.array(flags, dtype=np.uint16))
+        return FrameBlock(np.array(ts, dtype=float), raw, np.array(flags, dtype=np.uint16))
 
     @property
     def exhausted(self) -> bool:
-        return self._eof
+        return self.lines.exhausted
 
     def close(self) -> None:
-        self._fh.close()
-
-
-def _session_rate(folder: Path) -> float | None:
-    try:
-        v = json.loads((folder / "session.json").read_bytes().decode("utf-8")).get("sample_rate_hz")
-        v = float(v)
-    except (OSError, ValueError, TypeError, AttributeError, UnicodeDecodeError):
-        return None
-    return v if math.isfinite(v) and v > 0 else None
+        self.lines.close()
 
 
 class ReplaySource:
@@ -316,7 +230,7 @@ def open_replay(path, layout, clock, rate_hz: float | None = None, *, speed: flo
     recorded time stamps whatever the rate says.
     """
     folder = session_folder(path)
-    rate = _session_rate(folder) or rate_hz
+    rate = session_rate(folder) or rate_hz
     if rate is None:
         raise DataFileError(f"session {folder} has no usable sample_rate_hz in session.json",
                             "restore session.json, or pass the rate")

@@ -1,0 +1,1 @@
+"""What is kept: the session format, recording, reading back."""
