@@ -81,11 +81,19 @@ def test_limits_targets_never_beyond_the_shown_reach():
     assert tgt["left"] == pytest.approx(0.7 * hull_edge_mm(layout, centre, unit("left")))
 
 
-def test_default_person_reach_is_not_saved(capsys):
-    summary, _, _ = run(LimitsDrill(lean_time=4), who=people.Person("default", 70.0, is_default=True))
-    assert summary["reach_saved"] is False and "not saved" in summary["note"]
-    assert "not saved" in capsys.readouterr().err
-    assert len(summary["reach_mm"]) == 8 and people.names() == []
+def test_the_limits_scorer_returns_the_reach_and_writes_nothing(capsys):
+    summary, _, _ = run(LimitsDrill(lean_time=4), who=people.Person("ann", 70.0))
+    assert "reach_saved" not in summary and len(summary["reach_mm"]) == 8
+    assert people.names() == [] and capsys.readouterr().err == ""
+
+
+def test_default_person_reach_is_not_saved(cli, tmp_path):
+    code, out, err = cli("drill", "limits", "--lean-time", "4", "--backend", "sim", "--no-plot",
+                         "--out", str(tmp_path / "s"))
+    assert code == 0, err
+    meta = json.loads(next((tmp_path / "s").iterdir()).joinpath("session.json").read_text())
+    assert meta["summary"]["reach_saved"] is False and "not saved" in meta["summary"]["note"]
+    assert "not saved" in err and people.names() == []
 
 
 def test_limits_saves_the_reach_and_every_target_path_scales_to_it(cli, tmp_path):

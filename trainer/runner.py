@@ -185,6 +185,7 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
         controls.close()
     summary, methods = engine.results()
     summary["frames"] = frames
+    summary.update(save_reach(summary, person, layout))
     counters = dict(getattr(source, "counters", {}))
     after = pain_after() if callable(pain_after) else pain_after
     folder = writer.finish(summary, methods, {"before": pain_before, "after": after},
@@ -238,6 +239,38 @@ def open_controls(layout, engine, clock=None, pin_factory=None):
     c.subscribe(on_button)
     engine.subscribe(on_event)
     return c
+
+
+# summary keys added here after the drill (not by its scorer): a replay carries them over
+REACH_KEYS = ("reach_saved", "reach_note", "note")
+
+
+def save_reach(summary: dict, person, layout) -> dict:
+    """A drill that measured the person's reach (``limits``: ``reach_mm`` in its summary): save it
+    in their profile, labelled as reach on this mat, and say so. Returns the summary keys to add."""
+    if not isinstance(summary.get("reach_mm"), dict):   # the spiral's reach_mm is the reach it used
+        return {}
+    import datetime as _dt
+
+    from . import people
+
+    reach = summary["reach_mm"] or {}
+    date = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d")
+    note = (f"reach on this mat (layout {layout.name}): maximum CoP excursion per direction in footmat "
+            f"limits on {date}, capped by the sensor hull; measured: {', '.join(reach) or 'none'}")
+    if not reach:
+        msg = "no lean detected: the reach is not saved"
+    elif person is None or person.is_default:
+        msg = "reach not saved: no --person given (run with --person NAME to keep it and scale your targets)"
+    else:
+        people.save_reach(person.name, reach, note)
+        person.reach_mm = {**(person.reach_mm or {}), **{d: round(v, 1) for d, v in reach.items()}}
+        person.reach_note = note
+        say(f"reach on this mat saved for {person.name}: "
+            + ", ".join(f"{d} {v:.0f} mm" for d, v in reach.items()))
+        return {"reach_saved": True, "reach_note": note}
+    say(msg)
+    return {"reach_saved": False, "note": msg}
 
 
 def _terminal_cues(virtual: bool):

@@ -171,8 +171,11 @@ def replay_session(path, *, speed: float | None = None, view=None, clock=None) -
         source.close()
     summary, methods = engine.results()
     summary["frames"] = frames
-    replayed = _normal(summary)
     recorded = meta.get("summary") or {}
+    from ..runner import REACH_KEYS   # what the app added after the drill: never redone by a replay
+
+    summary.update({k: recorded[k] for k in REACH_KEYS if k in recorded and k not in summary})
+    replayed = _normal(summary)
     if schema_version(meta) >= 2:
         mine = [(fmt_time(t), k, str(d)) for t, k, d in engine.events]
     else:   # version 1 wrote newlines as spaces and double quotes as single ones

@@ -13,8 +13,6 @@ gap-aware series for the sway metrics.
 """
 from __future__ import annotations
 
-import datetime as _dt
-
 import numpy as np
 
 from .base import DrillRun
@@ -302,7 +300,6 @@ class LimitsDrill(DrillRun):
                    "centre_mm": [round(float(c), 1) for c in self.centre],
                    "targets_from": sorted({t["source"] for t in self.targets.values()})}
         summary.update(self._summary_means(rows))
-        summary.update(self._save_reach(reach))
         return summary, dict(METHODS)
 
     @staticmethod
@@ -312,28 +309,3 @@ class LimitsDrill(DrillRun):
             vals = [r[key] for r in rows if r[key] is not None]
             out[f"mean_{key}"] = round(float(np.mean(vals)), 2 if key.endswith("_s") else 1) if vals else None
         return out
-
-    def _save_reach(self, reach: dict) -> dict:
-        """Save the reach in the person's profile, labelled as reach on this mat."""
-        from ..commands.common import say
-
-        layout_name = getattr(self.layout, "name", "?")
-        date = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d")
-        note = (f"reach on this mat (layout {layout_name}): maximum CoP excursion per direction in footmat "
-                f"limits on {date}, capped by the sensor hull; measured: {', '.join(reach) or 'none'}")
-        person = self.person
-        if not reach:
-            msg = "no lean detected: the reach is not saved"
-        elif person is None or getattr(person, "is_default", True):
-            msg = "reach not saved: no --person given (run with --person NAME to keep it and scale your targets)"
-        else:
-            from .. import people
-
-            people.save_reach(person.name, reach, note)
-            person.reach_mm = {**(person.reach_mm or {}), **{d: round(v, 1) for d, v in reach.items()}}
-            person.reach_note = note
-            say(f"reach on this mat saved for {person.name}: "
-                + ", ".join(f"{d} {v:.0f} mm" for d, v in reach.items()))
-            return {"reach_saved": True, "reach_note": note}
-        say(msg)
-        return {"reach_saved": False, "note": msg}
