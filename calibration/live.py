@@ -3,7 +3,7 @@ when the calibration drifts or a sensor stops responding.
 
 ``LiveAdjuster(calibration, layout, weight_n).adjust(t, forces, total, still, unloaded)`` takes a
 block of calibrated forces (n, S) with the shared detector's per-frame ``still`` and
-``unloaded`` flags (trainer.detect.StateDetector, fed with the unadjusted CoP and total) and
+``unloaded`` flags (trainer.estimate.stillness.StateDetector, fed with the unadjusted CoP and total) and
 returns ``(adjusted forces, events)``, events being ``(t, kind, detail)`` for events.csv:
 
 - ``retare``: after ``retare_after_s`` of an unloaded mat, each sensor's mean reading over that

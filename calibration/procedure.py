@@ -3,7 +3,7 @@
 Steps: step off (tare and noise floor) → body weight (kg or lb; skipped when given) → the fit
 poses (poses.py: even stance, then each lean, deep and light) → the validation poses (not used
 in the fit). Hands-free: a step advances when the person has been still long enough, as told by
-the shared stillness detector (trainer.detect.StateDetector). This package imports `firmware`
+the shared stillness detector (trainer.estimate.stillness.StateDetector). This package imports `firmware`
 only, so the caller runs the detector and passes its per-frame ``still`` and ``unloaded`` flags
 to ``feed`` with the raw frames:
 

@@ -229,7 +229,7 @@ class ADS1115Reader:
     ``chips`` come from :func:`open_ads1115` (or tests). ``conversion_s`` is the expected
     conversion time (default 1/DR; 0 for simulated chips that convert instantly). ``chain``
     (free-running) starts the next frame's first conversions as soon as the chips are free.
-    Counters (shared with the :class:`~firmware.sources.Sampler`): ``i2c_errors`` (failed
+    Counters (shared with the :class:`~firmware.sampler.Sampler`): ``i2c_errors`` (failed
     transactions), ``retries``, ``timeouts``, ``chip_lost``, ``recovered``, ``late_reads``
     (results given up because the next conversion could have overwritten them), ``transactions``.
     """
@@ -677,14 +677,14 @@ def setup_chips(layout, i2c, *, allow_missing: bool = False, conversion_s: float
 
 def open_ads1115(layout, clock, rate_hz: float | None = None, i2c=None, *, allow_missing: bool = False,
                  conversion_s: float | None = None, retries: int = 2, schedule: str | None = None):
-    """A :class:`~firmware.sources.Sampler` reading the layout's ADS1115 chips.
+    """A :class:`~firmware.sampler.Sampler` reading the layout's ADS1115 chips.
 
     ``i2c``: a bus object (busio surface); ``None`` opens I2C bus 1 of the Pi. ``rate_hz``:
     frames per second (``None``: :func:`default_rate_hz`; ``math.inf``: as fast as the chips go).
     A chip missing at start raises a one-line :class:`SensorError` naming its address and the
     fix, unless ``allow_missing`` (``footmat check``), which reports it and keeps probing it.
     """
-    from .sources import Sampler
+    from firmware.sampler import Sampler
 
     adc = layout.adc
     if adc.type != "ads1115":

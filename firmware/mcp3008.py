@@ -92,12 +92,12 @@ def _spi_fallback_error(message: str) -> SensorError:
 
 
 def open_mcp3008(layout, clock, rate_hz: float | None = None, pin_factory=None):
-    """A :class:`~firmware.sources.Sampler` reading the layout's MCP3008 channels (CH0..CH7).
+    """A :class:`~firmware.sampler.Sampler` reading the layout's MCP3008 channels (CH0..CH7).
 
     Errors (one line each, :class:`SensorError`): gpiozero finds no pin factory (not a Pi, or
     lgpio missing), SPI not enabled or not permitted, the SPI pins already in use.
     """
-    from .sources import Sampler
+    from firmware.sampler import Sampler
 
     if layout.adc.type != "mcp3008":
         raise LayoutError(f"layout {layout.name} is wired for {layout.adc.type} chips, not an MCP3008",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..frames import Flag
-from ..sources import Sampler
+from firmware.sampler import Sampler
 from .ads1115 import SimADS1115
 from .i2c import FakeI2C
 

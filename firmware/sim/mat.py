@@ -59,7 +59,7 @@ class SimMat:
     # -- for the simulated chips ------------------------------------------------------------
     GRID_DT_S = 0.001     # the chips' view of the mat is computed on a 1 kHz grid …
     GRID_N = 50           # … 50 ms at a time: one physics call serves ten frames at 200 Hz.
-    # A person following the drill (trainer.simperson) reacts to the engine through their lag
+    # A person following the drill (trainer.app.simperson) reacts to the engine through their lag
     # (0.25 s, less 0.12 s of smoothing): 50 ms ahead plus a ~33 ms block stays inside it, so
     # the person never sees a decision the engine has not made yet.
 

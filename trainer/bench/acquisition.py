@@ -111,7 +111,7 @@ def _stock(layout, khz: int, seconds: float) -> dict:
     from firmware.ads1115 import layout_ceiling
     from firmware.clock import RealClock
     from firmware.sim.backend import AnalogInReader
-    from firmware.sources import Sampler
+    from firmware.sampler import Sampler
 
     clock = RealClock()
     bus = _bus(layout, clock, khz)

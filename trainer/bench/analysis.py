@@ -1,6 +1,6 @@
 """Bench section `analysis`: the full sway-metric set on one hour of 200 Hz CoP (PRODUCT.md §8).
 
-Keys: ``one_hour_200hz_s`` (median wall time of :func:`trainer.sway.sway_metrics`, imports
+Keys: ``one_hour_200hz_s`` (median wall time of :func:`trainer.analysis.sway.sway_metrics`, imports
 warmed up), ``peak_mb`` (peak memory the computation allocates, by tracemalloc), plus the same
 with 1 % of the samples missing and the time of the named ``quijoux`` pipeline over the hour.
 """
@@ -52,7 +52,7 @@ def _peak_mb(fn) -> float:
 def analysis() -> dict:
     import numpy as np
 
-    from trainer.sway import quijoux_pipeline, sway_metrics
+    from trainer.analysis.sway import quijoux_pipeline, sway_metrics
 
     x, y = _one_hour()
     sway_metrics(x[:4000], y[:4000], FS_HZ)           # warm up: scipy.signal imported here, not timed

@@ -4,7 +4,7 @@ Keys: ``csv_one_hour_s``, ``json_one_hour_s`` (target ≤ 5 s each) and ``c3d_on
 (measured), each the wall time of the whole export (reading and checking the session folder
 included), plus the file sizes and the time to read the session alone.
 
-:func:`synthetic_session` writes the session through the real :class:`~trainer.session.SessionWriter`
+:func:`synthetic_session` writes the session through the real :class:`~trainer.sessions.writer.SessionWriter`
 (the tests use it too, e.g. for a C3D longer than 65,535 frames).
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ def synthetic_session(root, seconds: float = 60.0, rate_hz: float = FS_HZ, *, se
 
     from calibration.store import nominal
     from firmware.layout import load_layout
-    from trainer.session import SessionWriter
+    from trainer.sessions.writer import SessionWriter
 
     layout = load_layout(layout_name)
     names = layout.names
@@ -95,7 +95,7 @@ def _timed(fn) -> float:
 
 
 def export() -> dict:
-    from trainer import export as ex
+    from trainer.formats import export as ex
 
     with tempfile.TemporaryDirectory(prefix="footmat-bench-export-") as tmp:
         tmp = Path(tmp)

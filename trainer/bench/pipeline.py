@@ -13,11 +13,11 @@ def pipeline() -> dict:
     from firmware.sim.mat import SimMat
     from firmware.sim.person import ScriptedPerson
     from firmware.sim.backend import open_sim
-    from firmware.sources import VectorSimSource
+    from firmware.sampler import VectorSimSource
 
-    from ..drill import DrillEngine, SpiralDrill
-    from ..simcal import nominal_sim_calibration
-    from ..simperson import Follower, natural_centre
+    from trainer.drills.engine import DrillEngine, SpiralDrill
+    from trainer.app.simcal import nominal_sim_calibration
+    from trainer.app.simperson import Follower, natural_centre
 
     layout = load_layout("default-6")
     cal = nominal_sim_calibration(layout)
@@ -50,7 +50,7 @@ def accuracy() -> dict:
     datasheet model) side by side, each on poses not used in any fit, on 5 simulated mats."""
     from firmware.layout import load_layout
 
-    from ..simcal import accuracy as acc, calibrate_on_sim, nominal_sim_calibration
+    from trainer.app.simcal import accuracy as acc, calibrate_on_sim, nominal_sim_calibration
 
     layout = load_layout("default-6")
     seeds = (1, 2, 3, 4, 5)

@@ -8,7 +8,7 @@ server's drawing is not in it).
 
 - ``render``: the whole live drill — the simulated mat read through the real driver with the
   chips converting instantly, paced by the real clock at 200 Hz, the engine, the session
-  recorder and the view at 30 fps — run by ``trainer.live.run_drill``: view frames per second,
+  recorder and the view at 30 fps — run by ``trainer.app.live.run_drill``: view frames per second,
   achieved sampling rate (and late/dropped frames), CPU % of one core.
 - ``latency``: a step response. A simulated person with no lag, sway or smoothing steps their
   *true* CoP between two points 70 mm apart at random moments; the time from each step to the
@@ -122,7 +122,7 @@ def render() -> dict:
         out = _child("render", d, str(RENDER_S), "30")
     out["setup"] = ("default-6, simulated ADS1115 chips converting instantly read through the register-level "
                     "driver on the fake bus, real clock at 200 Hz, drill engine + session recorder + view at 30 fps, "
-                    f"run by trainer.live.run_drill for {RENDER_S:g} s (countdown included); CPU = the process's "
+                    f"run by trainer.app.live.run_drill for {RENDER_S:g} s (countdown included); CPU = the process's "
                     "user+system time over wall time")
     return out
 
@@ -131,7 +131,7 @@ def latency() -> dict:
     with _Display() as d:
         at30 = _child("latency", d, "30", str(STEPS))
         at60 = _child("latency", d, "60", str(STEPS))
-    from ..display_filter import CopFilter, step_response_half_ms
+    from trainer.ui.display_filter import CopFilter, step_response_half_ms
 
     out = dict(at30)
     out["at_60fps"] = at60
@@ -179,12 +179,12 @@ def _child_render(seconds: float, fps: float) -> dict:
     from firmware.sim.mat import SimMat
     from firmware.sim.person import ScriptedPerson
 
-    from ..drill import DrillEngine, SpiralDrill
-    from ..live import run_drill
-    from ..session import SessionWriter
-    from ..simcal import nominal_sim_calibration
-    from ..simperson import Follower, natural_centre
-    from ..view import LiveView
+    from trainer.drills.engine import DrillEngine, SpiralDrill
+    from trainer.app.live import run_drill
+    from trainer.sessions.writer import SessionWriter
+    from trainer.app.simcal import nominal_sim_calibration
+    from trainer.app.simperson import Follower, natural_centre
+    from trainer.ui.view import LiveView
 
     layout = load_layout("default-6")
     cal = nominal_sim_calibration(layout)
@@ -235,7 +235,7 @@ def _source_only(seconds: float) -> dict:
     from firmware.sim.mat import SimMat
     from firmware.sim.person import Script, ScriptedPerson
 
-    from ..simperson import natural_centre
+    from trainer.app.simperson import natural_centre
 
     layout = load_layout("default-6")
     person = ScriptedPerson(Script.still(*natural_centre(layout)), seed=1)
@@ -261,11 +261,11 @@ def _child_latency(fps: float, steps: int) -> dict:
     from firmware.sim.mat import SimMat
     from firmware.sim.person import ScriptBuilder, ScriptedPerson
 
-    from ..drill import DrillEngine, SpiralDrill
-    from ..live import run_drill
-    from ..simcal import nominal_sim_calibration
-    from ..simperson import natural_centre
-    from ..view import LiveView
+    from trainer.drills.engine import DrillEngine, SpiralDrill
+    from trainer.app.live import run_drill
+    from trainer.app.simcal import nominal_sim_calibration
+    from trainer.app.simperson import natural_centre
+    from trainer.ui.view import LiveView
 
     layout = load_layout("default-6")
     cal = nominal_sim_calibration(layout)
@@ -332,7 +332,8 @@ def _child_latency(fps: float, steps: int) -> dict:
 
 def _child_first_frame() -> None:
     """Run ``footmat demo``; print when its view has drawn its first frame, then leave."""
-    from .. import runner, view
+    from trainer.app import drill as runner
+    from trainer.ui import view
 
     draw = view.LiveView.draw
 

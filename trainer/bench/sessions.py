@@ -37,8 +37,8 @@ def sessions() -> dict:
     from firmware.layout import load_layout
     from trainer.sessions.replay import open_replay
 
-    from ..history import index_session
-    from ..session import SessionWriter
+    from trainer.sessions.history import index_session
+    from trainer.sessions.writer import SessionWriter
 
     layout = load_layout()
     rng = np.random.default_rng(5)

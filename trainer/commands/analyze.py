@@ -60,11 +60,11 @@ def parse_window(text: str | None) -> tuple[float | None, float | None] | None:
 
 
 def analyze(rec, *, window=None, pipeline: str = "raw") -> dict:
-    """Metrics and method of a :class:`~trainer.extfiles.Recording` — the ``--json`` object."""
+    """Metrics and method of a :class:`~trainer.formats.recordings.Recording` — the ``--json`` object."""
     import numpy as np
 
     from firmware.errors import UsageError
-    from trainer import sway
+    from trainer.analysis import sway
 
     source_excluded = rec.excluded
     if window is not None:
@@ -120,8 +120,8 @@ def _num(v) -> str:
 
 
 def _table(res: dict) -> str:
-    from trainer.extfiles import REASON_HELP
-    from trainer.sway import METRIC_UNITS
+    from trainer.formats.recordings import REASON_HELP
+    from trainer.analysis.sway import METRIC_UNITS
 
     meth = res["method"]
     src = meth["source"]
@@ -161,7 +161,7 @@ def _table(res: dict) -> str:
 
 
 def run(args) -> int:
-    from trainer.extfiles import read_recording
+    from trainer.formats.recordings import read_recording
 
     from .common import say
 

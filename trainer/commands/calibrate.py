@@ -69,8 +69,8 @@ def run_procedure(source, layout, proc, guide, rate_hz: float, *, on_event=None,
     """Feed the procedure from ``source`` through the shared detector until it is done or failed."""
     import numpy as np
 
-    from ..cop import CopModel
-    from ..detect import StateDetector
+    from trainer.estimate.cop import CopModel
+    from trainer.estimate.stillness import StateDetector
 
     det = StateDetector(rate_hz, proc.weight_n)
     model = CopModel(layout)
@@ -100,9 +100,9 @@ def run(args) -> int:
     from firmware.clock import RealClock, VirtualClock
     from firmware.layout import load_layout
 
-    from .. import home, people
-    from ..runner import open_source, resolve_backend
-    from ..simperson import natural_centre
+    from trainer.sessions import home, people
+    from trainer.app.drill import open_source, resolve_backend
+    from trainer.app.simperson import natural_centre
     from calibration.procedure import Procedure
     from calibration import store
 
@@ -118,7 +118,7 @@ def run(args) -> int:
     if args.calibration:
         guide = store.load(args.calibration, layout)
     elif sim:
-        from ..simcal import nominal_sim_calibration
+        from trainer.app.simcal import nominal_sim_calibration
         guide = nominal_sim_calibration(layout)
     else:
         guide = store.nominal(layout)
@@ -127,7 +127,7 @@ def run(args) -> int:
     rate = 200.0
     clock = VirtualClock() if sim and not args.realtime else RealClock()
     if sim:
-        from ..simcal import ProcedureFollower
+        from trainer.app.simcal import ProcedureFollower
         follower = ProcedureFollower(proc, centre)
         kg = (weight_n / 9.80665) if weight_n else person.weight_kg
         if args.realtime:          # through the real driver on the simulated bus
@@ -135,7 +135,7 @@ def run(args) -> int:
         else:                      # virtual time: the fast vectorised simulated mat
             from firmware.sim.mat import SimMat
             from firmware.sim.person import ScriptedPerson
-            from firmware.sources import VectorSimSource
+            from firmware.sampler import VectorSimSource
             sim_person = ScriptedPerson(follower, weight_kg=kg, seed=args.seed)
             source = VectorSimSource(SimMat(layout, sim_person, seed=args.seed), clock, rate)
         say(f"simulated mat ({layout.name}) with a simulated person doing the poses; "

@@ -151,7 +151,7 @@ def _open(args, layout, backend: str, clock, rate, guided: bool):
 
     weight = 70.0
     if args.person:
-        from .. import people
+        from trainer.sessions import people
 
         weight = people.resolve(args.person, say).weight_kg
     script = guided_script(layout) if guided else Script.still(0, 110)
@@ -439,7 +439,7 @@ def run(args) -> int:
         raise UsageError(f"--sim-i2c-errors {args.sim_i2c_errors} is not a percentage", "give 0..100")
     cal = None
     if args.calibration:   # loaded (or refused with one line) exactly as the drills load --calibration
-        from ..runner import resolve_calibration
+        from trainer.app.drill import resolve_calibration
 
         cal, _ = resolve_calibration(args, layout, backend, None)
     guided = args.guided

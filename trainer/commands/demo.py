@@ -13,7 +13,7 @@ def add_arguments(p):
 
 def run(args) -> int:
     from firmware.errors import UsageError
-    from ..runner import run_drill_command
+    from trainer.app.drill import run_drill_command
 
     if args.backend not in (None, "sim"):
         raise UsageError(f"footmat demo runs on the simulated mat, not {args.backend!r}",

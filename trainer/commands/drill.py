@@ -21,7 +21,7 @@ def add_arguments(p):
 
 def run(args) -> int:
     from ..drills import all_params, get
-    from ..runner import run_drill_command
+    from trainer.app.drill import run_drill_command
 
     defn = get(args.name)
     given = {k: getattr(args, k.replace("-", "_")) for k in all_params()}

@@ -20,7 +20,7 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     import time
 
-    from trainer.export import export_session
+    from trainer.formats.export import export_session
 
     t0 = time.perf_counter()
     notes: list[str] = []

@@ -32,7 +32,7 @@ def _table(rows) -> str:
 
 
 def run(args) -> int:
-    from .. import history
+    from trainer.sessions import history
 
     rows = history.load(person=args.person, drill=args.drill, say=say)
     if args.plot:

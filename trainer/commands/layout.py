@@ -65,7 +65,7 @@ def run(args) -> int:
 
     foot = args.foot_length
     if args.person is not None:
-        from .. import people
+        from trainer.sessions import people
         person = people.load(args.person)
         if not person.foot_length_mm:
             raise UsageError(f"{person.name} has no foot length on record",
@@ -76,7 +76,7 @@ def run(args) -> int:
     if 150 <= foot <= 350:
         import math
 
-        from ..template import min_stance_mm
+        from trainer.maker.template import min_stance_mm
         narrowest = math.ceil(min_stance_mm(foot))
         if stance < narrowest:
             raise UsageError(f"--stance {_mm(stance)} mm is too narrow for {_mm(foot)} mm feet: they would overlap",

@@ -33,7 +33,7 @@ def _line(person) -> str:
 
 
 def run(args) -> int:
-    from .. import people
+    from trainer.sessions import people
 
     if args.action == "add":
         kg, unit = people.weight_from(args.weight_kg, args.weight_lb)

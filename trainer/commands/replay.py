@@ -21,7 +21,7 @@ def add_arguments(p):
 
 def _normal(obj):
     """A summary as it reads back from session.json (JSON round trip, NaN as null)."""
-    from ..session import _jsonable
+    from trainer.sessions.writer import _jsonable
 
     return json.loads(json.dumps(_jsonable(obj)))
 
@@ -45,8 +45,8 @@ def build_engine(meta, layout, calibration):
     from firmware.errors import DataFileError, FootmatError
 
     from .. import drills
-    from ..drill import DrillEngine
-    from ..people import parse
+    from trainer.drills.engine import DrillEngine
+    from trainer.sessions.people import parse
 
     defn = drills.get(meta["drill"])
     given = {k: v for k, v in meta["params"].items() if k in defn.params}
@@ -172,7 +172,7 @@ def replay_session(path, *, speed: float | None = None, view=None, clock=None) -
     summary, methods = engine.results()
     summary["frames"] = frames
     recorded = meta.get("summary") or {}
-    from ..runner import REACH_KEYS   # what the app added after the drill: never redone by a replay
+    from trainer.app.drill import REACH_KEYS   # what the app added after the drill: never redone by a replay
 
     summary.update({k: recorded[k] for k in REACH_KEYS if k in recorded and k not in summary})
     replayed = _normal(summary)
@@ -203,7 +203,7 @@ def replay_session(path, *, speed: float | None = None, view=None, clock=None) -
 def run(args) -> int:
     from firmware.clock import RealClock, VirtualClock
 
-    from ..runner import has_display, print_summary
+    from trainer.app.drill import has_display, print_summary
 
     show = has_display() and not args.no_plot
     paced = show or args.speed is not None
@@ -212,7 +212,7 @@ def run(args) -> int:
         from firmware.layout import parse_layout
         from trainer.sessions.format import load_meta, session_folder
 
-        from ..view import LiveView
+        from trainer.ui.view import LiveView
 
         folder = session_folder(args.session)
         layout = parse_layout(load_meta(folder)["layout"], "session")

@@ -11,7 +11,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from trainer.report import full_report
+    from trainer.ui.report import full_report
 
     from .common import say
 

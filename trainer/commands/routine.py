@@ -20,7 +20,7 @@ def add_arguments(p):
 
 
 def _list(as_json: bool) -> int:
-    from .. import routine as rt
+    from trainer.drills import routine as rt
 
     found = {}
     for name, path in rt.available().items():
@@ -49,7 +49,7 @@ def run(args) -> int:
 
     from firmware.errors import UsageError
 
-    from .. import routine as rt
+    from trainer.drills import routine as rt
 
     if args.list:
         return _list(args.json)

@@ -24,7 +24,7 @@ def run(args) -> int:
     from firmware.errors import UsageError
     from firmware.layout import load_layout
 
-    from ..template import write_template
+    from trainer.maker.template import write_template
 
     out = Path(args.out)
     if out.suffix.lower() not in (".svg", ".pdf"):

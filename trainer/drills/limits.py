@@ -35,7 +35,7 @@ def unit(direction: str) -> np.ndarray:
 
 def hull_edge_mm(layout, centre, u) -> float:
     """Distance from ``centre`` along unit ``u`` to the edge of the sensor hull (mm)."""
-    from ..paths import convex_hull, ray_to_hull
+    from trainer.drills.targets import convex_hull, ray_to_hull
 
     return ray_to_hull(np.asarray(centre, float), np.asarray(u, float), convex_hull(layout.positions))
 

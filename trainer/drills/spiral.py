@@ -31,7 +31,7 @@ class SpiralDrill(DrillRun):
         return self.loops * self.period_s
 
     def build(self, layout, centre, person=None):
-        from ..paths import spiral
+        from trainer.drills.targets import spiral
 
         super().build(layout, centre, person)
         reach = self.reach_mm if self.reach_mm is not None else getattr(person, "reach_mm", None)
@@ -53,7 +53,7 @@ class SpiralDrill(DrillRun):
         return self._dense
 
     def score(self, run, fs):
-        from ..scoring import METHODS, score_loop
+        from trainer.analysis.tracking import METHODS, score_loop
 
         loops = []
         for k in range(self.loops):

@@ -27,8 +27,8 @@ LEAD_S = 5.0                   # one-leg: time to shift and lift before the cap 
 
 def sway_figures(a, xy, fs) -> tuple[dict, dict]:
     """The METRICS.md sway set of a CoP series (gaps at pauses kept), and their methods."""
-    from ..sway import METHODS as SWAY_METHODS
-    from ..sway import METRIC_UNITS, sway_metrics
+    from trainer.analysis.sway import METHODS as SWAY_METHODS
+    from trainer.analysis.sway import METRIC_UNITS, sway_metrics
 
     xy = with_gaps(a, xy, fs)
     m = sway_metrics(xy[:, 0], xy[:, 1], fs)
@@ -36,7 +36,7 @@ def sway_figures(a, xy, fs) -> tuple[dict, dict]:
     figs["sway_duration_s"] = rounded(m["duration_s"], 2)
     figs["sway_n_excluded"] = int(m["n_excluded"])
     methods = {k: SWAY_METHODS[k] for k in METRIC_UNITS if k in SWAY_METHODS}
-    methods["sway_series"] = "trainer.sway.sway_metrics on the CoP as recorded (raw pipeline, no filter, no " \
+    methods["sway_series"] = "trainer.analysis.sway.sway_metrics on the CoP as recorded (raw pipeline, no filter, no " \
                              "detrend), at the sample rate; a pause leaves a gap no difference crosses"
     return figs, methods
 

@@ -1,0 +1,225 @@
+"""Frame sources: what the rest of footmat reads the mat through.
+
+A source has ``layout``, ``rate_hz``, ``clock``, ``has_truth`` and ``read(max_n) -> FrameBlock``.
+:class:`Sampler` turns a per-frame *reader* (``read_frame() -> (raw (S,), flags)``) into frames
+at a fixed rate: on a virtual clock synchronously (each ``read`` produces the next frames), on a
+real clock in one acquisition thread feeding a bounded buffer that ``read`` drains, so drawing
+never slows sampling. :class:`VectorSimSource` is the fast path straight from the simulator's
+physics to codes, for big batch tests and benchmarks.
+"""
+from __future__ import annotations
+
+import collections
+import math
+import threading
+
+import numpy as np
+
+from firmware.errors import DeviceClosed
+from firmware.frames import FrameBlock, Flag
+
+
+class Sampler:
+    """Frames at ``rate_hz`` from a reader, stamped when converted.
+
+    ``reader.read_frame()`` returns ``(raw (S,), flags)`` or ``(raw, flags, t)``, t being when
+    the frame was converted (else the middle of the call is used). ``rate_hz=math.inf`` runs
+    free, one frame after another (benchmarks). On a real clock one acquisition thread fills a
+    bounded buffer (``buffer_s`` seconds; the oldest frames are dropped and counted when nobody
+    reads); on a virtual clock :meth:`read` produces frames synchronously.
+
+    ``counters`` (one dict, shared with the reader, which adds its own such as ``i2c_errors``,
+    ``retries``, ``timeouts``): ``frames``, ``dropped``, ``late`` (a frame started more than a
+    period after its slot), ``flagged`` (any flag), ``unreadable`` (a NaN in the frame),
+    ``max_jitter_ms`` and ``jitter_ms`` (mean lateness of the frame starts, ms).
+    """
+
+    def __init__(self, reader, layout, clock, rate_hz: float = 200.0, *, chunk_s: float = 0.05,
+                 buffer_s: float = 5.0, truth=None):
+        self.reader = reader
+        self.layout = layout
+        self.clock = clock
+        self.rate_hz = float(rate_hz)
+        if not self.rate_hz > 0:
+            raise ValueError(f"rate_hz must be positive, not {rate_hz!r}")
+        self.free = math.isinf(self.rate_hz)
+        self.period = 0.0 if self.free else 1.0 / self.rate_hz
+        nominal = 200.0 if self.free else self.rate_hz
+        self.chunk = max(1, int(round(chunk_s * nominal)))
+        self.truth = truth  # callable() -> (cop (2,), load) of the frame just read, or None
+        self.has_truth = truth is not None
+        counters = {"frames": 0, "dropped": 0, "late": 0, "flagged": 0, "unreadable": 0,
+                    "max_jitter_ms": 0.0, "jitter_ms": 0.0, "i2c_errors": 0, "retries": 0, "timeouts": 0}
+        counters.update(getattr(reader, "counters", None) or {})
+        self.counters = counters
+        if hasattr(reader, "counters"):
+            reader.counters = counters  # one dict: the reader counts into it
+        self._jitter_sum = 0.0
+        self._buf = collections.deque(maxlen=max(16, int(buffer_s * nominal)))
+        self._next_t = None
+        self._thread = None
+        self._stop = threading.Event()
+        self._cond = threading.Condition()
+        self._error = None
+        self.closed = False
+
+    # -- one frame -------------------------------------------------------------------------
+    def _one(self):
+        clock = self.clock
+        counters = self.counters
+        if self.free:
+            t_start = clock.now()
+            jitter = 0.0
+        else:
+            if self._next_t is None:
+                self._next_t = clock.now()
+            clock.sleep_until(self._next_t)
+            t_start = clock.now()
+            jitter = t_start - self._next_t
+        out = self.reader.read_frame()
+        raw, flags = out[0], Flag(out[1])
+        t_end = clock.now()
+        t = out[2] if len(out) > 2 else 0.5 * (t_start + t_end)
+        if not self.free:
+            if jitter > self.period:
+                flags |= Flag.LATE
+                counters["late"] += 1
+                self._next_t = t_start  # do not try to catch up with a burst
+            self._next_t += self.period
+            if jitter * 1e3 > counters["max_jitter_ms"]:
+                counters["max_jitter_ms"] = jitter * 1e3
+        counters["frames"] += 1
+        self._jitter_sum += jitter
+        counters["jitter_ms"] = self._jitter_sum / counters["frames"] * 1e3
+        if flags:
+            counters["flagged"] += 1
+        if flags & (Flag.READ_ERROR | Flag.TIMEOUT):
+            counters["unreadable"] += 1
+        truth = self.truth() if self.truth else (None, None)
+        return t, raw, int(flags), truth
+
+    @staticmethod
+    def _block(items, has_truth) -> FrameBlock:
+        t = np.array([i[0] for i in items])
+        raw = np.array([i[1] for i in items], dtype=float)
+        flags = np.array([i[2] for i in items], dtype=np.uint16)
+        if has_truth:
+            cop = np.array([i[3][0] for i in items], dtype=float).reshape(-1, 2)
+            load = np.array([i[3][1] for i in items], dtype=float)
+            return FrameBlock(t, raw, flags, cop, load)
+        return FrameBlock(t, raw, flags)
+
+    # -- threaded acquisition (real clock) ---------------------------------------------------
+    def start(self) -> "Sampler":
+        if self.closed:
+            raise DeviceClosed("the sampler is closed", "open a new source")
+        if self.clock.virtual or self._thread is not None:
+            return self
+        self._thread = threading.Thread(target=self._loop, name="footmat-acquisition", daemon=True)
+        self._thread.start()
+        return self
+
+    def _loop(self):
+        try:
+            while not self._stop.is_set():
+                item = self._one()
+                with self._cond:
+                    if len(self._buf) == self._buf.maxlen:
+                        self.counters["dropped"] += 1
+                    self._buf.append(item)
+                    self._cond.notify_all()
+        except BaseException as e:  # surfaced to the reader
+            self._error = e
+            with self._cond:
+                self._cond.notify_all()
+
+    def read(self, max_n: int | None = None, timeout: float = 1.0) -> FrameBlock:
+        """The next frames: virtual clock → exactly ``max_n`` (default one chunk); real clock →
+        whatever the acquisition thread has buffered (waiting up to ``timeout`` for one)."""
+        if self.closed:
+            raise DeviceClosed("the sampler is closed", "open a new source")
+        if self.clock.virtual:
+            n = self.chunk if max_n is None else max_n
+            return self._block([self._one() for _ in range(n)], self.has_truth)
+        self.start()
+        with self._cond:
+            if not self._buf and self._error is None:
+                self._cond.wait(timeout)
+            if self._error is not None:
+                raise self._error
+            n = len(self._buf) if max_n is None else min(max_n, len(self._buf))
+            items = [self._buf.popleft() for _ in range(n)]
+        if not items:
+            return FrameBlock.empty(len(self.layout.sensors), self.has_truth)
+        return self._block(items, self.has_truth)
+
+    def close(self) -> None:
+        """Stop the acquisition thread and close the reader (safe to call twice)."""
+        if self.closed:
+            return
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+        close = getattr(self.reader, "close", None)
+        if close:
+            close()
+        self.closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self) -> str:
+        rate = "free-running" if self.free else f"{self.rate_hz:g} Hz"
+        return f"<Sampler {rate} {'closed' if self.closed else 'open'} frames={self.counters['frames']}>"
+
+
+def open_hardware(backend: str, layout, clock, rate_hz: float | None = None, **options):
+    """The Sampler of a real ADC backend (``ads1115`` or ``mcp3008``), imported lazily."""
+    if backend == "ads1115":
+        from firmware.ads1115 import open_ads1115
+
+        return open_ads1115(layout, clock, rate_hz, **options)
+    if backend == "mcp3008":
+        from firmware.mcp3008 import open_mcp3008
+
+        return open_mcp3008(layout, clock, rate_hz, **options)
+    raise ValueError(f"no hardware backend {backend!r}")
+
+
+class VectorSimSource:
+    """Frames straight from the simulated mat's physics (no bus), on a virtual clock."""
+
+    has_truth = True
+
+    def __init__(self, mat, clock, rate_hz: float = 200.0, chunk_s: float = 0.05):
+        self.mat = mat
+        self.layout = mat.layout
+        self.clock = clock
+        self.rate_hz = float(rate_hz)
+        self.chunk = max(1, int(round(chunk_s * rate_hz)))
+        self._k = 0
+        self._t0 = clock.now()
+        self.counters = {"frames": 0, "dropped": 0, "late": 0, "flagged": 0, "unreadable": 0,
+                         "max_jitter_ms": 0.0, "jitter_ms": 0.0, "i2c_errors": 0, "retries": 0, "timeouts": 0}
+        self.closed = False
+
+    def read(self, max_n: int | None = None, timeout: float = 1.0) -> FrameBlock:
+        n = self.chunk if max_n is None else max_n
+        t = self._t0 + (self._k + np.arange(n)) / self.rate_hz
+        self._k += n
+        block = self.mat.frames(t)
+        self.clock.sleep_until(t[-1])
+        self.counters["frames"] += n
+        return block
+
+    def close(self) -> None:
+        self.closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,233 @@
+"""The live view offscreen (Agg): the drawn artists reflect the state; the display filter."""
+import numpy as np
+import pytest
+
+from firmware.layout import load_layout
+from trainer.ui.display_filter import CopFilter, butter_sections, step_response_half_ms
+from trainer.drills.engine import Snapshot
+from trainer.drills.targets import spiral
+from trainer.app.simperson import natural_centre
+from trainer.ui.view import COLORS, DISC_MM, LiveView
+
+COP_RGB = tuple(int(COLORS["cop"][i:i + 2], 16) for i in (1, 3, 5))
+
+
+def _snap(**kw):
+    base = dict(state="running", cop=np.array([-30.0, 100.0]), target=np.array([-20.0, 120.0]),
+                forces=np.array([40, 5, 1, 1, 1, 1.0]), total_n=680, left_pct=80.0, heel_pct_left=75.0,
+                heel_pct_right=40.0, cue="left heel", loop=1, loops=3)
+    base.update(kw)
+    return Snapshot(**base)
+
+
+@pytest.fixture
+def view():
+    v = LiveView(load_layout())
+    yield v
+    v.close()
+
+
+def _pixel(view, xy):
+    buf = np.asarray(view.fig.canvas.buffer_rgba())
+    h = buf.shape[0]
+    return buf[int(round(h - xy[1])), int(round(xy[0])), :3]
+
+
+def test_artists_follow_the_snapshot(tmp_path):
+    layout = load_layout()
+    view = LiveView(layout)
+    path = spiral(layout, natural_centre(layout))
+    snap = _snap(forces=np.array([340, 5, 1, 300, 30, 4.0]))
+    assert view.maybe_draw(snap, path_xy=path.dense(), force=True)
+    assert view.cop_dot.get_data()[0][0] == -30.0 and view.target_dot.get_data()[1][0] == 120.0
+    assert view.cue.get_text() == "left heel"
+    assert view.bar_values[0] == pytest.approx(80.0, abs=0.5)      # whole pixels
+    assert "80" in view.bar_text[0].get_text() and "20" in view.bar_text_b[0].get_text()
+    assert view.disc_r[0] == pytest.approx(DISC_MM)      # half the load or more: full
+    assert 0 < view.disc_r[4] < view.disc_r[3]
+    assert view.info.get_text() == "loop 1/3"
+    assert not view.overlay.get_visible() and view.overlay_text.get_text() == ""
+    snap.state, snap.cue = "paused", "paused — step back on to continue"
+    view.maybe_draw(snap, force=True)
+    assert "PAUSED" in view.overlay_text.get_text() and view.overlay.get_visible()
+    assert view.band.get_facecolor()[:3] != (1.0, 1.0, 1.0)
+    out = tmp_path / "view.png"
+    view.save(out)
+    assert out.stat().st_size > 10_000
+    view.close()
+    view.close()   # safe twice
+    assert view.closed
+    assert not view.maybe_draw(snap, force=True)
+
+
+def test_blitted_frame_shows_the_marker_where_the_state_puts_it(view):
+    view.maybe_draw(_snap(), force=True)
+    view.maybe_draw(_snap(cop=np.array([60.0, 180.0])), force=True)      # a blitted frame, not a full draw
+    px = view.marker_px()
+    assert np.all(np.abs(_pixel(view, px).astype(int) - COP_RGB) < 30)
+    old = view.ax.transData.transform([-30.0, 100.0])
+    assert np.any(np.abs(_pixel(view, old).astype(int) - COP_RGB) > 30)  # the marker left that place
+
+
+def test_stepped_off_waiting_and_done_are_unmistakable(view):
+    view.maybe_draw(_snap(state="waiting", cop=np.full(2, np.nan), total_n=float("nan"), forces=None,
+                          cue="step on and stand still", left_pct=float("nan")), force=True)
+    assert view.overlay.get_visible() and view.overlay_text.get_text() == "STEP ON"
+    assert len(view.cop_dot.get_data()[0]) == 0 and view.bar_text[0].get_text() == "left"
+    assert np.all(view.disc_r == 0)
+    view.maybe_draw(_snap(state="done", cue="well done"), force=True)
+    assert view.overlay_text.get_text() == "DONE"
+
+
+def test_keys_pause_next_and_quit(view):
+    from matplotlib.backend_bases import KeyEvent
+
+    seen = []
+    view.on_key.append(seen.append)
+
+    def press(key):
+        view.fig.canvas.callbacks.process("key_press_event", KeyEvent("key_press_event", view.fig.canvas, key))
+
+    press(" ")
+    assert view.pause_requested and seen == ["pause"]
+    view.maybe_draw(_snap(), force=True)
+    assert not view.overlay.get_visible()              # the engine decides; until then, running
+    view.maybe_draw(_snap(state="paused", cue="paused"), force=True)
+    assert "PAUSED" in view.overlay_text.get_text() and "space" in view.overlay_text.get_text()
+    press(" ")
+    assert not view.pause_requested and seen[-1] == "resume"
+    view.maybe_draw(_snap(), force=True)
+    assert not view.overlay.get_visible()
+    press("n")
+    assert view.next_requested and seen[-1] == "next"
+    assert not view.closed
+    press("q")
+    assert view.closed and seen[-1] == "quit"
+
+
+def test_own_frame_rate(view):
+    view.fps = 1.0      # one frame a second: a second call right after the first draws nothing
+    assert view.maybe_draw(_snap(), force=True)
+    assert not view.maybe_draw(_snap())
+    assert view.frames_drawn == 1
+
+
+def test_view_scales_with_the_window(view):
+    base = view.cue.get_fontsize(), view.cop_dot.get_markersize()
+    view.fig.set_size_inches(16, 9.6)
+    view._on_resize(None)
+    view.maybe_draw(_snap(), force=True)
+    assert view.cop_dot.get_markersize() == pytest.approx(2 * base[1])
+    assert view.cue.get_fontsize() == pytest.approx(2 * base[0])
+
+
+def test_feed_filters_every_sample_and_draws_the_newest(view):
+    # a 20 mm step fed as single samples at 200 Hz; the drawn marker follows the filter
+    cop = np.array([[0.0, 100.0]] * 50 + [[20.0, 100.0]] * 50)
+    t = np.arange(100) / 200.0
+    ref = CopFilter(200.0).filter(cop)
+    drawn = []
+    for k in range(0, 100, 5):
+        view.feed(t[k:k + 5], cop[k:k + 5])
+        view.maybe_draw(_snap(cop=cop[k + 4]), force=True)
+        drawn.append(view.cop_dot.get_data()[0][0])
+    assert np.allclose(drawn, ref[4::5, 0])
+    assert drawn[10] < 10 < drawn[-1]          # lags the step, then gets there
+    # nobody on the mat: no marker; stepping back on starts at the new place, no slide
+    view.feed([0.6], [[np.nan, np.nan]])
+    view.maybe_draw(_snap(cop=np.full(2, np.nan)), force=True)
+    assert len(view.cop_dot.get_data()[0]) == 0
+    view.feed([0.7], [[-50.0, 60.0]])
+    view.maybe_draw(_snap(cop=np.array([-50.0, 60.0])), force=True)
+    assert view.cop_dot.get_data()[0][0] == pytest.approx(-50.0)
+
+
+def test_without_feed_the_snapshot_is_drawn(view):
+    view.maybe_draw(_snap(cop=np.array([12.0, 34.0])), force=True)
+    assert tuple(view.drawn_cop) == (12.0, 34.0)
+
+
+def test_drawn_state_follows_a_simulated_drill():
+    from firmware.clock import VirtualClock
+    from firmware.sim.mat import SimMat
+    from firmware.sim.person import ScriptedPerson
+    from firmware.sampler import VectorSimSource
+    from trainer.drills.engine import DrillEngine, SpiralDrill
+    from trainer.app.simcal import nominal_sim_calibration
+    from trainer.app.simperson import Follower
+
+    layout = load_layout()
+    follower = Follower(natural_centre(layout))
+    person = ScriptedPerson(follower, seed=3)
+    src = VectorSimSource(SimMat(layout, person, seed=3), VirtualClock(), 200.0)
+    engine = DrillEngine(SpiralDrill(loops=1, period_s=8.0), layout, nominal_sim_calibration(layout),
+                         person.weight_n, 200.0)
+    follower.engine = engine
+    view = LiveView(layout)
+    cues, gaps = set(), []
+    while engine.snapshot.t < 9.0 and not engine.done:
+        block = src.read()
+        _, cb, *_ = engine.process(block)
+        view.feed(block.t, cb.cop)
+        path = engine.drill.path
+        view.maybe_draw(engine.snapshot, path_xy=None if path is None else path.dense(), force=True)
+        snap = engine.snapshot
+        assert view.cue.get_text() == snap.cue
+        if snap.state == "running":
+            cues.add(snap.cue)
+            assert np.allclose(view.target_dot.get_data(), [[snap.target[0]], [snap.target[1]]])
+            gaps.append(np.hypot(*(view.drawn_cop - snap.cop)))
+            assert view.path_line.get_xydata().shape[0] > 10
+    assert len(cues) >= 3                        # the cue changed with the phase
+    assert np.median(gaps) < 2.0 and np.percentile(gaps, 90) < 5.0   # filtered, ≈ 22 ms behind the raw CoP
+    view.close()
+
+
+def test_display_filter_is_the_butterworth_of_metrics_md():
+    import scipy.signal as ss
+
+    x = np.random.default_rng(0).normal(size=(400, 2)).cumsum(axis=0)
+    for order in (2, 4):
+        sos = ss.butter(order, 10.0, fs=200.0, output="sos")
+        zi = ss.sosfilt_zi(sos)
+        ref = np.stack([ss.sosfilt(sos, x[:, i], zi=zi * x[0, i])[0] for i in range(2)], axis=1)
+        assert np.allclose(CopFilter(200.0, 10.0, order).filter(x), ref, atol=1e-9)
+    assert CopFilter(100.0).delay_ms == pytest.approx(22.5, abs=0.1)   # METRICS.md: ≈ 22 ms
+    assert CopFilter(100.0, order=4).delay_ms == pytest.approx(41.6, abs=0.5)
+    assert 15 <= step_response_half_ms(1000.0) <= 25
+    with pytest.raises(ValueError):
+        butter_sections(10.0, 200.0, order=3)
+    with pytest.raises(ValueError):
+        butter_sections(120.0, 200.0)
+
+
+def test_display_filter_follows_the_stream_rate():
+    f = CopFilter(200.0)
+    t = np.arange(200) / 100.0          # a 100 Hz replay
+    f.feed(t, np.zeros((200, 2)))
+    assert f.fs_hz == pytest.approx(100.0, rel=0.05)
+
+
+@pytest.mark.parametrize("kw", [dict(fontsize=15, ha="left", va="bottom", color="#212529"),
+                                dict(fontsize=30, weight="bold", ha="center", va="center", color="white"),
+                                dict(fontsize=40, ha="center", va="center", linespacing=1.4, color="#f77f00")])
+def test_stamped_text_looks_as_matplotlib_text(kw):
+    """The view's text keeps its rendered image; drawn anew or from the cache it is a Text's
+    image (to 3 levels of 255 where the glyph's alpha is rounded twice)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    from trainer.ui.view import _stamp_text_class
+
+    stamp = _stamp_text_class()
+    fig = plt.figure(figsize=(4, 2), dpi=100)
+    fig.patch.set_facecolor("#a8dadc")
+    images = []
+    for cls in (Text, stamp, stamp):                     # plain, stamped (rendered), stamped (cached)
+        t = fig.add_artist(cls(0.313, 0.47, "left 45 %\nPAUSED", transform=fig.transFigure, **kw))
+        fig.canvas.draw()
+        images.append(np.asarray(fig.canvas.buffer_rgba()).astype(int))
+        t.remove()
+    plt.close(fig)
+    assert np.abs(images[0] - images[0][0, 0]).max() > 60         # the text is there
+    assert np.abs(images[0] - images[1]).max() <= 3 and np.array_equal(images[1], images[2])

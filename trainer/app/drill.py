@@ -1,0 +1,307 @@
+"""What every recording command shares: open the mat (or the simulated one), pick the
+calibration and person, make the session, run the drill with or without a view, finish."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from firmware.errors import CalibrationError, UsageError
+
+from trainer.commands.common import say
+
+
+def has_display() -> bool:
+    backend = os.environ.get("MPLBACKEND", "").lower()
+    if backend in ("agg", "pdf", "svg", "ps", "cairo", "template", "module://matplotlib_inline.backend_inline"):
+        return False
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def resolve_backend(args, layout) -> str:
+    b = args.backend or layout.adc.type
+    if b == "sim" or b in ("ads1115", "mcp3008") or b.startswith("replay:"):
+        return b
+    raise UsageError(f"unknown backend {b!r}", "use sim, ads1115, mcp3008 or replay:PATH")
+
+
+def resolve_calibration(args, layout, backend: str, person_name: str | None):
+    """The calibration to use, and a short description of where it came from."""
+    from calibration import store
+
+    from trainer.sessions import home
+
+    if args.calibration:
+        return store.load(args.calibration, layout), f"calibration {args.calibration}"
+    if backend.startswith("replay:"):
+        # a recording carries the calibration it was made with
+        from pathlib import Path as _P
+        from firmware.errors import DataFileError
+        import json as _json
+        folder = _P(backend[len("replay:"):])
+        meta_path = (folder if folder.is_dir() else folder.parent) / "session.json"
+        try:
+            meta = _json.loads(meta_path.read_text(encoding="utf-8"))
+            return store.from_dict(meta["calibration"], layout, meta_path.name), f"calibration embedded in {meta_path}"
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise DataFileError(f"cannot read the calibration embedded in {meta_path} ({e.__class__.__name__})",
+                                "pass --calibration FILE") from None
+    path = home.calibration_path(layout.name)
+    if path.exists():
+        return store.load(path, layout), f"calibration {path}"
+    if backend == "sim":
+        from trainer.app.simcal import calibrate_on_sim
+
+        # the simulated mat comes calibrated, as a built mat would be after `footmat calibrate`:
+        # the body-weight fit run on simulated poses of this very mat (same seed, same parts)
+        say("no calibration file for this mat: using the simulated mat's nominal calibration "
+            "(its own body-weight fit on simulated poses)")
+        return calibrate_on_sim(layout, seed=getattr(args, "seed", 1)), "nominal calibration of the simulated mat"
+    raise CalibrationError(f"this mat ({layout.name}) has no calibration yet",
+                           "run: footmat calibrate --weight-kg N (or pass --calibration FILE)")
+
+
+def open_source(backend: str, layout, clock, rate_hz: float, script=None, person_kg: float = 70.0, seed: int = 1):
+    """A frame source for --backend; for sim, a simulated mat with a person following ``script``."""
+    if backend == "sim":
+        from firmware.sim.backend import open_sim
+        from firmware.sim.mat import SimMat
+        from firmware.sim.person import ScriptedPerson
+
+        person = ScriptedPerson(script, weight_kg=person_kg, seed=seed)
+        mat = SimMat(layout, person, seed=seed)
+        return open_sim(layout, mat, clock, rate_hz)
+    if backend == "ads1115":
+        try:
+            from firmware.ads1115 import open_ads1115
+        except ImportError:
+            raise UsageError("the ADS1115 backend is not available in this build", "use --backend sim") from None
+        return open_ads1115(layout, clock, rate_hz)
+    if backend == "mcp3008":
+        try:
+            from firmware.mcp3008 import open_mcp3008
+        except ImportError:
+            raise UsageError("the MCP3008 backend is not available in this build", "use --backend sim") from None
+        return open_mcp3008(layout, clock, rate_hz)
+    if backend.startswith("replay:"):
+        from trainer.sessions.replay import open_replay
+        return open_replay(backend[len("replay:"):], layout, clock, rate_hz)
+    raise UsageError(f"backend {backend!r} cannot record a drill", "use --backend sim, ads1115 or mcp3008")
+
+
+def session_root(args) -> Path:
+    from trainer.sessions import home
+
+    return Path(args.out).expanduser() if getattr(args, "out", None) else home.sessions_dir()
+
+
+FIRST_RUN_NOTICE = ("Safety: keep a chair or rail within reach. Stop at once for pain, dizziness or chest pain. "
+                    "Step off the mat to pause at any time.")
+
+
+def first_run_notice(person) -> None:
+    """The safety notice: printed before every drill; at a terminal the first time, also confirmed."""
+    from trainer.sessions import home
+    from trainer.commands.common import ask, interactive
+
+    say(FIRST_RUN_NOTICE)
+    marker = home.home() / ".notice-seen"
+    seen = marker.read_text(encoding="utf-8").splitlines() if marker.exists() else []
+    if person.name not in seen and interactive():
+        ask("Press Enter when you are ready. ")
+    if person.name not in seen:
+        from firmware.fileio import atomic_write_text
+        atomic_write_text(home.ensure() / ".notice-seen", "\n".join(seen + [person.name]) + "\n")
+
+
+def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float | None = None,
+                      pain_before=None, pain_after=None) -> int:
+    """Run one drill on the chosen backend, record the session, print the summary."""
+    import time as _time
+
+    from firmware.clock import RealClock, VirtualClock
+    from firmware.layout import load_layout
+
+    from trainer import drills
+    from trainer.sessions import people
+    from trainer.drills.engine import DrillEngine
+    from trainer.app.live import run_drill
+    from trainer.sessions.writer import SessionWriter
+    from trainer.app.simperson import Follower, natural_centre
+
+    defn = drills.get(drill_name)
+    params = defn.resolve(params)
+    layout = load_layout(args.layout)
+    backend = resolve_backend(args, layout)
+    person = people.resolve(args.person, say)
+    cal, cal_text = resolve_calibration(args, layout, backend, person.name)
+    sim = backend == "sim"
+    replay = backend.startswith("replay:")
+    show = has_display() and not args.no_plot
+    virtual = (sim or replay) and not show and not args.realtime
+    clock = VirtualClock() if virtual else RealClock()
+    rate = 200.0
+    run = defn.make(params)
+    caps = [c for c in (time_cap_s, defn.time_cap_s) if c]
+    cap = min(caps) if caps else run.active_duration_s + 60.0
+    follower = Follower(natural_centre(layout)) if sim else None
+    source = open_source(backend, layout, clock, rate, script=follower, person_kg=person.weight_kg,
+                         seed=getattr(args, "seed", 1))
+    rate = float(getattr(source, "rate_hz", rate) or rate)
+    engine = DrillEngine(run, layout, cal, person.weight_n, rate, time_cap_s=cap, person=person)
+    if follower is not None:
+        follower.engine = engine
+    first_run_notice(person)
+    if sim:
+        say(f"simulated mat ({layout.name}, {rate:.0f} Hz) with a simulated person doing {drill_name}; "
+            + ("virtual time (as fast as it can)" if virtual else "real time"))
+    writer = SessionWriter(session_root(args), drill_name, layout=layout, calibration=cal.to_dict(),
+                           params=params | {"backend": backend, "time_cap_s": cap},
+                           person=person.to_dict() | {"default": person.is_default},
+                           person_id=person.person_id, pain_before=pain_before,
+                           sample_rate_hz=rate, simulated=sim, clock_start=clock.now())
+    engine.subscribe(_terminal_cues(virtual))
+    controls = open_controls(layout, engine, clock) if backend in ("ads1115", "mcp3008") else None
+    view = None
+    if show:
+        from trainer.ui.view import LiveView
+        view = LiveView(layout, title=f"footmat — {drill_name}")
+        view.on_key.append(lambda a: engine.toggle_pause() if a in ("pause", "resume")
+                           else engine.stop() if a == "next" else None)
+    t_wall = _time.perf_counter()
+    try:
+        frames = run_drill(source, engine, writer, view)
+    except BaseException:
+        writer.abort()
+        source.close()
+        if view is not None:
+            view.close()
+        if controls is not None:
+            controls.status = "fault"
+            controls.close()
+        raise
+    source.close()
+    if view is not None:
+        view.close()
+    if controls is not None:
+        controls.close()
+    summary, methods = engine.results()
+    summary["frames"] = frames
+    summary.update(save_reach(summary, person, layout))
+    counters = dict(getattr(source, "counters", {}))
+    after = pain_after() if callable(pain_after) else pain_after
+    folder = writer.finish(summary, methods, {"before": pain_before, "after": after},
+                           extra={"acquisition": counters})
+    _after_session(folder)
+    wall = _time.perf_counter() - t_wall
+    say(f"session: {folder}")
+    args.session_folder = folder
+    print_summary(drill_name, summary, frames, wall, cal_text)
+    return 0
+
+
+def open_controls(layout, engine, clock=None, pin_factory=None):
+    """The mat's button, LED and buzzer (layout [controls]) wired to a drill engine:
+    press = pause/resume, hold = stop (next); LED shows ready/recording/paused; the buzzer plays
+    the cues and pacing beats. Returns None when the layout has no controls."""
+    if layout.controls is None:
+        return None
+    from firmware.controls import Controls
+
+    c = Controls.from_layout(layout, pin_factory=pin_factory, clock=clock)
+    c.status = "ready"
+
+    def on_button(ev):
+        if ev.kind == "hold":
+            engine.stop()
+        else:
+            engine.toggle_pause()
+
+    def on_event(t, kind, detail):
+        try:
+            if kind == "start":
+                c.status = "recording"
+                c.cue("start")
+            elif kind == "pause":
+                c.status = "paused"
+                c.cue("pause")
+            elif kind == "resume":
+                c.status = "recording"
+                c.cue("resume")
+            elif kind == "cue" and engine.state == "running":
+                c.cue("phase")
+            elif kind == "beat":
+                c.beat()
+            elif kind == "end":
+                c.status = "ready"
+                c.cue("done")
+        except Exception:   # a buzzer or LED must never stop a drill
+            pass
+
+    c.subscribe(on_button)
+    engine.subscribe(on_event)
+    return c
+
+
+# summary keys added here after the drill (not by its scorer): a replay carries them over
+REACH_KEYS = ("reach_saved", "reach_note", "note")
+
+
+def save_reach(summary: dict, person, layout) -> dict:
+    """A drill that measured the person's reach (``limits``: ``reach_mm`` in its summary): save it
+    in their profile, labelled as reach on this mat, and say so. Returns the summary keys to add."""
+    if not isinstance(summary.get("reach_mm"), dict):   # the spiral's reach_mm is the reach it used
+        return {}
+    import datetime as _dt
+
+    from trainer.sessions import people
+
+    reach = summary["reach_mm"] or {}
+    date = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d")
+    note = (f"reach on this mat (layout {layout.name}): maximum CoP excursion per direction in footmat "
+            f"limits on {date}, capped by the sensor hull; measured: {', '.join(reach) or 'none'}")
+    if not reach:
+        msg = "no lean detected: the reach is not saved"
+    elif person is None or person.is_default:
+        msg = "reach not saved: no --person given (run with --person NAME to keep it and scale your targets)"
+    else:
+        people.save_reach(person.name, reach, note)
+        person.reach_mm = {**(person.reach_mm or {}), **{d: round(v, 1) for d, v in reach.items()}}
+        person.reach_note = note
+        say(f"reach on this mat saved for {person.name}: "
+            + ", ".join(f"{d} {v:.0f} mm" for d, v in reach.items()))
+        return {"reach_saved": True, "reach_note": note}
+    say(msg)
+    return {"reach_saved": False, "note": msg}
+
+
+def _terminal_cues(virtual: bool):
+    """Cues on the terminal during a real-time drill (the view and buzzer show them too)."""
+    def show(t, kind, detail):
+        if not virtual and kind in ("cue", "pause", "resume", "end", "holding_on"):
+            say(f"[{kind}] {detail}")
+    return show
+
+
+def _after_session(folder) -> None:
+    """Draw report.png (`footmat report` can redo it; the writer indexes the session itself)."""
+    try:
+        from trainer.ui.report import simple_report
+        simple_report(folder)
+    except Exception as e:  # the session is safe; `footmat report` can draw it again
+        say(f"could not draw report.png ({e.__class__.__name__}: {e})")
+
+
+def print_summary(drill: str, summary: dict, frames: int, wall_s: float, cal_text: str) -> None:
+    loops = summary.get("loops") or []
+    score = summary.get("score")
+    head = drill + (f": score {score}" if score is not None else "") + (f" over {len(loops)} loop(s)" if loops else "")
+    print(f"{head}; {frames} frames in {wall_s:.1f} s; {cal_text}")
+    for k, v in summary.items():
+        if k not in ("loops", "waypoints", "score", "frames", "note") and not isinstance(v, (list, dict)):
+            print(f"  {k}: {v}")
+    for i, lp in enumerate(loops, 1):
+        print(f"  loop {i}: score {lp['score']:5.1f}  rms {lp['rms_mm']:5.1f} mm ({lp['rms_pct_reach']:.0f} % of reach)"
+              f"  lag {lp['lag_ms']} ms  lag-corrected rms {lp['rms_lag_corrected_mm']:.1f} mm"
+              f"  in order: {'yes' if lp['waypoints_in_order'] else 'no'}  SPARC {lp['sparc']}")
+    if summary.get("note"):
+        print(f"  note: {summary['note']}")

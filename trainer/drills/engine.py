@@ -1,0 +1,378 @@
+"""The drill engine: hands-free flow, pausing, cues and per-loop scoring. It knows no screen.
+
+Flow: *waiting* (step on and stand still) → *countdown* (3 s; stepping off cancels it) →
+*running* (the target moves on active time; stepping off pauses within 0.5 s and nothing is
+scored while paused; stepping back on resumes) → *done* (loops completed, time cap, or stop).
+
+``process(block)`` consumes a block of frames and returns per-frame rows for the recorder;
+cues and events go to ``events`` subscribers (recorder, view, terminal, buzzer).
+"""
+from __future__ import annotations
+
+import bisect
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from trainer.estimate.cop import MIN_LOAD_FRACTION, CopModel
+from trainer.estimate.stillness import StateDetector
+from trainer.drills.base import RunData
+from trainer.drills.spiral import SpiralDrill  # noqa: F401  (re-exported: the engine's first drill)
+
+COUNTDOWN_S = 3.0
+PAUSE_AFTER_S = 0.2      # unloaded this long → paused (well inside the 0.5 s promise)
+RESUME_AFTER_S = 0.5     # back on this long → resume
+ON_MAT_FRACTION = 0.5    # of body weight: "standing on the mat"
+HOLDING_WINDOW_S = 2.0   # while moving: the mat's mean load over this window …
+HOLDING_MOVING_FRACTION = 0.88  # … below this share of body weight is noted as holding on
+
+
+@dataclass
+class Snapshot:
+    """What a view needs to draw the newest state."""
+
+    t: float = 0.0
+    state: str = "waiting"
+    cop: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))
+    target: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))
+    forces: np.ndarray | None = None
+    total_n: float = float("nan")
+    left_pct: float = float("nan")
+    heel_pct_left: float = float("nan")
+    heel_pct_right: float = float("nan")
+    cue: str = "step on and stand still"
+    loop: int = 0
+    loops: int = 0
+    last_score: float | None = None
+    countdown: float | None = None
+    holding_on: bool = False
+
+
+class Plan:
+    """Active time ↔ clock time for the running drill (pauses excluded)."""
+
+    def __init__(self):
+        self.start = None
+        self.pauses: list[list[float]] = []   # [t_pause, t_resume or None]
+
+    def active(self, t):
+        t = np.atleast_1d(np.asarray(t, float))
+        if self.start is None:
+            return np.full(t.shape, np.nan)
+        a = t - self.start
+        for p0, p1 in self.pauses:
+            end = np.inf if p1 is None else p1
+            a -= np.clip(np.minimum(t, end) - p0, 0, None)
+        return np.where(t >= self.start, a, np.nan)
+
+
+class DrillEngine:
+    def __init__(self, drill, layout, calibration, weight_n: float, rate_hz: float, *,
+                 time_cap_s: float | None = None, countdown_s: float = COUNTDOWN_S, person=None,
+                 live_adjust: bool = True):
+        self.drill = drill
+        self.person = person
+        self.layout = layout
+        self.calibration = calibration
+        self.weight_n = weight_n
+        self.rate_hz = rate_hz
+        self.copmodel = CopModel(layout, min_load_n=MIN_LOAD_FRACTION * weight_n)
+        self.detector = StateDetector(rate_hz, weight_n)
+        self.plan = Plan()
+        self.state = "waiting"
+        self.countdown_s = countdown_s
+        self.time_cap_s = time_cap_s
+        self.snapshot = Snapshot(loops=getattr(drill, "loops", 0))
+        self.subscribers = []
+        self.events: list[tuple[float, str, str]] = []
+        self._t_first = None
+        self._off_since = None
+        self._on_since = None
+        self._countdown_end = None
+        self._recent_cop = []
+        self._phase = -1
+        self._loop = -1
+        self._run_idx = []          # (block list index, frame index) of running frames
+        self._blocks = []           # per block: the arrays the scorers need
+        self._last_a = None
+        # live (real clock): the loop's preview score is worked out in a thread, so the view
+        # never freezes at a loop's end (scoring a loop takes ~70 ms, the first also imports scipy)
+        self.score_in_background = False
+        self.adjuster = None
+        if live_adjust:             # re-tare when unloaded, rescale to body weight when still (PRODUCT.md §5)
+            from calibration.live import LiveAdjuster
+            self.adjuster = LiveAdjuster(calibration, layout, weight_n)
+        self._holding = False
+        import collections
+        self._loads = collections.deque(maxlen=max(1, int(HOLDING_WINDOW_S * rate_hz)))
+        self._loads_sum = 0.0
+        self._loads_low = 0         # frames in the window with less than half the body weight (stepping)
+        self.stop_requested = False
+        self._manual_toggle = False
+        self._manual_pause = False
+        self.done = False
+
+    # -- events -----------------------------------------------------------------------------
+    def subscribe(self, fn) -> None:
+        """``fn(t, kind, detail)`` for every cue, pause, resume, loop, start and end."""
+        self.subscribers.append(fn)
+
+    def _emit(self, t: float, kind: str, detail: str = "") -> None:
+        self.events.append((t, kind, detail))
+        for fn in self.subscribers:
+            fn(t, kind, detail)
+
+    def stop(self) -> None:
+        """The stop control: always works, at the next block."""
+        self.stop_requested = True
+
+    def toggle_pause(self) -> None:
+        """The pause control (space, the button): pause a running drill, resume a manual pause."""
+        self._manual_toggle = True
+
+    # -- the per-block step -----------------------------------------------------------------
+    def process(self, block):
+        n = len(block)
+        forces = self.calibration.forces(block.raw, self.layout)
+        cb = self.copmodel(forces)
+        st = self.detector.update(cb.cop, np.nan_to_num(cb.total))
+        if self.adjuster is not None and n:
+            forces, adj_events = self.adjuster.adjust(block.t, forces, cb.total, st.still, st.unloaded)
+            cb = self.copmodel(forces)
+            for ev in adj_events:
+                self._emit(*ev)
+        target = np.full((n, 2), np.nan)
+        phase = [""] * n
+        flags = [""] * n
+        on_mat = np.nan_to_num(cb.total) >= ON_MAT_FRACTION * self.weight_n
+        off_mat = ~(np.nan_to_num(cb.total) >= MIN_LOAD_FRACTION * self.weight_n)
+        if self._t_first is None and n:
+            self._t_first = float(block.t[0])
+        total_clean = np.nan_to_num(cb.total)
+        # targets and cues for the whole block at once, assuming no pause starts or ends in it;
+        # a frame whose active time turns out different is computed on its own
+        pre_a = pre_target = pre_cue = None
+        if self.state == "running" and self.plan.start is not None:
+            pre_a = self.plan.active(block.t)
+            pre_target = self.drill.target(pre_a)
+            pre_cue = self.drill.cue(pre_a)
+        plan_key = self._plan_key()
+        for k in range(n):
+            t = float(block.t[k])
+            if self.done:
+                phase[k] = "done"
+                continue
+            if self.stop_requested:
+                self._finish(t, "stopped")
+                phase[k] = "done"
+                continue
+            if self.time_cap_s is not None and t - self._t_first >= self.time_cap_s:
+                self._finish(t, "time cap reached")
+                phase[k] = "done"
+                continue
+            self._off_since = (self._off_since if self._off_since is not None else t) if off_mat[k] else None
+            self._on_since = (self._on_since if self._on_since is not None else t) if on_mat[k] else None
+            if self.state == "waiting":
+                if np.all(np.isfinite(cb.cop[k])):
+                    self._recent_cop.append(cb.cop[k])
+                    del self._recent_cop[:-int(self.rate_hz)]
+                if st.still[k] and on_mat[k]:
+                    self.state = "countdown"
+                    self._countdown_end = t + self.countdown_s
+                    self._emit(t, "cue", "get ready")
+            elif self.state == "countdown":
+                if off_mat[k]:
+                    self.state = "waiting"
+                    self._emit(t, "cue", "step on and stand still")
+                elif t >= self._countdown_end:
+                    centre = np.mean(self._recent_cop, axis=0) if self._recent_cop else np.nanmean(cb.cop, axis=0)
+                    self.drill.build(self.layout, centre, self.person)
+                    self.plan.start = t
+                    self.state = "running"
+                    self._emit(t, "start", f"centre {centre[0]:.1f},{centre[1]:.1f} mm")
+            if self._manual_toggle:
+                self._manual_toggle = False
+                if self.state == "running":
+                    self.state = "paused"
+                    self._manual_pause = True
+                    self.plan.pauses.append([t, None])
+                    self._emit(t, "pause", "pause control")
+                    phase[k] = self._phase_name()
+                    continue
+                if self.state == "paused" and self._manual_pause:
+                    self.plan.pauses[-1][1] = t
+                    self.state = "running"
+                    self._manual_pause = False
+                    self._phase = -1
+                    self._emit(t, "resume", "pause control")
+            if self.state == "running":
+                if self._off_since is not None and t - self._off_since >= PAUSE_AFTER_S:
+                    self.state = "paused"
+                    self.plan.pauses.append([self._off_since, None])
+                    self._loads.clear()
+                    self._loads_sum = 0.0
+                    self._loads_low = 0
+                    self._emit(t, "pause", "stepped off")
+                else:
+                    valid = pre_a is not None and self._plan_key() == plan_key
+                    a = float(pre_a[k]) if valid else float(self.plan.active(t)[0])
+                    if a >= self.drill.active_duration_s:
+                        self._finish(t, "complete")
+                        phase[k] = "done"
+                        continue
+                    if pre_a is not None and pre_a[k] == a:
+                        target[k] = pre_target[k]
+                        idx = int(pre_cue[k])
+                    else:
+                        target[k] = self.drill.target(a)[0]
+                        idx = int(self.drill.cue(a)[0])
+                    loop = self.drill.loop_of(a)
+                    if loop != self._loop:
+                        if self._loop >= 0 and self.drill.loops:
+                            self._score_loop_so_far()
+                        self._loop = loop
+                        if self.drill.loops:
+                            self._emit(t, "loop", f"{loop + 1}/{self.drill.loops}")
+                    for beat in self.drill.beats(self._last_a if self._last_a is not None else -1e-9, a):
+                        self._emit(t, "beat", f"{beat:.2f}")
+                    self._last_a = a
+                    if idx != self._phase:
+                        self._phase = idx
+                        self._emit(t, "cue", self.drill.labels()[idx])
+                    # METRICS.md defines holding on for a still person; a person moving through a
+                    # drill is also noted when the mat's load stays well under body weight for 2 s
+                    tot = float(total_clean[k])
+                    half = ON_MAT_FRACTION * self.weight_n
+                    if len(self._loads) == self._loads.maxlen:
+                        old = self._loads[0]
+                        self._loads_sum -= old
+                        self._loads_low -= old < half
+                    self._loads.append(tot)
+                    self._loads_sum += tot
+                    self._loads_low += tot < half
+                    # stepping off or on is not holding on: only a window standing on the mat throughout
+                    full = len(self._loads) == self._loads.maxlen and self._loads_low == 0
+                    moving_low = full and self._loads_sum / len(self._loads) < HOLDING_MOVING_FRACTION * self.weight_n
+                    holding = bool(st.holding_on[k]) or moving_low
+                    if holding and not self._holding:
+                        pct = 100 * cb.total[k] / self.weight_n
+                        self._emit(t, "holding_on", f"mat carries {pct:.0f} % of body weight while still")
+                    self._holding = holding
+                    if holding:
+                        flags[k] = "holding_on"
+                    self._run_idx.append((len(self._blocks), k, a))
+            elif self.state == "paused":
+                if not self._manual_pause and self._on_since is not None and t - self._on_since >= RESUME_AFTER_S:
+                    self.plan.pauses[-1][1] = t
+                    self.state = "running"
+                    self._phase = -1
+                    self._emit(t, "resume", "back on the mat")
+            phase[k] = self._phase_name()
+            if st.holding_on[k]:
+                flags[k] = "holding_on"
+        if self._run_idx and self._run_idx[-1][0] == len(self._blocks):
+            self._blocks.append((block.t, forces, cb, target))
+        self._update_snapshot(block, cb, forces, target, st)
+        return forces, cb, target, phase, flags
+
+    def _plan_key(self):
+        p = self.plan.pauses
+        return (self.plan.start, len(p), p[-1][1] if p else None)
+
+    def _phase_name(self) -> str:
+        if self.state == "running" and self._phase >= 0:
+            return self.drill.labels()[self._phase]
+        return self.state
+
+    def _finish(self, t: float, why: str) -> None:
+        if self.state == "paused" and self.plan.pauses and self.plan.pauses[-1][1] is None:
+            self.plan.pauses[-1][1] = t
+        self.done = True
+        self.state = "done"
+        self._emit(t, "end", why)
+
+    def _update_snapshot(self, block, cb, forces, target, st) -> None:
+        if not len(block):
+            return
+        s = self.snapshot
+        s.t = float(block.t[-1])
+        s.state = self.state
+        s.cop = cb.cop[-1]
+        s.target = target[-1]
+        s.forces = forces[-1]
+        s.total_n = float(cb.total[-1])
+        s.left_pct = float(cb.left_pct[-1])
+        s.heel_pct_left = float(cb.heel_pct_left[-1])
+        s.heel_pct_right = float(cb.heel_pct_right[-1])
+        s.loop = max(self._loop + 1, 0)
+        s.holding_on = bool(st.holding_on[-1])
+        s.countdown = (self._countdown_end - s.t) if self.state == "countdown" else None
+        s.cue = {"waiting": "step on and stand still", "countdown": f"get ready … {max(0, s.countdown or 0):.0f}",
+                 "paused": "paused — step back on to continue", "done": "well done"}.get(
+            self.state, self._phase_name())
+
+    # -- results ----------------------------------------------------------------------------
+    def run_data(self, since_a: float | None = None) -> RunData | None:
+        """The running frames so far (from active time ``since_a`` on), as arrays for the scorers."""
+        if not self._run_idx:
+            return None
+        cols = {k: [] for k in ("t", "cop", "target", "forces", "total", "left_pct", "cop_left", "cop_right",
+                                "load_left", "load_right", "heel_pct_left", "heel_pct_right")}
+        by_block = {}
+        run_idx = self._run_idx
+        if since_a is not None:      # active time only grows along _run_idx
+            run_idx = run_idx[bisect.bisect_left(run_idx, since_a, key=lambda x: x[2]):]
+        done = [x for x in run_idx if x[0] < len(self._blocks)]   # the block being processed is not stored yet
+        if not done:
+            return None
+        for b, k, a in done:
+            by_block.setdefault(b, []).append(k)
+        for b, ks in by_block.items():
+            t, forces, cb, target = self._blocks[b]
+            ks = np.array(ks)
+            cols["t"].append(t[ks])
+            cols["cop"].append(cb.cop[ks])
+            cols["target"].append(target[ks])
+            cols["forces"].append(forces[ks])
+            for name in ("total", "left_pct", "cop_left", "cop_right", "load_left", "load_right",
+                         "heel_pct_left", "heel_pct_right"):
+                cols[name].append(getattr(cb, name)[ks])
+        arrays = {k: np.concatenate(v) for k, v in cols.items()}
+        a = np.array([x[2] for x in done])
+        return RunData(a=a, layout=self.layout, weight_n=self.weight_n, **arrays)
+
+    def _score_loop_so_far(self) -> None:
+        """Score the loop just finished, for the live view's score (the session scores all at the end)."""
+        if not self.drill.period_s:
+            return
+        run = self.run_data(since_a=self._loop * self.drill.period_s)     # only the loop just finished
+        if run is None:
+            return
+        if self.score_in_background:
+            threading.Thread(target=self._preview_score, args=(run,), name="footmat-score", daemon=True).start()
+        else:
+            self._preview_score(run)
+
+    def _preview_score(self, run: RunData) -> None:
+        try:
+            summary, _ = self.drill.score(run, self.rate_hz)
+        except Exception:   # a live preview must never stop the drill
+            return
+        loops = summary.get("loops") or []
+        if loops:
+            self.snapshot.last_score = loops[-1].get("score")
+
+    def results(self):
+        """(summary, methods) of the drill, scored on the running frames only."""
+        run = self.run_data()
+        if run is None:
+            return {"score": None, "note": "the drill never started (nobody stood still on the mat)"}, {}
+        summary, methods = self.drill.score(run, self.rate_hz)
+        summary["paused_s"] = round(sum((p1 or p0) - p0 for p0, p1 in self.plan.pauses), 2)
+        summary["pauses"] = len(self.plan.pauses)
+        summary["holding_on_events"] = sum(1 for e in self.events if e[1] == "holding_on")
+        summary["end"] = next((e[2] for e in reversed(self.events) if e[1] == "end"), "")
+        methods.setdefault("flow", "scored on running frames only: countdown, pauses (stepped off: total < 20 % "
+                                   "of body weight for 0.2 s) and the time before the start are excluded")
+        return summary, methods

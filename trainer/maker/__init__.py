@@ -1,0 +1,1 @@
+"""Building the mat: the placement template and the wiring (layer 5)."""

@@ -1,0 +1,433 @@
+"""The history of sessions: one SQLite database, ``$FOOTMAT_HOME/history.sqlite``.
+
+One row per session folder: ``person``, ``drill``, ``started_at``, ``duration_s``,
+``complete``, ``score`` (the summary's, where the drill has one), ``pain`` (before/after) and
+``folder``, plus the progress figures the plot shows: ``left_pct`` and ``asymmetry_pp``
+(left/right load over the drill's active frames; |left − right| in percentage points) and
+``sway_mm_s`` (CoP path speed while standing still in the countdown before the drill).
+
+The database is derived from the folders, never the other way round: it is reconciled with
+them in both directions (:func:`reconcile`: new or changed folders are (re)indexed, rows whose
+folder has gone are marked ``present = 0``). WAL and one transaction per change, so a crash
+never corrupts it; a damaged database is refused with one line and left exactly as it is.
+"""
+from __future__ import annotations
+
+import io
+import math
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from firmware.errors import DataFileError
+
+from trainer.sessions.format import TRACE_FILE, TraceLines, load_meta, parse_started_at
+
+SCHEMA_VERSION = 1
+COLUMNS = ("folder", "person", "drill", "started_at", "duration_s", "complete", "score", "pain_before",
+           "pain_after", "left_pct", "asymmetry_pp", "sway_mm_s", "present", "stamp", "indexed_at")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    folder TEXT PRIMARY KEY NOT NULL,
+    person TEXT, drill TEXT, started_at TEXT, duration_s REAL, complete INTEGER,
+    score REAL, pain_before INTEGER, pain_after INTEGER,
+    left_pct REAL, asymmetry_pp REAL, sway_mm_s REAL,
+    present INTEGER NOT NULL DEFAULT 1, stamp TEXT, indexed_at TEXT);
+CREATE INDEX IF NOT EXISTS sessions_started ON sessions(started_at);
+CREATE TABLE IF NOT EXISTS roots (root TEXT PRIMARY KEY NOT NULL);
+"""
+_TYPES = {"folder": ("text",), "person": ("text", "null"), "drill": ("text", "null"),
+          "started_at": ("text", "null"), "duration_s": ("real", "integer", "null"),
+          "complete": ("integer",), "score": ("real", "integer", "null"),
+          "pain_before": ("integer", "null"), "pain_after": ("integer", "null"),
+          "left_pct": ("real", "integer", "null"), "asymmetry_pp": ("real", "integer", "null"),
+          "sway_mm_s": ("real", "integer", "null"), "present": ("integer",), "stamp": ("text", "null"),
+          "indexed_at": ("text", "null")}
+INACTIVE_PHASES = {"", "waiting", "countdown", "paused", "done"}
+METHODS = {
+    "left_pct": "mean of the trace's left_pct over the drill's active frames (phase not waiting, countdown, "
+                "paused or done), or the drill summary's left_pct",
+    "asymmetry_pp": "|left_pct - (100 - left_pct)|, percentage points (0 = even)",
+    "sway_mm_s": "CoP path length / time over the countdown (3 s of still standing before the drill), raw CoP, mm/s; "
+                 "or the drill summary's mean_velocity_mm_s",
+}
+
+
+def _damaged(path, e) -> DataFileError:
+    why = " ".join(str(e).split())[:80] or e.__class__.__name__
+    return DataFileError(f"history {path} is damaged or not a footmat history ({why})",
+                         f"move it aside (mv '{path}' '{path}.bad'); footmat rebuilds it from the session folders")
+
+
+def _check(path: Path) -> None:
+    """Refuse a damaged database before anything writes to it (read-only, nothing changes)."""
+    from urllib.parse import quote
+
+    try:
+        con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=10)
+    except (sqlite3.Error, UnicodeDecodeError) as e:
+        raise _damaged(path, e) from None
+    try:
+        ok = con.execute("PRAGMA quick_check").fetchone()
+        if not ok or ok[0] != "ok":
+            raise _damaged(path, ok[0] if ok else "quick_check failed")
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if version == 0 and not tables:
+            return   # an empty database: initialised on open
+        if version != SCHEMA_VERSION or not {"sessions", "roots"} <= tables:
+            raise _damaged(path, f"schema version {version}, tables {sorted(tables)}")
+        cols = [r[1] for r in con.execute("PRAGMA table_info(sessions)")]
+        if tuple(cols) != COLUMNS:
+            raise _damaged(path, f"unexpected columns {cols}")
+        cond = " OR ".join(f"typeof({c}) NOT IN ({','.join(repr(t) for t in ts)})" for c, ts in _TYPES.items())
+        bad = con.execute(f"SELECT count(*) FROM sessions WHERE {cond}").fetchone()[0]
+        if bad:
+            raise _damaged(path, f"{bad} row(s) with values of the wrong type")
+        if con.execute("SELECT count(*) FROM roots WHERE typeof(root) != 'text'").fetchone()[0]:
+            raise _damaged(path, "a session root that is not text")
+        for table in ("sessions", "roots"):          # every value readable (text decodes) before any write
+            for _ in con.execute(f"SELECT * FROM {table}"):
+                pass
+    except (sqlite3.Error, UnicodeDecodeError) as e:   # a damaged file can hold bytes that are not UTF-8
+        raise _damaged(path, e) from None
+    finally:
+        con.close()
+
+
+def connect(path: Path | None = None) -> sqlite3.Connection:
+    """The history database (created when missing), checked, in WAL mode."""
+    from trainer.sessions import home
+
+    path = Path(path) if path is not None else home.history_path()
+    try:
+        exists = path.stat().st_size > 0
+    except FileNotFoundError:
+        exists = False
+    except OSError as e:
+        raise DataFileError(f"cannot read the history {path} ({e.strerror})", "check its permissions") from None
+    if exists:
+        _check(path)
+    try:
+        con = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        con.execute("PRAGMA busy_timeout=30000")
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        if con.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            with _tx(con):
+                for stmt in _SCHEMA.strip().split(";"):
+                    if stmt.strip():
+                        con.execute(stmt)
+                con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    except (sqlite3.Error, UnicodeDecodeError) as e:
+        raise _damaged(path, e) from None
+    return con
+
+
+class _tx:
+    """One write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on error)."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def __enter__(self):
+        self.con.execute("BEGIN IMMEDIATE")
+        return self.con
+
+    def __exit__(self, typ, exc, tb):
+        self.con.execute("ROLLBACK" if typ else "COMMIT")
+        return False
+
+
+# -- what one folder says --------------------------------------------------------------------
+def _stamp(folder: Path) -> str | None:
+    try:
+        js = (folder / "session.json").stat()
+    except OSError:
+        return None
+    try:
+        tr = (folder / "trace.csv").stat().st_size
+    except OSError:
+        tr = -1
+    return f"{js.st_mtime_ns}:{js.st_size}:{tr}"
+
+
+def _num(v):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        return None
+    return float(v)
+
+
+def _pain(v):
+    return int(v) if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10 else None
+
+
+def trace_figures(path: Path, rate_hz: float) -> dict:
+    """Last ``t_s``, mean ``left_pct`` over active frames and countdown sway, streamed.
+
+    Tolerant by design (a damaged record ends the pass): the history describes what is on disk;
+    ``footmat replay`` and ``analyze`` are where a damaged trace is reported.
+    """
+    out = {"last_t_s": None, "left_pct": None, "sway_mm_s": None}
+    try:
+        tr = TraceLines(path)
+    except DataFileError:
+        return out
+    with tr:
+        idx = {c: tr.columns.index(c) for c in ("t_s", "left_pct", "cop_x_mm", "cop_y_mm", "phase")
+               if c in tr.columns}
+        lp_sum = lp_n = 0.0
+        path_mm = 0.0
+        cd_t0 = cd_t1 = None
+        prev = None
+        last_t = None
+        try:
+            for _, rows in tr.blocks(4096):
+                for f in rows:
+                    t = float(f[idx["t_s"]])
+                    if not math.isfinite(t):
+                        raise ValueError
+                    last_t = t
+                    phase = f[idx["phase"]] if "phase" in idx else "running"
+                    if phase not in INACTIVE_PHASES and "left_pct" in idx and f[idx["left_pct"]]:
+                        v = float(f[idx["left_pct"]])
+                        if math.isfinite(v):
+                            lp_sum += v
+                            lp_n += 1
+                    if phase == "countdown" and "cop_x_mm" in idx and f[idx["cop_x_mm"]] and f[idx["cop_y_mm"]]:
+                        xy = (float(f[idx["cop_x_mm"]]), float(f[idx["cop_y_mm"]]))
+                        if prev is not None and math.isfinite(xy[0] + xy[1]):
+                            path_mm += math.hypot(xy[0] - prev[0], xy[1] - prev[1])
+                        cd_t0 = t if cd_t0 is None else cd_t0
+                        cd_t1 = t
+                        prev = xy
+                    else:
+                        prev = None
+        except (ValueError, DataFileError):
+            pass
+    out["last_t_s"] = last_t
+    if lp_n:
+        out["left_pct"] = lp_sum / lp_n
+    if cd_t0 is not None and cd_t1 - cd_t0 >= 1.0:
+        out["sway_mm_s"] = path_mm / (cd_t1 - cd_t0)
+    return out
+
+
+def row_for(folder: Path) -> dict:
+    """The history row of one session folder (raises DataFileError for a damaged session.json)."""
+    folder = Path(folder).resolve()
+    stamp = _stamp(folder)
+    meta = load_meta(folder)
+    summary = meta.get("summary") or {}
+    pain = meta.get("pain") or {}
+    person = meta["person"].get("name")
+    figs = trace_figures(folder / TRACE_FILE, meta["sample_rate_hz"])
+    duration = _num(meta["duration_s"])
+    if not meta["complete"] or not duration:
+        duration = figs["last_t_s"] if figs["last_t_s"] is not None else duration
+    left = _num(summary.get("left_pct"))
+    left = left if left is not None else figs["left_pct"]
+    sway = _num(summary.get("mean_velocity_mm_s"))
+    if sway is None and isinstance(summary.get("sway"), dict):
+        sway = _num(summary["sway"].get("mean_velocity_mm_s"))
+    sway = sway if sway is not None else figs["sway_mm_s"]
+    return {
+        "folder": str(folder),
+        "person": person if isinstance(person, str) else None,
+        "drill": meta["drill"],
+        "started_at": meta["started_at"],
+        "duration_s": None if duration is None else round(duration, 3),
+        "complete": 1 if meta["complete"] else 0,
+        "score": _num(summary.get("score")),
+        "pain_before": _pain(pain.get("before")),
+        "pain_after": _pain(pain.get("after")),
+        "left_pct": None if left is None else round(left, 2),
+        "asymmetry_pp": None if left is None else round(abs(2 * left - 100), 2),
+        "sway_mm_s": None if sway is None else round(sway, 2),
+        "present": 1,
+        "stamp": stamp,
+        "indexed_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
+
+
+def _upsert(con, row: dict) -> None:
+    con.execute(f"INSERT OR REPLACE INTO sessions ({','.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})",
+                [row[c] for c in COLUMNS])
+
+
+def index_session(folder, con: sqlite3.Connection | None = None) -> dict:
+    """Enter (or refresh) one session folder in the history; returns its row.
+
+    Called by the session recorder when a session starts and when it ends (``--out``
+    folders included: their parent is remembered as a root that reconciliation scans).
+    """
+    from trainer.sessions import home
+
+    row = row_for(folder)
+    own = con is None
+    con = con or connect()
+    try:
+        root = str(Path(row["folder"]).parent)
+        with _tx(con):
+            _upsert(con, row)
+            if Path(root) != home.home().resolve() / "sessions":
+                con.execute("INSERT OR IGNORE INTO roots(root) VALUES (?)", (root,))
+    except sqlite3.Error as e:
+        raise DataFileError(f"cannot write the history ({e})", "check the disk and FOOTMAT_HOME") from None
+    finally:
+        if own:
+            con.close()
+    return row
+
+
+def _folders_under(root: Path) -> list[Path]:
+    try:
+        return [p for p in root.iterdir() if p.is_dir() and (p / "session.json").is_file()]
+    except OSError:
+        return []
+
+
+def reconcile(con: sqlite3.Connection) -> dict:
+    """Make the database match the folders on disk, both ways; returns what changed."""
+    from trainer.sessions import home
+
+    known = {r[0]: (r[1], r[2]) for r in con.execute("SELECT folder, stamp, present FROM sessions")}
+    roots = [home.home() / "sessions"] + [Path(r[0]) for r in con.execute("SELECT root FROM roots")]
+    on_disk = {}
+    for root in roots:
+        for p in _folders_under(root):
+            on_disk[str(p.resolve())] = p
+    for f in known:
+        if f not in on_disk and (Path(f) / "session.json").is_file():
+            on_disk[f] = Path(f)
+    changed = {"added": 0, "updated": 0, "missing": 0, "skipped": []}
+    for f, p in sorted(on_disk.items()):
+        stamp, present = known.get(f, (None, None))
+        if f in known and stamp == _stamp(p) and present == 1:
+            continue
+        try:
+            row = row_for(p)
+        except DataFileError as e:
+            changed["skipped"].append(f"{p.name}: {e.what}")
+            continue
+        try:
+            with _tx(con):
+                _upsert(con, row)
+        except sqlite3.Error as e:
+            raise DataFileError(f"cannot write the history ({e})", "check the disk and FOOTMAT_HOME") from None
+        changed["updated" if f in known else "added"] += 1
+    gone = [f for f, (_, present) in known.items() if f not in on_disk and present == 1]
+    if gone:
+        with _tx(con):
+            con.executemany("UPDATE sessions SET present = 0 WHERE folder = ?", [(f,) for f in gone])
+        changed["missing"] = len(gone)
+    return changed
+
+
+def rows(con: sqlite3.Connection, *, person: str | None = None, drill: str | None = None) -> list[dict]:
+    """The rows, oldest first, as the JSON of ``footmat history --json``."""
+    q = f"SELECT {','.join(COLUMNS)} FROM sessions"
+    cond, args = [], []
+    if person:
+        cond.append("person = ?")
+        args.append(person)
+    if drill:
+        cond.append("drill = ?")
+        args.append(drill)
+    if cond:
+        q += " WHERE " + " AND ".join(cond)
+    q += " ORDER BY started_at, folder"
+    out = []
+    for r in con.execute(q, args):
+        d = dict(zip(COLUMNS, r))
+        out.append({
+            "person": d["person"], "drill": d["drill"], "started_at": d["started_at"],
+            "duration_s": d["duration_s"], "complete": bool(d["complete"]), "score": d["score"],
+            "pain": {"before": d["pain_before"], "after": d["pain_after"]},
+            "left_pct": d["left_pct"], "asymmetry_pp": d["asymmetry_pp"], "sway_mm_s": d["sway_mm_s"],
+            "folder": d["folder"], "present": bool(d["present"]),
+        })
+    return out
+
+
+def load(*, person: str | None = None, drill: str | None = None, say=None) -> list[dict]:
+    """Open, reconcile and read the history (what ``footmat history`` shows)."""
+    con = connect()
+    try:
+        changed = reconcile(con)
+        if say and changed["skipped"]:
+            say(f"skipped {len(changed['skipped'])} damaged session folder(s): {changed['skipped'][0]}"
+                + (" …" if len(changed["skipped"]) > 1 else ""))
+        return rows(con, person=person, drill=drill)
+    except DataFileError:
+        raise
+    except (sqlite3.Error, UnicodeDecodeError) as e:
+        from trainer.sessions import home
+        raise _damaged(home.history_path(), e) from None
+    finally:
+        con.close()
+
+
+# -- progress plot ----------------------------------------------------------------------------
+def _date(text: str):
+
+    return parse_started_at(text) if isinstance(text, str) else None
+
+
+def plot(history: list[dict], out: Path) -> Path:
+    """Progress per drill over days and weeks: score, left/right asymmetry, sway, pain."""
+    import matplotlib
+
+    if matplotlib.get_backend() == "":
+        matplotlib.use("Agg")
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from firmware.fileio import atomic_write_bytes
+
+    out = Path(out)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("png", "pdf", "svg"):
+        from firmware.errors import UsageError
+        raise UsageError(f"cannot draw a plot as {out.suffix or 'a file without a suffix'!r}", "use .png, .pdf or .svg")
+    drills = sorted({r["drill"] for r in history if r["drill"]}) or ["(none)"]
+    panels = [("score", "score (0-100)"), ("asymmetry_pp", "left/right asymmetry (pp)"),
+              ("sway_mm_s", "sway before the drill (mm/s)"), ("pain", "pain 0-10")]
+    fig = Figure(figsize=(4.5 * len(drills), 9), dpi=100)
+    axes = fig.subplots(len(panels), len(drills), squeeze=False, sharex="col")
+    for j, drill in enumerate(drills):
+        rs = [r for r in history if r["drill"] == drill and _date(r["started_at"]) is not None]
+        days = np.array([_date(r["started_at"]).timestamp() / 86400.0 for r in rs])
+        for i, (key, label) in enumerate(panels):
+            ax = axes[i][j]
+            if key == "pain":
+                for k, mark, name in (("before", "o", "before"), ("after", "s", "after")):
+                    v = np.array([np.nan if r["pain"][k] is None else r["pain"][k] for r in rs], float)
+                    if np.isfinite(v).any():
+                        ax.plot(days, v, mark, ms=4, label=name)
+                ax.set_ylim(-0.5, 10.5)
+                if ax.get_legend_handles_labels()[0]:
+                    ax.legend(fontsize=7, loc="upper right")
+            else:
+                v = np.array([np.nan if r[key] is None else r[key] for r in rs], float)
+                done = np.array([r["complete"] for r in rs], bool)
+                if v.size:
+                    ax.plot(days[done], v[done], "o", ms=4, color="#2a9d8f", label="session")
+                    ax.plot(days[~done], v[~done], "x", ms=5, color="#999999", label="incomplete")
+                    weeks = np.floor(days / 7.0)
+                    wk = sorted(set(weeks[np.isfinite(v)].tolist()))
+                    if len(wk) > 1:
+                        ax.plot([w * 7 + 3.5 for w in wk], [np.nanmean(v[weeks == w]) for w in wk], "-",
+                                color="#e76f51", lw=2, label="weekly mean")
+            ax.set_ylabel(label, fontsize=8)
+            ax.grid(alpha=0.3)
+        axes[0][j].set_title(f"{drill} ({len(rs)} sessions)")
+        ticks = axes[-1][j].get_xticks()
+        axes[-1][j].set_xticks(ticks)
+        axes[-1][j].set_xticklabels([datetime.fromtimestamp(t * 86400, timezone.utc).strftime("%d %b")
+                                     for t in ticks], fontsize=7, rotation=30)
+        axes[-1][j].set_xlabel("date (UTC)")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt)
+    return atomic_write_bytes(out, buf.getvalue())
