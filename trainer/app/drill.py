@@ -7,7 +7,7 @@ from pathlib import Path
 
 from firmware.errors import CalibrationError, UsageError
 
-from trainer.commands.common import say
+from trainer.ui.console import say
 
 
 def has_display() -> bool:
@@ -101,7 +101,7 @@ FIRST_RUN_NOTICE = ("Safety: keep a chair or rail within reach. Stop at once for
 def first_run_notice(person) -> None:
     """The safety notice: printed before every drill; at a terminal the first time, also confirmed."""
     from trainer.sessions import home
-    from trainer.commands.common import ask, interactive
+    from trainer.ui.console import ask, interactive
 
     say(FIRST_RUN_NOTICE)
     marker = home.home() / ".notice-seen"
@@ -157,7 +157,7 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     writer = SessionWriter(session_root(args), drill_name, layout=layout, calibration=cal.to_dict(),
                            params=params | {"backend": backend, "time_cap_s": cap},
                            person=person.to_dict() | {"default": person.is_default},
-                           person_id=person.person_id, pain_before=pain_before,
+                           person_id=person.person_id, pain_before=pain_before, on_note=say,
                            sample_rate_hz=rate, simulated=sim, clock_start=clock.now())
     engine.subscribe(_terminal_cues(virtual))
     controls = open_controls(layout, engine, clock) if backend in ("ads1115", "mcp3008") else None

@@ -5,11 +5,10 @@ Stdlib only at import time: these run while `footmat --help` builds its parser.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import sys
 
 from firmware.errors import UsageError
+from trainer.ui.console import ask, ask_pain, interactive, print_json, say  # noqa: F401 — the commands' console
 
 BACKEND_HELP = "sim | ads1115 | mcp3008 | replay:PATH (default: the layout's ADC)"
 
@@ -40,49 +39,6 @@ def add_time_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--realtime", action="store_true", help="pace a simulated run by the wall clock even with --no-plot")
 
 
-def say(*parts) -> None:
-    """Messages for the person: always on standard error, so --json stdout stays pure."""
-    print(*parts, file=sys.stderr, flush=True)
-
-
-def interactive() -> bool:
-    """True when someone can answer a question (standard input is a terminal)."""
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (ValueError, OSError):
-        return False
-
-
-def ask(question: str, default: str | None = None) -> str | None:
-    """Ask at a terminal; without one, never wait — return ``default``."""
-    if not interactive():
-        return default
-    try:
-        ans = input(question)
-    except EOFError:
-        return default
-    return ans.strip() or default
-
-
-def _clean(obj):
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
-        return _clean(obj.item())
-    return obj
-
-
-def print_json(obj) -> None:
-    """JSON on standard output (NaN/inf become null, numpy scalars plain numbers)."""
-    json.dump(_clean(obj), sys.stdout, indent=2, allow_nan=False)
-    sys.stdout.write("\n")
-    sys.stdout.flush()
-
-
 def positive_float(text: str) -> float:
     try:
         v = float(text)
@@ -111,18 +67,3 @@ def require(cond: bool, what: str, fix: str) -> None:
 def add_pain_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pain-before", type=pain_rating, metavar="0-10", help="pain rating before (else asked at a terminal)")
     p.add_argument("--pain-after", type=pain_rating, metavar="0-10", help="pain rating after (else asked at a terminal)")
-
-
-def ask_pain(when: str):
-    """A 0-10 pain rating asked at a terminal (None without one, or when skipped)."""
-    ans = ask(f"Pain right now, 0 (none) to 10 (worst), {when}? [Enter to skip] ")
-    if ans is None:
-        return None
-    try:
-        v = int(ans)
-    except ValueError:
-        v = -1
-    if not 0 <= v <= 10:
-        say(f"'{ans}' is not a number 0-10: not recorded")
-        return None
-    return v

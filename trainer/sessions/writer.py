@@ -30,6 +30,7 @@ from firmware.fileio import atomic_write_json, fsync_dir
 
 from trainer.sessions import format as sformat
 from trainer.sessions.format import exact as _exact
+from trainer.sessions.history import index_session
 
 FLUSH_EVERY_S = 0.2   # to the OS: survives a killed process
 FSYNC_EVERY_S = 0.5   # to the disk: survives a power cut
@@ -83,7 +84,9 @@ class SessionWriter:
 
     def __init__(self, root: Path, drill: str, *, layout, calibration: dict, params: dict, person: dict,
                  sample_rate_hz: float, simulated: bool, clock_start: float, person_id: str | None = None,
-                 pain_before: int | None = None, level=None):
+                 pain_before: int | None = None, level=None, on_note=None):
+        self.on_note = on_note      # called with what the person should be told (history trouble)
+        self.notes: list[str] = []
         self.started = datetime.now(timezone.utc)
         self.folder = new_folder(Path(root), drill, self.started)
         self.clock_start = clock_start   # the source clock's reading at started_at
@@ -107,7 +110,14 @@ class SessionWriter:
         self.last_t = 0.0
         self.frames = 0
         self.closed = False
-        _index(self.folder)
+        self._index()
+
+    def _index(self) -> None:
+        note = _index(self.folder)
+        if note:
+            self.notes.append(note)
+            if self.on_note is not None:
+                self.on_note(note)
 
     def rel(self, t_clock) -> np.ndarray:
         return np.asarray(t_clock, float) - self.clock_start
@@ -202,7 +212,7 @@ class SessionWriter:
             self.meta.update(extra)
         atomic_write_json(self.folder / sformat.META_FILE, _jsonable(self.meta))
         self.closed = True
-        _index(self.folder)
+        self._index()
         return self.folder
 
     def abort(self) -> None:
@@ -215,7 +225,7 @@ class SessionWriter:
             self._trace.close()
             self._events.close()
             self.closed = True
-        _index(self.folder)
+        self._index()
 
 
 def _jsonable(obj):
@@ -232,12 +242,12 @@ def _jsonable(obj):
     return obj
 
 
-def _index(folder: Path) -> None:
-    """Enter the session in the history; a history problem never costs the recording."""
+def _index(folder: Path) -> str | None:
+    """Enter the session in the history; a history problem never costs the recording: it is
+    returned as a note (``footmat history`` reconciles the folder later)."""
     try:
-        from trainer.sessions.history import index_session
         index_session(folder)
     except Exception as e:  # noqa: BLE001 — the session is on disk; `footmat history` reconciles it
-        from trainer.commands.common import say
-        say(f"note: session not entered in the history yet ({e.__class__.__name__}: {e}); "
-            "footmat history will pick it up")
+        return (f"note: session not entered in the history yet ({e.__class__.__name__}: {e}); "
+                "footmat history will pick it up")
+    return None
