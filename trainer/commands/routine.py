@@ -2,6 +2,14 @@
 and a routine summary (routine.json in the routine's folder)."""
 from __future__ import annotations
 
+import contextlib
+import sys
+
+from firmware.errors import UsageError
+
+from trainer.drills import routine as rt
+from trainer.sessions import home
+
 from .common import (add_json_option, add_mat_options, add_out_dir_option, add_pain_options, add_time_options,
                      ask_pain, positive_float, print_json)
 
@@ -19,11 +27,14 @@ def add_arguments(p):
     add_mat_options(p)
 
 
-def _list(as_json: bool) -> int:
-    from trainer.drills import routine as rt
+def _user_dir():
+    """Where a person's own routines live: ``$FOOTMAT_HOME/routines/`` (not created here)."""
+    return home.home() / "routines"
 
+
+def _list(as_json: bool) -> int:
     found = {}
-    for name, path in rt.available().items():
+    for name, path in rt.available(_user_dir()).items():
         try:
             found[name] = rt.load(str(path)).to_dict()
         except Exception as e:   # one bad file must not hide the others
@@ -44,16 +55,11 @@ def _list(as_json: bool) -> int:
 
 
 def run(args) -> int:
-    import contextlib
-    import sys
-
-    from firmware.errors import UsageError
-
-    from trainer.drills import routine as rt
+    from trainer.app import routine as app_routine   # the drills' runtime: imported when a routine runs
 
     if args.list:
         return _list(args.json)
-    routine = rt.load(args.name)               # a bad file fails before anything starts
+    routine = rt.load(args.name, _user_dir())  # a bad file fails before anything starts
     if args.rest is not None:
         if not 0 <= args.rest <= rt.MAX_REST_S:
             raise UsageError(f"--rest {args.rest} is outside 0..{rt.MAX_REST_S:.0f}", "give the rest in seconds")
@@ -68,9 +74,9 @@ def run(args) -> int:
     # each part prints its own summary; with --json standard output carries the routine's JSON only
     parts_out = sys.stderr if args.json else sys.stdout
     with contextlib.redirect_stdout(parts_out):
-        folder, summary = rt.run_routine(args, routine, pain_before=pain_before, pain_after=pain_after)
+        folder, summary = app_routine.run_routine(args, routine, pain_before=pain_before, pain_after=pain_after)
     if args.json:
         print_json(summary | {"folder": str(folder)})
     else:
-        rt.print_summary(folder, summary, sys.stdout)
+        app_routine.print_summary(folder, summary, sys.stdout)
     return 0

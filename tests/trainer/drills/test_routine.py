@@ -1,5 +1,4 @@
-"""footmat routine (issue 9): routine files, running to the end in virtual time, one clear line for bad files."""
-import argparse
+"""footmat routine (issue 9), the routine as data: routine files, where they are found, one clear line for bad files."""
 import json
 
 import pytest
@@ -8,112 +7,11 @@ from firmware.errors import DataFileError
 from trainer import drills
 from trainer.drills import routine as rt
 
-SHORT = """
-title = "Short routine"
-rest_s = 5
-[[part]]
-drill = "spiral"
-title = "One quick loop"
-[part.params]
-loops = 1
-period = 5
-[[part]]
-drill = "heel-raises"
-rest_after_s = 2
-[part.params]
-sets = 1
-reps = 2
-rest = 0
-[[part]]
-drill = "toe-press"
-[part.params]
-reps = 2
-"""
-
 
 def write(tmp_path, text, name="short.toml"):
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")
     return p
-
-
-def test_a_routine_runs_to_its_end_and_its_summary_holds_each_part(cli, tmp_path):
-    path = write(tmp_path, SHORT)
-    out_dir = tmp_path / "out"
-    code, out, err = cli("routine", str(path), "--backend", "sim", "--no-plot", "--out", str(out_dir),
-                         "--pain-before", "3", "--pain-after", "2")
-    assert code == 0, err
-    (folder,) = out_dir.iterdir()
-    assert folder.name.endswith("-routine-short")
-    summary = json.loads((folder / "routine.json").read_text())
-    assert summary["complete"] is True and summary["ended"] == "complete"
-    assert [p["drill"] for p in summary["parts"]] == ["spiral", "heel-raises", "toe-press"]
-    assert summary["pain"] == {"before": 3, "after": 2}
-    assert summary["rests_s"] == [5.0, 2.0]
-    for part in summary["parts"]:
-        session = folder / part["session"]
-        meta = json.loads((session / "session.json").read_text())
-        assert meta["complete"] is True and meta["drill"] == part["drill"] == session.name.split("-", 2)[2]
-        assert part["summary"] == meta["summary"] and part["complete"] is True and part["exit_code"] == 0
-    heel, toes = summary["parts"][1]["summary"], summary["parts"][2]["summary"]
-    assert heel["sets"][0]["reps"] == 2 and toes["count"] == 2
-    assert summary["parts"][0]["summary"]["loops"]
-    # the first part carries the pain before, the last the pain after
-    first = json.loads((folder / summary["parts"][0]["session"] / "session.json").read_text())
-    last = json.loads((folder / summary["parts"][-1]["session"] / "session.json").read_text())
-    assert first["pain"]["before"] == 3 and last["pain"]["after"] == 2
-    # printed: one line per part, the routine file's path
-    assert "routine short: complete" in out and "routine.json" in out
-    assert "not waited: virtual time" in err
-
-
-def test_json_output_is_json_only(cli, tmp_path):
-    path = write(tmp_path, """
-[[part]]
-drill = "toe-press"
-[part.params]
-reps = 1
-""")
-    code, out, err = cli("routine", str(path), "--backend", "sim", "--no-plot", "--out", str(tmp_path / "o"), "--json")
-    assert code == 0, err
-    data = json.loads(out)
-    assert data["complete"] is True and data["parts"][0]["summary"]["count"] == 1
-
-
-def test_rests_are_waited_in_real_time_and_skipped_in_virtual_time(tmp_path, monkeypatch):
-    routine = rt.parse({"rest_s": 12, "part": [{"drill": "toe-press"}, {"drill": "heel-raises", "rest_after_s": 3},
-                                               {"drill": "toe-press"}]}, "test")
-    made = []
-
-    def fake_part(args, drill, params, **kw):
-        folder = tmp_path / "o" / next(p.name for p in (tmp_path / "o").iterdir() if "routine" in p.name) / f"x-{len(made)}"
-        folder.mkdir()
-        (folder / "session.json").write_text(json.dumps({"complete": True, "summary": {"score": 1, "end": "complete"}}))
-        made.append(drill)
-        return 0
-
-    slept, said = [], []
-    args = argparse.Namespace(backend="ads1115", out=str(tmp_path / "o"), no_plot=True, realtime=False, person=None)
-    folder, summary = rt.run_routine(args, routine, run_part=fake_part, say=said.append, sleep=slept.append)
-    assert made == ["toe-press", "heel-raises", "toe-press"] and summary["complete"]
-    assert sum(slept) == pytest.approx(15.0) and summary["rests_s"] == [12.0, 3.0]
-    assert any("next: heel-raises" in s for s in said)
-    assert [p["headline"] for p in summary["parts"]] == ["score 1"] * 3
-
-
-def test_a_stopped_part_stops_the_routine(tmp_path):
-    routine = rt.parse({"part": [{"drill": "toe-press"}, {"drill": "heel-raises"}]}, "test")
-
-    def stopped_part(args, drill, params, **kw):
-        root = next(p for p in (tmp_path / "o").iterdir() if "routine" in p.name)
-        (root / "s").mkdir()
-        (root / "s" / "session.json").write_text(json.dumps({"complete": True, "summary": {"end": "stopped"}}))
-        return 0
-
-    args = argparse.Namespace(backend="sim", out=str(tmp_path / "o"), no_plot=True, realtime=False, person=None)
-    folder, summary = rt.run_routine(args, routine, run_part=stopped_part, say=lambda *a: None)
-    assert len(summary["parts"]) == 1 and summary["complete"] is False and summary["ended"] == "stopped"
-    assert json.loads((folder / "routine.json").read_text())["complete"] is False
 
 
 BAD = [
@@ -154,7 +52,7 @@ def test_own_routines_in_footmat_home_are_listed(cli, footmat_home):
         'title = "Knee-friendly"\n[[part]]\ndrill = "toe-press"\n[part.params]\nreps = 5\n', encoding="utf-8")
     code, out, err = cli("routine", "--list")
     assert code == 0 and "knees" in out and "Knee-friendly" in out and "toe-press --reps 5" in out
-    assert rt.load("knees").parts[0].params == {"reps": 5}
+    assert rt.load("knees", footmat_home / "routines").parts[0].params == {"reps": 5}
 
 
 @pytest.mark.skipif("stance" not in drills.REGISTRY,
@@ -179,3 +77,18 @@ def test_parse_accepts_whole_floats_for_ints_and_ints_for_floats():
     assert r.parts[0].params == {"sets": 2, "tempo": 2.0}
     with pytest.raises(DataFileError):
         rt.parse({"part": [{"drill": "heel-raises", "params": {"tempo": True}}]}, "t")
+
+
+def test_own_routines_come_from_the_folder_the_caller_names(tmp_path):
+    own = tmp_path / "mine"
+    own.mkdir()
+    (own / "daily.toml").write_text('title = "My daily"\n[[part]]\ndrill = "toe-press"\n', encoding="utf-8")
+    (own / "knees.toml").write_text('[[part]]\ndrill = "toe-press"\n', encoding="utf-8")
+    shipped = rt.available()
+    assert "daily" in shipped and "knees" not in shipped and shipped["daily"].parent == rt.ROUTINES_DIR
+    found = rt.available(own)
+    assert found["daily"] == own / "daily.toml" and found["knees"] == own / "knees.toml"   # the person's win
+    assert rt.load(None, own).title == "My daily" and rt.load(None).name == "daily"
+    assert rt.available(tmp_path / "missing") == shipped
+    with pytest.raises(DataFileError, match="no routine called 'knees'"):
+        rt.find("knees")
