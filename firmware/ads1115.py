@@ -41,6 +41,7 @@ import numpy as np
 
 from .errors import ConversionTimeout, DeviceClosed, LayoutError, SensorError
 from .frames import Flag
+from .sampler import Sampler
 
 # -- datasheet constants (TI SBAS444, §9.6: register map and config register) -------------------
 REG_CONVERSION = 0x00
@@ -684,8 +685,6 @@ def open_ads1115(layout, clock, rate_hz: float | None = None, i2c=None, *, allow
     A chip missing at start raises a one-line :class:`SensorError` naming its address and the
     fix, unless ``allow_missing`` (``footmat check``), which reports it and keeps probing it.
     """
-    from firmware.sampler import Sampler
-
     adc = layout.adc
     if adc.type != "ads1115":
         raise LayoutError(f"layout {layout.name} is wired for an {adc.type}, not ADS1115 chips",

@@ -21,6 +21,7 @@ import numpy as np
 
 from .errors import DeviceClosed, LayoutError, SensorError
 from .frames import Flag
+from .sampler import Sampler
 
 TOP_CODE = 1023
 SPI_DEVICE = "/dev/spidev0.0"
@@ -97,8 +98,6 @@ def open_mcp3008(layout, clock, rate_hz: float | None = None, pin_factory=None):
     Errors (one line each, :class:`SensorError`): gpiozero finds no pin factory (not a Pi, or
     lgpio missing), SPI not enabled or not permitted, the SPI pins already in use.
     """
-    from firmware.sampler import Sampler
-
     if layout.adc.type != "mcp3008":
         raise LayoutError(f"layout {layout.name} is wired for {layout.adc.type} chips, not an MCP3008",
                           "use --backend ads1115, or a layout with [adc] type = \"mcp3008\"")

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ads1115 import open_ads1115
 from ..frames import Flag
-from firmware.sampler import Sampler
+from ..mcp3008 import open_mcp3008
+from ..sampler import Sampler
 from .ads1115 import SimADS1115
 from .i2c import FakeI2C
 
@@ -100,8 +102,6 @@ def open_sim(layout, mat, clock, rate_hz: float = 200.0, *, timing: bool = False
         reader = AnalogInReader(layout, bus)
         reader.i2c = bus
         return Sampler(reader, layout, clock, rate_hz, truth=_truth(mat))
-    from ..ads1115 import open_ads1115
-
     source = open_ads1115(layout, clock, rate_hz, i2c=bus, conversion_s=None if timing else 0.0,
                           allow_missing=allow_missing)
     source.truth = _truth(mat)
@@ -112,8 +112,7 @@ def open_sim(layout, mat, clock, rate_hz: float = 200.0, *, timing: bool = False
 def _open_sim_mcp3008(layout, mat, clock, rate_hz, prepare=None):
     from gpiozero.pins.mock import MockFactory
 
-    from ..mcp3008 import open_mcp3008
-    from .mcp3008 import SimMCP3008
+    from .mcp3008 import SimMCP3008    # gpiozero's mock SPI
 
     factory = MockFactory()
     chip = SimMCP3008(mat_source(layout, mat), clock, layout.adc.vcc, pin_factory=factory)

@@ -8,11 +8,13 @@ import time
 import numpy as np
 import pytest
 
+from firmware.backends import open_source
 from firmware.clock import RealClock, VirtualClock
 from firmware.errors import DeviceClosed, SensorError
 from firmware.frames import Flag
 from firmware.layout import load_layout
-from firmware.sampler import Sampler, VectorSimSource, open_hardware
+from firmware.sampler import Sampler
+from firmware.sim.vector import VectorSimSource
 
 
 @pytest.fixture
@@ -231,12 +233,12 @@ def test_open_sim_exposes_chips_for_fault_injection(layout):
     assert src.counters["unreadable"] == 10
 
 
-def test_open_hardware_on_a_machine_without_the_bus(layout, monkeypatch, tmp_path):
+def test_open_source_on_a_machine_without_the_bus(layout, monkeypatch, tmp_path):
     import firmware.ads1115 as ads
 
     monkeypatch.setattr(ads, "I2C_DEVICE", str(tmp_path / "i2c-{bus}"))
     with pytest.raises(SensorError) as info:
-        open_hardware("ads1115", layout, RealClock(), 200.0)
+        open_source("ads1115", layout, RealClock(), 200.0)
     assert "\n" not in str(info.value)
     with pytest.raises(ValueError):
-        open_hardware("sim", layout, RealClock())
+        open_source("usb", layout, RealClock())

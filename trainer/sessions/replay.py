@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from firmware.errors import DataFileError, DeviceClosed
-from firmware.frames import Flag, FrameBlock
+from firmware.frames import Flag, FrameBlock, FrameSource
 
 from .format import TraceLines, session_folder, session_rate
 
@@ -110,7 +110,7 @@ class TraceReader:
         self.lines.close()
 
 
-class ReplaySource:
+class ReplaySource(FrameSource):
     """Frames of a recorded trace, paced on ``clock`` (see the module docstring)."""
 
     def __init__(self, folder: Path, layout, clock, rate_hz: float, *, speed: float = 1.0,
