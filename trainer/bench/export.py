@@ -13,6 +13,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
+from calibration.store import nominal
+from firmware.layout import load_layout
+from trainer.formats.export import export_session
+from trainer.sessions.reader import read_session
+from trainer.sessions.writer import SessionWriter
+
 FS_HZ = 200.0
 SECONDS = 3600
 
@@ -25,12 +33,6 @@ def synthetic_session(root, seconds: float = 60.0, rate_hz: float = FS_HZ, *, se
     pause (stepped off: no CoP, near-zero load) in the middle, a few ``holding_on`` flags and
     one flagged (unreadable) frame whose raw codes and forces are missing.
     """
-    import numpy as np
-
-    from calibration.store import nominal
-    from firmware.layout import load_layout
-    from trainer.sessions.writer import SessionWriter
-
     layout = load_layout(layout_name)
     names = layout.names
     pos = layout.positions
@@ -95,18 +97,16 @@ def _timed(fn) -> float:
 
 
 def export() -> dict:
-    from trainer.formats import export as ex
-
     with tempfile.TemporaryDirectory(prefix="footmat-bench-export-") as tmp:
         tmp = Path(tmp)
         t0 = time.perf_counter()
         folder = synthetic_session(tmp / "sessions", SECONDS, FS_HZ)
         make_s = time.perf_counter() - t0
-        read_s = _timed(lambda: ex.read_session(folder))
+        read_s = _timed(lambda: read_session(folder))
         out = {}
         for fmt in ("csv", "json", "c3d"):
             f = tmp / f"one_hour.{fmt}"
-            out[f"{fmt}_one_hour_s"] = round(_timed(lambda: ex.export_session(folder, fmt, f)), 3)
+            out[f"{fmt}_one_hour_s"] = round(_timed(lambda: export_session(folder, fmt, f)), 3)
             out[f"{fmt}_mb"] = round(f.stat().st_size / 1e6, 1)
         out.update(frames=int(SECONDS * FS_HZ), read_session_s=round(read_s, 3),
                    trace_mb=round((folder / "trace.csv").stat().st_size / 1e6, 1),

@@ -12,6 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
+from firmware.errors import UsageError
+from firmware.fileio import atomic_write_bytes
+from firmware.layout import parse_layout
+
+from trainer.analysis.sway import METRIC_UNITS, sway_metrics
+from trainer.sessions.reader import read_session
+from trainer.ui.view import draw_feet
+
 EXCLUDED_PHASES = ("waiting", "countdown", "paused", "done")
 
 
@@ -23,8 +31,6 @@ def _fmt(v, nd=1) -> str:
 
 def report_data(sess) -> dict:
     """What the page shows, as numbers (also handy for tests)."""
-    from trainer.analysis.sway import sway_metrics
-
     meta = sess.meta
     phase = sess.text.get("phase")
     running = np.ones(sess.frames, bool) if phase is None else ~np.isin(phase, EXCLUDED_PHASES)
@@ -48,13 +54,6 @@ def full_report(folder, out=None, notes: list | None = None) -> Path:
     import matplotlib
     matplotlib.use("Agg", force=False) if matplotlib.get_backend() == "" else None
     from matplotlib.figure import Figure
-
-    from firmware.errors import UsageError
-    from firmware.fileio import atomic_write_bytes
-    from firmware.layout import parse_layout
-
-    from trainer.formats.export import read_session
-    from trainer.ui.view import draw_feet
 
     sess = read_session(folder)
     if notes is not None:
@@ -127,7 +126,6 @@ def full_report(folder, out=None, notes: list | None = None) -> Path:
     axt = fig.add_axes([0.05, 0.03, 0.90, 0.29])
     axt.axis("off")
     axt.set_title("Sway metrics of the centre of pressure (drill frames; METRICS.md)")
-    from trainer.analysis.sway import METRIC_UNITS
     sway = d["sway"]
     keys = list(METRIC_UNITS)
     half = (len(keys) + 1) // 2

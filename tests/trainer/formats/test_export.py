@@ -6,19 +6,29 @@ import math
 import numpy as np
 import pytest
 
+from trainer.formats import c3d as c3dfmt
 from trainer.formats import export as ex
+from trainer.sessions import reader
 from trainer.bench.export import synthetic_session
+
+
+def _session(tmp_path_factory, name, *args, **kw):
+    """A module's synthetic session, its history entry in a FOOTMAT_HOME of its own (module
+    fixtures are built before the per-test home of conftest.py is set)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FOOTMAT_HOME", str(tmp_path_factory.mktemp(name + "-home")))
+        return synthetic_session(tmp_path_factory.mktemp(name), *args, **kw)
 
 
 @pytest.fixture(scope="module")
 def short(tmp_path_factory):
-    return synthetic_session(tmp_path_factory.mktemp("s"), 30.0)
+    return _session(tmp_path_factory, "s", 30.0)
 
 
 @pytest.fixture(scope="module")
 def long_session(tmp_path_factory):
     # 70,000 frames: more than the 16-bit frame count of a C3D header
-    return synthetic_session(tmp_path_factory.mktemp("l"), 350.0, block=10000)
+    return _session(tmp_path_factory, "l", 350.0, block=10000)
 
 
 def trace_rows(folder):
@@ -64,10 +74,10 @@ def test_json_holds_session_json_events_and_every_sample(short, tmp_path, cli):
     s = d["samples"]
     rows = trace_rows(short)
     assert s["columns"] == rows[0] and s["frames"] == len(rows) - 1 == len(s["rows"])
-    sess = ex.read_session(short)
+    sess = reader.read_session(short)
     for j, name in enumerate(s["columns"]):
         col = [r[j] for r in s["rows"]]
-        if name in ex.TEXT_COLUMNS:
+        if name in reader.TEXT_COLUMNS:
             assert col == list(sess.text[name])
         else:
             assert same([math.nan if v is None else v for v in col], sess.num[name]), name
@@ -100,14 +110,14 @@ def read_c3d(path):
 def check_c3d_matches(sess, info, pts, ana):
     n = sess.frames
     assert info["frame_count"] == n and pts.shape[0] == n
-    for j, (label, cx, cy, _) in enumerate(ex.c3d_points(sess)):
+    for j, (label, cx, cy, _) in enumerate(c3dfmt.c3d_points(sess)):
         assert info["points"][j] == label
         x, y = sess.num[cx], sess.num[cy]
         ok = np.isfinite(x) & np.isfinite(y)
         assert np.array_equal(pts[:, j, 3] < 0, ~ok)           # residual -1 exactly where missing
         assert np.allclose(pts[ok, j, 0], x[ok], atol=1e-4 * np.abs(x[ok]).max() + 1e-3)
         assert np.allclose(pts[ok, j, 1], y[ok], atol=1e-4 * np.abs(y[ok]).max() + 1e-3)
-    for j, (label, col, unit, _) in enumerate(ex.c3d_channels(sess)):
+    for j, (label, col, unit, _) in enumerate(c3dfmt.c3d_channels(sess)):
         assert info["analogs"][j] == label and info["units"][j] == unit
         assert same(ana[:, j], sess.num[col].astype(np.float32)), label
 
@@ -116,7 +126,7 @@ def test_c3d_longer_than_65535_frames_reads_back_whole_with_c3d_and_ezc3d(long_s
     out = tmp_path / "long.c3d"
     code, _, err = cli("export", str(long_session), "--format", "c3d", "--out", str(out))
     assert code == 0, err
-    sess = ex.read_session(long_session)
+    sess = reader.read_session(long_session)
     n = sess.frames
     assert n == 70000 > 65535
     info, pts, ana = read_c3d(out)
@@ -125,7 +135,7 @@ def test_c3d_longer_than_65535_frames_reads_back_whole_with_c3d_and_ezc3d(long_s
     assert info["start_words"] == [1, 0] and info["end_words"] == [n & 0xFFFF, n >> 16]
     assert info["long_frames"] == n
     assert info["rate"] == 200.0 and info["analog_rate"] == 200.0 and info["point_units"] == "mm"
-    k = len(ex.c3d_channels(sess))
+    k = len(c3dfmt.c3d_channels(sess))
     assert info["scale"] == [1.0] * k and info["offset"] == [0] * k
     check_c3d_matches(sess, info, pts, ana)
 
@@ -135,16 +145,16 @@ def test_c3d_longer_than_65535_frames_reads_back_whole_with_c3d_and_ezc3d(long_s
     p = e["data"]["points"]
     a = e["data"]["analogs"]
     assert p.shape[2] == n and a.shape[2] == n                  # ezc3d sees every frame too
-    cop = ex.c3d_points(sess)[0]
+    cop = c3dfmt.c3d_points(sess)[0]
     ok = np.isfinite(sess.num[cop[1]])
     assert np.allclose(p[0, 0, ok], sess.num[cop[1]][ok].astype(np.float32))
     assert np.allclose(p[1, 0, ok], sess.num[cop[2]][ok].astype(np.float32))
-    assert same(a[0, 0, :], sess.num[ex.c3d_channels(sess)[0][1]].astype(np.float32))
+    assert same(a[0, 0, :], sess.num[c3dfmt.c3d_channels(sess)[0][1]].astype(np.float32))
     assert list(e["parameters"]["ANALOG"]["UNITS"]["value"])[:1] == ["N"]
 
 
 def test_c3d_block_writer_reads_back_as_the_packages_own_writer(short, tmp_path):
-    sess = ex.read_session(short)
+    sess = reader.read_session(short)
     ex.export_c3d(sess, tmp_path / "fast.c3d")
     ex.export_c3d(sess, tmp_path / "slow.c3d", fast=False)
     fi, fp, fa = read_c3d(tmp_path / "fast.c3d")
@@ -240,3 +250,12 @@ def test_missing_folder_and_not_a_session(tmp_path, cli):
     (tmp_path / "empty").mkdir()
     code, _, err = cli("export", str(tmp_path / "empty"), "--format", "json")
     assert code == 2 and "not a footmat session" in err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "c3d"])
+def test_an_out_that_cannot_be_written_is_one_line_exit_2(short, tmp_path, cli, fmt):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, _, err = cli("export", str(short), "--format", fmt, "--out", str(blocker / f"x.{fmt}"))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "cannot write" in err and "give a writable --out" in err

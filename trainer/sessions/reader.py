@@ -1,0 +1,269 @@
+"""Reading a session folder back (PRODUCT.md §6): checked metadata, events and trace rows.
+
+:func:`open_session` checks a folder before anything reads its rows: ``session.json`` must be a
+JSON object with the session's keys, ``trace.csv`` must have the required columns. :func:`iter_rows`
+then streams the trace in checked blocks — every record has the header's width and a number (or
+nothing = NaN) in every numeric column — as CSV text or as JSON arrays; :func:`read_session` reads a
+whole session into arrays (:class:`Session`). A last row cut short by a crash is left out and said
+so (``notes``); anything else wrong raises :class:`~firmware.errors.DataFileError` naming the file,
+the line and the fix. The file layout itself is :mod:`trainer.sessions.format`'s; this module adds
+the fast checked paths the report, the exports and the bench read through.
+"""
+from __future__ import annotations
+
+import gc
+import json
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from firmware.errors import DataFileError
+
+from trainer.sessions import format as sfmt
+from trainer.sessions.format import REQUIRED_COLUMNS, TEXT_COLUMNS
+
+CHUNK_ROWS = 40000               # records are checked and converted this many at a time
+
+# A number as footmat writes it (no leading zeros, so it is also a JSON number); empty = missing.
+_NUM = r"-?+(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?+"   # possessive: no backtracking
+# Text fields on the fast path: no delimiter, quote, backslash or control character (JSON-safe as
+# is). Any other text (quoted by the csv rules) takes the slow path, record by record.
+_TXT = r'[^,\n"\\\x00-\x1f]*+'
+
+_UNIT_SUFFIXES = (("_raw", "count"), ("_n", "N"), ("_mm", "mm"), ("_pct", "%"), ("_s", "s"))
+
+
+def column_unit(name: str) -> str:
+    """The unit a trace column's name ends with ('' for text columns)."""
+    if name in TEXT_COLUMNS:
+        return ""
+    for suf, unit in _UNIT_SUFFIXES:
+        if name.endswith(suf):
+            return unit
+    return ""
+
+
+def column_description(name: str) -> str:
+    """What a trace column holds, in words (the column list of the exports)."""
+    fixed = {
+        "t_s": "time since the session's started_at",
+        "total_n": "total load on the mat",
+        "cop_x_mm": "centre of pressure, x (to the right)",
+        "cop_y_mm": "centre of pressure, y (forward)",
+        "left_pct": "share of the load on the left foot",
+        "target_x_mm": "target, x (empty when the drill has no path)",
+        "target_y_mm": "target, y (empty when the drill has no path)",
+        "phase": "drill phase (countdown, paused, the current cue ...)",
+        "flags": "frame flags ('|'-separated), empty when none",
+        "true_cop_x_mm": "simulator's true centre of pressure, x",
+        "true_cop_y_mm": "simulator's true centre of pressure, y",
+    }
+    if name in fixed:
+        return fixed[name]
+    if name.endswith("_raw"):
+        return f"{name[:-4].replace('_', ' ')}: raw ADC code"
+    if name.endswith("_n"):
+        return f"{name[:-2].replace('_', ' ')}: force"
+    return name
+
+
+# --------------------------------------------------------------------------- reading a session
+@dataclass
+class SessionFolder:
+    """A checked session folder: its metadata, trace header and events (rows are read on demand)."""
+
+    folder: Path
+    meta: dict
+    header: list[str]
+    events: list[dict]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def trace(self) -> Path:
+        return self.folder / sfmt.TRACE_FILE
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.meta.get("complete"))
+
+    @property
+    def numeric(self) -> list[str]:
+        return [h for h in self.header if h not in TEXT_COLUMNS]
+
+
+def _fail(path, what: str, fix: str):
+    raise DataFileError(f"{path}: {what}", fix)
+
+
+def open_session(path) -> SessionFolder:
+    """Check a session folder (or its session.json / trace.csv) → :class:`SessionFolder`."""
+    p = sfmt.session_folder(path)
+    meta = sfmt.load_meta(p)
+    with sfmt.TraceLines(p / sfmt.TRACE_FILE, required=REQUIRED_COLUMNS) as tr:
+        header = tr.columns
+    notes = sfmt.status_notes(meta)
+    events = [{"t_s": float(t), "kind": k, "detail": d} for t, k, d in sfmt.read_events(p, notes)]
+    return SessionFolder(p, meta, header, events, notes)
+
+
+@contextmanager
+def no_gc():
+    """Millions of short-lived strings: the cyclic collector only slows this down (nothing cycles)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _line_patterns(header: list[str], groups: bool = False):
+    """(block pattern: one whole line per match, line pattern, JSON replacement template).
+
+    With ``groups`` the block pattern captures each run of numeric fields and each text field,
+    so one ``subn`` both checks every line and turns it into a JSON array (text quoted).
+    """
+    parts, repl, run = [], [], []
+    for i, h in enumerate(header):
+        if h in TEXT_COLUMNS:
+            if run:
+                parts.append("(" + ",".join(run) + ")" if groups else ",".join(run))
+                repl.append(f"\\g<{len(repl) + 1}>")
+                run = []
+            parts.append(f"({_TXT})" if groups else _TXT)
+            repl.append(f'"\\g<{len(repl) + 1}>"')
+        else:
+            run.append(_NUM if i == 0 else f"(?:{_NUM})?+")
+    if run:
+        parts.append("(" + ",".join(run) + ")" if groups else ",".join(run))
+        repl.append(f"\\g<{len(repl) + 1}>")
+    line = ",".join(parts)
+    return re.compile(f"^{line}\n", re.M), re.compile(line), "[" + ",".join(repl) + "],\n"
+
+
+def iter_rows(sf: SessionFolder, as_json: bool = False):
+    """Yield the trace's data records in checked blocks: ``(lines, text)``.
+
+    ``lines`` are the block's records as CSV text (each ending in '\\n'; see
+    :meth:`~trainer.sessions.format.TraceLines.text_blocks`), ``text`` their concatenation — or,
+    with ``as_json``, the same rows as JSON arrays (``[…],\\n`` each; text quoted, empty = null).
+    Every record has a number (or nothing) in every numeric column; a torn last line is left out
+    and noted.
+    """
+    block_pat, line_pat, repl = _line_patterns(sf.header, groups=as_json)
+    with sfmt.TraceLines(sf.trace, required=REQUIRED_COLUMNS) as tr:
+        for nos, lines in tr.text_blocks(CHUNK_ROWS):
+            text = "".join(lines)
+            if as_json:
+                out, k = block_pat.subn(repl, text)
+            else:
+                k = len(block_pat.findall(text))
+            if k != len(lines):
+                out = _slow_block(sf, line_pat, block_pat, repl, nos, lines, as_json)
+                if as_json:
+                    text = out
+            elif as_json:
+                text = _nulls(out)
+            yield lines, text
+        for n in tr.notes:
+            if n not in sf.notes:
+                sf.notes.append(n)
+
+
+def _nulls(rows: str) -> str:
+    """Empty fields of fast-path JSON rows (no text holds a comma there) → null."""
+    return rows.replace(",,", ",null,").replace(",,", ",null,").replace(",]", ",null]")
+
+
+def _slow_block(sf: SessionFolder, line_pat, block_pat, repl, nos, lines, as_json):
+    """A block with a record off the fast path: each record checked on its own; records whose text
+    needs quoting are converted field by field. Returns the JSON text (or None for CSV)."""
+    out = []
+    numeric = [h not in TEXT_COLUMNS for h in sf.header]
+    num = re.compile(_NUM)
+    for no, ln in zip(nos, lines):
+        if line_pat.fullmatch(ln[:-1]):
+            if as_json:
+                out.append(_nulls(block_pat.sub(repl, ln)))
+            continue
+        fields = sfmt.split_record(ln)
+        if fields is None or len(fields) != len(sf.header):
+            _fail(sf.trace, f"line {no} is not a record of {len(sf.header)} fields",
+                  "fix or delete that line (the file was not changed)")
+        for name, isnum, v in zip(sf.header, numeric, fields):
+            if isnum and not num.fullmatch(v) and not (v == "" and name != "t_s"):
+                what = "an empty field" if v == "" else repr(v[:40])
+                _fail(sf.trace, f"line {no}, column {name}: {what} is not a number", "fix or delete that line")
+        if as_json:
+            out.append("[" + ",".join((v or "null") if isnum else json.dumps(v, ensure_ascii=False)
+                                      for isnum, v in zip(numeric, fields)) + "],\n")
+    return "".join(out) if as_json else None
+
+
+@dataclass
+class Session:
+    """A session's samples as arrays: ``num[col]`` float (NaN = missing), ``text[col]`` str arrays."""
+
+    sf: SessionFolder
+    t_s: "object"
+    num: dict
+    text: dict
+    rate_hz: float
+
+    @property
+    def frames(self) -> int:
+        return int(self.t_s.size)
+
+    @property
+    def meta(self) -> dict:
+        return self.sf.meta
+
+    @property
+    def notes(self) -> list[str]:
+        return self.sf.notes
+
+
+def read_session(path) -> Session:
+    """Read and check a whole session folder → :class:`Session` (numbers as float64 arrays)."""
+    sf = open_session(path) if not isinstance(path, SessionFolder) else path
+    numeric = [i for i, h in enumerate(sf.header) if h not in TEXT_COLUMNS]
+    textcol = [i for i, h in enumerate(sf.header) if h in TEXT_COLUMNS]
+    blocks, texts = [], {sf.header[i]: [] for i in textcol}
+    with no_gc():
+        for lines, text in iter_rows(sf):
+            if '"' in text:    # a cue that needed quoting: this block record by record
+                rows = [sfmt.split_record(ln) for ln in lines]
+                blocks.append(np.array([[sfmt.to_float(r[i]) for i in numeric] for r in rows], float))
+                for i in textcol:
+                    texts[sf.header[i]].extend(r[i] for r in rows)
+                continue
+            filled = text.replace(",,", ",nan,").replace(",,", ",nan,").replace(",\n", ",nan\n")
+            arr = np.loadtxt(filled.splitlines(), delimiter=",", usecols=numeric, dtype=float,
+                             comments=None, ndmin=2)
+            blocks.append(arr)
+            if textcol:
+                last = max(textcol) + 2
+                for ln in lines:
+                    f = ln.split(",", last)
+                    for i in textcol:
+                        texts[sf.header[i]].append(f[i])
+    data = np.concatenate(blocks) if blocks else np.zeros((0, len(numeric)))
+    if data.shape[0] == 0:
+        _fail(sf.trace, "has a header but no rows", "the session recorded nothing; record it again")
+    num = {sf.header[i]: np.ascontiguousarray(data[:, k]) for k, i in enumerate(numeric)}
+    t = num["t_s"]
+    back = np.flatnonzero(np.diff(t) < 0)
+    if back.size:
+        _fail(sf.trace, f"time goes backwards at line {int(back[0]) + 3}", "restore it from a backup")
+    rate = float(sf.meta["sample_rate_hz"])
+    if t.size > 2:
+        dt = float(np.median(np.diff(t)))
+        if dt > 0 and abs(1.0 / dt / rate - 1) > 0.01:
+            sf.notes.append(f"session.json says {rate:g} Hz but the time stamps give {1 / dt:.3f} Hz, which is used")
+            rate = 1.0 / dt
+    text = {k: np.array(v, dtype=object) for k, v in texts.items()}
+    return Session(sf, t, num, text, rate)
