@@ -5,6 +5,10 @@ you simply print its template again.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+from firmware.errors import UsageError
+
 from .common import add_json_option, add_layout_option, print_json, say
 
 PAPERS = ("a4", "letter", "a3")
@@ -19,11 +23,8 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from pathlib import Path
-
-    from firmware.errors import UsageError
+    # here, not at the top: `footmat --help` imports this module (tomllib, numpy)
     from firmware.layout import load_layout
-
     from trainer.maker.template import write_template
 
     out = Path(args.out)

@@ -5,6 +5,10 @@ Waypoints: start foot first, then the other; within a foot by zone heel, outer, 
 ``waypoint = centre + amplitude × reach × unit(sensor − centre)`` where ``reach`` is the person's
 shown reach in that direction (capped by the hull) or 70 % of the distance to the hull edge.
 The loop is a periodic cubic spline through the waypoints, travelled at constant speed.
+
+The mat's other geometry from the layout lives here too: the sensor hull (:func:`convex_hull`,
+:func:`inside_hull`) and the foot outline (:func:`foot_outline`, placed by :func:`heel_x`) that
+both the live view and the printed template draw.
 """
 from __future__ import annotations
 
@@ -67,6 +71,64 @@ def inside_hull(points: np.ndarray, hull: np.ndarray, margin: float = 0.0) -> np
         cross = (e[0] * (pts[:, 1] - a[1]) - e[1] * (pts[:, 0] - a[0])) / nrm
         ok &= cross >= margin
     return ok
+
+
+# Reference right foot, 260 mm long, heel centre at x = 85 mm: a smooth closed curve through
+# these points (a foot outline, not a footprint: it includes the arch). Medial side is -x.
+_REF_FOOT = [
+    (85, 0), (104, 5), (117, 18), (121, 45), (124, 80), (128, 115), (133, 145), (137, 165),
+    (135, 186), (128, 204), (120, 219), (108, 233), (93, 245), (78, 254), (64, 260), (52, 257),
+    (45, 246), (42, 226), (42, 196), (46, 160), (53, 120), (55, 85), (55, 55), (57, 28), (66, 5),
+]
+_REF_LENGTH = 260.0
+_REF_HEEL_X = 85.0
+
+
+def foot_outline(foot_length_mm: float, heel_x_mm: float, side: str, samples: int = 10):
+    """A foot outline (closed polygon, mm) of the given length with its heel centre at ``heel_x_mm``.
+
+    The reference outline is scaled about its heel centre by ``foot_length_mm / 260`` — as
+    ``reference_layout`` scales the sensors — and mirrored for the left foot. The back of the
+    heel is at y = 0.
+    """
+    k = foot_length_mm / _REF_LENGTH
+    sign = -1.0 if side == "left" else 1.0
+    pts = [(sign * (abs(heel_x_mm) + (x - _REF_HEEL_X) * k), y * k) for x, y in _REF_FOOT]
+    return tuple(_catmull_rom_closed(pts, samples))
+
+
+def min_stance_mm(foot_length_mm: float) -> float:
+    """The narrowest heel-centre distance (mm) at which two feet of this length just touch.
+
+    Measured on the drawn outline (feet together, the inner edges at the balls touching); a
+    narrower stance would put the feet on top of each other.
+    """
+    right = foot_outline(foot_length_mm, _REF_HEEL_X, "right")
+    return 2 * (_REF_HEEL_X - min(x for x, _ in right))
+
+
+def _catmull_rom_closed(pts, samples):
+    n = len(pts)
+    out = []
+    for i in range(n):
+        p0, p1, p2, p3 = pts[i - 1], pts[i], pts[(i + 1) % n], pts[(i + 2) % n]
+        for j in range(samples):
+            t = j / samples
+            t2, t3 = t * t, t * t * t
+            out.append(tuple(round(0.5 * (2 * p1[a] + (-p0[a] + p2[a]) * t + (2 * p0[a] - 5 * p1[a] + 4 * p2[a] - p3[a]) * t2
+                                          + (-p0[a] + 3 * p1[a] - 3 * p2[a] + p3[a]) * t3), 3) for a in (0, 1)))
+    return out
+
+
+def heel_x(layout, foot: str) -> float:
+    """x of the foot's heel centre: its heel sensor, else its sensors' mean shifted like the reference."""
+    sensors = [s for s in layout.sensors if s.foot == foot]
+    heel = [s.x_mm for s in sensors if s.zone == "heel"]
+    if heel:
+        return sum(heel) / len(heel)
+    k = layout.foot_length_mm / _REF_LENGTH
+    mean = sum(s.x_mm for s in sensors) / len(sensors)
+    return mean + (13.0 * k if foot == "right" else -13.0 * k)
 
 
 def direction_name(v: np.ndarray) -> str:

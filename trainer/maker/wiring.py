@@ -17,6 +17,11 @@ import argparse
 import sys
 from dataclasses import dataclass
 
+from firmware.errors import FootmatError
+from firmware.fileio import atomic_write_text
+from firmware.layout import load_layout
+from trainer.maker.drawing import text_width
+
 # BCM GPIO -> physical pin of the 40-pin header
 GPIO_TO_PIN = {2: 3, 3: 5, 4: 7, 14: 8, 15: 10, 17: 11, 18: 12, 27: 13, 22: 15, 23: 16, 24: 18, 10: 19,
                9: 21, 25: 22, 11: 23, 8: 24, 7: 26, 0: 27, 1: 28, 5: 29, 6: 31, 12: 32, 13: 33, 19: 35,
@@ -177,8 +182,6 @@ class _Svg:
 
 def render_wiring_svg(layout) -> str:
     """The wiring diagram of ``layout`` (not to scale; px units)."""
-    from trainer.maker.template import text_width
-
     g = _Svg()
     adc = layout.adc
     row = 66.0  # one divider per row
@@ -355,10 +358,6 @@ def _divider(g: _Svg, x_in: float, xn: float, y: float, s, adc) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from firmware.errors import FootmatError
-    from firmware.fileio import atomic_write_text
-    from firmware.layout import load_layout
-
     p = argparse.ArgumentParser(prog="python -m trainer.maker.wiring", description="wiring diagram and pin table of a layout")
     p.add_argument("--layout", metavar="FILE", help="layout TOML file or shipped layout name (default: default-6)")
     p.add_argument("--svg", metavar="OUT.svg", help="write the diagram here")

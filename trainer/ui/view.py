@@ -60,9 +60,9 @@ def _rgb(hexstr: str) -> tuple[float, float, float]:
 
 def foot_outline(layout, foot: str) -> np.ndarray:
     """Outline polygon (k, 2) mm of one foot: the same outline the printed template draws."""
-    from trainer.maker.template import _heel_x, foot_outline as template_outline
+    from trainer.drills.targets import foot_outline as outline, heel_x
 
-    return np.array(template_outline(layout.foot_length_mm, _heel_x(layout, foot), foot))
+    return np.array(outline(layout.foot_length_mm, heel_x(layout, foot), foot))
 
 
 def draw_feet(ax, layout, disc_artists: bool = False):

@@ -6,13 +6,16 @@ import math
 import re
 import xml.etree.ElementTree as ET
 import zlib
+from types import SimpleNamespace
 
 import pytest
 
 from firmware.layout import load_layout, reference_layout
 from trainer.cli import main
-from trainer.maker.template import (FSR_ACTIVE_D_MM, OVERLAP_MM, PAPER_MM, PT_PER_MM, Circle, Text,
-                              build_drawing, foot_outline, min_stance_mm, plan_tiles, render_pdf, text_width)
+from trainer.drills.targets import foot_outline, heel_x, min_stance_mm
+from trainer.maker.drawing import Circle, Poly, Text, _bbox, text_width
+from trainer.maker.pdf import OVERLAP_MM, PAPER_MM, PT_PER_MM, plan_tiles, render_pdf
+from trainer.maker.template import FSR_ACTIVE_D_MM, build_drawing
 
 MM = 72 / 25.4  # points per millimetre, independent of the module's constant
 
@@ -375,14 +378,28 @@ def test_min_stance_is_feet_together():
     assert min_stance_mm(210) == pytest.approx(min_stance_mm(260) * 210 / 260, abs=0.01)
 
 
+def test_the_template_draws_the_feet_of_the_mat_geometry():
+    """The printed outline is the layout's foot outline (trainer.drills.targets), placed at each
+    foot's heel centre: its heel sensor, else its sensors' mean shifted as the reference's."""
+    layout = reference_layout(8, 240, 190)
+    polys = [it for it in build_drawing(layout).group("Feet").items if isinstance(it, Poly)]
+    for foot, poly in zip(("left", "right"), polys):
+        heel = next(s.x_mm for s in layout.sensors if s.foot == foot and s.zone == "heel")
+        assert heel_x(layout, foot) == heel
+        assert poly.points == foot_outline(240, heel, foot)
+    no_heels = SimpleNamespace(foot_length_mm=260.0, sensors=[
+        SimpleNamespace(foot=f, zone=z, x_mm=x) for f, z, x in
+        [("left", "ball", -100.0), ("left", "toes", -60.0), ("right", "ball", 60.0), ("right", "outer", 100.0)]])
+    assert heel_x(no_heels, "left") == pytest.approx(-80.0 - 13.0)
+    assert heel_x(no_heels, "right") == pytest.approx(80.0 + 13.0)
+
+
 def _boxes_overlap(a, b):
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 @pytest.mark.parametrize("n,foot,stance", [(6, 260, 170), (8, 260, 170), (8, 210, 80), (6, 350, 400)])
 def test_labels_do_not_collide(n, foot, stance):
-    from trainer.maker.template import _bbox
-
     d = build_drawing(reference_layout(n, foot, stance))
     sensors = [g for g in d.groups if g.tag == "Sensor"]
     for g in sensors:
