@@ -59,7 +59,7 @@ def test_each_sensor_fault_is_found(capsys, kind, expected):
 
 def test_open_is_told_from_unloaded_by_the_bleed_resistor(capsys):
     """An unloaded sensor reads the bleed level (~3.3 mV), a broken wire 0 V."""
-    from trainer.commands.check import diagnose
+    from trainer.maker.diagnosis import diagnose
     from firmware.frames import FrameBlock
     from firmware.layout import load_layout
     import numpy as np
