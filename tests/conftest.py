@@ -1,11 +1,11 @@
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+REAL = SHARED / "data" / "real"          # the shared real force-plate recordings, read in place
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("BLINKA_SKIP_DEPENDENCY_CHECK", "1")
 
@@ -16,6 +16,20 @@ def footmat_home(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("FOOTMAT_HOME", str(home))
     return home
+
+
+def need_real(path: Path) -> Path:
+    """``path`` (a file of the shared real recordings under :data:`REAL`), when it is there.
+
+    Missing, the test is skipped on a developer's machine, and fails where the environment
+    variable CI is "true": there the real-data tests must run, never silently skip.
+    """
+    if not path.exists():
+        why = f"{path} is not here (the shared real recordings are read in place from {REAL})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{why}; CI=true, so the real-data tests must run", pytrace=False)
+        pytest.skip(why)
+    return path
 
 
 def run_cli(capsys, *argv):

@@ -52,7 +52,8 @@ def _peak_mb(fn) -> float:
 def analysis() -> dict:
     import numpy as np
 
-    from trainer.analysis.sway import quijoux_pipeline, sway_metrics
+    from trainer.analysis.quijoux import quijoux_pipeline
+    from trainer.analysis.sway import sway_metrics
 
     x, y = _one_hour()
     sway_metrics(x[:4000], y[:4000], FS_HZ)           # warm up: scipy.signal imported here, not timed

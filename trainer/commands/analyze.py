@@ -64,7 +64,7 @@ def analyze(rec, *, window=None, pipeline: str = "raw") -> dict:
     import numpy as np
 
     from firmware.errors import UsageError
-    from trainer.analysis import sway
+    from trainer.analysis import quijoux, sway
 
     source_excluded = rec.excluded
     if window is not None:
@@ -72,7 +72,7 @@ def analyze(rec, *, window=None, pipeline: str = "raw") -> dict:
     x, y, fs = rec.x_mm, rec.y_mm, rec.fs_hz
     try:
         select = False if window is not None else None
-        px, py, pfs, pinfo = sway.apply_pipeline(pipeline, x, y, fs, select=select)
+        px, py, pfs, pinfo = quijoux.apply_pipeline(pipeline, x, y, fs, select=select)
     except ValueError as e:
         raise UsageError(f"pipeline {pipeline}: {e}", "choose a part with --window START:END") from None
     m = sway.sway_metrics(px, py, pfs)
@@ -91,7 +91,7 @@ def analyze(rec, *, window=None, pipeline: str = "raw") -> dict:
         "notes": list(rec.notes),
     }
     if rec.feet is not None and rec.plate_net is not None:
-        net = sway.net_cop(rec.feet["cop_l"], rec.feet["f_l"], rec.feet["cop_r"], rec.feet["f_r"])
+        net = quijoux.net_cop(rec.feet["cop_l"], rec.feet["f_l"], rec.feet["cop_r"], rec.feet["f_r"])
         d = np.hypot(*(net - rec.plate_net).T)
         d = d[np.isfinite(d)]
         source["net_cop_from_feet_vs_plate_max_mm"] = float(d.max()) if d.size else math.nan
