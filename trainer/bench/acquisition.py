@@ -15,11 +15,24 @@ is frames / time over the whole run.
 """
 from __future__ import annotations
 
+import json
 import math
 import statistics
 import time
 
 import numpy as np
+
+from firmware.ads1115 import layout_ceiling
+from firmware.backends import open_source
+from firmware.clock import RealClock, VirtualClock
+from firmware.frames import Flag, FrameBlock
+from firmware.layout import load_layout
+from firmware.sampler import Sampler
+from firmware.sim.ads1115 import SimADS1115
+from firmware.sim.backend import AnalogInReader
+from firmware.sim.i2c import FakeI2C, RandomFailures
+from firmware.sim.mat import SimMat
+from firmware.sim.person import Script, ScriptedPerson
 
 SECONDS_CLEAN = 6.0
 SECONDS_FAULTS = 8.0
@@ -28,9 +41,6 @@ VOLTS = {0x48: (0.50, 0.60, 0.70, 0.75), 0x49: (0.80, 0.90, 1.00, 1.05)}
 
 
 def _bus(layout, clock, khz: int):
-    from firmware.sim.ads1115 import SimADS1115
-    from firmware.sim.i2c import FakeI2C
-
     bus = FakeI2C(clock, khz, timing=True)
     for addr in layout.adc.addresses:
         volts = VOLTS[addr]
@@ -45,8 +55,6 @@ def _expected(layout) -> np.ndarray:
 
 def _consume(source, seconds: float):
     """Drain ``source`` for ``seconds`` of wall time (as a drill's main loop does)."""
-    from firmware.frames import FrameBlock
-
     blocks = []
     source.read(timeout=1.0)          # the first frames: thread running, estimates settling
     time.sleep(0.3)
@@ -72,14 +80,9 @@ def _rates(block) -> tuple[float, float]:
 
 
 def _run(layout, khz: int, seconds: float, fail_p: float = 0.0) -> dict:
-    from firmware.ads1115 import layout_ceiling, open_ads1115
-    from firmware.clock import RealClock
-    from firmware.frames import Flag
-    from firmware.sim.i2c import RandomFailures
-
     clock = RealClock()
     bus = _bus(layout, clock, khz)
-    source = open_ads1115(layout, clock, math.inf, i2c=bus)
+    source = open_source("ads1115", layout, clock, math.inf, i2c=bus)
     hook = RandomFailures(fail_p, seed=5) if fail_p else None
     try:
         bus.fail = hook
@@ -108,11 +111,6 @@ def _run(layout, khz: int, seconds: float, fail_p: float = 0.0) -> dict:
 
 def _stock(layout, khz: int, seconds: float) -> dict:
     """The stock driver (AnalogIn, channel after channel) on the same timing-faithful bus."""
-    from firmware.ads1115 import layout_ceiling
-    from firmware.clock import RealClock
-    from firmware.sim.backend import AnalogInReader
-    from firmware.sampler import Sampler
-
     clock = RealClock()
     bus = _bus(layout, clock, khz)
     source = Sampler(AnalogInReader(layout, bus), layout, clock, math.inf)
@@ -126,13 +124,9 @@ def _stock(layout, khz: int, seconds: float) -> dict:
 
 def _stuck(layout) -> dict:
     """Wall time from a chip getting stuck to the first frame flagged TIMEOUT, and the rate after."""
-    from firmware.ads1115 import open_ads1115
-    from firmware.clock import RealClock
-    from firmware.frames import Flag
-
     clock = RealClock()
     bus = _bus(layout, clock, 400)
-    source = open_ads1115(layout, clock, 200.0, i2c=bus)
+    source = open_source("ads1115", layout, clock, 200.0, i2c=bus)
     try:
         source.read(timeout=1.0)
         time.sleep(0.2)
@@ -158,23 +152,17 @@ def _stuck(layout) -> dict:
 
 def _sim_cost(layout) -> dict:
     """CPU µs per frame of the simulated mat read through the driver (virtual clock)."""
-    from firmware.ads1115 import open_ads1115
-    from firmware.clock import VirtualClock
-    from firmware.sim.backend import open_sim
-    from firmware.sim.mat import SimMat
-    from firmware.sim.person import Script, ScriptedPerson
-
     out = {}
     n = 1000
     for key, timing in (("sim_driver_us_per_frame", False), ("sim_driver_timed_us_per_frame", True)):
         mat = SimMat(layout, ScriptedPerson(Script.still(0, 110), weight_kg=70, seed=1), seed=1)
-        src = open_sim(layout, mat, VirtualClock(), 200.0, timing=timing)
+        src = open_source("sim", layout, VirtualClock(), 200.0, mat=mat, timing=timing)
         src.read(20)
         t0 = time.perf_counter()
         src.read(n)
         out[key] = round((time.perf_counter() - t0) / n * 1e6, 1)
     clock = VirtualClock()
-    src = open_ads1115(layout, clock, 200.0, i2c=_bus(layout, clock, 400))
+    src = open_source("ads1115", layout, clock, 200.0, i2c=_bus(layout, clock, 400))
     src.read(20)
     t0 = time.perf_counter()
     src.read(n)
@@ -183,8 +171,6 @@ def _sim_cost(layout) -> dict:
 
 
 def acquisition() -> dict:
-    from firmware.layout import load_layout
-
     layout = load_layout("default-6")
     result = {"setup": ("default-6: 6 sensors on 2 ADS1115 at 860 SPS, gain 1; real clock; simulated chips "
                         "converting in 1/DR, fake bus holding each transaction for its wire time; "
@@ -203,6 +189,4 @@ def acquisition() -> dict:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    import json
-
     print(json.dumps(acquisition(), indent=2))

@@ -97,11 +97,12 @@ def run_procedure(source, layout, proc, guide, rate_hz: float, *, on_event=None,
 def run(args) -> int:
     from pathlib import Path
 
+    from firmware.backends import open_source
     from firmware.clock import RealClock, VirtualClock
     from firmware.layout import load_layout
 
     from trainer.sessions import home, people
-    from trainer.app.drill import open_source, resolve_backend
+    from trainer.app.drill import resolve_backend
     from trainer.app.simperson import natural_centre
     from calibration.procedure import Procedure
     from calibration import store
@@ -130,14 +131,9 @@ def run(args) -> int:
         from trainer.app.simcal import ProcedureFollower
         follower = ProcedureFollower(proc, centre)
         kg = (weight_n / 9.80665) if weight_n else person.weight_kg
-        if args.realtime:          # through the real driver on the simulated bus
-            source = open_source("sim", layout, clock, rate, script=follower, person_kg=kg, seed=args.seed)
-        else:                      # virtual time: the fast vectorised simulated mat
-            from firmware.sim.mat import SimMat
-            from firmware.sim.person import ScriptedPerson
-            from firmware.sampler import VectorSimSource
-            sim_person = ScriptedPerson(follower, weight_kg=kg, seed=args.seed)
-            source = VectorSimSource(SimMat(layout, sim_person, seed=args.seed), clock, rate)
+        # real time: through the real driver on the simulated bus; virtual time: the fast vectorised mat
+        source = open_source("sim", layout, clock, rate, script=follower, person_kg=kg, seed=args.seed,
+                             vector=not args.realtime)
         say(f"simulated mat ({layout.name}) with a simulated person doing the poses; "
             + ("real time" if args.realtime else "virtual time"))
     else:
