@@ -120,7 +120,7 @@ def _num(v) -> str:
 
 
 def _table(res: dict) -> str:
-    from trainer.formats.recordings import REASON_HELP
+    from trainer.formats.cop_grid import REASON_HELP
     from trainer.analysis.sway import METRIC_UNITS
 
     meth = res["method"]

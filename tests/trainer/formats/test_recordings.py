@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trainer.formats import recordings as extfiles
+from trainer.formats import text_table
 from trainer.analysis import sway
 from trainer.cli import main
 from trainer.formats.recordings import read_recording
@@ -369,13 +369,13 @@ def test_malformed_files_give_one_line_and_exit_2(capsys, tmp_path, name):
 def test_huge_file_is_refused_before_reading(capsys, tmp_path):
     p = tmp_path / "huge.csv"
     with open(p, "wb") as fh:                 # sparse: takes no disk space
-        fh.truncate(extfiles.MAX_BYTES + 1)
+        fh.truncate(text_table.MAX_BYTES + 1)
     line = one_line_error(capsys, p)
     assert "GB" in line and "split" in line
 
 
 def test_huge_limit_applies_to_real_text_too(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(extfiles, "MAX_BYTES", 1000)
+    monkeypatch.setattr(text_table, "MAX_BYTES", 1000)
     p = tmp_path / "big.txt"
     p.write_text(bds_text(n=100), encoding="utf-8")
     assert "more than" in one_line_error(capsys, p)
