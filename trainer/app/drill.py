@@ -18,8 +18,10 @@ def has_display() -> bool:
 
 
 def resolve_backend(args, layout) -> str:
+    from firmware.backends import BACKENDS
+
     b = args.backend or layout.adc.type
-    if b == "sim" or b in ("ads1115", "mcp3008") or b.startswith("replay:"):
+    if b in BACKENDS or b.startswith("replay:"):
         return b
     raise UsageError(f"unknown backend {b!r}", "use sim, ads1115, mcp3008 or replay:PATH")
 
@@ -61,31 +63,17 @@ def resolve_calibration(args, layout, backend: str, person_name: str | None):
 
 
 def open_source(backend: str, layout, clock, rate_hz: float, script=None, person_kg: float = 70.0, seed: int = 1):
-    """A frame source for --backend; for sim, a simulated mat with a person following ``script``."""
-    if backend == "sim":
-        from firmware.sim.backend import open_sim
-        from firmware.sim.mat import SimMat
-        from firmware.sim.person import ScriptedPerson
+    """A frame source for --backend: ``replay:PATH`` plays a recorded session back; the mat's backends
+    come from :func:`firmware.backends.open_source` (sim: a simulated mat with a ``person_kg``
+    person following ``script``)."""
+    from firmware.backends import BACKENDS, open_source as open_backend
+    from trainer.sessions.replay import open_replay
 
-        person = ScriptedPerson(script, weight_kg=person_kg, seed=seed)
-        mat = SimMat(layout, person, seed=seed)
-        return open_sim(layout, mat, clock, rate_hz)
-    if backend == "ads1115":
-        try:
-            from firmware.ads1115 import open_ads1115
-        except ImportError:
-            raise UsageError("the ADS1115 backend is not available in this build", "use --backend sim") from None
-        return open_ads1115(layout, clock, rate_hz)
-    if backend == "mcp3008":
-        try:
-            from firmware.mcp3008 import open_mcp3008
-        except ImportError:
-            raise UsageError("the MCP3008 backend is not available in this build", "use --backend sim") from None
-        return open_mcp3008(layout, clock, rate_hz)
     if backend.startswith("replay:"):
-        from trainer.sessions.replay import open_replay
         return open_replay(backend[len("replay:"):], layout, clock, rate_hz)
-    raise UsageError(f"backend {backend!r} cannot record a drill", "use --backend sim, ads1115 or mcp3008")
+    if backend not in BACKENDS:
+        raise UsageError(f"backend {backend!r} cannot record a drill", "use --backend sim, ads1115 or mcp3008")
+    return open_backend(backend, layout, clock, rate_hz, script=script, person_kg=person_kg, seed=seed)
 
 
 def session_root(args) -> Path:
@@ -146,7 +134,7 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     follower = Follower(natural_centre(layout)) if sim else None
     source = open_source(backend, layout, clock, rate, script=follower, person_kg=person.weight_kg,
                          seed=getattr(args, "seed", 1))
-    rate = float(getattr(source, "rate_hz", rate) or rate)
+    rate = float(source.rate_hz)
     engine = DrillEngine(run, layout, cal, person.weight_n, rate, time_cap_s=cap, person=person)
     if follower is not None:
         follower.engine = engine
@@ -187,7 +175,7 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     summary, methods = engine.results()
     summary["frames"] = frames
     summary.update(save_reach(summary, person, layout))
-    counters = dict(getattr(source, "counters", {}))
+    counters = dict(source.counters)
     after = pain_after() if callable(pain_after) else pain_after
     folder = writer.finish(summary, methods, {"before": pain_before, "after": after},
                            extra={"acquisition": counters})

@@ -30,7 +30,7 @@ def flags_text(block_flags: np.ndarray, engine_flags: list[str]) -> list[str]:
 def run_drill(source, engine, writer=None, view=None, *, max_seconds: float | None = None, on_block=None):
     """Feed frames to the engine until it is done; returns the number of frames processed."""
     frames = 0
-    live = not getattr(source.clock, "virtual", True)
+    live = not source.clock.virtual
     if live:
         engine.score_in_background = True      # the view must not freeze at a loop's end
     if writer is not None:
@@ -46,7 +46,7 @@ def run_drill(source, engine, writer=None, view=None, *, max_seconds: float | No
             engine._finish(engine.snapshot.t, "stopped")
             break
         if len(block) == 0:
-            if getattr(source, "exhausted", False):
+            if source.exhausted:
                 engine._finish(engine.snapshot.t, "end of the replayed recording")
                 break
             if view is not None:
