@@ -7,7 +7,9 @@ from trainer.ui.display_filter import CopFilter, butter_sections, step_response_
 from trainer.drills.engine import Snapshot
 from trainer.drills.targets import spiral
 from trainer.app.simperson import natural_centre
-from trainer.ui.view import COLORS, DISC_MM, LiveView
+from trainer.ui.blit import merge_rects
+from trainer.ui.scene import COLORS, DISC_MM, Scene
+from trainer.ui.view import LiveView
 
 COP_RGB = tuple(int(COLORS["cop"][i:i + 2], 16) for i in (1, 3, 5))
 
@@ -217,9 +219,9 @@ def test_stamped_text_looks_as_matplotlib_text(kw):
     import matplotlib.pyplot as plt
     from matplotlib.text import Text
 
-    from trainer.ui.view import _stamp_text_class
+    from trainer.ui.scene import stamp_text_class
 
-    stamp = _stamp_text_class()
+    stamp = stamp_text_class()
     fig = plt.figure(figsize=(4, 2), dpi=100)
     fig.patch.set_facecolor("#a8dadc")
     images = []
@@ -231,3 +233,29 @@ def test_stamped_text_looks_as_matplotlib_text(kw):
     plt.close(fig)
     assert np.abs(images[0] - images[0][0, 0]).max() > 60         # the text is there
     assert np.abs(images[0] - images[1]).max() <= 3 and np.array_equal(images[1], images[2])
+
+
+def test_merge_rects_merges_while_one_copy_costs_less():
+    near = [(0, 0, 10, 10), (12, 0, 22, 10)]                 # a small gap: one copy
+    assert merge_rects(near) == [(0.0, 0.0, 22.0, 10.0)]
+    far = [(0, 0, 10, 10), (500, 400, 510, 410)]              # far apart: two small copies
+    assert sorted(merge_rects(far)) == [(0.0, 0.0, 10.0, 10.0), (500.0, 400.0, 510.0, 410.0)]
+    assert merge_rects(far, fixed_px=510 * 410) == [(0.0, 0.0, 510.0, 410.0)]     # copies dear: one
+    assert merge_rects([]) == [] and merge_rects([(1, 2, 3, 4)]) == [(1.0, 2.0, 3.0, 4.0)]
+
+
+def test_a_scene_is_the_views_artists_on_any_figure():
+    """The scene builds every artist from the layout on a figure it is given; the live view is
+    a scene in a window."""
+    from matplotlib.figure import Figure
+
+    layout = load_layout()
+    scene = Scene(Figure(figsize=(8, 4.8), dpi=100), layout, trail_n=45, base_in=(8, 4.8))
+    assert len(scene.rings) == len(layout.sensors) and scene.trail.shape == (45, 2)
+    assert [t.get_text() for t in scene.bar_text] == ["left", "L heel", "R heel"]
+    scene.fig.set_size_inches(16, 9.6)
+    scene.rescale()
+    assert scene.cop_dot.get_markersize() == pytest.approx(2 * 17)
+    scene.set_path(np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]))
+    assert scene.path_line.get_xydata().shape == (4, 2)       # closed
+    assert isinstance(LiveView(layout), Scene)

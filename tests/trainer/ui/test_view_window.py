@@ -104,7 +104,7 @@ def child(out: Path) -> None:
         img.save(name)
         x, y = view.marker_px()
         h = view.fig.bbox.height
-        band = view._fig_bbox(view.band_rect)
+        band = view.fig_bbox(view.band_rect)
         shots.append({"file": str(name), "cue": cue, "state": state,
                       "marker": [widget.winfo_rootx() + x, widget.winfo_rooty() + (h - y)],
                       "origin": [widget.winfo_rootx(), widget.winfo_rooty()],
