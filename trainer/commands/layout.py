@@ -76,7 +76,7 @@ def run(args) -> int:
     if 150 <= foot <= 350:
         import math
 
-        from trainer.maker.template import min_stance_mm
+        from trainer.drills.targets import min_stance_mm
         narrowest = math.ceil(min_stance_mm(foot))
         if stance < narrowest:
             raise UsageError(f"--stance {_mm(stance)} mm is too narrow for {_mm(foot)} mm feet: they would overlap",

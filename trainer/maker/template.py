@@ -13,7 +13,6 @@ from pathlib import Path
 
 from firmware.fileio import atomic_write_bytes, atomic_write_text
 from trainer.drills.targets import foot_outline, heel_x
-from trainer.drills.targets import min_stance_mm  # noqa: F401 (trainer/commands/layout.py imports it here)
 from trainer.maker.drawing import Circle, Drawing, Group, Line, Poly, Rect, Text, render_svg, text_width
 from trainer.maker.pdf import render_pdf
 
