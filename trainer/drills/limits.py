@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import DrillRun
+from .targets import convex_hull, ray_to_hull
 
 # the 8 directions, in the order the drill asks for them (clockwise from forward, as NeuroCom)
 DIRECTIONS = ("forward", "forward-right", "right", "back-right", "back", "back-left", "left", "forward-left")
@@ -35,8 +36,6 @@ def unit(direction: str) -> np.ndarray:
 
 def hull_edge_mm(layout, centre, u) -> float:
     """Distance from ``centre`` along unit ``u`` to the edge of the sensor hull (mm)."""
-    from trainer.drills.targets import convex_hull, ray_to_hull
-
     return ray_to_hull(np.asarray(centre, float), np.asarray(u, float), convex_hull(layout.positions))
 
 

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from trainer.analysis.tracking import METHODS, score_loop
+
 from .base import DrillRun
+from .targets import spiral
 
 
 class SpiralDrill(DrillRun):
@@ -31,8 +34,6 @@ class SpiralDrill(DrillRun):
         return self.loops * self.period_s
 
     def build(self, layout, centre, person=None):
-        from trainer.drills.targets import spiral
-
         super().build(layout, centre, person)
         reach = self.reach_mm if self.reach_mm is not None else getattr(person, "reach_mm", None)
         self.path = spiral(layout, centre, amplitude=self.amplitude, period_s=self.period_s,
@@ -53,8 +54,6 @@ class SpiralDrill(DrillRun):
         return self._dense
 
     def score(self, run, fs):
-        from trainer.analysis.tracking import METHODS, score_loop
-
         loops = []
         for k in range(self.loops):
             sel = (run.a >= k * self.period_s) & (run.a < (k + 1) * self.period_s)

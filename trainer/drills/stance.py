@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from firmware.errors import UsageError
+from trainer.analysis.sway import METHODS as SWAY_METHODS
+from trainer.analysis.sway import METRIC_UNITS, sway_metrics
+
 from .base import DrillRun
 from .limits import rounded, with_gaps
 
@@ -27,9 +31,6 @@ LEAD_S = 5.0                   # one-leg: time to shift and lift before the cap 
 
 def sway_figures(a, xy, fs) -> tuple[dict, dict]:
     """The METRICS.md sway set of a CoP series (gaps at pauses kept), and their methods."""
-    from trainer.analysis.sway import METHODS as SWAY_METHODS
-    from trainer.analysis.sway import METRIC_UNITS, sway_metrics
-
     xy = with_gaps(a, xy, fs)
     m = sway_metrics(xy[:, 0], xy[:, 1], fs)
     figs = {k: rounded(m[k], 4 if k.endswith("_hz") else 2) for k in METRIC_UNITS}
@@ -108,7 +109,6 @@ class OneLegDrill(DrillRun):
 
     def __init__(self, *, foot: str = "left", max_time: float = 30.0):
         if foot not in ("left", "right"):
-            from firmware.errors import UsageError
             raise UsageError(f"--foot {foot!r} is not left or right", "give --foot left or --foot right")
         self.foot = foot
         self.other = "right" if foot == "left" else "left"
