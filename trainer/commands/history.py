@@ -33,10 +33,11 @@ def _table(rows) -> str:
 
 def run(args) -> int:
     from trainer.sessions import history
+    from trainer.ui.progress import plot
 
     rows = history.load(person=args.person, drill=args.drill, say=say)
     if args.plot:
-        out = history.plot(rows, args.plot)
+        out = plot(rows, args.plot)
         say(f"progress plot: {out}")
     if args.json:
         print_json(rows)

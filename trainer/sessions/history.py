@@ -2,9 +2,10 @@
 
 One row per session folder: ``person``, ``drill``, ``started_at``, ``duration_s``,
 ``complete``, ``score`` (the summary's, where the drill has one), ``pain`` (before/after) and
-``folder``, plus the progress figures the plot shows: ``left_pct`` and ``asymmetry_pp``
-(left/right load over the drill's active frames; |left − right| in percentage points) and
-``sway_mm_s`` (CoP path speed while standing still in the countdown before the drill).
+``folder``, plus the progress figures the plot (:mod:`trainer.ui.progress`) shows: ``left_pct``
+and ``asymmetry_pp`` (left/right load over the drill's active frames; |left − right| in
+percentage points) and ``sway_mm_s`` (CoP path speed while standing still in the countdown
+before the drill).
 
 The database is derived from the folders, never the other way round: it is reconciled with
 them in both directions (:func:`reconcile`: new or changed folders are (re)indexed, rows whose
@@ -13,15 +14,16 @@ never corrupts it; a damaged database is refused with one line and left exactly 
 """
 from __future__ import annotations
 
-import io
 import math
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 from firmware.errors import DataFileError
 
-from trainer.sessions.format import TRACE_FILE, TraceLines, load_meta, parse_started_at
+from trainer.sessions import home
+from trainer.sessions.format import TRACE_FILE, TraceLines, load_meta
 
 SCHEMA_VERSION = 1
 COLUMNS = ("folder", "person", "drill", "started_at", "duration_s", "complete", "score", "pain_before",
@@ -61,8 +63,6 @@ def _damaged(path, e) -> DataFileError:
 
 def _check(path: Path) -> None:
     """Refuse a damaged database before anything writes to it (read-only, nothing changes)."""
-    from urllib.parse import quote
-
     try:
         con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=10)
     except (sqlite3.Error, UnicodeDecodeError) as e:
@@ -97,8 +97,6 @@ def _check(path: Path) -> None:
 
 def connect(path: Path | None = None) -> sqlite3.Connection:
     """The history database (created when missing), checked, in WAL mode."""
-    from trainer.sessions import home
-
     path = Path(path) if path is not None else home.history_path()
     try:
         exists = path.stat().st_size > 0
@@ -261,8 +259,6 @@ def index_session(folder, con: sqlite3.Connection | None = None) -> dict:
     Called by the session recorder when a session starts and when it ends (``--out``
     folders included: their parent is remembered as a root that reconciliation scans).
     """
-    from trainer.sessions import home
-
     row = row_for(folder)
     own = con is None
     con = con or connect()
@@ -289,8 +285,6 @@ def _folders_under(root: Path) -> list[Path]:
 
 def reconcile(con: sqlite3.Connection) -> dict:
     """Make the database match the folders on disk, both ways; returns what changed."""
-    from trainer.sessions import home
-
     known = {r[0]: (r[1], r[2]) for r in con.execute("SELECT folder, stamp, present FROM sessions")}
     roots = [home.home() / "sessions"] + [Path(r[0]) for r in con.execute("SELECT root FROM roots")]
     on_disk = {}
@@ -362,72 +356,6 @@ def load(*, person: str | None = None, drill: str | None = None, say=None) -> li
     except DataFileError:
         raise
     except (sqlite3.Error, UnicodeDecodeError) as e:
-        from trainer.sessions import home
         raise _damaged(home.history_path(), e) from None
     finally:
         con.close()
-
-
-# -- progress plot ----------------------------------------------------------------------------
-def _date(text: str):
-
-    return parse_started_at(text) if isinstance(text, str) else None
-
-
-def plot(history: list[dict], out: Path) -> Path:
-    """Progress per drill over days and weeks: score, left/right asymmetry, sway, pain."""
-    import matplotlib
-
-    if matplotlib.get_backend() == "":
-        matplotlib.use("Agg")
-    import numpy as np
-    from matplotlib.figure import Figure
-
-    from firmware.fileio import atomic_write_bytes
-
-    out = Path(out)
-    fmt = out.suffix.lower().lstrip(".")
-    if fmt not in ("png", "pdf", "svg"):
-        from firmware.errors import UsageError
-        raise UsageError(f"cannot draw a plot as {out.suffix or 'a file without a suffix'!r}", "use .png, .pdf or .svg")
-    drills = sorted({r["drill"] for r in history if r["drill"]}) or ["(none)"]
-    panels = [("score", "score (0-100)"), ("asymmetry_pp", "left/right asymmetry (pp)"),
-              ("sway_mm_s", "sway before the drill (mm/s)"), ("pain", "pain 0-10")]
-    fig = Figure(figsize=(4.5 * len(drills), 9), dpi=100)
-    axes = fig.subplots(len(panels), len(drills), squeeze=False, sharex="col")
-    for j, drill in enumerate(drills):
-        rs = [r for r in history if r["drill"] == drill and _date(r["started_at"]) is not None]
-        days = np.array([_date(r["started_at"]).timestamp() / 86400.0 for r in rs])
-        for i, (key, label) in enumerate(panels):
-            ax = axes[i][j]
-            if key == "pain":
-                for k, mark, name in (("before", "o", "before"), ("after", "s", "after")):
-                    v = np.array([np.nan if r["pain"][k] is None else r["pain"][k] for r in rs], float)
-                    if np.isfinite(v).any():
-                        ax.plot(days, v, mark, ms=4, label=name)
-                ax.set_ylim(-0.5, 10.5)
-                if ax.get_legend_handles_labels()[0]:
-                    ax.legend(fontsize=7, loc="upper right")
-            else:
-                v = np.array([np.nan if r[key] is None else r[key] for r in rs], float)
-                done = np.array([r["complete"] for r in rs], bool)
-                if v.size:
-                    ax.plot(days[done], v[done], "o", ms=4, color="#2a9d8f", label="session")
-                    ax.plot(days[~done], v[~done], "x", ms=5, color="#999999", label="incomplete")
-                    weeks = np.floor(days / 7.0)
-                    wk = sorted(set(weeks[np.isfinite(v)].tolist()))
-                    if len(wk) > 1:
-                        ax.plot([w * 7 + 3.5 for w in wk], [np.nanmean(v[weeks == w]) for w in wk], "-",
-                                color="#e76f51", lw=2, label="weekly mean")
-            ax.set_ylabel(label, fontsize=8)
-            ax.grid(alpha=0.3)
-        axes[0][j].set_title(f"{drill} ({len(rs)} sessions)")
-        ticks = axes[-1][j].get_xticks()
-        axes[-1][j].set_xticks(ticks)
-        axes[-1][j].set_xticklabels([datetime.fromtimestamp(t * 86400, timezone.utc).strftime("%d %b")
-                                     for t in ticks], fontsize=7, rotation=30)
-        axes[-1][j].set_xlabel("date (UTC)")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt)
-    return atomic_write_bytes(out, buf.getvalue())
