@@ -50,21 +50,36 @@ class CopModel:
         self.heel_r = layout.mask(foot="right", zone="heel").astype(float)
         self.min_load_n = min_load_n
 
-    def __call__(self, forces: np.ndarray) -> CopBlock:
+    def _sums(self, forces: np.ndarray):
+        """The sums both passes share: the forces as counted (negative → 0, NaN kept), which
+        frames have an unread channel, the total and the moments of each foot."""
         f = np.where(np.isfinite(forces), np.maximum(forces, 0.0), np.nan)
         fz = np.nan_to_num(f)
         unread = ~np.isfinite(f)
         # a frame with an unread channel has no trustworthy whole-body CoP, total or share
         bad = unread.any(axis=1)
+        total = fz @ (self.left + self.right)
+        mom_l = (fz * self.left) @ self.pos
+        mom_r = (fz * self.right) @ self.pos
+        return fz, unread, bad, total, mom_l, mom_r
+
+    def whole_body(self, forces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Only the whole-body CoP (n, 2) and total (n,) of :meth:`__call__` (the same numbers,
+        bit for bit): what the stillness detector reads, at about half the cost."""
+        _, _, bad, total, mom_l, mom_r = self._sums(forces)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cop = (mom_l + mom_r) / total[:, None]
+        cop[(total < self.min_load_n) | bad] = np.nan
+        return cop, np.where(bad, np.nan, total)
+
+    def __call__(self, forces: np.ndarray) -> CopBlock:
+        fz, unread, bad, total, mom_l, mom_r = self._sums(forces)
         # ... and a foot with an unread channel no trustworthy load (never "that channel is 0 N")
         bad_l = (unread @ self.left) > 0
         bad_r = (unread @ self.right) > 0
         fl = np.where(bad_l, np.nan, fz @ self.left)
         fr = np.where(bad_r, np.nan, fz @ self.right)
-        total = fz @ (self.left + self.right)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mom_l = (fz * self.left) @ self.pos
-            mom_r = (fz * self.right) @ self.pos
             # NaN-safe comparisons: an unread foot (NaN load) is below any threshold
             on_l = np.nan_to_num(fl, nan=-1.0) >= FOOT_COP_MIN_N
             on_r = np.nan_to_num(fr, nan=-1.0) >= FOOT_COP_MIN_N

@@ -1,0 +1,63 @@
+"""The estimator: a block of raw frames → a block of estimated frames, once per block.
+
+``Estimator(layout, calibration, weight_n, rate_hz).estimate(block)`` takes a
+:class:`~firmware.frames.FrameBlock` and returns an :class:`~trainer.estimate.block.EstimatedBlock`:
+
+1. calibration: raw codes → newtons per sensor (``calibration.forces(raw, layout)``);
+2. the one detector (:mod:`trainer.estimate.stillness`): still / unloaded / holding on, fed with
+   the whole-body CoP and total of those forces (:meth:`CopModel.whole_body`);
+3. the live re-tare and rescale to body weight (:class:`calibration.live.LiveAdjuster`, PRODUCT.md
+   §5), which reads the detector's states; its events (``retare``, ``rescale``,
+   ``drift_warning``) travel with the block (``EstimatedBlock.events``) for the engine and the
+   recorder to log;
+4. the centre of pressure of the adjusted forces (:class:`~trainer.estimate.cop.CopModel`, whole
+   body and per foot, loads, ``left_pct``, heel shares): once per block.
+
+The detector reads the forces as calibrated, before the adjustment: an unloaded mat is what
+tells a re-tare is due, and the adjustment is worked out from the detector's states. Without
+``live_adjust`` the forces are used as calibrated and step 2 reads step 4's CoP.
+
+It keeps the detector's window and the adjuster's state between blocks, so one estimator
+serves one run; a live run and a replay of its frames give the same numbers.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from calibration.live import LiveAdjuster
+from trainer.estimate.block import EstimatedBlock
+from trainer.estimate.cop import MIN_LOAD_FRACTION, CopModel
+from trainer.estimate.stillness import StateDetector
+
+
+class Estimator:
+    """Calibration, the detector, the live re-tare/rescale and the CoP of one run's frames."""
+
+    def __init__(self, layout, calibration, weight_n: float, rate_hz: float, *, live_adjust: bool = True):
+        self.layout = layout
+        self.calibration = calibration
+        self.weight_n = float(weight_n)
+        self.rate_hz = float(rate_hz)
+        self.copmodel = CopModel(layout, min_load_n=MIN_LOAD_FRACTION * weight_n)
+        self.detector = StateDetector(rate_hz, weight_n)
+        # re-tare when unloaded, rescale to body weight when still (PRODUCT.md §5)
+        self.adjuster = LiveAdjuster(calibration, layout, weight_n) if live_adjust else None
+
+    def estimate(self, block) -> EstimatedBlock:
+        """The estimated frames of ``block`` (a FrameBlock), with the events this block raised."""
+        forces = self.calibration.forces(block.raw, self.layout)
+        events = []
+        if self.adjuster is None or not len(block):
+            cb = self.copmodel(forces)
+            st = self.detector.update(cb.cop, np.nan_to_num(cb.total))
+        else:
+            cop, total = self.copmodel.whole_body(forces)
+            st = self.detector.update(cop, np.nan_to_num(total))
+            forces, events = self.adjuster.adjust(block.t, forces, total, st.still, st.unloaded)
+            cb = self.copmodel(forces)
+        return EstimatedBlock(
+            t=block.t, raw=block.raw, flags=block.flags, forces=forces, total=cb.total, cop=cb.cop,
+            cop_left=cb.cop_left, cop_right=cb.cop_right, load_left=cb.load_left, load_right=cb.load_right,
+            left_pct=cb.left_pct, heel_pct_left=cb.heel_pct_left, heel_pct_right=cb.heel_pct_right,
+            still=st.still, unloaded=st.unloaded, holding_on=st.holding_on, true_cop=block.true_cop,
+            events=events)
