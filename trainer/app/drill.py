@@ -2,12 +2,28 @@
 calibration and person, make the session, run the drill with or without a view, finish."""
 from __future__ import annotations
 
+import datetime as _dt
+import json
 import os
+import time
 from pathlib import Path
 
-from firmware.errors import CalibrationError, UsageError
+from calibration import store
+from firmware.clock import RealClock, VirtualClock
+from firmware.controls import Controls
+from firmware.errors import CalibrationError, DataFileError, UsageError
+from firmware.fileio import atomic_write_text
+from firmware.layout import load_layout
 
-from trainer.ui.console import say
+from trainer import drills
+from trainer.app.live import run_drill
+from trainer.app.simcal import calibrate_on_sim
+from trainer.app.simperson import Follower, natural_centre
+from trainer.drills.engine import DrillEngine
+from trainer.estimate.estimator import Estimator
+from trainer.sessions import home, people
+from trainer.sessions.writer import SessionWriter
+from trainer.ui.console import ask, interactive, say
 
 
 def has_display() -> bool:
@@ -28,21 +44,14 @@ def resolve_backend(args, layout) -> str:
 
 def resolve_calibration(args, layout, backend: str, person_name: str | None):
     """The calibration to use, and a short description of where it came from."""
-    from calibration import store
-
-    from trainer.sessions import home
-
     if args.calibration:
         return store.load(args.calibration, layout), f"calibration {args.calibration}"
     if backend.startswith("replay:"):
         # a recording carries the calibration it was made with
-        from pathlib import Path as _P
-        from firmware.errors import DataFileError
-        import json as _json
-        folder = _P(backend[len("replay:"):])
+        folder = Path(backend[len("replay:"):])
         meta_path = (folder if folder.is_dir() else folder.parent) / "session.json"
         try:
-            meta = _json.loads(meta_path.read_text(encoding="utf-8"))
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
             return store.from_dict(meta["calibration"], layout, meta_path.name), f"calibration embedded in {meta_path}"
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise DataFileError(f"cannot read the calibration embedded in {meta_path} ({e.__class__.__name__})",
@@ -51,8 +60,6 @@ def resolve_calibration(args, layout, backend: str, person_name: str | None):
     if path.exists():
         return store.load(path, layout), f"calibration {path}"
     if backend == "sim":
-        from trainer.app.simcal import calibrate_on_sim
-
         # the simulated mat comes calibrated, as a built mat would be after `footmat calibrate`:
         # the body-weight fit run on simulated poses of this very mat (same seed, same parts)
         say("no calibration file for this mat: using the simulated mat's nominal calibration "
@@ -77,8 +84,6 @@ def open_source(backend: str, layout, clock, rate_hz: float, script=None, person
 
 
 def session_root(args) -> Path:
-    from trainer.sessions import home
-
     return Path(args.out).expanduser() if getattr(args, "out", None) else home.sessions_dir()
 
 
@@ -88,34 +93,18 @@ FIRST_RUN_NOTICE = ("Safety: keep a chair or rail within reach. Stop at once for
 
 def first_run_notice(person) -> None:
     """The safety notice: printed before every drill; at a terminal the first time, also confirmed."""
-    from trainer.sessions import home
-    from trainer.ui.console import ask, interactive
-
     say(FIRST_RUN_NOTICE)
     marker = home.home() / ".notice-seen"
     seen = marker.read_text(encoding="utf-8").splitlines() if marker.exists() else []
     if person.name not in seen and interactive():
         ask("Press Enter when you are ready. ")
     if person.name not in seen:
-        from firmware.fileio import atomic_write_text
         atomic_write_text(home.ensure() / ".notice-seen", "\n".join(seen + [person.name]) + "\n")
 
 
 def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float | None = None,
                       pain_before=None, pain_after=None) -> int:
     """Run one drill on the chosen backend, record the session, print the summary."""
-    import time as _time
-
-    from firmware.clock import RealClock, VirtualClock
-    from firmware.layout import load_layout
-
-    from trainer import drills
-    from trainer.sessions import people
-    from trainer.drills.engine import DrillEngine
-    from trainer.app.live import run_drill
-    from trainer.sessions.writer import SessionWriter
-    from trainer.app.simperson import Follower, natural_centre
-
     defn = drills.get(drill_name)
     params = defn.resolve(params)
     layout = load_layout(args.layout)
@@ -135,7 +124,8 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     source = open_source(backend, layout, clock, rate, script=follower, person_kg=person.weight_kg,
                          seed=getattr(args, "seed", 1))
     rate = float(source.rate_hz)
-    engine = DrillEngine(run, layout, cal, person.weight_n, rate, time_cap_s=cap, person=person)
+    estimator = Estimator(layout, cal, person.weight_n, rate)
+    engine = DrillEngine(run, layout, person.weight_n, rate, time_cap_s=cap, person=person)
     if follower is not None:
         follower.engine = engine
     first_run_notice(person)
@@ -155,9 +145,9 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
         view = LiveView(layout, title=f"footmat — {drill_name}")
         view.on_key.append(lambda a: engine.toggle_pause() if a in ("pause", "resume")
                            else engine.stop() if a == "next" else None)
-    t_wall = _time.perf_counter()
+    t_wall = time.perf_counter()
     try:
-        frames = run_drill(source, engine, writer, view)
+        frames = run_drill(source, engine, writer, view, estimator=estimator)
     except BaseException:
         writer.abort()
         source.close()
@@ -180,7 +170,7 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     folder = writer.finish(summary, methods, {"before": pain_before, "after": after},
                            extra={"acquisition": counters})
     _after_session(folder)
-    wall = _time.perf_counter() - t_wall
+    wall = time.perf_counter() - t_wall
     say(f"session: {folder}")
     args.session_folder = folder
     print_summary(drill_name, summary, frames, wall, cal_text)
@@ -193,8 +183,6 @@ def open_controls(layout, engine, clock=None, pin_factory=None):
     the cues and pacing beats. Returns None when the layout has no controls."""
     if layout.controls is None:
         return None
-    from firmware.controls import Controls
-
     c = Controls.from_layout(layout, pin_factory=pin_factory, clock=clock)
     c.status = "ready"
 
@@ -239,10 +227,6 @@ def save_reach(summary: dict, person, layout) -> dict:
     in their profile, labelled as reach on this mat, and say so. Returns the summary keys to add."""
     if not isinstance(summary.get("reach_mm"), dict):   # the spiral's reach_mm is the reach it used
         return {}
-    import datetime as _dt
-
-    from trainer.sessions import people
-
     reach = summary["reach_mm"] or {}
     date = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d")
     note = (f"reach on this mat (layout {layout.name}): maximum CoP excursion per direction in footmat "

@@ -1,4 +1,9 @@
-"""Runs a drill: source → engine → recorder (and view), the same loop live and in virtual time.
+"""Runs a drill: source → estimator → engine → view and recorder, the same loop live and in
+virtual time.
+
+Each block read from the frame source is estimated once (:class:`~trainer.estimate.estimator.Estimator`:
+newtons, CoP, the detector, the live re-tare/rescale), run through the drill engine, fed to the
+view's display filter, written by the session writer, and the view draws the engine's snapshot.
 
 On a real clock the acquisition thread buffers frames while this loop waits: it wakes when the
 view's next frame is due (every ~33 ms at 30 fps; every :data:`BLOCK_S` without a view), takes
@@ -10,25 +15,17 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 BLOCK_S = 0.025     # without a view: how long frames gather between blocks on a real clock
 
 
-def flags_text(block_flags: np.ndarray, engine_flags: list[str]) -> list[str]:
-    from firmware.frames import Flag
-
-    out = []
-    for f, e in zip(block_flags, engine_flags):
-        parts = [Flag(int(f)).names()] if f else []
-        if e:
-            parts.append(e)
-        out.append("|".join(p for p in parts if p))
-    return out
-
-
-def run_drill(source, engine, writer=None, view=None, *, max_seconds: float | None = None, on_block=None):
-    """Feed frames to the engine until it is done; returns the number of frames processed."""
+def run_drill(source, engine, writer=None, view=None, *, estimator=None, max_seconds: float | None = None,
+              on_block=None):
+    """Feed the source's frames, estimated by ``estimator``, to the engine until it is done;
+    returns the number of frames processed. (An engine built with a calibration brings its own
+    estimator: then ``estimator`` may be left out.)"""
+    estimator = estimator if estimator is not None else engine.own_estimator
+    if estimator is None:
+        raise TypeError("run_drill needs the run's estimator (estimator=Estimator(layout, calibration, ...))")
     frames = 0
     live = not source.clock.virtual
     if live:
@@ -43,30 +40,30 @@ def run_drill(source, engine, writer=None, view=None, *, max_seconds: float | No
             block = source.read()
         except KeyboardInterrupt:      # Ctrl-C is a stop control too: end cleanly, keep the session
             engine.stop()
-            engine._finish(engine.snapshot.t, "stopped")
+            engine.finish(engine.snapshot.t, "stopped")
             break
         if len(block) == 0:
             if source.exhausted:
-                engine._finish(engine.snapshot.t, "end of the replayed recording")
+                engine.finish(engine.snapshot.t, "end of the replayed recording")
                 break
             if view is not None:
                 view.poll()
             continue
         if t_end is None and max_seconds is not None:
             t_end = float(block.t[0]) + max_seconds
-        forces, cb, target, phase, eflags = engine.process(block)
+        eb = estimator.estimate(block)
+        rows = engine.process(eb)
         if view is not None:
-            view.feed(block.t, cb.cop)      # the display filter sees every sample
+            view.feed(eb.t, eb.cop)      # the display filter sees every sample
         if writer is not None:
-            writer.write(block.t, block.raw, forces, cb.total, cb.cop, cb.left_pct, target, phase,
-                         flags_text(block.flags, eflags), block.true_cop)
+            writer.write_block(eb, rows.target, rows.phase, rows.flags)
         frames += len(block)
         if on_block is not None:
             on_block(block, engine)
         if view is not None:
-            view.maybe_draw(engine.snapshot, path_xy=engine.drill.path_xy() if engine.plan.start is not None else None)
-        if t_end is not None and float(block.t[-1]) >= t_end and not engine.done:
-            engine._finish(float(block.t[-1]), "time limit (--seconds) reached")
+            view.maybe_draw(engine.snapshot, path_xy=engine.path_xy())
+        if t_end is not None and float(block.t[-1]) >= t_end:
+            engine.finish(float(block.t[-1]), "time limit (--seconds) reached")
         if live:
             _gather(view)
     return frames

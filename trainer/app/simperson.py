@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from firmware.sim.physics import FootGeometry
+
 
 class Follower:
     def __init__(self, centre, *, step_off: list[tuple[float, float]] = (), hold_on: list[tuple[float, float, float]] = (),
@@ -32,8 +34,8 @@ class Follower:
         t = np.atleast_1d(np.asarray(t, float))
         cop = np.tile(self.centre, (t.size, 1))
         eng = self.engine
-        if eng is not None and eng.plan.start is not None:
-            a = eng.plan.active(t) * self.time_scale - self.reaction_s
+        if eng is not None and eng.started:
+            a = eng.active(t) * self.time_scale - self.reaction_s
             run = np.isfinite(a) & (a >= 0)
             if self.give_up_s is not None:
                 run &= a < self.give_up_s
@@ -69,8 +71,8 @@ class Follower:
             return None
         t = np.atleast_1d(np.asarray(t, float))
         g = np.zeros(t.size)
-        if eng is not None and eng.plan.start is not None:
-            a = eng.plan.active(t) * self.time_scale
+        if eng is not None and eng.started:
+            a = eng.active(t) * self.time_scale
             run = np.isfinite(a) & (a >= 0)
             if run.any():
                 g[run] = fn(a[run])
@@ -79,15 +81,11 @@ class Follower:
 
 def natural_centre(layout) -> np.ndarray:
     """Where a person stands quietly on this layout (mean of both feet's natural CoP)."""
-    from firmware.sim.physics import FootGeometry
-
     return FootGeometry(layout).natural_cop().mean(axis=0)
 
 
 def standing_point(layout, left_pct: float = 50.0) -> np.ndarray:
     """Where a person stands quietly with ``left_pct`` % of their weight on the left foot."""
-    from firmware.sim.physics import FootGeometry
-
     nat = FootGeometry(layout).natural_cop()          # (left, right) quiet CoP of each foot
     x = nat[1, 0] - left_pct / 100.0 * (nat[1, 0] - nat[0, 0])
     return np.array([x, nat[:, 1].mean()])

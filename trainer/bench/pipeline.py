@@ -1,4 +1,5 @@
-"""Bench sections `pipeline` (cost per frame of calibration + CoP + drill) and `accuracy`
+"""Bench sections `pipeline` (cost per frame of the estimator — calibration, detector, live
+re-tare/rescale, CoP — and the drill engine) and `accuracy`
 (estimated vs the simulator's truth on validation poses, calibrated and uncalibrated)."""
 from __future__ import annotations
 
@@ -6,19 +7,20 @@ import time
 
 import numpy as np
 
+from firmware.clock import VirtualClock
+from firmware.layout import load_layout
+from firmware.sim.vector import VectorSimSource
+from firmware.sim.backend import open_sim
+from firmware.sim.mat import SimMat
+from firmware.sim.person import ScriptedPerson
+
+from trainer.app.simcal import accuracy as acc, calibrate_on_sim, nominal_sim_calibration
+from trainer.app.simperson import Follower, natural_centre
+from trainer.drills.engine import DrillEngine, SpiralDrill
+from trainer.estimate.estimator import Estimator
+
 
 def pipeline() -> dict:
-    from firmware.clock import VirtualClock
-    from firmware.layout import load_layout
-    from firmware.sim.mat import SimMat
-    from firmware.sim.person import ScriptedPerson
-    from firmware.sim.backend import open_sim
-    from firmware.sampler import VectorSimSource
-
-    from trainer.drills.engine import DrillEngine, SpiralDrill
-    from trainer.app.simcal import nominal_sim_calibration
-    from trainer.app.simperson import Follower, natural_centre
-
     layout = load_layout("default-6")
     cal = nominal_sim_calibration(layout)
     follower = Follower(natural_centre(layout))
@@ -26,11 +28,12 @@ def pipeline() -> dict:
     mat = SimMat(layout, person, seed=1)
     src = VectorSimSource(mat, VirtualClock(), 200.0)
     blocks = [src.read(10) for _ in range(1200)]    # 60 s in 50 ms blocks
-    engine = DrillEngine(SpiralDrill(loops=4), layout, cal, person.weight_n, 200.0)
+    estimator = Estimator(layout, cal, person.weight_n, 200.0)
+    engine = DrillEngine(SpiralDrill(loops=4), layout, person.weight_n, 200.0)
     follower.engine = engine
     t0 = time.perf_counter()
     for b in blocks:
-        engine.process(b)
+        engine.process(estimator.estimate(b))
     dt = time.perf_counter() - t0
     n = sum(len(b) for b in blocks)
     # the simulated mat itself: vectorised path and through the real driver
@@ -48,10 +51,6 @@ def pipeline() -> dict:
 def accuracy() -> dict:
     """Calibrated (the body-weight fit of `footmat calibrate`) and uncalibrated (the nominal
     datasheet model) side by side, each on poses not used in any fit, on 5 simulated mats."""
-    from firmware.layout import load_layout
-
-    from trainer.app.simcal import accuracy as acc, calibrate_on_sim, nominal_sim_calibration
-
     layout = load_layout("default-6")
     seeds = (1, 2, 3, 4, 5)
     cal_rows, uncal_rows, fits = [], [], []

@@ -21,11 +21,32 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import select
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+import numpy as np
+
+from firmware.clock import RealClock
+from firmware.layout import load_layout
+from firmware.sim.backend import open_sim
+from firmware.sim.mat import SimMat
+from firmware.sim.person import Script, ScriptBuilder, ScriptedPerson
+
+from trainer.app import drill as runner
+from trainer.app.live import run_drill
+from trainer.app.simcal import nominal_sim_calibration
+from trainer.app.simperson import Follower, natural_centre
+from trainer.bench import temporary_home
+from trainer.drills.engine import DrillEngine, SpiralDrill
+from trainer.estimate.estimator import Estimator
+from trainer.sessions.writer import SessionWriter
+from trainer.ui.display_filter import CopFilter, step_response_half_ms
 
 RENDER_S = 15.0
 STEPS = 30
@@ -41,8 +62,6 @@ def _tk_ok(env) -> bool:
 
 def start_xvfb(screen: str = "1024x768x24"):
     """Start a virtual X server on a free display; returns (process, display number or None)."""
-    import select
-
     r_fd, w_fd = os.pipe()
     proc = subprocess.Popen(["Xvfb", "-displayfd", str(w_fd), "-screen", "0", screen, "-nolisten", "tcp"],
                             pass_fds=(w_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -131,8 +150,6 @@ def latency() -> dict:
     with _Display() as d:
         at30 = _child("latency", d, "30", str(STEPS))
         at60 = _child("latency", d, "60", str(STEPS))
-    from trainer.ui.display_filter import CopFilter, step_response_half_ms
-
     out = dict(at30)
     out["at_60fps"] = at60
     out["filter"] = {"kind": "2nd-order 10 Hz Butterworth, causal, every sample",
@@ -145,10 +162,6 @@ def latency() -> dict:
 
 
 def first_frame_s(repeat: int = 3) -> float:
-    import statistics
-
-    from . import temporary_home
-
     times = []
     with _Display() as d:
         for _ in range(repeat):
@@ -171,20 +184,7 @@ def first_frame_s(repeat: int = 3) -> float:
 
 # -- the children -------------------------------------------------------------------------------------
 def _child_render(seconds: float, fps: float) -> dict:
-    import resource
-
-    from firmware.clock import RealClock
-    from firmware.layout import load_layout
-    from firmware.sim.backend import open_sim
-    from firmware.sim.mat import SimMat
-    from firmware.sim.person import ScriptedPerson
-
-    from trainer.drills.engine import DrillEngine, SpiralDrill
-    from trainer.app.live import run_drill
-    from trainer.sessions.writer import SessionWriter
-    from trainer.app.simcal import nominal_sim_calibration
-    from trainer.app.simperson import Follower, natural_centre
-    from trainer.ui.view import LiveView
+    from trainer.ui.view import LiveView     # matplotlib: only in the child that draws
 
     layout = load_layout("default-6")
     cal = nominal_sim_calibration(layout)
@@ -193,7 +193,8 @@ def _child_render(seconds: float, fps: float) -> dict:
     person = ScriptedPerson(follower, seed=1)
     source = open_sim(layout, SimMat(layout, person, seed=1), clock, 200.0)
     drill = SpiralDrill(loops=3, period_s=12.0)
-    engine = DrillEngine(drill, layout, cal, person.weight_n, 200.0)
+    estimator = Estimator(layout, cal, person.weight_n, 200.0)
+    engine = DrillEngine(drill, layout, person.weight_n, 200.0)
     follower.engine = engine
     tmp = tempfile.mkdtemp(prefix="footmat-bench-")
     writer = SessionWriter(tmp, "spiral", layout=layout, calibration=cal.to_dict(), params=drill.params,
@@ -202,7 +203,7 @@ def _child_render(seconds: float, fps: float) -> dict:
     f0 = view.frames_drawn
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
-    frames = run_drill(source, engine, writer, view, max_seconds=seconds)
+    frames = run_drill(source, engine, writer, view, estimator=estimator, max_seconds=seconds)
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     counters = dict(source.counters)
@@ -227,16 +228,6 @@ def _child_render(seconds: float, fps: float) -> dict:
 def _source_only(seconds: float) -> dict:
     """The simulated mat alone (physics + chips + driver + acquisition thread): its share of the
     CPU figure, which the view cannot change."""
-    import resource
-
-    from firmware.clock import RealClock
-    from firmware.layout import load_layout
-    from firmware.sim.backend import open_sim
-    from firmware.sim.mat import SimMat
-    from firmware.sim.person import Script, ScriptedPerson
-
-    from trainer.app.simperson import natural_centre
-
     layout = load_layout("default-6")
     person = ScriptedPerson(Script.still(*natural_centre(layout)), seed=1)
     source = open_sim(layout, SimMat(layout, person, seed=1), RealClock(), 200.0)
@@ -253,19 +244,7 @@ def _source_only(seconds: float) -> dict:
 
 
 def _child_latency(fps: float, steps: int) -> dict:
-    import numpy as np
-
-    from firmware.clock import RealClock
-    from firmware.layout import load_layout
-    from firmware.sim.backend import open_sim
-    from firmware.sim.mat import SimMat
-    from firmware.sim.person import ScriptBuilder, ScriptedPerson
-
-    from trainer.drills.engine import DrillEngine, SpiralDrill
-    from trainer.app.live import run_drill
-    from trainer.app.simcal import nominal_sim_calibration
-    from trainer.app.simperson import natural_centre
-    from trainer.ui.view import LiveView
+    from trainer.ui.view import LiveView     # matplotlib: only in the child that draws
 
     layout = load_layout("default-6")
     cal = nominal_sim_calibration(layout)
@@ -285,7 +264,8 @@ def _child_latency(fps: float, steps: int) -> dict:
         sb.hold(float(rng.uniform(0.45, 0.65)))
     person = ScriptedPerson(sb.build(), lag_s=0.0, sway_mm=0.0, smooth_s=0.0, seed=1)
     source = open_sim(layout, SimMat(layout, person, seed=1), clock, 200.0)
-    engine = DrillEngine(SpiralDrill(loops=1, period_s=600.0), layout, cal, person.weight_n, 200.0)
+    estimator = Estimator(layout, cal, person.weight_n, 200.0)
+    engine = DrillEngine(SpiralDrill(loops=1, period_s=600.0), layout, person.weight_n, 200.0)
     drawn_t, drawn = [], []
     draw = view.maybe_draw
 
@@ -300,7 +280,7 @@ def _child_latency(fps: float, steps: int) -> dict:
     end = step_t[-1] + 0.6
     f0 = view.frames_drawn
     t0 = time.perf_counter()
-    run_drill(source, engine, None, view, max_seconds=end - clock.now())
+    run_drill(source, engine, None, view, estimator=estimator, max_seconds=end - clock.now())
     wall = time.perf_counter() - t0
     fps_got = (view.frames_drawn - f0) / wall
     source.close()
@@ -332,8 +312,7 @@ def _child_latency(fps: float, steps: int) -> dict:
 
 def _child_first_frame() -> None:
     """Run ``footmat demo``; print when its view has drawn its first frame, then leave."""
-    from trainer.app import drill as runner
-    from trainer.ui import view
+    from trainer.ui import view               # matplotlib: only in the child that draws
 
     draw = view.LiveView.draw
 

@@ -40,12 +40,13 @@ def _differences(a, b, where="summary") -> list[str]:
     return [] if a == b else [f"{where}: recorded {a!r}, replayed {b!r}"]
 
 
-def build_engine(meta, layout, calibration):
-    """The drill engine the session was recorded with, from its session.json."""
+def build_run(meta, layout, calibration):
+    """The estimator and the drill engine the session was recorded with, from its session.json."""
     from firmware.errors import DataFileError, FootmatError
 
     from .. import drills
     from trainer.drills.engine import DrillEngine
+    from trainer.estimate.estimator import Estimator
     from trainer.sessions.people import parse
 
     defn = drills.get(meta["drill"])
@@ -63,8 +64,9 @@ def build_engine(meta, layout, calibration):
     except (TypeError, ValueError) as e:
         raise DataFileError(f"session.json has unusable drill parameters ({e.__class__.__name__}: {e})",
                             "restore it from a backup") from None
-    return DrillEngine(run, layout, calibration, person.weight_n, float(meta["sample_rate_hz"]),
-                       time_cap_s=cap, person=person)
+    rate = float(meta["sample_rate_hz"])
+    return (Estimator(layout, calibration, person.weight_n, rate),
+            DrillEngine(run, layout, person.weight_n, rate, time_cap_s=cap, person=person))
 
 
 # how the recorded run was steered from outside the engine (the stop and pause controls, the
@@ -118,7 +120,7 @@ def replay_session(path, *, speed: float | None = None, view=None, clock=None) -
     notes: list[str] = []
     layout = parse_layout(meta["layout"], f"the layout embedded in {folder / 'session.json'}")
     cal = from_dict(meta["calibration"], layout, f"embedded in {folder / 'session.json'}")
-    engine = build_engine(meta, layout, cal)
+    estimator, engine = build_run(meta, layout, cal)
     recorded_events = read_events(folder, notes)
     actions = controls_of(folder, recorded_events)
     clock = clock or VirtualClock()
@@ -131,13 +133,14 @@ def replay_session(path, *, speed: float | None = None, view=None, clock=None) -
             engine.stop()
         elif action == "toggle":
             engine.toggle_pause()
-        elif not engine.done:
-            engine._finish(t, detail)
+        else:
+            engine.finish(t, detail)
 
     def process(part):
-        _, cb, *_ = engine.process(part)
+        eb = estimator.estimate(part)
+        engine.process(eb)
         if view is not None:
-            view.feed(part.t, cb.cop)     # the display filter sees every sample, as live
+            view.feed(eb.t, eb.cop)     # the display filter sees every sample, as live
 
     try:
         while True:
@@ -165,8 +168,7 @@ def replay_session(path, *, speed: float | None = None, view=None, clock=None) -
             if i0 < len(block):
                 process(block[i0:])
             if view is not None:
-                view.maybe_draw(engine.snapshot,
-                                path_xy=engine.drill.path_xy() if engine.plan.start is not None else None)
+                view.maybe_draw(engine.snapshot, path_xy=engine.path_xy())
     finally:
         source.close()
     summary, methods = engine.results()

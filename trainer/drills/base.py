@@ -5,26 +5,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trainer.estimate.block import EstimatedBlock
 
-@dataclass
-class RunData:
-    """The running frames of a drill (pauses and countdown excluded), as arrays."""
 
-    t: np.ndarray            # (n,) clock time, s
+@dataclass(eq=False, kw_only=True)
+class RunData(EstimatedBlock):
+    """The running frames of a drill (pauses and countdown excluded): the estimated frames
+    (:class:`~trainer.estimate.block.EstimatedBlock`: ``t``, ``cop``, ``forces``, ``total``,
+    ``left_pct``, per-foot CoP, loads and heel shares, …) with the drill's own columns."""
+
     a: np.ndarray            # (n,) active time, s
-    cop: np.ndarray          # (n, 2) mm
     target: np.ndarray       # (n, 2) mm (NaN where none)
-    forces: np.ndarray       # (n, S) N
-    total: np.ndarray        # (n,) N
-    left_pct: np.ndarray
-    cop_left: np.ndarray     # (n, 2)
-    cop_right: np.ndarray
-    load_left: np.ndarray
-    load_right: np.ndarray
-    heel_pct_left: np.ndarray
-    heel_pct_right: np.ndarray
     layout: object = None
     weight_n: float = float("nan")
+
+    def __post_init__(self):
+        super().__post_init__()
+        n = len(self)
+        if np.shape(self.a) != (n,) or np.shape(self.target) != (n, 2):
+            raise ValueError(f"inconsistent RunData: {n} frames, but a {np.shape(self.a)}, "
+                             f"target {np.shape(self.target)}")
 
 
 class DrillRun:

@@ -4,20 +4,26 @@ Flow: *waiting* (step on and stand still) → *countdown* (3 s; stepping off can
 *running* (the target moves on active time; stepping off pauses within 0.5 s and nothing is
 scored while paused; stepping back on resumes) → *done* (loops completed, time cap, or stop).
 
-``process(block)`` consumes a block of frames and returns per-frame rows for the recorder;
-cues and events go to ``events`` subscribers (recorder, view, terminal, buzzer).
+``process(eblock)`` consumes a block of estimated frames (:class:`EstimatedBlock`, from
+:class:`~trainer.estimate.estimator.Estimator`) and returns what the drill adds to each frame
+(:class:`DrillRows`: target, phase, flags) for the recorder; cues and events — the estimator's
+re-tare/rescale events of the block first — go to ``events`` and its subscribers (recorder, view,
+terminal, buzzer). ``stop()``, ``toggle_pause()`` and ``finish(t, reason)`` steer it from outside;
+``snapshot`` is the newest state for a view, ``results()`` the scores.
 """
 from __future__ import annotations
 
 import bisect
+import collections
 import threading
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from trainer.estimate.cop import MIN_LOAD_FRACTION, CopModel
-from trainer.estimate.stillness import StateDetector
+from trainer.estimate.block import EstimatedBlock
+from trainer.estimate.cop import MIN_LOAD_FRACTION
+from trainer.estimate.estimator import Estimator
 from trainer.drills.base import RunData
+from trainer.drills.state import DrillRows, Plan, Snapshot  # noqa: F401  (Snapshot: the view's import)
 from trainer.drills.spiral import SpiralDrill  # noqa: F401  (re-exported: the engine's first drill)
 
 COUNTDOWN_S = 3.0
@@ -28,57 +34,25 @@ HOLDING_WINDOW_S = 2.0   # while moving: the mat's mean load over this window �
 HOLDING_MOVING_FRACTION = 0.88  # … below this share of body weight is noted as holding on
 
 
-@dataclass
-class Snapshot:
-    """What a view needs to draw the newest state."""
-
-    t: float = 0.0
-    state: str = "waiting"
-    cop: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))
-    target: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))
-    forces: np.ndarray | None = None
-    total_n: float = float("nan")
-    left_pct: float = float("nan")
-    heel_pct_left: float = float("nan")
-    heel_pct_right: float = float("nan")
-    cue: str = "step on and stand still"
-    loop: int = 0
-    loops: int = 0
-    last_score: float | None = None
-    countdown: float | None = None
-    holding_on: bool = False
-
-
-class Plan:
-    """Active time ↔ clock time for the running drill (pauses excluded)."""
-
-    def __init__(self):
-        self.start = None
-        self.pauses: list[list[float]] = []   # [t_pause, t_resume or None]
-
-    def active(self, t):
-        t = np.atleast_1d(np.asarray(t, float))
-        if self.start is None:
-            return np.full(t.shape, np.nan)
-        a = t - self.start
-        for p0, p1 in self.pauses:
-            end = np.inf if p1 is None else p1
-            a -= np.clip(np.minimum(t, end) - p0, 0, None)
-        return np.where(t >= self.start, a, np.nan)
-
-
 class DrillEngine:
-    def __init__(self, drill, layout, calibration, weight_n: float, rate_hz: float, *,
-                 time_cap_s: float | None = None, countdown_s: float = COUNTDOWN_S, person=None,
-                 live_adjust: bool = True):
+    """One drill run on estimated blocks: ``DrillEngine(drill, layout, weight_n, rate_hz)``.
+
+    (The former call ``DrillEngine(drill, layout, calibration, weight_n, rate_hz)`` still works:
+    that engine makes its own estimator, ``own_estimator``, and its ``process`` also takes a
+    raw FrameBlock and returns the former ``(forces, estimated block, target, phase, flags)``.)
+    """
+
+    def __init__(self, drill, layout, weight_n: float, rate_hz: float, *legacy, time_cap_s: float | None = None,
+                 countdown_s: float = COUNTDOWN_S, person=None, live_adjust: bool = True):
+        self.own_estimator = None
+        if legacy:      # the former signature: (drill, layout, calibration, weight_n, rate_hz)
+            calibration, weight_n, rate_hz = weight_n, rate_hz, legacy[0]
+            self.own_estimator = Estimator(layout, calibration, weight_n, rate_hz, live_adjust=live_adjust)
         self.drill = drill
         self.person = person
         self.layout = layout
-        self.calibration = calibration
         self.weight_n = weight_n
         self.rate_hz = rate_hz
-        self.copmodel = CopModel(layout, min_load_n=MIN_LOAD_FRACTION * weight_n)
-        self.detector = StateDetector(rate_hz, weight_n)
         self.plan = Plan()
         self.state = "waiting"
         self.countdown_s = countdown_s
@@ -93,18 +67,13 @@ class DrillEngine:
         self._recent_cop = []
         self._phase = -1
         self._loop = -1
-        self._run_idx = []          # (block list index, frame index) of running frames
-        self._blocks = []           # per block: the arrays the scorers need
+        self._run_idx = []          # (block list index, frame index, active time) of running frames
+        self._blocks = []           # per block with running frames: (estimated block, target)
         self._last_a = None
         # live (real clock): the loop's preview score is worked out in a thread, so the view
         # never freezes at a loop's end (scoring a loop takes ~70 ms, the first also imports scipy)
         self.score_in_background = False
-        self.adjuster = None
-        if live_adjust:             # re-tare when unloaded, rescale to body weight when still (PRODUCT.md §5)
-            from calibration.live import LiveAdjuster
-            self.adjuster = LiveAdjuster(calibration, layout, weight_n)
         self._holding = False
-        import collections
         self._loads = collections.deque(maxlen=max(1, int(HOLDING_WINDOW_S * rate_hz)))
         self._loads_sum = 0.0
         self._loads_low = 0         # frames in the window with less than half the body weight (stepping)
@@ -131,35 +100,53 @@ class DrillEngine:
         """The pause control (space, the button): pause a running drill, resume a manual pause."""
         self._manual_toggle = True
 
+    def finish(self, t: float, reason: str) -> None:
+        """End the drill now (at clock time ``t``), for ``reason`` (the ``end`` event's detail):
+        a stop from outside the frames (Ctrl-C, the end of a replayed recording, --seconds).
+        Nothing happens when the drill is already done."""
+        if not self.done:
+            self._finish(t, reason)
+
+    @property
+    def started(self) -> bool:
+        """The countdown is over: the drill has its target (and active time runs)."""
+        return self.plan.start is not None
+
+    def active(self, t) -> np.ndarray:
+        """Active time (pauses excluded) at clock times ``t``; NaN before the start."""
+        return self.plan.active(t)
+
+    def path_xy(self):
+        """The drill's target path to draw, once it has one (else None)."""
+        return self.drill.path_xy() if self.started else None
+
     # -- the per-block step -----------------------------------------------------------------
-    def process(self, block):
-        n = len(block)
-        forces = self.calibration.forces(block.raw, self.layout)
-        cb = self.copmodel(forces)
-        st = self.detector.update(cb.cop, np.nan_to_num(cb.total))
-        if self.adjuster is not None and n:
-            forces, adj_events = self.adjuster.adjust(block.t, forces, cb.total, st.still, st.unloaded)
-            cb = self.copmodel(forces)
-            for ev in adj_events:
-                self._emit(*ev)
+    def process(self, eblock: EstimatedBlock) -> DrillRows:
+        """Run the drill over a block of estimated frames; returns what it adds to each frame."""
+        if not isinstance(eblock, EstimatedBlock):
+            return self._process_frames(eblock)
+        eb = eblock
+        n = len(eb)
+        for ev in eb.events:        # the estimator's re-tare, rescale and drift events come first
+            self._emit(*ev)
         target = np.full((n, 2), np.nan)
         phase = [""] * n
         flags = [""] * n
-        on_mat = np.nan_to_num(cb.total) >= ON_MAT_FRACTION * self.weight_n
-        off_mat = ~(np.nan_to_num(cb.total) >= MIN_LOAD_FRACTION * self.weight_n)
+        total_clean = np.nan_to_num(eb.total)
+        on_mat = total_clean >= ON_MAT_FRACTION * self.weight_n
+        off_mat = ~(total_clean >= MIN_LOAD_FRACTION * self.weight_n)
         if self._t_first is None and n:
-            self._t_first = float(block.t[0])
-        total_clean = np.nan_to_num(cb.total)
+            self._t_first = float(eb.t[0])
         # targets and cues for the whole block at once, assuming no pause starts or ends in it;
         # a frame whose active time turns out different is computed on its own
         pre_a = pre_target = pre_cue = None
         if self.state == "running" and self.plan.start is not None:
-            pre_a = self.plan.active(block.t)
+            pre_a = self.plan.active(eb.t)
             pre_target = self.drill.target(pre_a)
             pre_cue = self.drill.cue(pre_a)
         plan_key = self._plan_key()
         for k in range(n):
-            t = float(block.t[k])
+            t = float(eb.t[k])
             if self.done:
                 phase[k] = "done"
                 continue
@@ -174,10 +161,10 @@ class DrillEngine:
             self._off_since = (self._off_since if self._off_since is not None else t) if off_mat[k] else None
             self._on_since = (self._on_since if self._on_since is not None else t) if on_mat[k] else None
             if self.state == "waiting":
-                if np.all(np.isfinite(cb.cop[k])):
-                    self._recent_cop.append(cb.cop[k])
+                if np.all(np.isfinite(eb.cop[k])):
+                    self._recent_cop.append(eb.cop[k])
                     del self._recent_cop[:-int(self.rate_hz)]
-                if st.still[k] and on_mat[k]:
+                if eb.still[k] and on_mat[k]:
                     self.state = "countdown"
                     self._countdown_end = t + self.countdown_s
                     self._emit(t, "cue", "get ready")
@@ -186,7 +173,7 @@ class DrillEngine:
                     self.state = "waiting"
                     self._emit(t, "cue", "step on and stand still")
                 elif t >= self._countdown_end:
-                    centre = np.mean(self._recent_cop, axis=0) if self._recent_cop else np.nanmean(cb.cop, axis=0)
+                    centre = np.mean(self._recent_cop, axis=0) if self._recent_cop else np.nanmean(eb.cop, axis=0)
                     self.drill.build(self.layout, centre, self.person)
                     self.plan.start = t
                     self.state = "running"
@@ -254,9 +241,9 @@ class DrillEngine:
                     # stepping off or on is not holding on: only a window standing on the mat throughout
                     full = len(self._loads) == self._loads.maxlen and self._loads_low == 0
                     moving_low = full and self._loads_sum / len(self._loads) < HOLDING_MOVING_FRACTION * self.weight_n
-                    holding = bool(st.holding_on[k]) or moving_low
+                    holding = bool(eb.holding_on[k]) or moving_low
                     if holding and not self._holding:
-                        pct = 100 * cb.total[k] / self.weight_n
+                        pct = 100 * eb.total[k] / self.weight_n
                         self._emit(t, "holding_on", f"mat carries {pct:.0f} % of body weight while still")
                     self._holding = holding
                     if holding:
@@ -269,12 +256,12 @@ class DrillEngine:
                     self._phase = -1
                     self._emit(t, "resume", "back on the mat")
             phase[k] = self._phase_name()
-            if st.holding_on[k]:
+            if eb.holding_on[k]:
                 flags[k] = "holding_on"
         if self._run_idx and self._run_idx[-1][0] == len(self._blocks):
-            self._blocks.append((block.t, forces, cb, target))
-        self._update_snapshot(block, cb, forces, target, st)
-        return forces, cb, target, phase, flags
+            self._blocks.append((eb, target))
+        self._update_snapshot(eb, target)
+        return DrillRows(target, phase, flags)
 
     def _plan_key(self):
         p = self.plan.pauses
@@ -292,21 +279,21 @@ class DrillEngine:
         self.state = "done"
         self._emit(t, "end", why)
 
-    def _update_snapshot(self, block, cb, forces, target, st) -> None:
-        if not len(block):
+    def _update_snapshot(self, eb: EstimatedBlock, target) -> None:
+        if not len(eb):
             return
         s = self.snapshot
-        s.t = float(block.t[-1])
+        s.t = float(eb.t[-1])
         s.state = self.state
-        s.cop = cb.cop[-1]
+        s.cop = eb.cop[-1]
         s.target = target[-1]
-        s.forces = forces[-1]
-        s.total_n = float(cb.total[-1])
-        s.left_pct = float(cb.left_pct[-1])
-        s.heel_pct_left = float(cb.heel_pct_left[-1])
-        s.heel_pct_right = float(cb.heel_pct_right[-1])
+        s.forces = eb.forces[-1]
+        s.total_n = float(eb.total[-1])
+        s.left_pct = float(eb.left_pct[-1])
+        s.heel_pct_left = float(eb.heel_pct_left[-1])
+        s.heel_pct_right = float(eb.heel_pct_right[-1])
         s.loop = max(self._loop + 1, 0)
-        s.holding_on = bool(st.holding_on[-1])
+        s.holding_on = bool(eb.holding_on[-1])
         s.countdown = (self._countdown_end - s.t) if self.state == "countdown" else None
         s.cue = {"waiting": "step on and stand still", "countdown": f"get ready … {max(0, s.countdown or 0):.0f}",
                  "paused": "paused — step back on to continue", "done": "well done"}.get(
@@ -317,30 +304,25 @@ class DrillEngine:
         """The running frames so far (from active time ``since_a`` on), as arrays for the scorers."""
         if not self._run_idx:
             return None
-        cols = {k: [] for k in ("t", "cop", "target", "forces", "total", "left_pct", "cop_left", "cop_right",
-                                "load_left", "load_right", "heel_pct_left", "heel_pct_right")}
-        by_block = {}
         run_idx = self._run_idx
         if since_a is not None:      # active time only grows along _run_idx
             run_idx = run_idx[bisect.bisect_left(run_idx, since_a, key=lambda x: x[2]):]
         done = [x for x in run_idx if x[0] < len(self._blocks)]   # the block being processed is not stored yet
         if not done:
             return None
-        for b, k, a in done:
+        by_block = {}
+        for b, k, _ in done:
             by_block.setdefault(b, []).append(k)
+        parts, targets = [], []
         for b, ks in by_block.items():
-            t, forces, cb, target = self._blocks[b]
+            eb, target = self._blocks[b]
             ks = np.array(ks)
-            cols["t"].append(t[ks])
-            cols["cop"].append(cb.cop[ks])
-            cols["target"].append(target[ks])
-            cols["forces"].append(forces[ks])
-            for name in ("total", "left_pct", "cop_left", "cop_right", "load_left", "load_right",
-                         "heel_pct_left", "heel_pct_right"):
-                cols[name].append(getattr(cb, name)[ks])
-        arrays = {k: np.concatenate(v) for k, v in cols.items()}
+            parts.append(eb.take(ks))
+            targets.append(target[ks])
+        frames = EstimatedBlock.concat(parts)
         a = np.array([x[2] for x in done])
-        return RunData(a=a, layout=self.layout, weight_n=self.weight_n, **arrays)
+        return RunData(**frames.columns(), a=a, target=np.concatenate(targets), layout=self.layout,
+                       weight_n=self.weight_n)
 
     def _score_loop_so_far(self) -> None:
         """Score the loop just finished, for the live view's score (the session scores all at the end)."""
@@ -376,3 +358,13 @@ class DrillEngine:
         methods.setdefault("flow", "scored on running frames only: countdown, pauses (stepped off: total < 20 % "
                                    "of body weight for 0.2 s) and the time before the start are excluded")
         return summary, methods
+
+    # -- the former API ---------------------------------------------------------------------
+    def _process_frames(self, block):
+        """An engine built the former way (with a calibration) on a raw FrameBlock: estimate it
+        with its own estimator and return the former ``(forces, eblock, target, phase, flags)``."""
+        if self.own_estimator is None:
+            raise TypeError("DrillEngine.process takes an EstimatedBlock (Estimator.estimate(block))")
+        eb = self.own_estimator.estimate(block)
+        rows = self.process(eb)
+        return eb.forces, eb, rows.target, rows.phase, rows.flags

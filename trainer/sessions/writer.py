@@ -27,6 +27,7 @@ import numpy as np
 
 from firmware.errors import UsageError
 from firmware.fileio import atomic_write_json, fsync_dir
+from firmware.frames import Flag
 
 from trainer.sessions import format as sformat
 from trainer.sessions.format import exact as _exact
@@ -79,6 +80,17 @@ def _no_nonfinite(text: str) -> str:
     return text.replace("nan", "")
 
 
+def flags_text(frame_flags, drill_flags: list[str]) -> list[str]:
+    """The trace's ``flags`` column: the acquisition's Flag names, then the drill's own flag."""
+    out = []
+    for f, e in zip(frame_flags, drill_flags):
+        parts = [Flag(int(f)).names()] if f else []
+        if e:
+            parts.append(e)
+        out.append("|".join(p for p in parts if p))
+    return out
+
+
 class SessionWriter:
     """Writes one session. ``columns`` are the trace's per-sensor names (from the layout)."""
 
@@ -121,6 +133,13 @@ class SessionWriter:
 
     def rel(self, t_clock) -> np.ndarray:
         return np.asarray(t_clock, float) - self.clock_start
+
+    def write_block(self, eblock, target, phase: list[str], flags: list[str]) -> None:
+        """Append a block of estimated frames (:class:`~trainer.estimate.block.EstimatedBlock`)
+        with what the drill added to each: ``target`` (n, 2), ``phase`` and its own ``flags``
+        (text; written after the names of the frame's acquisition flags)."""
+        self.write(eblock.t, eblock.raw, eblock.forces, eblock.total, eblock.cop, eblock.left_pct, target, phase,
+                   flags_text(eblock.flags, flags), eblock.true_cop)
 
     def write(self, t_clock, raw, forces, total, cop, left_pct, target, phase: list[str], flags: list[str],
               true_cop=None) -> None:

@@ -12,6 +12,7 @@ from firmware.sim.person import Script, ScriptedPerson
 from firmware.sampler import VectorSimSource
 from trainer.estimate.cop import CopModel
 from trainer.drills.engine import DrillEngine, SpiralDrill
+from trainer.estimate.estimator import Estimator
 from trainer.app.live import run_drill
 from trainer.drills.targets import inside_hull, spiral
 from trainer.app.simcal import calibrate_on_sim, nominal_sim_calibration
@@ -65,10 +66,10 @@ def run_follower(seed=3, **kw):
     follower = Follower(natural_centre(layout), **kw)
     person = ScriptedPerson(follower, seed=seed)
     mat = SimMat(layout, person, seed=seed)
-    engine = DrillEngine(SpiralDrill(loops=2), layout, calibrate_on_sim(layout, seed=seed), person.weight_n, 200.0,
-                         time_cap_s=60)
+    estimator = Estimator(layout, calibrate_on_sim(layout, seed=seed), person.weight_n, 200.0)
+    engine = DrillEngine(SpiralDrill(loops=2), layout, person.weight_n, 200.0, time_cap_s=60)
     follower.engine = engine
-    run_drill(VectorSimSource(mat, VirtualClock()), engine)
+    run_drill(VectorSimSource(mat, VirtualClock()), engine, estimator=estimator)
     return engine.results()[0], engine
 
 
@@ -110,10 +111,10 @@ def test_known_lag_is_measured():
         follower = Follower(natural_centre(layout))
         person = ScriptedPerson(follower, seed=5, lag_s=lag)
         mat = SimMat(layout, person, seed=5)
-        engine = DrillEngine(SpiralDrill(loops=2), layout, calibrate_on_sim(layout, seed=5), person.weight_n, 200.0,
-                             time_cap_s=60)
+        estimator = Estimator(layout, calibrate_on_sim(layout, seed=5), person.weight_n, 200.0)
+        engine = DrillEngine(SpiralDrill(loops=2), layout, person.weight_n, 200.0, time_cap_s=60)
         follower.engine = engine
-        run_drill(VectorSimSource(mat, VirtualClock()), engine)
+        run_drill(VectorSimSource(mat, VirtualClock()), engine, estimator=estimator)
         lags[lag] = np.mean([lp["lag_ms"] for lp in engine.results()[0]["loops"]])
     # the mat and its display add their own delay; the difference is the person's
     assert abs((lags[0.75] - lags[0.25]) - 500.0) <= 50.0
@@ -155,8 +156,8 @@ def test_pause_control_and_button(monkeypatch):
     follower = Follower(natural_centre(layout))
     person = ScriptedPerson(follower, seed=3)
     mat = SimMat(layout, person, seed=3)
-    engine = DrillEngine(SpiralDrill(loops=2), layout, calibrate_on_sim(layout, seed=3), person.weight_n, 200.0,
-                         time_cap_s=60)
+    estimator = Estimator(layout, calibrate_on_sim(layout, seed=3), person.weight_n, 200.0)
+    engine = DrillEngine(SpiralDrill(loops=2), layout, person.weight_n, 200.0, time_cap_s=60)
     follower.engine = engine
     controls = open_controls(layout, engine, pin_factory=factory)
     src = VectorSimSource(mat, VirtualClock())
@@ -173,7 +174,7 @@ def test_pause_control_and_button(monkeypatch):
             for _ in range(limit):
                 if pred():
                     return
-                engine.process(src.read(10))
+                engine.process(estimator.estimate(src.read(10)))
             raise AssertionError("never happened")
 
         until(lambda: engine.state == "running")
@@ -181,7 +182,7 @@ def test_pause_control_and_button(monkeypatch):
         press()
         until(lambda: engine.state == "paused")
         for _ in range(100):                       # 5 s paused: nothing scored
-            engine.process(src.read(10))
+            engine.process(estimator.estimate(src.read(10)))
         assert engine.state == "paused"
         press()
         until(lambda: engine.state == "running")
@@ -208,8 +209,8 @@ def test_loop_preview_score_in_the_background_matches_the_foreground():
         layout = load_layout()
         follower = Follower(natural_centre(layout))
         person = ScriptedPerson(follower, seed=3)
-        engine = DrillEngine(SpiralDrill(loops=2, period_s=8.0), layout, nominal_sim_calibration(layout),
-                             person.weight_n, 200.0)
+        estimator = Estimator(layout, nominal_sim_calibration(layout), person.weight_n, 200.0)
+        engine = DrillEngine(SpiralDrill(loops=2, period_s=8.0), layout, person.weight_n, 200.0)
         engine.score_in_background = background
         follower.engine = engine
         src = VectorSimSource(SimMat(layout, person, seed=3), VirtualClock())
@@ -217,7 +218,7 @@ def test_loop_preview_score_in_the_background_matches_the_foreground():
         preview = engine._preview_score
         engine._preview_score = lambda run: (seen.append(threading.current_thread()), preview(run))
         while engine.snapshot.loop < 2 and not engine.done:
-            engine.process(src.read())
+            engine.process(estimator.estimate(src.read()))
         for t in seen:
             if t is not threading.main_thread():
                 t.join(10)

@@ -12,6 +12,7 @@ from firmware.sim.person import ScriptedPerson
 from firmware.sampler import VectorSimSource
 from trainer.sessions import people
 from trainer.drills.engine import DrillEngine
+from trainer.estimate.estimator import Estimator
 from trainer.drills import get
 from trainer.drills.limits import DIRECTIONS, LimitsDrill, hull_edge_mm, unit
 from trainer.drills.shift import ShiftForwardBack, ShiftLeftRight
@@ -32,10 +33,10 @@ def run(drill, *, layout="default-6", seed=4, centre=None, lag_s=0.25, who=None,
     follower = Follower(natural_centre(layout) if centre is None else centre, **scenario)
     person = ScriptedPerson(follower, seed=seed, lag_s=lag_s)
     mat = SimMat(layout, person, seed=seed)
-    engine = DrillEngine(drill, layout, calibrate_on_sim(layout, seed=seed), person.weight_n, 200.0, time_cap_s=200,
-                         person=who)
+    estimator = Estimator(layout, calibrate_on_sim(layout, seed=seed), person.weight_n, 200.0)
+    engine = DrillEngine(drill, layout, person.weight_n, 200.0, time_cap_s=200, person=who)
     follower.engine = engine
-    run_drill(VectorSimSource(mat, VirtualClock()), engine)
+    run_drill(VectorSimSource(mat, VirtualClock()), engine, estimator=estimator)
     summary, methods = engine.results()
     return summary, methods, engine
 

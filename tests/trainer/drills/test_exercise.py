@@ -13,6 +13,7 @@ from firmware.sim.mat import SimMat
 from firmware.sim.person import ScriptBuilder, ScriptedPerson
 from firmware.sampler import VectorSimSource
 from trainer.drills.engine import DrillEngine
+from trainer.estimate.estimator import Estimator
 from trainer.drills import get
 from trainer.drills.exercise import LEAD_S, HeelRaisesDrill, ToePressDrill, forefoot_y
 from trainer.app.live import run_drill
@@ -50,10 +51,10 @@ def run_engine(drill, follower, seed=3, cap=400.0):
     layout = load_layout()
     person = ScriptedPerson(follower, seed=seed)
     mat = SimMat(layout, person, seed=seed)
-    engine = DrillEngine(drill, layout, calibrate_on_sim(layout, seed=seed), person.weight_n, 200.0,
-                         time_cap_s=cap)
+    estimator = Estimator(layout, calibrate_on_sim(layout, seed=seed), person.weight_n, 200.0)
+    engine = DrillEngine(drill, layout, person.weight_n, 200.0, time_cap_s=cap)
     follower.engine = engine
-    run_drill(VectorSimSource(mat, VirtualClock()), engine)
+    run_drill(VectorSimSource(mat, VirtualClock()), engine, estimator=estimator)
     return engine.results()[0], engine
 
 
