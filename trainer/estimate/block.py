@@ -13,7 +13,7 @@ array has ``n`` rows, ``raw`` and ``forces`` have the same ``S`` columns, points
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -94,7 +94,3 @@ class EstimatedBlock:
         return EstimatedBlock(**cols, true_cop=np.concatenate([b.true_cop for b in blocks]) if truth else None,
                               events=[e for b in blocks for e in b.events])
 
-
-def block_fields() -> tuple[str, ...]:
-    """The names of :class:`EstimatedBlock`'s fields, in order (for a type that extends it)."""
-    return tuple(f.name for f in fields(EstimatedBlock))
