@@ -1,12 +1,15 @@
 """footmat analyze FILE: sway metrics (METRICS.md) of a session or an external CoP recording.
 
-Stdlib only at import (numpy and the readers are imported inside ``run``).
+Cheap to import: the standard library and light footmat modules (numpy and the readers are
+imported inside ``run``).
 """
 from __future__ import annotations
 
 import math
 
-from .common import add_json_option, positive_float, print_json
+from firmware.errors import UsageError
+
+from .common import add_json_option, positive_float, print_json, say
 
 _SUFFIXES = (("_mm2_s", "mm²/s"), ("_mm_s", "mm/s"), ("_mm2", "mm²"), ("_mm", "mm"), ("_hz", "Hz"))
 
@@ -32,8 +35,6 @@ def add_arguments(p) -> None:
 
 def parse_window(text: str | None) -> tuple[float | None, float | None] | None:
     """'START:END' → (start, end) in seconds; either side may be empty."""
-    from firmware.errors import UsageError
-
     if text is None:
         return None
     fix = "give --window START:END in seconds, e.g. --window 10:40 (or 10: or :40)"
@@ -60,10 +61,9 @@ def parse_window(text: str | None) -> tuple[float | None, float | None] | None:
 
 
 def analyze(rec, *, window=None, pipeline: str = "raw") -> dict:
-    """Metrics and method of a :class:`~trainer.formats.recordings.Recording` — the ``--json`` object."""
+    """Metrics and method of a :class:`~trainer.formats.cop_grid.Recording` — the ``--json`` object."""
     import numpy as np
 
-    from firmware.errors import UsageError
     from trainer.analysis import quijoux, sway
 
     source_excluded = rec.excluded
@@ -162,8 +162,6 @@ def _table(res: dict) -> str:
 
 def run(args) -> int:
     from trainer.formats.recordings import read_recording
-
-    from .common import say
 
     window = parse_window(args.window)
     rec = read_recording(args.file, columns=args.columns, units=args.units, rate_hz=args.rate)

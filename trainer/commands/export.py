@@ -1,8 +1,11 @@
 """footmat export SESSION --format csv|json|c3d [--out F]: a session for spreadsheets and biomechanics tools.
 
-Stdlib only at import (the exporters are imported inside ``run``).
+Cheap to import: the standard library and light footmat modules (the exporters are imported
+inside ``run``).
 """
 from __future__ import annotations
+
+import time
 
 from .common import add_json_option, print_json, say
 
@@ -18,8 +21,6 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    import time
-
     from trainer.formats.export import export_session
 
     t0 = time.perf_counter()

@@ -1,8 +1,11 @@
 """footmat report SESSION [--out F.png|F.pdf]: the one-page report of a session.
 
-Stdlib only at import (matplotlib is imported inside ``run``).
+Cheap to import: the standard library and light footmat modules (the report and matplotlib are
+imported inside ``run``).
 """
 from __future__ import annotations
+
+from .common import say
 
 
 def add_arguments(p) -> None:
@@ -12,8 +15,6 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from trainer.ui.report import full_report
-
-    from .common import say
 
     notes: list[str] = []
     out = full_report(args.session, args.out, notes=notes)

@@ -1,5 +1,5 @@
-"""One reader per force-plate export footmat recognises (:func:`trainer.formats.recordings.read_recording`
-picks the reader from the file's header).
+"""One reader per force-plate export footmat recognises
+(:func:`trainer.formats.recordings.read_recording` picks the reader from the file's header).
 
 ``bds``    Santos & Duarte 2016 BDS trials: tab-separated ``Time[s] … Fz[N] … COPx[cm] COPy[cm]``;
            COPx is antero-posterior, COPy medio-lateral (AMTI plate, subject facing +x).
