@@ -18,14 +18,10 @@ import time
 BLOCK_S = 0.025     # without a view: how long frames gather between blocks on a real clock
 
 
-def run_drill(source, engine, writer=None, view=None, *, estimator=None, max_seconds: float | None = None,
+def run_drill(source, engine, writer=None, view=None, *, estimator, max_seconds: float | None = None,
               on_block=None):
     """Feed the source's frames, estimated by ``estimator``, to the engine until it is done;
-    returns the number of frames processed. (An engine built with a calibration brings its own
-    estimator: then ``estimator`` may be left out.)"""
-    estimator = estimator if estimator is not None else engine.own_estimator
-    if estimator is None:
-        raise TypeError("run_drill needs the run's estimator (estimator=Estimator(layout, calibration, ...))")
+    returns the number of frames processed."""
     frames = 0
     live = not source.clock.virtual
     if live:

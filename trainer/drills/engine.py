@@ -21,7 +21,6 @@ import numpy as np
 
 from trainer.estimate.block import EstimatedBlock
 from trainer.estimate.cop import MIN_LOAD_FRACTION
-from trainer.estimate.estimator import Estimator
 from trainer.drills.base import RunData
 from trainer.drills.state import DrillRows, Plan, Snapshot  # noqa: F401  (Snapshot: the view's import)
 from trainer.drills.spiral import SpiralDrill  # noqa: F401  (re-exported: the engine's first drill)
@@ -35,19 +34,10 @@ HOLDING_MOVING_FRACTION = 0.88  # … below this share of body weight is noted a
 
 
 class DrillEngine:
-    """One drill run on estimated blocks: ``DrillEngine(drill, layout, weight_n, rate_hz)``.
+    """One drill run on estimated blocks: ``DrillEngine(drill, layout, weight_n, rate_hz)``."""
 
-    (The former call ``DrillEngine(drill, layout, calibration, weight_n, rate_hz)`` still works:
-    that engine makes its own estimator, ``own_estimator``, and its ``process`` also takes a
-    raw FrameBlock and returns the former ``(forces, estimated block, target, phase, flags)``.)
-    """
-
-    def __init__(self, drill, layout, weight_n: float, rate_hz: float, *legacy, time_cap_s: float | None = None,
-                 countdown_s: float = COUNTDOWN_S, person=None, live_adjust: bool = True):
-        self.own_estimator = None
-        if legacy:      # the former signature: (drill, layout, calibration, weight_n, rate_hz)
-            calibration, weight_n, rate_hz = weight_n, rate_hz, legacy[0]
-            self.own_estimator = Estimator(layout, calibration, weight_n, rate_hz, live_adjust=live_adjust)
+    def __init__(self, drill, layout, weight_n: float, rate_hz: float, *, time_cap_s: float | None = None,
+                 countdown_s: float = COUNTDOWN_S, person=None):
         self.drill = drill
         self.person = person
         self.layout = layout
@@ -124,7 +114,7 @@ class DrillEngine:
     def process(self, eblock: EstimatedBlock) -> DrillRows:
         """Run the drill over a block of estimated frames; returns what it adds to each frame."""
         if not isinstance(eblock, EstimatedBlock):
-            return self._process_frames(eblock)
+            raise TypeError("DrillEngine.process takes an EstimatedBlock (Estimator.estimate(block))")
         eb = eblock
         n = len(eb)
         for ev in eb.events:        # the estimator's re-tare, rescale and drift events come first
@@ -358,13 +348,3 @@ class DrillEngine:
         methods.setdefault("flow", "scored on running frames only: countdown, pauses (stepped off: total < 20 % "
                                    "of body weight for 0.2 s) and the time before the start are excluded")
         return summary, methods
-
-    # -- the former API ---------------------------------------------------------------------
-    def _process_frames(self, block):
-        """An engine built the former way (with a calibration) on a raw FrameBlock: estimate it
-        with its own estimator and return the former ``(forces, eblock, target, phase, flags)``."""
-        if self.own_estimator is None:
-            raise TypeError("DrillEngine.process takes an EstimatedBlock (Estimator.estimate(block))")
-        eb = self.own_estimator.estimate(block)
-        rows = self.process(eb)
-        return eb.forces, eb, rows.target, rows.phase, rows.flags

@@ -234,18 +234,3 @@ def test_engine_public_steering_and_rows(layout):
     engine.finish(0.07, "again")                                    # already done: nothing happens
     assert engine.done and [e for e in engine.events if e[1] == "end"] == [(0.06, "end", "stopped")]
 
-
-def test_an_engine_built_with_a_calibration_estimates_for_itself():
-    """The former call DrillEngine(drill, layout, calibration, weight_n, rate_hz) keeps working."""
-    layout = load_layout()
-    follower = Follower(natural_centre(layout), step_off=[(12.0, 4.5)], hold_on=[(19.0, 4.0, 0.3)])
-    person = ScriptedPerson(follower, seed=3)
-    engine = DrillEngine(SpiralDrill(loops=2, period_s=8.0), layout, nominal_sim_calibration(layout),
-                         person.weight_n, RATE, time_cap_s=60)
-    follower.engine = engine
-    src = VectorSimSource(SimMat(layout, person, seed=3), VirtualClock())
-    forces, eb, target, phase, flags = engine.process(src.read(10))
-    assert isinstance(eb, EstimatedBlock) and forces is eb.forces and target.shape == (10, 2)
-    run_drill(src, engine)
-    ref = json.loads(REFERENCE.read_text())
-    assert json.loads(json.dumps(_jsonable(engine.results()[0]))) == ref["summary"]

@@ -37,6 +37,7 @@ def test_stop_and_pause_controls_are_replayed_at_the_same_frame(tmp_path):
     from trainer import drills
     from trainer.commands.replay import replay_session
     from trainer.drills.engine import DrillEngine
+    from trainer.estimate.estimator import Estimator
     from trainer.app.live import run_drill
     from trainer.sessions.people import Person
     from trainer.sessions.writer import SessionWriter
@@ -52,7 +53,8 @@ def test_stop_and_pause_controls_are_replayed_at_the_same_frame(tmp_path):
     mat = SimMat(layout, ScriptedPerson(follower, weight_kg=62.0, seed=4), seed=4)
     clock = VirtualClock()
     src = VectorSimSource(mat, clock)
-    engine = DrillEngine(defn.make(params), layout, cal, person.weight_n, 200.0, time_cap_s=60.0, person=person)
+    estimator = Estimator(layout, cal, person.weight_n, 200.0)
+    engine = DrillEngine(defn.make(params), layout, person.weight_n, 200.0, time_cap_s=60.0, person=person)
     follower.engine = engine
     w = SessionWriter(tmp_path, "spiral", layout=layout, calibration=cal.to_dict(), params=params | {"time_cap_s": 60.0},
                       person=person.to_dict(), sample_rate_hz=200.0, simulated=True, clock_start=clock.now())
@@ -68,7 +70,7 @@ def test_stop_and_pause_controls_are_replayed_at_the_same_frame(tmp_path):
         elif steps.get("paused") and steps["n"] == steps["paused"] + 150:
             eng.stop()
 
-    frames = run_drill(src, engine, w, on_block=steer)
+    frames = run_drill(src, engine, w, estimator=estimator, on_block=steer)
     summary, methods = engine.results()
     summary["frames"] = frames
     folder = w.finish(summary, methods)

@@ -155,6 +155,7 @@ def test_drawn_state_follows_a_simulated_drill():
     from firmware.sim.person import ScriptedPerson
     from firmware.sampler import VectorSimSource
     from trainer.drills.engine import DrillEngine, SpiralDrill
+    from trainer.estimate.estimator import Estimator
     from trainer.app.simcal import nominal_sim_calibration
     from trainer.app.simperson import Follower
 
@@ -162,15 +163,16 @@ def test_drawn_state_follows_a_simulated_drill():
     follower = Follower(natural_centre(layout))
     person = ScriptedPerson(follower, seed=3)
     src = VectorSimSource(SimMat(layout, person, seed=3), VirtualClock(), 200.0)
-    engine = DrillEngine(SpiralDrill(loops=1, period_s=8.0), layout, nominal_sim_calibration(layout),
-                         person.weight_n, 200.0)
+    estimator = Estimator(layout, nominal_sim_calibration(layout), person.weight_n, 200.0)
+    engine = DrillEngine(SpiralDrill(loops=1, period_s=8.0), layout, person.weight_n, 200.0)
     follower.engine = engine
     view = LiveView(layout)
     cues, gaps = set(), []
     while engine.snapshot.t < 9.0 and not engine.done:
         block = src.read()
-        _, cb, *_ = engine.process(block)
-        view.feed(block.t, cb.cop)
+        eb = estimator.estimate(block)
+        engine.process(eb)
+        view.feed(eb.t, eb.cop)
         path = engine.drill.path
         view.maybe_draw(engine.snapshot, path_xy=None if path is None else path.dense(), force=True)
         snap = engine.snapshot
