@@ -18,23 +18,85 @@ from .physics import G_ACCEL
 
 
 @dataclass
+class FootTarget:
+    """Where a person puts their weight, foot by foot (the public target of the simulated person).
+
+    ``left_share``: fraction (0..1) of the load on the mat carried by the left foot, shape (n,);
+    ``left_cop``, ``right_cop``: each foot's own centre of pressure (mm, the layout's frame),
+    shape (n, 2); ``grip`` (optional, (n,) 0..1): the toes pressing into the floor. A foot's CoP
+    can go from its heel to its toes whatever the share, so "70 % on the left foot, rolling it
+    from heel to toes" is one target. Scalars and single points are accepted (n = 1).
+
+    A script (``at(t)``) or a drill (``person_feet(active)``) may give one instead of a
+    whole-body CoP; :func:`firmware.sim.physics.foot_loads` turns either into region loads.
+    """
+
+    left_share: np.ndarray
+    left_cop: np.ndarray
+    right_cop: np.ndarray
+    grip: np.ndarray | None = None
+
+    def __post_init__(self):
+        self.left_share = np.atleast_1d(np.asarray(self.left_share, float))
+        self.left_cop = np.asarray(self.left_cop, float).reshape(-1, 2)
+        self.right_cop = np.asarray(self.right_cop, float).reshape(-1, 2)
+        n = max(self.left_share.shape[0], self.left_cop.shape[0], self.right_cop.shape[0])
+        self.left_share = np.broadcast_to(self.left_share, (n,)).copy()
+        self.left_cop = np.broadcast_to(self.left_cop, (n, 2)).copy()
+        self.right_cop = np.broadcast_to(self.right_cop, (n, 2)).copy()
+        if self.grip is not None:
+            self.grip = np.broadcast_to(np.atleast_1d(np.asarray(self.grip, float)), (n,)).copy()
+        if np.any(~np.isfinite(self.left_share)) or np.any((self.left_share < 0) | (self.left_share > 1)):
+            raise ValueError("left_share must be within 0..1")
+
+    def __len__(self) -> int:
+        return self.left_share.shape[0]
+
+    def as_array(self) -> np.ndarray:
+        """(n, 5) or (n, 6) with grip: share, left x, y, right x, y[, grip] (for interpolation)."""
+        cols = [self.left_share, self.left_cop[:, 0], self.left_cop[:, 1], self.right_cop[:, 0], self.right_cop[:, 1]]
+        if self.grip is not None:
+            cols.append(self.grip)
+        return np.column_stack(cols)
+
+    @staticmethod
+    def from_array(a: np.ndarray) -> "FootTarget":
+        a = np.asarray(a, float).reshape(-1, a.shape[-1])
+        return FootTarget(np.clip(a[:, 0], 0, 1), a[:, 1:3], a[:, 3:5], a[:, 5] if a.shape[1] > 5 else None)
+
+    def whole_body(self) -> np.ndarray:
+        """The whole-body CoP (n, 2) this target puts on the mat."""
+        s = self.left_share[:, None]
+        return s * self.left_cop + (1 - s) * self.right_cop
+
+
+@dataclass
 class Script:
     """Desired state at knots ``t`` (s): whole-body CoP (mm), load on the mat as a fraction
     of standing (0 = stepped off), and the fraction of weight taken by a support (holding on).
     Optionally ``grip`` (0..1): the toes pressing into the floor (a toe press), which a CoP
     alone cannot express — toe load rises while the heel keeps its share (see ``grip_at``).
-    Between knots the script is linear; before the first and after the last it holds."""
+    Between knots the script is linear; before the first and after the last it holds.
+
+    Instead of a whole-body CoP a script may give ``feet``, a :class:`FootTarget` at each knot
+    (share on the left foot and each foot's own CoP); ``at`` then returns a FootTarget."""
 
     t: np.ndarray
-    cop: np.ndarray
+    cop: np.ndarray | None = None
     on_mat: np.ndarray | None = None
     support: np.ndarray | None = None
     grip: np.ndarray | None = None
+    feet: FootTarget | None = None
 
     def __post_init__(self):
         self.t = np.asarray(self.t, float)
-        self.cop = np.asarray(self.cop, float).reshape(-1, 2)
         n = self.t.shape[0]
+        if self.feet is not None:
+            if len(self.feet) != n:
+                raise ValueError("script arrays must have the same non-zero length")
+            if self.cop is None:
+                self.cop = self.feet.whole_body()
+        self.cop = np.asarray(self.cop, float).reshape(-1, 2)
         self.on_mat = np.ones(n) if self.on_mat is None else np.asarray(self.on_mat, float)
         self.support = np.zeros(n) if self.support is None else np.asarray(self.support, float)
         if not (self.cop.shape[0] == n == self.on_mat.shape[0] == self.support.shape[0]) or n == 0:
@@ -52,7 +114,11 @@ class Script:
 
     def at(self, t: np.ndarray):
         t = np.asarray(t, float)
-        cop = np.stack([np.interp(t, self.t, self.cop[:, 0]), np.interp(t, self.t, self.cop[:, 1])], axis=1)
+        if self.feet is not None:
+            a = self.feet.as_array()
+            cop = FootTarget.from_array(np.stack([np.interp(t, self.t, a[:, k]) for k in range(a.shape[1])], axis=1))
+        else:
+            cop = np.stack([np.interp(t, self.t, self.cop[:, 0]), np.interp(t, self.t, self.cop[:, 1])], axis=1)
         return cop, np.interp(t, self.t, self.on_mat), np.interp(t, self.t, self.support)
 
     def grip_at(self, t: np.ndarray):
@@ -116,7 +182,7 @@ class ScriptBuilder:
 class ScriptedPerson:
     """A person of ``weight_kg`` following ``script`` with ``lag_s`` and ``sway_mm`` (rms, AP)."""
 
-    script: Script
+    script: Script                 # or anything with at(t) -> (cop | FootTarget, on_mat, support)
     weight_kg: float = 70.0
     lag_s: float = 0.25
     sway_mm: float = 2.5
@@ -136,33 +202,52 @@ class ScriptedPerson:
     def weight_n(self) -> float:
         return self.weight_kg * G_ACCEL
 
-    def state(self, t) -> tuple[np.ndarray, np.ndarray]:
-        """Actual CoP (n, 2) mm the person aims their load at, and load on the mat (n,) N.
+    def state(self, t):
+        """What the person does at ``t``, and the load on the mat (n,) N.
 
-        When the script has a toe-grip channel (``script.grip_at(t)`` not None) the first array
-        is (n, 3): CoP and the grip (0..1), which :func:`physics.foot_loads` understands."""
+        The first result is the whole-body CoP (n, 2) mm the person aims their load at — (n, 3)
+        with the toe grip (0..1) when the script has a grip channel (``script.grip_at(t)`` not
+        None) — or, when the script gives per-foot targets, a :class:`FootTarget` (n samples,
+        both feet's CoP carrying the sway). :func:`physics.foot_loads` understands all three."""
         t = np.atleast_1d(np.asarray(t, float))
         offs = np.linspace(-self.smooth_s, self.smooth_s, 5)
         wts = 1.0 - np.abs(offs) / (self.smooth_s * 1.2 or 1.0)
         wts /= wts.sum()
-        cop = np.zeros((t.size, 2))
+        acc = None
         on = np.zeros(t.size)
         sup = np.zeros(t.size)
+        feet = False
         for o, w in zip(offs, wts):
             c, a, s = self.script.at(t - self.lag_s + o)
-            cop += w * c
+            if isinstance(c, FootTarget):
+                feet = True
+                c = c.as_array()
+            c = np.asarray(c, float)
+            acc = w * c if acc is None else acc + w * c
             on += w * a
             sup += w * s
         f, amp, ph, bph, bf = self._sway
         arg = 2 * np.pi * np.outer(t, f)
-        sway = np.stack([np.sin(arg + ph[0]) @ amp * 0.7, np.sin(arg + ph[1]) @ amp], axis=1)
-        cop += self.sway_mm * sway
+        sway = self.sway_mm * np.stack([np.sin(arg + ph[0]) @ amp * 0.7, np.sin(arg + ph[1]) @ amp], axis=1)
         breathing = 1.0 + 0.004 * np.sin(2 * np.pi * bf * t + bph)
         load = self.weight_n * np.clip(on, 0, 1) * (1.0 - np.clip(sup, 0, 1)) * breathing
+        grip = None
         grip_at = getattr(self.script, "grip_at", None)
         if callable(grip_at):
             grips = [grip_at(t - self.lag_s + o) for o in offs]
             if all(g is not None for g in grips):
-                grip = sum(w * np.asarray(g, float) for g, w in zip(grips, wts))
-                return np.column_stack([cop, np.clip(grip, 0.0, 1.0)]), load
+                grip = np.clip(sum(w * np.asarray(g, float) for g, w in zip(grips, wts)), 0.0, 1.0)
+        if feet:
+            ft = FootTarget.from_array(acc)
+            # sway moves the body: both feet's CoP front-back, and the share side to side
+            ft.left_cop[:, 1] += sway[:, 1]
+            ft.right_cop[:, 1] += sway[:, 1]
+            span = np.maximum(np.abs(ft.right_cop[:, 0] - ft.left_cop[:, 0]), 1.0)
+            ft.left_share = np.clip(ft.left_share - sway[:, 0] / span, 0.0, 1.0)
+            if grip is not None:
+                ft.grip = grip if ft.grip is None else np.maximum(ft.grip, grip)
+            return ft, load
+        cop = acc + sway
+        if grip is not None:
+            return np.column_stack([cop, grip]), load
         return cop, load

@@ -133,6 +133,8 @@ def foot_loads(geom: FootGeometry, cop: np.ndarray, load_n: np.ndarray):
     ``cop`` may carry a third column, the toe grip (0..1) of both feet (see :func:`apply_grip`).
     Returns (region_loads, true_cop (n, 2), true_load (n,)).
     """
+    if hasattr(cop, "left_share"):
+        return feet_loads(geom, cop, load_n)
     grip = None
     if cop.ndim == 2 and cop.shape[1] > 2:
         grip = cop[:, 2]
@@ -158,6 +160,32 @@ def foot_loads(geom: FootGeometry, cop: np.ndarray, load_n: np.ndarray):
         for f in range(2):
             w[:, f] = apply_grip(w[:, f], grip)
     fr = np.stack([frac_left, 1.0 - frac_left], axis=1)
+    region = w * (fr * load_n[:, None])[:, :, None]
+    total = region.sum(axis=(1, 2))
+    pos = np.einsum("nfr,frk->nk", region, geom.centres)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        true_cop = np.where(total[:, None] > 1e-9, pos / total[:, None], np.nan)
+    return region, true_cop, total
+
+
+def feet_loads(geom: FootGeometry, target, load_n: np.ndarray):
+    """Region loads (n, 2, R) for a per-foot target (:class:`firmware.sim.person.FootTarget`):
+    ``left_share`` of ``load_n`` on the left foot, each foot's load spread so that its CoP is the
+    target's (as near as that foot allows), toe grip applied. Same returns as :func:`foot_loads`."""
+    n = len(target)
+    w = np.empty((n, 2, len(geom.share)))
+    for f, c in enumerate((target.left_cop, target.right_cop)):
+        cen = geom.centres[f]
+        wy = tilt_weights(cen, geom.share, c[:, 1])             # front-back only: always converges
+        wj = tilt_weights(cen, geom.share, c[:, 1], c[:, 0], iters=16)
+        # the joint tilt can fail near the foot's edge: keep it only where it lands closer
+        ey = np.abs(wy @ cen[:, 1] - c[:, 1]) + 0.3 * np.abs(wy @ cen[:, 0] - c[:, 0])
+        ej = np.abs(wj @ cen[:, 1] - c[:, 1]) + 0.3 * np.abs(wj @ cen[:, 0] - c[:, 0])
+        w[:, f] = np.where((ej < ey)[:, None], wj, wy)
+    if target.grip is not None and np.any(target.grip > 0):
+        for f in range(2):
+            w[:, f] = apply_grip(w[:, f], target.grip)
+    fr = np.stack([target.left_share, 1.0 - target.left_share], axis=1)
     region = w * (fr * load_n[:, None])[:, :, None]
     total = region.sum(axis=(1, 2))
     pos = np.einsum("nfr,frk->nk", region, geom.centres)
