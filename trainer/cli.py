@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("replay", "play a recorded session back through the live view"),
     "report": ("report", "one-page report of a session (PNG or PDF)"),
     "export": ("export", "export a session as CSV, JSON or C3D"),
+    "score": ("score", "score a recorded trace (CSV or session) with a drill's own scorer"),
     "analyze": ("analyze", "sway metrics for a session or an external CoP recording"),
     "history": ("history", "past sessions and progress"),
     "person": ("person", "the people who use the mat: add, show, list"),

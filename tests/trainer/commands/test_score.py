@@ -1,0 +1,102 @@
+"""footmat score DRILL TRACE: a CSV or a session, the drill's own scorer, `skipped`, bad files."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from firmware.layout import load_layout
+from trainer import drills
+from trainer.app.score import FLOW_KEYS, SCORERS
+
+
+def _spiral(period=12.0, loops=3, centre=(0.0, 120.0)):
+    d = drills.get("spiral")
+    run = d.make(d.resolve({"period": period, "loops": loops}))
+    run.build(load_layout("default-6"), np.array(centre), None)
+    return run
+
+
+def write_csv(path, t, cols: dict):
+    names = ["t_s"] + list(cols)
+    with open(path, "w") as f:
+        f.write(",".join(names) + "\n")
+        for k in range(len(t)):
+            f.write(",".join([repr(float(t[k]))] + [("" if not np.isfinite(v[k]) else f"{v[k]:.3f}")
+                                                   for v in cols.values()]) + "\n")
+    return path
+
+
+def test_perfect_whole_body_trace_names_every_per_foot_check_it_skips(tmp_path, cli):
+    run = _spiral()
+    t = np.arange(0, 36, 0.02)
+    xy = run.target(t)
+    p = write_csv(tmp_path / "t.csv", t, {"cop_x_mm": xy[:, 0], "cop_y_mm": xy[:, 1]})
+    code, out, err = cli("score", "spiral", str(p), "--json", "--centre", "0,120")
+    assert code == 0, err
+    res = json.loads(out)
+    s = res["summary"]
+    assert len(s["loops"]) == 3
+    skipped = {k["check"] for k in s["skipped"]}
+    assert {"share_on_working_foot", "foot_roll", "visits"} <= skipped
+    assert "tracking" not in skipped
+    assert s["not_from_trace"] == list(FLOW_KEYS)
+    assert not set(FLOW_KEYS) & set(s)
+
+
+@pytest.mark.parametrize("text, what", [
+    ("t_s,cop_x_mm\n0,1\n0.02,2\n", "lacks the column"),
+    ("t_s,cop_x_mm,cop_y_mm\n0,1,2\n0.02,x,3\n", "is not a number"),
+    ("t_s,cop_x_mm,cop_y_mm\n0,1,2\n0,1,3\n", "strictly increasing"),
+    ("", "empty"),
+    ("t_s,cop_x_mm,cop_y_mm,target_x_mm\n0,1,2,3\n0.02,1,3,4\n", "without its pair"),
+])
+def test_a_malformed_trace_is_one_line_and_exit_2(tmp_path, cli, text, what):
+    p = tmp_path / "bad.csv"
+    p.write_text(text)
+    code, out, err = cli("score", "spiral", str(p))
+    assert code == 2 and out == ""
+    assert what in err and "\n" not in err.strip() and "Traceback" not in err
+
+
+def test_unknown_drill_or_missing_file_is_exit_2(tmp_path, cli):
+    assert cli("score", "spiral", str(tmp_path / "none.csv"))[0] == 2
+    p = write_csv(tmp_path / "t.csv", np.arange(0, 3, 0.1), {"cop_x_mm": np.zeros(30), "cop_y_mm": np.zeros(30)})
+    code, _, err = cli("score", "heel-raises", str(p))
+    assert code == 2 and "no scorer" in err
+
+
+def test_a_session_reproduces_its_recorded_summary(tmp_path, cli):
+    code, _, err = cli("drill", "spiral", "--backend", "sim", "--no-plot", "--loops", "1", "--out", str(tmp_path / "s"),
+                       "--pain-before", "1", "--pain-after", "1")
+    assert code == 0, err
+    folder = next((tmp_path / "s").iterdir())
+    recorded = json.loads((folder / "session.json").read_text())["summary"]
+    code, out, err = cli("score", "spiral", str(folder), "--json")
+    assert code == 0, err
+    s = json.loads(out)["summary"]
+    assert s["skipped"] == [] and s["not_from_trace"] == []
+    _close(recorded, {k: v for k, v in s.items() if k in recorded})
+
+
+def _close(a, b, where="summary"):
+    if isinstance(a, dict):
+        assert set(a) == set(b), where
+        for k in a:
+            _close(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _close(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and isinstance(b, (int, float)):
+        assert abs(a - b) <= 1e-6, where
+    else:
+        assert a == b, where
+
+
+def test_the_registry_has_one_entry_per_drill_with_named_checks():
+    assert "spiral" in SCORERS
+    for name, sc in SCORERS.items():
+        assert sc.drill == name and drills.get(name)
+        assert all(c.needs and c.what for c in sc.checks)

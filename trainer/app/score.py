@@ -1,0 +1,183 @@
+"""Scoring a recorded trace with a drill's own scorer (`footmat score DRILL TRACE`).
+
+A trace is a CSV with ``t_s``, ``cop_x_mm``, ``cop_y_mm`` and, optionally, ``left_pct``, the
+per-foot ``left_cop_x_mm``/``left_cop_y_mm``/``left_n`` (and ``right_``), ``target_x_mm``/
+``target_y_mm``. It becomes the drill's :class:`~trainer.drills.base.RunData` (what a trace does
+not carry is NaN) and goes through the very ``score(run, fs)`` a live session uses. Without target
+columns the target is the drill's own path for that layout, person and options, from t = 0,
+centred on the mean CoP of the first 2 s (or the centre given).
+
+**A scorer per drill** lives in :data:`SCORERS`: a :class:`Scorer` names the checks the drill
+makes and the columns each needs, so the output's ``skipped`` lists every check the trace could
+not support (a skipped check is never counted as a failure). Adding a drill = adding one entry
+(``SCORERS["reach"] = Scorer("reach", checks=(...))``); the reading, the target, the centre and
+the output are shared.
+
+A footmat session folder is scored by the replay of its raw codes (the command hands that
+summary to :func:`session_result`): its numbers are the recorded summary's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from firmware.errors import DataFileError, UsageError
+from trainer.drills.base import RunData
+from trainer.sessions.format import TraceLines, read_columns
+
+CENTRE_S = 2.0     # the target is centred on the mean CoP of the trace's first CENTRE_S seconds
+REQUIRED = ("t_s", "cop_x_mm", "cop_y_mm")
+OPTIONAL = ("left_pct", "left_cop_x_mm", "left_cop_y_mm", "left_n", "right_cop_x_mm", "right_cop_y_mm",
+            "right_n", "target_x_mm", "target_y_mm", "total_n")
+# what the live engine adds to a summary from the session's flow (pauses, holding on, how it
+# ended): a bare trace cannot carry it, so a CSV's summary lacks these keys
+FLOW_KEYS = ("paused_s", "pauses", "holding_on_events", "end")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check a drill's scorer makes, and the trace columns it needs."""
+
+    name: str
+    needs: tuple[str, ...]
+    what: str
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """A drill's entry in :data:`SCORERS`: its checks (for ``skipped``)."""
+
+    drill: str
+    checks: tuple[Check, ...] = field(default_factory=tuple)
+
+    def skipped(self, columns) -> list[dict]:
+        have = set(columns)
+        out = []
+        for c in self.checks:
+            missing = [n for n in c.needs if n not in have]
+            if missing:
+                out.append({"check": c.name, "what": c.what, "missing_columns": missing})
+        return out
+
+
+_FEET = ("left_cop_x_mm", "left_cop_y_mm", "right_cop_x_mm", "right_cop_y_mm")
+SCORERS: dict[str, Scorer] = {
+    "spiral": Scorer("spiral", checks=(
+        Check("tracking", REQUIRED, "tracking error, lag, gain and phase, direction, smoothness"),
+        Check("share_on_working_foot", ("left_pct",),
+              "the share of body weight on the working foot (transfer depth)"),
+        Check("foot_roll", _FEET, "the working foot's own CoP through its heel, ball and toes zones"),
+        Check("visits", _FEET, "waypoints visited, judged on the working foot's own CoP"),
+    )),
+}
+
+
+def scorer(drill: str) -> Scorer:
+    if drill not in SCORERS:
+        raise UsageError(f"footmat score has no scorer for the drill {drill!r}",
+                         f"choose one of: {', '.join(SCORERS)}")
+    return SCORERS[drill]
+
+
+def read_trace(path) -> dict:
+    """The trace CSV's columns as float arrays (NaN where empty); a malformed file raises one line."""
+    with TraceLines(path, required=REQUIRED) as tr:
+        cols = {c: tr.columns.index(c) for c in REQUIRED + OPTIONAL if c in tr.columns}
+        nums, _, _ = read_columns(tr, cols)
+    t = nums["t_s"]
+    if t.size < 2:
+        raise DataFileError(f"trace {path} has fewer than two rows", "give a recorded trace")
+    if not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
+        raise DataFileError(f"trace {path}: t_s is not strictly increasing (or has empty cells)",
+                            "give one row per sample, in time order")
+    for pair in (("target_x_mm", "target_y_mm"), ("left_cop_x_mm", "left_cop_y_mm"),
+                 ("right_cop_x_mm", "right_cop_y_mm")):
+        if (pair[0] in nums) != (pair[1] in nums):
+            raise DataFileError(f"trace {path} has {pair[0] if pair[0] in nums else pair[1]} without its pair",
+                                f"give both {pair[0]} and {pair[1]}, or neither")
+    return nums
+
+
+def _xy(cols: dict, prefix: str, n: int) -> np.ndarray:
+    if f"{prefix}_x_mm" in cols:
+        return np.column_stack([cols[f"{prefix}_x_mm"], cols[f"{prefix}_y_mm"]])
+    return np.full((n, 2), np.nan)
+
+
+def run_data(cols: dict, drill, layout, person, centre=None) -> tuple[RunData, list[float]]:
+    """The trace as the drill's running frames (active time = t − t₀); builds the drill first.
+    Returns the RunData and the centre used."""
+    t = cols["t_s"]
+    n = t.size
+    a = t - t[0]
+    cop = _xy(cols, "cop", n)
+    if centre is None:
+        first = cop[(a < CENTRE_S) & np.all(np.isfinite(cop), axis=1)]
+        if not len(first):
+            raise DataFileError("the trace has no CoP in its first 2 s to centre the target on",
+                                "give --centre X,Y")
+        centre = first.mean(axis=0)
+    centre = np.asarray(centre, float)
+    drill.build(layout, centre, person)
+    weight_n = person.weight_n
+    keep = a < drill.active_duration_s
+    nan = np.full(n, np.nan)
+    load_l = cols.get("left_n", nan)
+    load_r = cols.get("right_n", nan)
+    total = cols.get("total_n", load_l + load_r if "left_n" in cols and "right_n" in cols else np.full(n, weight_n))
+    left_pct = cols.get("left_pct")
+    if left_pct is None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            left_pct = 100.0 * load_l / (load_l + load_r)
+    target = _xy(cols, "target", n) if "target_x_mm" in cols else drill.target(a)
+    k = np.flatnonzero(keep)
+    frames = dict(
+        t=t, raw=np.zeros((n, 0)), flags=np.zeros(n, np.uint16), forces=np.zeros((n, 0)), total=total,
+        cop=cop, cop_left=_xy(cols, "left_cop", n), cop_right=_xy(cols, "right_cop", n),
+        load_left=load_l, load_right=load_r, left_pct=left_pct, heel_pct_left=nan, heel_pct_right=nan,
+        still=np.zeros(n, bool), unloaded=np.zeros(n, bool), holding_on=np.zeros(n, bool),
+        a=a, target=target)
+    run = RunData(**{name: v[k] for name, v in frames.items()}, layout=layout, weight_n=weight_n)
+    return run, [round(float(c), 1) for c in centre]
+
+
+def score_csv(drill_name: str, path, *, layout, person, params: dict, centre=None) -> dict:
+    """Score a trace CSV with ``drill_name``'s scorer → the session-summary object (+ ``skipped``,
+    ``not_from_trace``, ``methods``)."""
+    from trainer import drills
+
+    sc = scorer(drill_name)
+    cols = read_trace(path)
+    defn = drills.get(drill_name)
+    run_obj = defn.make(defn.resolve(params))
+    run, used_centre = run_data(cols, run_obj, layout, person, centre)
+    if len(run) < 2:
+        raise DataFileError(f"trace {path} has no rows inside the drill's duration", "check t_s")
+    fs = 1.0 / float(np.median(np.diff(cols["t_s"])))
+    summary, methods = run_obj.score(run, fs)
+    summary = dict(summary)
+    summary["skipped"] = sc.skipped(cols)
+    summary["not_from_trace"] = list(FLOW_KEYS)
+    summary["trace"] = {"rows": int(cols["t_s"].size), "rate_hz": round(fs, 3), "centre_mm": used_centre,
+                        "target": "from the trace" if "target_x_mm" in cols else "the drill's own path"}
+    methods = dict(methods)
+    methods["score_command"] = ("a trace is scored as the drill's running frames (active time = t - first t); "
+                                "without target columns the target is the drill's own path from t = 0, centred "
+                                f"on the mean CoP of the first {CENTRE_S:g} s (or --centre); checks whose columns "
+                                "are missing are listed in `skipped`, never failed; the session-flow keys "
+                                f"{', '.join(FLOW_KEYS)} need a session")
+    return {"drill": drill_name, "summary": summary, "methods": methods}
+
+
+def session_result(drill_name: str, replayed: dict) -> dict:
+    """A session's summary (from its replay) in the command's output shape."""
+    scorer(drill_name)
+    if replayed["drill"] != drill_name:
+        raise UsageError(f"that session is a {replayed['drill']!r} session, not {drill_name!r}",
+                         f"score it with: footmat score {replayed['drill']} ...")
+    summary = dict(replayed["summary"])
+    summary["skipped"] = []
+    summary["not_from_trace"] = []
+    return {"drill": drill_name, "summary": summary, "methods": replayed.get("methods", {}),
+            "recorded_same": replayed.get("same"), "differences": replayed.get("differences", [])}

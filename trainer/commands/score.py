@@ -1,0 +1,87 @@
+"""footmat score DRILL TRACE: score a recorded trace (a CSV or a footmat session) with the drill's own scorer.
+
+The scorers are :data:`trainer.app.score.SCORERS` (one entry per drill); this module only parses
+the options and prints. A session folder is replayed from its raw codes (its own layout,
+calibration, person and options), so its summary is the recorded one.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .common import add_json_option, add_layout_option, print_json, say
+
+
+def _centre(text: str):
+    import argparse
+
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--centre {text!r} is not X,Y in mm (e.g. 0,120)") from None
+    return (x, y)
+
+
+def add_arguments(p):
+    from ..drills import all_params
+
+    p.add_argument("drill", help="the drill whose scorer to use (spiral, …)")
+    p.add_argument("trace", help="a CSV (t_s, cop_x_mm, cop_y_mm, optional left_pct, left_/right_cop_x_mm, "
+                                 "left_/right_n, target_x_mm/target_y_mm) or a footmat session folder")
+    add_json_option(p)
+    add_layout_option(p)
+    p.add_argument("--person", metavar="NAME", help="whose reach and weight shape the target (default: a 70 kg default person)")
+    p.add_argument("--centre", type=_centre, metavar="X,Y",
+                   help="centre of the target in mm (default: the mean CoP of the trace's first 2 s)")
+    for name, (param, first) in all_params().items():
+        kw = {"choices": param.choices} if param.choices else {}
+        p.add_argument(f"--{name}", type=param.type, default=None, metavar=None if param.choices else name.upper(),
+                       help=f"{param.help} (default {param.default}; {first} and others)", **kw)
+
+
+def _is_session(path: Path) -> bool:
+    if path.is_dir():
+        return True
+    return path.name == "session.json" or (path.name == "trace.csv" and (path.parent / "session.json").is_file())
+
+
+def run(args) -> int:
+    from firmware.errors import DataFileError
+    from firmware.layout import load_layout
+
+    from ..drills import all_params, get
+    from trainer.app.score import score_csv, scorer, session_result
+    from trainer.sessions import people
+
+    defn = get(args.drill)
+    scorer(args.drill)
+    given = {k: getattr(args, k.replace("-", "_")) for k in all_params()}
+    given = {k: v for k, v in given.items() if v is not None}
+    path = Path(args.trace).expanduser()
+    if not path.exists():
+        raise DataFileError(f"no trace at {str(path)!r}", "give a CSV file or a session folder")
+    if _is_session(path):
+        from .replay import replay_session
+
+        if given or args.layout or args.person or args.centre:
+            say("footmat score: note: a session is scored with its own layout, person and options")
+        res = session_result(args.drill, replay_session(path))
+    else:
+        defn.resolve(given)
+        layout = load_layout(args.layout)
+        person = people.resolve(args.person, None)
+        res = score_csv(args.drill, path, layout=layout, person=person, params=given, centre=args.centre)
+    if args.json:
+        print_json(res)
+        return 0
+    s = res["summary"]
+    print(f"{args.drill}: score {s.get('score')}")
+    for line in (s.get("feedback") or "").split("\n"):
+        if line:
+            print(line)
+    for k in s.get("skipped", []):
+        print(f"skipped: {k['check']} ({k['what']}; needs {', '.join(k['missing_columns'])})")
+    if s.get("not_from_trace"):
+        print(f"not from a trace (need a session): {', '.join(s['not_from_trace'])}")
+    print(json.dumps({k: v for k, v in s.items() if k not in ("skipped", "not_from_trace", "feedback")}, indent=1))
+    return 0
