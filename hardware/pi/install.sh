@@ -5,7 +5,8 @@
 #   ~/footmat-src/hardware/pi/install.sh --autostart
 #
 # What it does (every step is safe to repeat):
-#   1. apt packages: python3-venv, python3-tk (the live view), python3-lgpio and python3-gpiozero
+#   1. apt packages: python3-venv, python3-tk (the live view), espeak-ng and libportaudio2 (spoken cues),
+#      python3-lgpio and python3-gpiozero
 #      (GPIO through the system's builds), i2c-tools (i2cdetect), python3-dev (in case pip has to
 #      compile a dependency);
 #   2. enables I2C and SPI (raspi-config) and sets the I2C bus to 400 kHz in config.txt
@@ -31,7 +32,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 VENV="$REPO/.venv"
 FOOTMAT="$VENV/bin/footmat"
 DESKTOP_TEMPLATE="$HERE/footmat.desktop"
-APT_PACKAGES=(python3-venv python3-pip python3-tk python3-lgpio python3-gpiozero i2c-tools python3-dev)
+APT_PACKAGES=(python3-venv python3-pip python3-tk python3-lgpio python3-gpiozero i2c-tools python3-dev
+              espeak-ng libportaudio2)   # spoken cues: offline speech, and the sound stream sounddevice opens
 BAUD_LINE="dtparam=i2c_arm_baudrate=400000"
 
 DRY_RUN=0
