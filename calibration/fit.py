@@ -38,6 +38,7 @@ SCALE_PRIOR_WEIGHT = 3.0      # 1 % of W misfit ≡ log-scale of SCALE_SIGMA / 3
 PAIR_SIGMA = 0.05             # mirrored sensors' gain ratio 1 ± 5 %
 DRIFT_SIGMA = 0.10            # creep over the procedure: 0 ± 10 % a minute
 CREEP_REFERENCE_S = 25.0      # the calibration reads true this long after stepping on
+EXPONENT_SIGMA = 0.3          # the mat's parts share one curve exponent: the prior's p ± 0.3
 
 
 def tare(raw_unloaded: np.ndarray, layout) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +111,7 @@ def mirror_pairs(layout, tol_mm: float = 3.0) -> list[tuple[int, int]]:
 
 
 def fit_body_weight(pose_raw: list[np.ndarray], layout, tare_s: np.ndarray, weight_n: float, shape,
-                    pose_names: list[str] | None = None, scale=None, pose_times=None):
+                    pose_names: list[str] | None = None, scale=None, pose_times=None, fit_exponent: bool = True):
     """Per-sensor (gain, scale, info) from still poses (raw frames (n_j, S) each) of a person of
     ``weight_n``. ``scale`` given (from the known-weight fit) is kept; else it is fitted.
     ``pose_times`` (s since the person stepped on, one per pose) let the fit take out the slow
@@ -118,7 +119,11 @@ def fit_body_weight(pose_raw: list[np.ndarray], layout, tare_s: np.ndarray, weig
     so the calibration refers to a mat that has carried the person for ``CREEP_REFERENCE_S``
     (a drill's first half-minute): a mat just stepped on then reads a few % low, one loaded for
     minutes a few % high, and the live adjuster (live.py) rescales either back to body weight.
-    Refuses an ill-conditioned pose set or poses that do not add up, naming what to repeat."""
+    With ``fit_exponent`` (and no fixed scales) the parts' shared curve exponent p is fitted too
+    (prior: the shape's p ± ``EXPONENT_SIGMA``; parts of one batch share their shape better than
+    the published curve of another batch does); ``info["shape"]`` is the (a, b, p) to use with
+    the returned gains. Refuses an ill-conditioned pose set or poses that do not add up, naming
+    what to repeat."""
     from scipy.optimize import least_squares
 
     names = layout.names
@@ -143,15 +148,21 @@ def fit_body_weight(pose_raw: list[np.ndarray], layout, tare_s: np.ndarray, weig
     minutes = None if pose_times is None else (np.asarray(pose_times, float) - CREEP_REFERENCE_S) / 60.0
 
     # the mean of φ(g/scale) over a pose's frames is a·<g>/scale + b·<g^p>/scale^p:
-    # two (P, S) moment tables make every evaluation of the fit a few small products
+    # (P, S) moment tables make every evaluation of the fit a few small products; with the
+    # exponent fitted too, <g^p'> is recomputed for each trial p' (13 poses × a few hundred frames)
     m1 = np.array([np.nanmean(g, axis=0) for g in gs])
     mp = np.array([np.nanmean(g ** p, axis=0) for g in gs])
 
-    def totals(gain, sc, drift=0.0):
-        tot = (a * m1 / sc + b * mp / sc ** p) @ gain
+    def moment(pp):
+        return mp if pp == p else np.array([np.nanmean(g ** pp, axis=0) for g in gs])
+
+    def totals(gain, sc, drift=0.0, pp=p):
+        tot = (a * m1 / sc + b * moment(pp) / sc ** pp) @ gain
         return tot if minutes is None else tot / (1.0 + drift * minutes)
 
     drift = 0.0
+    p_fit = p
+    fit_p = fit_exponent and not fixed
     if fixed:
         gain, sc = gain0, sc0
         method = "gains by NNLS on the body-weight poses; part scales from the known-weight fit"
@@ -159,25 +170,33 @@ def fit_body_weight(pose_raw: list[np.ndarray], layout, tare_s: np.ndarray, weig
         def resid(th):
             lg, ls = th[:S], th[S:2 * S]
             d = th[2 * S] if minutes is not None else 0.0
-            r = [(totals(np.exp(lg), np.exp(ls), d) - W) / W * 100.0,
-                 SCALE_PRIOR_WEIGHT * ls / SCALE_SIGMA, [d / DRIFT_SIGMA]]
+            dp = th[2 * S + 1] if fit_p else 0.0
+            r = [(totals(np.exp(lg), np.exp(ls), d, p + dp) - W) / W * 100.0,
+                 SCALE_PRIOR_WEIGHT * ls / SCALE_SIGMA, [d / DRIFT_SIGMA], [dp / EXPONENT_SIGMA]]
             if pairs:
                 r.append(np.array([(lg[i] - lg[j]) / PAIR_SIGMA for i, j in pairs]))
             return np.concatenate(r)
 
-        th0 = np.concatenate([np.log(np.maximum(gain0, 1e-6 * max(gain0.max(), 1e-9) + 1e-12)), np.zeros(S + 1)])
-        sol = least_squares(resid, th0, method="trf", x_scale=1.0)
+        th0 = np.concatenate([np.log(np.maximum(gain0, 1e-6 * max(gain0.max(), 1e-9) + 1e-12)),
+                              np.zeros(S + 1 + (1 if fit_p else 0))])
+        lo = np.full(th0.size, -np.inf)
+        hi = np.full(th0.size, np.inf)
+        if fit_p:                              # keep p' > 1 (the shape stays convex and monotone)
+            lo[-1], hi[-1] = 1.05 - p, 3.0
+        sol = least_squares(resid, th0, method="trf", x_scale=1.0, bounds=(lo, hi))
         gain, sc = np.exp(sol.x[:S]), np.exp(sol.x[S:2 * S])
         drift = float(sol.x[2 * S]) if minutes is not None else 0.0
+        p_fit = p + float(sol.x[2 * S + 1]) if fit_p else p
         method = ("non-linear least squares on log gain and log part scale: pose misfits in % of body weight, "
                   f"prior scale 1 ± {SCALE_SIGMA:.0%} (weight {SCALE_PRIOR_WEIGHT:g}), mirrored pairs' gain ratio "
-                  f"1 ± {PAIR_SIGMA:.0%}")
-    res = (totals(gain, sc, drift) - W) / W * 100.0
+                  f"1 ± {PAIR_SIGMA:.0%}" + (f", the parts' shared curve exponent p ± {EXPONENT_SIGMA:g}" if fit_p else ""))
+    res = (totals(gain, sc, drift, p_fit) - W) / W * 100.0
     rms = float(np.sqrt(np.mean(res ** 2)))
     info = {"condition_number": info["condition_number"], "poses": pose_names,
             "residual_pct_bw": [round(float(r), 3) for r in res], "rms_residual_pct_bw": round(rms, 3),
             "mirror_pairs": [[names[i], names[j]] for i, j in pairs], "method": method,
-            "scale_fixed": fixed, "creep_pct_per_min": round(drift * 100.0, 2)}
+            "scale_fixed": fixed, "creep_pct_per_min": round(drift * 100.0, 2),
+            "shape": [float(a), float(b), round(float(p_fit), 4)]}
     if rms > MAX_MISFIT_PCT:
         worst = int(np.argmax(np.abs(res)))
         raise CalibrationError(

@@ -295,6 +295,7 @@ class Procedure:
         shape = self.guide.shape
         gain, sc, info = fit_body_weight(self.pose_raw, layout, tare_s, self.weight_n, shape, self.fit_names,
                                          scale=scale, pose_times=self.pose_times)
+        shape = tuple(info.get("shape", shape))          # the fitted curve exponent, when fitted
         cal = Calibration(layout.name, layout.names, shape, gain, tare_s, noise,
                           datetime.now(timezone.utc).isoformat(timespec="milliseconds"), calibrated_by,
                           "body-weight fit (footmat calibrate)", info, {}, layout.to_dict(), sc)

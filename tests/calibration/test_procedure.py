@@ -115,26 +115,6 @@ def test_poses_that_do_not_add_up_are_refused_naming_a_pose():
         fit.fit_body_weight(pr_bad, layout, t, person.weight_n, shape, [p[0] for p in poses])
 
 
-def test_known_weight_fit_recovers_a_parts_sensitivity():
-    """Known loads on one disc, read through the simulated FSR of a part 20 % more sensitive."""
-    from firmware.sim.physics import FSRBank
-
-    layout = load_layout()
-    shape = store.nominal(layout).shape
-    rng = np.random.default_rng(0)
-    scales = []
-    for part in (1.0, 1.2):
-        bank = FSRBank(layout, rng, spread=0.0, hysteresis=0.0, creep=0.0, noise_v=0.0)
-        loads = np.array([5.0, 20.0, 40.0])
-        g_ms = [np.array([bank.nominal_conductance(f) * part * 1e3]) for f in loads]
-        gain, sc, info = fit.fit_known_weight(g_ms, loads, shape)
-        scales.append(sc)
-        assert max(abs(r) for r in info["residual_pct"]) < 15
-    assert scales[1] / scales[0] == pytest.approx(1.2, rel=0.05)
-    with pytest.raises(CalibrationError, match="did not respond"):
-        fit.fit_known_weight([np.array([0.0])], [10.0], shape)
-
-
 def test_footmat_calibrate_sim_hands_free_writes_the_file(cli, tmp_path, footmat_home):
     out = tmp_path / "cal.json"
     code, stdout, err = cli("calibrate", "--backend", "sim", "--weight-kg", "70", "--out", str(out))

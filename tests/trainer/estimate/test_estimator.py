@@ -234,3 +234,16 @@ def test_engine_public_steering_and_rows(layout):
     engine.finish(0.07, "again")                                    # already done: nothing happens
     assert engine.done and [e for e in engine.events if e[1] == "end"] == [(0.06, "end", "stopped")]
 
+
+
+def write_reference():
+    """Re-record spiral_reference.json after an intended change of the simulator or the estimate
+    (``python tests/trainer/estimate/test_estimator.py``): say in the commit what changed."""
+    n, engine = reference_run()
+    summary, _ = engine.results()
+    REFERENCE.write_text(json.dumps({"frames": n, "summary": _jsonable(summary),
+                                     "events": [list(e) for e in engine.events]}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    write_reference()
