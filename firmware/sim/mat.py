@@ -5,41 +5,158 @@ from __future__ import annotations
 import numpy as np
 
 from ..frames import FrameBlock
-from .person import ScriptedPerson
-from .physics import FootGeometry, FSRBank, foot_loads, sensor_forces, to_codes
+from . import scenarios
+from .person import FootTarget, ScriptedPerson
+from .physics import FootGeometry, FSRBank, PublishedFSRBank, foot_loads, sensor_forces, to_codes
+
+
+def _slice_target(target: FootTarget, sl: slice) -> FootTarget:
+    return FootTarget(target.left_share[sl], target.left_cop[sl], target.right_cop[sl],
+                      None if target.grip is None else target.grip[sl])
 
 
 class SimMat:
     """Physics of a mat with a person on it.
 
-    ``spread`` is the FSR part-to-part gain spread (±), ``hysteresis`` and ``creep`` the
-    fractional FSR effects, ``noise_v`` the electrical noise (V rms) at the ADC input.
+    ``scenario`` (a name of :mod:`firmware.sim.scenarios` or a Scenario; None: ``ideal``, the
+    former simulator, so code that names none keeps its figures) sets the FSR parts, creep,
+    drift, where the feet land and the person's own feet. With ``ideal``, ``spread`` is the FSR
+    part-to-part gain spread (±), ``hysteresis`` and ``creep`` the fractional FSR effects and
+    ``noise_v`` the electrical noise (V rms) at the ADC input.
+
+    Other scenarios: every step-on (the load on the mat rising through 20 % of the person's
+    weight) draws where each foot lands (the scenario's spreads, seeded by ``seed`` and the
+    step's number) and the parts' repeatability; the person's foot length and arch are drawn
+    from the person's ``seed`` (or taken from ``person.foot_length_mm`` / ``person.midfoot_share``
+    when the person has them). ``placements`` lists (time, shift (2, 2) mm, rotation (2,) °).
     """
 
+    STEP_ON_FRACTION = 0.2
+
     def __init__(self, layout, person: ScriptedPerson, *, seed: int = 0, spread: float = 0.25,
-                 hysteresis: float = 0.05, creep: float = 0.08, noise_v: float = 0.0004):
+                 hysteresis: float = 0.05, creep: float = 0.08, noise_v: float = 0.0004, scenario=None):
         self.layout = layout
         self.person = person
+        self.scenario = scenarios.get(scenario if scenario is not None else "ideal")
         self.geom = FootGeometry(layout)
         self.rng = np.random.default_rng([seed, 11])
-        self.fsr = FSRBank(layout, self.rng, spread, hysteresis, creep, noise_v)
+        self.seed = seed
+        if self.scenario.legacy:
+            self.fsr = FSRBank(layout, self.rng, spread, hysteresis, creep, noise_v)
+        else:
+            self.fsr = PublishedFSRBank(layout, self.rng, self.scenario)
         self.faults: dict[int, str] = {}   # sensor index -> "open" | "short" | "noisy"
         self._cache_t = None
         self._cache = None
         self._grid = None
+        self.placements: list[tuple[float, np.ndarray, np.ndarray]] = []
+        self._geoms: list[FootGeometry] = []
+        self._last_t = -np.inf
+        self._was_on = True                # a person starts on the mat (a script's first knot)
+        self._body = None
+
+    # -- the person's feet and where they land ----------------------------------------------
+    def body(self) -> dict:
+        """The person's own feet under this scenario: foot length (mm) and midfoot share."""
+        if self._body is None:
+            sc = self.scenario
+            rng = np.random.default_rng([int(getattr(self.person, "seed", 0)), 17])
+            length = getattr(self.person, "foot_length_mm", None)
+            if length is None:
+                # ±foot_length_sd within the layout's size; beyond 2 SD a person would print the next size
+                d = float(np.clip(rng.normal(0.0, sc.foot_length_sd), -2 * sc.foot_length_sd, 2 * sc.foot_length_sd)) \
+                    if sc.foot_length_sd else 0.0
+                length = self.layout.foot_length_mm + d
+            mid = getattr(self.person, "midfoot_share", None)
+            if mid is None and sc.arch:
+                # arch type: the midfoot carries ~5 % (high arch) to ~25 % (flat foot) of the load
+                # (HARDWARE.md); most feet in between
+                mid = float(rng.triangular(0.05, 0.10, 0.25))
+            self._body = {"foot_length_mm": float(length), "midfoot_share": mid}
+        return self._body
+
+    def _place(self, t0: float) -> None:
+        sc = self.scenario
+        k = len(self.placements)
+        rng = np.random.default_rng([self.seed, 13, k])
+        shift = np.stack([rng.normal(0.0, sc.across_sd, 2) if sc.across_sd else np.zeros(2),
+                          rng.normal(0.0, sc.along_sd, 2) if sc.along_sd else np.zeros(2)], axis=1)
+        rot = rng.normal(0.0, sc.rot_deg_sd, 2) if sc.rot_deg_sd else np.zeros(2)
+        body = self.body()
+        covered = None if sc.uncovered else self.geom.covered(self.layout)
+        self.placements.append((t0, shift, rot))
+        self._geoms.append(self.geom.placed(foot_length_mm=body["foot_length_mm"], midfoot_share=body["midfoot_share"],
+                                            covered_only=covered, shift=shift, rot_deg=rot))
+        if k and hasattr(self.fsr, "new_step"):
+            self.fsr.new_step()
+
+    def _segments(self, t: np.ndarray, load: np.ndarray):
+        """(index slice, geometry) pieces of ``t``: the feet's placement of each sample, new
+        placements drawn at the step-ons among the samples later than any seen before."""
+        if self.scenario.legacy:
+            return [(slice(0, len(t)), self.geom)]
+        if not self.placements:
+            self._place(float(t[0]))
+        thr = self.STEP_ON_FRACTION * self.person.weight_n
+        new = t > self._last_t
+        if new.any():
+            for i in np.flatnonzero(new):
+                on = load[i] > thr
+                if on and not self._was_on:
+                    self._place(float(t[i]))
+                self._was_on = on
+            self._last_t = float(t[new][-1])
+        starts = np.array([p[0] for p in self.placements])
+        idx = np.maximum(np.searchsorted(starts, t, side="right") - 1, 0)
+        out = []
+        cut = np.flatnonzero(np.diff(idx)) + 1
+        for a, b in zip(np.concatenate([[0], cut]), np.concatenate([cut, [len(t)]])):
+            out.append((slice(int(a), int(b)), self._geoms[idx[a]]))
+        return out
 
     # -- physics --------------------------------------------------------------------------
     def truth(self, t):
-        """True CoP (n, 2) mm and true total load (n,) N, with the region loads."""
-        cop, load = self.person.state(t)
-        region, true_cop, true_load = foot_loads(self.geom, cop, load)
+        """True CoP (n, 2) mm and true total load (n,) N, with the region loads (n, 2, R)."""
+        region, true_cop, true_load, _ = self._physics(np.atleast_1d(np.asarray(t, float)))
         return region, true_cop, true_load
+
+    def _physics(self, t):
+        cop, load = self.person.state(t)
+        segs = self._segments(t, load)
+        if len(segs) == 1:
+            g = segs[0][1]
+            region, true_cop, true_load = foot_loads(g, cop, load)
+            return region, true_cop, true_load, sensor_forces(g, self.layout, region)
+        region = np.empty((len(t), 2, len(self.geom.share)))
+        true_cop = np.empty((len(t), 2))
+        true_load = np.empty(len(t))
+        forces = np.empty((len(t), len(self.layout.sensors)))
+        for sl, g in segs:
+            c = cop[sl] if not hasattr(cop, "left_share") else _slice_target(cop, sl)
+            region[sl], true_cop[sl], true_load[sl] = foot_loads(g, c, load[sl])
+            forces[sl] = sensor_forces(g, self.layout, region[sl])
+        return region, true_cop, true_load, forces
+
+    def foot_truth(self, t):
+        """Each foot's true load (n, 2) N and CoP (n, 2, 2) mm (left, right) at ``t`` — from
+        the region loads where the feet really are. Like :meth:`truth`, a function of the person
+        and of the placements already drawn (it does not touch the FSRs' state)."""
+        region, _, _, _ = self._physics(np.atleast_1d(np.asarray(t, float)))
+        t = np.atleast_1d(np.asarray(t, float))
+        segs = self._segments(t, region.sum(axis=(1, 2)))
+        loads = region.sum(axis=2)
+        cop = np.full((len(t), 2, 2), np.nan)
+        for sl, g in segs:
+            pos = np.einsum("nfr,frk->nfk", region[sl], g.centres)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cop[sl] = np.where(loads[sl][:, :, None] > 1e-9, pos / loads[sl][:, :, None], np.nan)
+        return loads, cop
 
     def volts(self, t):
         """Voltages (n, S) at the ADC inputs at times ``t`` (increasing), and the truth."""
         t = np.atleast_1d(np.asarray(t, float))
-        region, true_cop, true_load = self.truth(t)
-        v = self.fsr.volts(sensor_forces(self.geom, self.layout, region), t)
+        _, true_cop, true_load, forces = self._physics(t)
+        v = self.fsr.volts(forces, t)
         for i, kind in self.faults.items():
             if kind == "open":
                 v[:, i] = 0.0

@@ -8,7 +8,10 @@ border on the 6-sensor mat), so the sensors' CoP is *not* the true CoP — as on
 region weights that put a foot's CoP at a requested point come from exponential tilting of the
 quiet-standing weights (a smooth, monotone map that cannot leave the foot).
 
-The FSR answer is a saturating rational curve G = s·k·F/(1 + F/Fk) above an actuation
+Two FSR models: :class:`PublishedFSRBank` (every scenario but ``ideal``, see
+:mod:`firmware.sim.scenarios`) follows the FSR 402 points Adafruit's FSR guide tabulates, with
+parts that differ in shape, creep growing with log-time and load, hysteresis and a slow drift;
+:class:`FSRBank` (``ideal``, the former simulator) is a saturating rational curve G = s·k·F/(1 + F/Fk) above an actuation
 threshold, with per-part spread s, hysteresis and creep — deliberately *not* the power law the
 calibration fits (ARCHITECTURE.md, seam 2).
 """
@@ -37,28 +40,85 @@ FSR_ACTIVE_AREA_MM2 = np.pi * (FSR_ACTIVE_DIAMETER_MM / 2) ** 2
 
 
 class FootGeometry:
-    """Region centres and spreads for both feet, placed where the layout expects the feet."""
+    """Region centres and spreads for both feet, placed where the layout expects the feet.
+
+    ``aim`` (2, R, 2): the centres on the layout's reference foot, in the layout's place — what
+    a person aims their load with (a target CoP is a point of the reference foot); ``centres``:
+    where the regions really are (the same unless :meth:`placed`); ``share`` (R,) the quiet-standing
+    share of each region (a person's arch changes it)."""
 
     def __init__(self, layout):
         k = layout.foot_length_mm / 260.0
         pos = layout.positions
         self.centres = np.zeros((2, len(REGIONS), 2))
         self.sigmas = np.zeros((2, len(REGIONS), 2))
+        self.heel_x = np.zeros(2)
         for f, foot in enumerate(("left", "right")):
             sign = -1.0 if foot == "left" else 1.0
             m = layout.mask(foot=foot)
             heel = layout.mask(foot=foot, zone="heel")
             # the foot sits where its heel sensor is (or, without one, where the foot's sensors are)
             hx = abs(pos[heel, 0].mean()) if heel.any() else abs(pos[m, 0].mean()) + 15 * k
+            self.heel_x[f] = sign * hx
             self.centres[f, :, 0] = sign * (hx + (REGIONS[:, 0] - 85.0) * k)
             self.centres[f, :, 1] = REGIONS[:, 1] * k
             self.sigmas[f] = REGIONS[:, 2:4] * k
         self.share = REGIONS[:, 4] / REGIONS[:, 4].sum()
         self.foot_length_mm = layout.foot_length_mm
+        self.aim = self.centres
 
     def natural_cop(self) -> np.ndarray:
-        """Quiet-standing CoP of each foot (2, 2)."""
-        return np.einsum("r,frk->fk", self.share, self.centres)
+        """Quiet-standing CoP of each foot (2, 2) where the person aims it (the reference foot)."""
+        return np.einsum("r,frk->fk", self.share, self.aim)
+
+    def placed(self, *, foot_length_mm: float | None = None, midfoot_share: float | None = None,
+               covered_only: np.ndarray | None = None, shift: np.ndarray | None = None,
+               rot_deg: np.ndarray | None = None) -> "FootGeometry":
+        """This geometry for a person's own feet where they landed: ``foot_length_mm`` scales the
+        regions from the back of the heel (the heel stop, y = 0); ``midfoot_share`` is the
+        lateral midfoot's share of the foot's load (the arch: the other regions give or take it
+        in proportion); ``covered_only`` (R,) bool zeroes the load of the other regions;
+        ``shift`` (2, 2) mm (across, along for the left and right foot; across is outwards) and
+        ``rot_deg`` (2,) (toes outwards positive) move each foot about its heel centre.
+        ``aim`` stays the reference foot's: the person still aims at the layout's points."""
+        g = FootGeometry.__new__(FootGeometry)
+        g.aim = self.aim
+        g.foot_length_mm = self.foot_length_mm if foot_length_mm is None else foot_length_mm
+        r = g.foot_length_mm / self.foot_length_mm
+        heel = np.stack([self.heel_x, np.zeros(2)], axis=1)[:, None, :]        # (2, 1, 2) back of heel
+        c = heel + (self.centres - heel) * r
+        g.sigmas = self.sigmas * r
+        share = self.share.copy()
+        if midfoot_share is not None:
+            rest = 1.0 - share[1]
+            share = share * (1.0 - midfoot_share) / rest
+            share[1] = midfoot_share
+        if covered_only is not None:
+            share = np.where(covered_only, share, 1e-9)
+        g.share = share / share.sum()
+        hc = c[:, 0, :]                                                         # heel centres (2, 2)
+        for f, sign in ((0, -1.0), (1, 1.0)):
+            if rot_deg is not None:
+                a = np.deg2rad(rot_deg[f]) * sign * -1.0     # toes outwards: left foot turns anticlockwise
+                rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+                c[f] = hc[f] + (c[f] - hc[f]) @ rot.T
+            if shift is not None:
+                c[f, :, 0] += sign * shift[f, 0]
+                c[f, :, 1] += shift[f, 1]
+        g.centres = c
+        g.heel_x = c[:, 0, 0]
+        return g
+
+    def covered(self, layout, radius_mm: float = 20.0) -> np.ndarray:
+        """(R,) True for the regions with a sensor of the foot within ``radius_mm`` of their
+        centre on both feet (the covered zones; the rest is load no sensor sees)."""
+        pos = layout.positions
+        out = np.ones(len(self.share), bool)
+        for f, foot in enumerate(("left", "right")):
+            p = pos[layout.mask(foot=foot)]
+            d = np.linalg.norm(self.aim[f][:, None, :] - p[None, :, :], axis=2).min(axis=1)
+            out &= d <= radius_mm
+        return out
 
 
 def tilt_weights(centres: np.ndarray, base: np.ndarray, ty: np.ndarray, tx: np.ndarray | None = None,
@@ -143,17 +203,18 @@ def foot_loads(geom: FootGeometry, cop: np.ndarray, load_n: np.ndarray):
     ty = cop[:, 1]
     w = np.empty((n, 2, len(geom.share)))
     natx = np.empty((n, 2))
+    aim = geom.aim
     for f in range(2):
-        w[:, f] = tilt_weights(geom.centres[f], geom.share, ty)
-        natx[:, f] = w[:, f] @ geom.centres[f, :, 0]
+        w[:, f] = tilt_weights(aim[f], geom.share, ty)
+        natx[:, f] = w[:, f] @ aim[f, :, 0]
     span = natx[:, 1] - natx[:, 0]
     frac_left = np.clip((natx[:, 1] - cop[:, 0]) / np.where(span > 1, span, 1.0), 0.0, 1.0)
     # Leaning past a foot's natural line: all weight on that foot, its CoP pushed sideways.
     for f, side in ((0, frac_left >= 1.0), (1, frac_left <= 0.0)):
         if side.any():
-            w2 = tilt_weights(geom.centres[f], geom.share, ty[side], cop[side, 0])
+            w2 = tilt_weights(aim[f], geom.share, ty[side], cop[side, 0])
             # where the foot cannot reach that point, keep the forward position it can reach
-            ok = np.abs(w2 @ geom.centres[f, :, 1] - w[side, f] @ geom.centres[f, :, 1]) < 3.0
+            ok = np.abs(w2 @ aim[f, :, 1] - w[side, f] @ aim[f, :, 1]) < 3.0
             idx = np.flatnonzero(side)[ok]
             w[idx, f] = w2[ok]
     if grip is not None and np.any(grip > 0):
@@ -175,7 +236,7 @@ def feet_loads(geom: FootGeometry, target, load_n: np.ndarray):
     n = len(target)
     w = np.empty((n, 2, len(geom.share)))
     for f, c in enumerate((target.left_cop, target.right_cop)):
-        cen = geom.centres[f]
+        cen = geom.aim[f]
         wy = tilt_weights(cen, geom.share, c[:, 1])             # front-back only: always converges
         wj = tilt_weights(cen, geom.share, c[:, 1], c[:, 0], iters=16)
         # the joint tilt can fail near the foot's edge: keep it only where it lands closer
@@ -268,6 +329,138 @@ class FSRBank:
             loaded = self._lowpass((force > 1.0).astype(float), t, self._load_time, 60.0)
             # unloading reads high, loading low (≈ ±hysteresis); creep raises G under sustained load
             g = g * (1.0 + self.hysteresis * np.tanh((slow - force) / 2.0)) * (1.0 + self.creep * loaded)
+        self._t = float(t[-1])
+        gt = g + self.bleed_s
+        rg = self.rm * gt
+        v = self.vcc * rg / (1.0 + rg)
+        if self.noise_v:
+            v = v + self.rng.normal(0.0, self.noise_v, v.shape)
+        return np.clip(v, 0.0, self.vcc)
+
+
+# -- the published FSR 402 curve --------------------------------------------------------------
+# Adafruit's FSR guide tabulates an Interlink FSR 402's resistance at four forces (HARDWARE.md,
+# "Published curve points"): 0.2 N -> 30 kΩ, 1 N -> 6 kΩ, 10 N -> 1 kΩ, 100 N -> 250 Ω.
+PUBLISHED_POINTS_N_OHM = ((0.2, 30e3), (1.0, 6e3), (10.0, 1e3), (100.0, 250.0))
+# A smoothly broken power law through those four points, G = G1·F^P1 / (1 + F/FS)^(P1 − P2):
+# exponent P1 at light load flattening to P2 above the knee FS. Its four constants are the exact
+# solution through the four points above (least squares on log G, residual < 1e-6) — nothing
+# else: not the calibration model, not the former simulator.
+PUB_G1_S = 2.0799e-4        # S at 1 N before the knee term (from the four points)
+PUB_P1 = 1.1052             # light-load exponent (from the four points)
+PUB_P2 = 0.5643             # exponent above the knee: the flattening above ~10 N (from the four points)
+PUB_FS_N = 1.9764           # knee force (from the four points)
+# Below its break force an FSR is switch-like (HARDWARE.md: "above ~100 kΩ the response is
+# switch-like"; actuation ≈ 0.2 N, Interlink datasheet): the conductance is multiplied by
+# 1 − exp(−(F/Fb)^BREAK_SHARPNESS). The sharpness is this simulator's choice (not published).
+BREAK_SHARPNESS = 3.0
+# Creep: "drift < 5 % per decade of time under constant load" (Interlink) — and an FSR 406 lost
+# 12 % of its resistance from 5 s to 60 s under 100 g (HARDWARE.md): a scenario's
+# creep_per_decade is the rise at CREEP_REF_N, growing with load as (F/CREEP_REF_N)^CREEP_LOAD_EXP
+# (the growth with load is this simulator's assumption; capped at 1.5× the reference).
+CREEP_REF_N = 20.0          # the 402's nominal top of range (Interlink datasheet)
+CREEP_LOAD_EXP = 0.5
+CREEP_T0_S = 1.0            # creep counts decades from 1 s under load
+CREEP_RECOVER_S = 20.0      # unloaded, the creep state relaxes with this time constant (assumption)
+LOADED_N = 1.0              # a part counts as loaded above 1 N
+# Drift over a session: temperature changes the response by −5 to −15 % (Interlink); a foot
+# warms the parts over minutes. Each part drifts by its own fraction (scenario drift_sd, mean
+# −drift_sd) with this time constant (assumption).
+DRIFT_TAU_S = 600.0
+
+
+def published_conductance(force: np.ndarray) -> np.ndarray:
+    """Conductance (S) of the nominal FSR 402 at ``force`` (N), the curve through the published
+    points (no break force)."""
+    f = np.maximum(np.asarray(force, float), 0.0)
+    return PUB_G1_S * f ** PUB_P1 / (1.0 + f / PUB_FS_N) ** (PUB_P1 - PUB_P2)
+
+
+class PublishedFSRBank:
+    """The FSRs of a mat after the published FSR 402 curve, each part with its own shape.
+
+    Per part, drawn from ``rng`` with the scenario's spreads: a scale (log-normal), the two
+    exponents (relative normal), the saturation knee (log-normal) and the break force
+    (log-normal around ``break_n``); the scenario's ``sensitivity`` scales every part. States
+    (updated with the true time step, like the real parts): hysteresis on a 1 s low-pass of the
+    force, creep growing with the logarithm of the time under load and with the load, relaxing
+    when unloaded, and a drift over the session. ``repeat`` (per part) is the gain redrawn at
+    each step-on by the mat (:meth:`new_step`). Same interface as :class:`FSRBank`.
+    """
+
+    def __init__(self, layout, rng: np.random.Generator, scenario):
+        n = len(layout.sensors)
+        sc = scenario
+        self.scenario = sc
+        self.rng = rng
+        self.scale = sc.sensitivity * np.exp(rng.normal(0.0, sc.scale_sd, n) - sc.scale_sd ** 2 / 2)
+        self.p1 = PUB_P1 * (1.0 + rng.normal(0.0, sc.exponent_sd, n))
+        self.p2 = np.minimum(PUB_P2 * (1.0 + rng.normal(0.0, sc.exponent_sd, n)), self.p1)
+        self.fs = PUB_FS_N * np.exp(rng.normal(0.0, sc.sat_sd, n))
+        self.fb = sc.break_n * np.exp(rng.normal(0.0, sc.break_sd, n))
+        self.creep = np.maximum(sc.creep_per_decade * (1.0 + rng.normal(0.0, 0.3, n)), 0.0) if sc.creep_per_decade else np.zeros(n)
+        self.drift = rng.normal(-sc.drift_sd, sc.drift_sd, n) if sc.drift_sd else np.zeros(n)
+        self.repeat = np.ones(n)
+        self.hysteresis = sc.hysteresis
+        self.noise_v = sc.noise_v
+        self.vcc = layout.adc.vcc
+        self.rm = layout.divider_ohms()
+        self.bleed_s = 1.0 / layout.adc.bleed_ohms if layout.adc.bleed_ohms else 0.0
+        self.gain = self.scale          # what a "sensitivity" of each part is, for tests
+        self._slow = np.zeros(n)
+        self._loaded_s = np.zeros(n)
+        self._t = None
+        self._t0 = None
+
+    def new_step(self) -> None:
+        """A step-on: the parts' repeatability (±repeat_sd) is drawn again."""
+        sd = self.scenario.repeat_sd
+        self.repeat = 1.0 + self.rng.normal(0.0, sd, self.repeat.shape) if sd else np.ones_like(self.repeat)
+
+    def nominal_conductance(self, force: np.ndarray) -> np.ndarray:
+        """Each part's conductance (S) at ``force`` (n, S) without creep, hysteresis or drift."""
+        f = np.maximum(np.asarray(force, float), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = self.scale * PUB_G1_S * f ** self.p1 / (1.0 + f / self.fs) ** (self.p1 - self.p2)
+            brk = 1.0 - np.exp(-(f / self.fb) ** BREAK_SHARPNESS)
+        return np.nan_to_num(g * brk)
+
+    def _loaded_time(self, force: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Seconds under load (n, S): grows by dt while loaded, relaxes (CREEP_RECOVER_S) when not.
+        The linear recurrence L_k = a_k·L_(k−1) + b_k solved in closed form, in chunks."""
+        out = np.empty_like(force)
+        prev_t = self._t if self._t is not None else t[0]
+        dt = np.diff(np.concatenate([[prev_t], t]))
+        dt = np.maximum(dt, 0.0)
+        loaded = force > LOADED_N
+        state = self._loaded_s.copy()
+        for a in range(0, len(t), 2000):
+            sl = slice(a, a + 2000)
+            la = np.where(loaded[sl], 0.0, -dt[sl, None] / CREEP_RECOVER_S)    # log a_k
+            b = np.where(loaded[sl], dt[sl, None], 0.0)
+            cum = np.cumsum(la, axis=0)
+            acc = np.cumsum(b * np.exp(-cum), axis=0)
+            out[sl] = np.exp(cum) * (state + acc)
+            state = out[sl][-1]
+        self._loaded_s[:] = state
+        return out
+
+    def volts(self, force: np.ndarray, t: np.ndarray) -> np.ndarray:
+        force = np.asarray(force, float)
+        t = np.asarray(t, float)
+        if self._t0 is None:
+            self._t0 = float(t[0])
+        g = self.nominal_conductance(force) * self.repeat
+        if self.hysteresis:
+            slow = FSRBank._lowpass(self, force, t, self._slow, 1.0)
+            # unloading reads high, loading low (≈ ±hysteresis: Interlink's "≈ +10 %" between them)
+            g = g * (1.0 + self.hysteresis * np.tanh((slow - force) / 2.0))
+        if np.any(self.creep):
+            ls = self._loaded_time(force, t)
+            load = np.minimum((np.maximum(force, 0.0) / CREEP_REF_N) ** CREEP_LOAD_EXP, 1.5)
+            g = g * (1.0 + self.creep * load * np.log10(1.0 + ls / CREEP_T0_S))
+        if np.any(self.drift):
+            g = g * (1.0 + self.drift * (1.0 - np.exp(-(t[:, None] - self._t0) / DRIFT_TAU_S)))
         self._t = float(t[-1])
         gt = g + self.bleed_s
         rg = self.rm * gt
