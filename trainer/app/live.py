@@ -19,9 +19,10 @@ BLOCK_S = 0.025     # without a view: how long frames gather between blocks on a
 
 
 def run_drill(source, engine, writer=None, view=None, *, estimator, max_seconds: float | None = None,
-              on_block=None):
+              on_block=None, audio=None):
     """Feed the source's frames, estimated by ``estimator``, to the engine until it is done;
-    returns the number of frames processed."""
+    returns the number of frames processed. ``audio`` (:class:`~trainer.ui.audio.Audio`) is told
+    right after the engine where the block ends, so its sounds leave before the recorder writes."""
     frames = 0
     live = not source.clock.virtual
     if live:
@@ -49,6 +50,8 @@ def run_drill(source, engine, writer=None, view=None, *, estimator, max_seconds:
             t_end = float(block.t[0]) + max_seconds
         eb = estimator.estimate(block)
         rows = engine.process(eb)
+        if audio is not None:
+            audio.block(float(eb.t[-1]), engine.snapshot)
         if view is not None:
             view.feed(eb.t, eb.cop)      # the display filter sees every sample
         if writer is not None:

@@ -37,6 +37,17 @@ def add_out_dir_option(p: argparse.ArgumentParser) -> None:
 def add_time_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-plot", action="store_true", help="no live view (with --backend sim: virtual time)")
     p.add_argument("--realtime", action="store_true", help="pace a simulated run by the wall clock even with --no-plot")
+    add_audio_options(p)
+
+
+def add_audio_options(p: argparse.ArgumentParser) -> None:
+    """--audio, --audio-out, --audio-error: for every command that runs a drill (PRODUCT.md §7)."""
+    p.add_argument("--audio", choices=("on", "off", "beats"),
+                   help="spoken cues and beats, beats only, or silence (default: the person's setting, else on)")
+    p.add_argument("--audio-out", metavar="FILE.wav",
+                   help="also render the session's sound track to FILE.wav (in virtual time too)")
+    p.add_argument("--audio-error", choices=("off", "pitch", "pan"),
+                   help="sound the tracking error: pitch (higher = further off) or pan (toward the target); default off")
 
 
 def positive_float(text: str) -> float:
