@@ -3,7 +3,13 @@ simulator adds), standing still at their natural centre until the drill starts. 
 (stepping off, holding on, skipping a waypoint, going the wrong way) make the scripted people
 the tests and the demo use.
 
-It implements the simulator's script interface (``at(t) -> cop, on_mat, support``, and
+A named simulated person (``kind``, a :class:`firmware.sim.person.PersonKind`: ``--sim-person``)
+changes how the target is followed: part of each shift (depth), a slow error (wander), a habitual
+left/right asymmetry, how far onto the toes, a hand on a rail (support). A drill that gives
+per-foot targets (``person_feet(active) -> FootTarget``: share on each foot and each foot's own
+CoP) is followed foot by foot; otherwise the whole-body ``person_cop``/``person_offset``.
+
+It implements the simulator's script interface (``at(t) -> cop | FootTarget, on_mat, support``, and
 ``grip_at(t)`` for the toe-grip channel when the drill asks for one through ``person_grip(a)``
 or a ``grip_fn`` is given), so `firmware` still knows nothing of drills.
 """
@@ -11,14 +17,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from firmware.sim.person import FootTarget, PersonKind
 from firmware.sim.physics import FootGeometry
 
 
 class Follower:
     def __init__(self, centre, *, step_off: list[tuple[float, float]] = (), hold_on: list[tuple[float, float, float]] = (),
                  path_fn=None, reverse: bool = False, time_scale: float = 1.0, grip_fn=None,
-                 reaction_s: float = 0.0, lean_mm=None, give_up_s: float | None = None):
+                 reaction_s: float = 0.0, lean_mm=None, give_up_s: float | None = None,
+                 kind: PersonKind | None = None, layout=None, seed: int = 0):
         self.centre = np.asarray(centre, float)
+        self.kind = kind                # a named simulated person (None: follows exactly, as before)
+        self._feet = None
+        if layout is not None:
+            g = FootGeometry(layout)
+            nat = g.natural_cop()
+            # (left natural CoP, right natural CoP, ball y, hallux y) of the reference feet
+            self._feet = (nat[0], nat[1], float(g.aim[0, 3, 1]), float(g.aim[0, 5, 1]))
+        rng = np.random.default_rng([seed, 23])
+        f = np.geomspace(0.04, 0.4, 6)
+        amp = f ** -0.5
+        amp /= np.sqrt(np.sum(amp ** 2) / 2)             # unit rms
+        self._wander = (f, amp, rng.uniform(0, 2 * np.pi, (2, f.size)))
         self.engine = None             # set to the DrillEngine once it exists
         self.step_off = list(step_off)  # (t_start, duration) clock times
         self.hold_on = list(hold_on)    # (t_start, duration, support fraction)
@@ -33,7 +53,9 @@ class Follower:
     def at(self, t):
         t = np.atleast_1d(np.asarray(t, float))
         cop = np.tile(self.centre, (t.size, 1))
+        feet = None
         eng = self.engine
+        run = np.zeros(t.size, bool)
         if eng is not None and eng.started:
             a = eng.active(t) * self.time_scale - self.reaction_s
             run = np.isfinite(a) & (a >= 0)
@@ -44,7 +66,17 @@ class Follower:
                 if self.reverse:
                     aa = -aa
                 offset = getattr(eng.drill, "person_offset", None)
-                if self.path_fn is None and offset is not None:
+                feet_fn = getattr(eng.drill, "person_feet", None)
+                if self.path_fn is None and feet_fn is not None and self._feet is not None:
+                    feet = self._standing_feet(t.size)
+                    ft = feet_fn(aa)
+                    feet.left_share[run] = ft.left_share
+                    feet.left_cop[run] = ft.left_cop
+                    feet.right_cop[run] = ft.right_cop
+                    if ft.grip is not None:
+                        feet.grip = np.zeros(t.size)
+                        feet.grip[run] = ft.grip
+                elif self.path_fn is None and offset is not None:
                     # drills that move the person relative to where they stand (leans, shifts)
                     kw = {} if self.lean_mm is None else {"lean_mm": self.lean_mm}
                     cop[run] = self.centre + offset(aa, **kw)
@@ -60,7 +92,58 @@ class Follower:
         sup = np.zeros(t.size)
         for t0, dur, frac in self.hold_on:
             sup = np.maximum(sup, frac * ((t >= t0) & (t < t0 + dur)))
-        return cop, np.clip(on, 0, 1), sup
+        if self.kind is not None:
+            sup = np.maximum(sup, self.kind.support)
+            if feet is not None:
+                feet = self._as_kind_feet(t, feet, run)
+            else:
+                cop = self._as_kind(t, cop, run)
+        return (feet if feet is not None else cop), np.clip(on, 0, 1), sup
+
+    # -- a named person's way of following ----------------------------------------------------
+    def _standing_feet(self, n: int) -> FootTarget:
+        left, right, _, _ = self._feet
+        span = right[0] - left[0]
+        share = np.clip((right[0] - self.centre[0]) / span, 0.0, 1.0)
+        return FootTarget(np.full(n, share), np.tile(left, (n, 1)), np.tile(right, (n, 1)))
+
+    def _wander_at(self, t: np.ndarray) -> np.ndarray:
+        f, amp, ph = self._wander
+        arg = 2 * np.pi * np.outer(t, f)
+        return self.kind.wander_mm * np.stack([np.sin(arg + ph[0]) @ amp, np.sin(arg + ph[1]) @ amp], axis=1)
+
+    def _as_kind(self, t, cop, run):
+        """A whole-body target as this person follows it: part of each shift, a slow error, the
+        habitual asymmetry (towards the left foot), no further forward than their toe roll."""
+        k = self.kind
+        out = cop.copy()
+        out[run] = self.centre + k.depth * (cop[run] - self.centre)
+        if self._feet is not None:
+            left, right, ball_y, toe_y = self._feet
+            out[:, 0] -= k.asymmetry_pp / 100.0 * (right[0] - left[0])
+            out[:, 1] = np.minimum(out[:, 1], ball_y + k.toe_roll * (toe_y - ball_y))
+        out[run] += self._wander_at(t[run])
+        return out
+
+    def _as_kind_feet(self, t, feet: FootTarget, run):
+        """A per-foot target as this person follows it: part of each transfer, the habitual
+        asymmetry, each foot's CoP no further than their toe roll, a slow error."""
+        k = self.kind
+        left, right, ball_y, toe_y = self._feet
+        base = self._standing_feet(1).left_share[0]
+        share = feet.left_share.copy()
+        share[run] = base + k.depth * (share[run] - base)
+        w = self._wander_at(t)
+        span = right[0] - left[0]
+        share = share + k.asymmetry_pp / 100.0 - np.where(run, w[:, 0] / span, 0.0)
+        cap = ball_y + k.toe_roll * (toe_y - ball_y)
+        lc = feet.left_cop.copy()
+        rc = feet.right_cop.copy()
+        for c in (lc, rc):
+            c[:, 1] = np.minimum(c[:, 1], cap)
+            c[run, 1] += w[run, 1]
+        grip = None if feet.grip is None else feet.grip * k.toe_roll
+        return FootTarget(np.clip(share, 0.0, 1.0), lc, rc, grip)
 
     def grip_at(self, t):
         """Toe grip (0..1) at clock times ``t``: the drill's ``person_grip`` (or ``grip_fn``) on
