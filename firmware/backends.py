@@ -21,14 +21,18 @@ SIM_RATE_HZ = 200.0
 
 
 def open_source(backend: str, layout, clock, rate_hz: float | None = None, *, mat=None, script=None,
-                person_kg: float = 70.0, seed: int = 1, vector: bool = False, **options) -> FrameSource:
+                person_kg: float = 70.0, seed: int = 1, vector: bool = False, scenario=None, sim_person=None,
+                session: int = 0, **options) -> FrameSource:
     """The frame source of ``backend`` for ``layout``, stamped on ``clock`` at ``rate_hz``.
 
     ``ads1115``: :func:`~firmware.ads1115.open_ads1115` (``rate_hz`` None: what the chips'
     data rate allows; options ``i2c``, ``allow_missing``, ``conversion_s``, ``retries``,
     ``schedule``). ``mcp3008``: :func:`~firmware.mcp3008.open_mcp3008` (None: 200 Hz; option
     ``pin_factory``). ``sim``: the simulated ``mat`` — by default a :class:`SimMat` with a
-    ``person_kg`` person following ``script``, both seeded with ``seed`` — read through the
+    ``person_kg`` person following ``script``, both seeded with ``seed``, the mat of the named
+    ``scenario`` (:mod:`firmware.sim.scenarios`; None: ``ideal``) in the person's ``session``-th
+    session (where the feet land), the person's lag and sway those of ``sim_person`` (a
+    :class:`~firmware.sim.person.PersonKind`, or None) — read through the
     driver code (:func:`~firmware.sim.backend.open_sim`; options ``timing``, ``khz``,
     ``osc_error``, ``stock_driver``, ``prepare``, ``allow_missing``), or with ``vector=True``
     straight from its physics (:class:`VectorSimSource`, no options; a virtual clock).
@@ -46,7 +50,9 @@ def open_source(backend: str, layout, clock, rate_hz: float | None = None, *, ma
     if mat is None:
         if script is None:
             raise ValueError("the simulated mat needs a script for its person (or a mat)")
-        mat = SimMat(layout, ScriptedPerson(script, weight_kg=person_kg, seed=seed), seed=seed)
+        kw = {} if sim_person is None else {"lag_s": sim_person.lag_s, "sway_mm": sim_person.sway_mm}
+        mat = SimMat(layout, ScriptedPerson(script, weight_kg=person_kg, seed=seed, **kw), seed=seed,
+                     scenario=scenario, session=session)
     if vector:
         if options:
             raise TypeError(f"the vectorised simulated mat takes no options ({', '.join(options)})")

@@ -25,8 +25,9 @@ class SimMat:
     ``noise_v`` the electrical noise (V rms) at the ADC input.
 
     Other scenarios: every step-on (the load on the mat rising through 20 % of the person's
-    weight) draws where each foot lands (the scenario's spreads, seeded by ``seed`` and the
-    step's number) and the parts' repeatability; the person's foot length and arch are drawn
+    weight) draws where each foot lands (the scenario's spreads, seeded by ``seed``, ``session``
+    — a calibration and each later session of the same mat land differently — and the step's
+    number) and the parts' repeatability; the person's foot length and arch are drawn
     from the person's ``seed`` (or taken from ``person.foot_length_mm`` / ``person.midfoot_share``
     when the person has them). ``placements`` lists (time, shift (2, 2) mm, rotation (2,) °).
     """
@@ -34,13 +35,15 @@ class SimMat:
     STEP_ON_FRACTION = 0.2
 
     def __init__(self, layout, person: ScriptedPerson, *, seed: int = 0, spread: float = 0.25,
-                 hysteresis: float = 0.05, creep: float = 0.08, noise_v: float = 0.0004, scenario=None):
+                 hysteresis: float = 0.05, creep: float = 0.08, noise_v: float = 0.0004, scenario=None,
+                 session: int = 0):
         self.layout = layout
         self.person = person
         self.scenario = scenarios.get(scenario if scenario is not None else "ideal")
         self.geom = FootGeometry(layout)
         self.rng = np.random.default_rng([seed, 11])
         self.seed = seed
+        self.session = int(session)        # which of the person's sessions: the feet land anew each one
         if self.scenario.legacy:
             self.fsr = FSRBank(layout, self.rng, spread, hysteresis, creep, noise_v)
         else:
@@ -78,7 +81,7 @@ class SimMat:
     def _place(self, t0: float) -> None:
         sc = self.scenario
         k = len(self.placements)
-        rng = np.random.default_rng([self.seed, 13, k])
+        rng = np.random.default_rng([self.seed, 13, self.session, k])
         shift = np.stack([rng.normal(0.0, sc.across_sd, 2) if sc.across_sd else np.zeros(2),
                           rng.normal(0.0, sc.along_sd, 2) if sc.along_sd else np.zeros(2)], axis=1)
         rot = rng.normal(0.0, sc.rot_deg_sd, 2) if sc.rot_deg_sd else np.zeros(2)
