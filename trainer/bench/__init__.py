@@ -33,6 +33,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "analysis": ("analysis", "analysis"),
     "sessions": ("sessions", "sessions"),
     "export": ("export", "export"),
+    "audio": ("audio", "audio"),
 }
 
 

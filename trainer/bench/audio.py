@@ -1,0 +1,160 @@
+"""Bench section ``audio``: cue → sound on a persistent stream, and the live loop with audio on/off.
+
+Both run in a child process with the sound stream open. When the machine has no output device
+(a container, CI) the child gets ``HOME`` pointing at a folder whose ``.asoundrc`` makes ALSA's
+default device the ``null`` plugin: a real PortAudio stream on a device that paces its callback
+like a sound card and throws the samples away. ``device`` says which one was used.
+
+- ``cue_to_sound_ms``: p95, from the engine handing a cue to the audio (``on_event`` + the block's
+  ``block``: grouping, the rule, the clip) to the stream's callback taking it into its buffer,
+  plus the output latency the stream reports (the buffer the sound card still has to play).
+  Target ≤ 50 ms (PRODUCT.md §7). The phrases are pre-rendered (``speech.prepare``).
+- ``loop_frame_jitter_ms``: the live loop (simulated mat in real time at 200 Hz, spiral, no view,
+  recorder on) with audio off and on: p95 of |block interval − median| per run (``audio_off``,
+  ``audio_on``) and ``added`` (on − off).
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+BUDGET_S = 60
+LOOP_S = 10.0
+CUES = 150
+
+
+def audio() -> dict:
+    env = dict(os.environ)
+    out = _child(env)
+    if out.get("no_device"):
+        home = tempfile.mkdtemp(prefix="footmat-bench-alsa-")
+        with open(os.path.join(home, ".asoundrc"), "w") as f:
+            f.write("pcm.!default { type null }\nctl.!default { type hw card 0 }\n")
+        env["HOME"] = home
+        out = _child(env)
+        out["device"] = "ALSA null plugin (no sound device here): " + out.get("device", "")
+        out["no_device_note"] = ("no output device on this machine: measured on ALSA's null device through "
+                                 "PortAudio (paced callback, samples discarded)")
+    if "cue_to_sound_ms" in out:
+        out["cue_to_sound_ms_meets"] = out["cue_to_sound_ms"] <= 50.0
+    out["scenario"] = "simulated mat, realistic, spiral in real time at 200 Hz; phrases pre-rendered (en)"
+    return out
+
+
+def _child(env) -> dict:
+    r = subprocess.run([sys.executable, "-m", "trainer.bench.audio"], env=env, capture_output=True, text=True,
+                       timeout=BUDGET_S + 60)
+    if r.returncode != 0:
+        return {"error": (r.stderr.strip().splitlines() or ["child failed"])[-1]}
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+# -- the child ------------------------------------------------------------------------------------
+def _child_main() -> dict:
+    from trainer.ui import audio as A
+
+    player, why = A.open_output()
+    if player is None:
+        return {"no_device": True, "why": why}
+    import sounddevice as sd
+
+    dev = sd.query_devices(sd.default.device[1], "output")
+    out = {"device": f"{dev['name']} ({sd.query_hostapis(dev['hostapi'])['name']})",
+           "stream_rate_hz": player.rate, "stream_block": player.BLOCK,
+           "output_latency_ms": round(player.latency_s * 1000, 2)}
+    a = A.Audio("on", live=True, player=player, language="en")
+    a.director.countdown_s = 0.0
+    puts = []
+    real_place = player.place
+
+    def place(t, clip, label):
+        puts.append(time.perf_counter())
+        real_place(t, clip, label)
+
+    a.director.sinks = [place_sink(place)]
+    total = []
+    labels = ["left heel", "left ball", "left toes", "right heel", "right ball", "right toes"]
+    for i in range(CUES):
+        n0 = len(player.handoff_s)
+        t_cue = time.perf_counter()
+        a.on_event(float(i), "cue", labels[i % 6])
+        a.block(float(i) + 0.005)
+        deadline = time.perf_counter() + 1.0
+        while len(player.handoff_s) == n0 and time.perf_counter() < deadline:
+            time.sleep(0.0005)
+        if len(player.handoff_s) > n0:
+            total.append((puts[-1] - t_cue) + player.handoff_s[-1])
+        time.sleep(0.02 + 0.013 * (i % 7) / 7)      # cues at no fixed phase to the stream's buffers
+    player.close()
+    ms = np.array(total) * 1000
+    out["handoff_p50_ms"] = round(float(np.percentile(ms, 50)), 2)
+    out["handoff_p95_ms"] = round(float(np.percentile(ms, 95)), 2)
+    out["cue_to_sound_ms"] = round(float(np.percentile(ms, 95)) + out["output_latency_ms"], 2)
+    out["cues"] = len(ms)
+    off = _loop_jitter(None)
+    p2, _ = A.open_output()
+    on = _loop_jitter(p2)
+    out["loop_frame_jitter_ms"] = {"audio_off": off, "audio_on": on, "added": round(on - off, 2)}
+    return out
+
+
+class place_sink:
+    def __init__(self, fn):
+        self.place = fn
+
+    def tone(self, *a):
+        pass
+
+
+def _loop_jitter(player) -> float:
+    from firmware.clock import RealClock
+    from firmware.layout import load_layout
+    from firmware.sim.backend import open_sim
+    from firmware.sim.mat import SimMat
+    from firmware.sim.person import ScriptedPerson
+    from trainer.app.live import run_drill
+    from trainer.app.simcal import nominal_sim_calibration
+    from trainer.app.simperson import Follower, natural_centre
+    from trainer.drills.engine import DrillEngine, SpiralDrill
+    from trainer.estimate.estimator import Estimator
+    from trainer.sessions.writer import SessionWriter
+    from trainer.ui.audio import Audio
+
+    layout = load_layout("default-6")
+    cal = nominal_sim_calibration(layout)
+    clock = RealClock()
+    follower = Follower(natural_centre(layout))
+    person = ScriptedPerson(follower, seed=1)
+    source = open_sim(layout, SimMat(layout, person, seed=1), clock, 200.0)
+    drill = SpiralDrill(loops=3, period_s=4.0)
+    estimator = Estimator(layout, cal, person.weight_n, 200.0)
+    engine = DrillEngine(drill, layout, person.weight_n, 200.0, countdown_s=1.0)
+    follower.engine = engine
+    tmp = tempfile.mkdtemp(prefix="footmat-bench-")
+    writer = SessionWriter(tmp, "spiral", layout=layout, calibration=cal.to_dict(), params=drill.params,
+                           person={"name": "bench"}, sample_rate_hz=200.0, simulated=True, clock_start=clock.now())
+    audio = None
+    if player is not None:
+        audio = Audio("on", live=True, player=player, record=writer.event, drill="spiral", countdown_s=1.0)
+        engine.subscribe(audio.on_event)
+    stamps = []
+    run_drill(source, engine, writer, None, estimator=estimator, max_seconds=LOOP_S, audio=audio,
+              on_block=lambda b, e: stamps.append(time.perf_counter()))
+    source.close()
+    writer.abort()
+    if audio is not None:
+        audio.close()
+    iv = np.diff(stamps) * 1000
+    med = statistics.median(iv)
+    return round(float(np.percentile(np.abs(iv - med), 95)), 2)
+
+
+if __name__ == "__main__":
+    print(json.dumps(_child_main()))
