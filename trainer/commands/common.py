@@ -24,6 +24,14 @@ def add_mat_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--calibration", metavar="FILE", help="calibration file (default: the mat's, under $FOOTMAT_HOME)")
     p.add_argument("--person", metavar="NAME", help="who is on the mat (default: a 70 kg default person)")
     p.add_argument("--seed", type=int, default=1, help="random seed of the simulated mat and person (sim only)")
+    from firmware.sim.people import PEOPLE
+    from firmware.sim.scenarios import DEFAULT, SCENARIOS
+    p.add_argument("--sim-scenario", metavar="NAME", type=str.lower,
+                   help=f"simulated mat (sim only): {', '.join(SCENARIOS)} (default: {DEFAULT}; `footmat drills` "
+                        "says what each assumes)")
+    p.add_argument("--sim-person", metavar="NAME", type=str.lower,
+                   help=f"simulated person (sim only): {', '.join(PEOPLE)} (default: average; their pain reports "
+                        "are used when no --pain-* is given)")
 
 
 def add_json_option(p: argparse.ArgumentParser) -> None:
