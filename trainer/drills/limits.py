@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from trainer.analysis.zones import METHODS as ZONE_METHODS
+from trainer.analysis.zones import bounded_dc, score_presentation, segments, summarise
+
 from .base import DrillRun
 from .targets import convex_hull, ray_to_hull
 
@@ -26,6 +29,11 @@ DEFAULT_REACH_FRACTION = 0.70     # of the distance to the hull edge, until the 
 LOWPASS_HZ = 5.0                  # zero-lag low-pass before velocities and path lengths (sensor noise)
 MIN_LEAN_MM = 10.0                # a lean smaller than this is "no lean detected"
 VELOCITY_FRACTION = 0.10          # of peak on-axis velocity: movement onset / end of the primary movement
+ZONE_RADIUS_FRACTION = 0.15       # a limits zone's radius, of its distance from the centre (METRICS.md)
+HOLD_S = 1.0                      # a limits zone held this long is a success
+DEFAULT_HEIGHT_CM = 170.0         # for the theoretical limit of stability when the person gave no height
+MAX_SPEED_MM_S = 1000.0           # a movement velocity above this is refused (METRICS.md)
+_LOS_DEG = {"lateral": 8.0, "forward": 8.0, "back": 4.5}    # METRICS.md: theoretical limit of stability
 
 
 def unit(direction: str) -> np.ndarray:
@@ -52,11 +60,44 @@ def reach_toward(layout, centre, direction: str, person=None) -> tuple[float, fl
     return DEFAULT_REACH_FRACTION * edge, edge, "70 % of the distance to the sensor hull"
 
 
-def lowpass(x: np.ndarray, fs: float, fc: float = LOWPASS_HZ) -> np.ndarray:
-    """Zero-lag 2nd-order Butterworth low-pass along axis 0 (NaNs bridged linearly first)."""
+def theoretical_reach_mm(direction: str, height_cm: float | None = None) -> float:
+    """METRICS.md's theoretical limit of stability: h x 0.5527 x tan(theta), theta 8 deg left, right and
+    forward, 4.5 deg back; the diagonals on the ellipse through those four."""
+    h = float(height_cm or DEFAULT_HEIGHT_CM) * 10.0
+    u = unit(direction)
+    ax = h * 0.5527 * np.tan(np.radians(_LOS_DEG["lateral"]))
+    ay = h * 0.5527 * np.tan(np.radians(_LOS_DEG["forward" if u[1] >= 0 else "back"]))
+    return float(ax * ay / np.hypot(ay * u[0], ax * u[1]))
+
+
+def zone_toward(layout, centre, direction: str, person=None) -> dict:
+    """Where `limits` places its zone in one direction (METRICS.md): at the person's saved reach, or,
+    for a new person, the theoretical limit of stability; radius 15 % of that distance; the whole
+    zone inside the sensor hull (a CoP from sensors cannot leave it)."""
+    edge = hull_edge_mm(layout, centre, unit(direction))
+    inside = edge / (1.0 + ZONE_RADIUS_FRACTION)
+    shown = (getattr(person, "reach_mm", None) or {}).get(direction)
+    if shown:
+        dist, src = float(shown), "shown reach (limits)"
+    else:
+        dist = theoretical_reach_mm(direction, getattr(person, "height_cm", None))
+        src = "theoretical limit of stability (height x 0.5527 x tan 8 deg, 4.5 deg back)"
+    if dist > inside:
+        dist, src = inside, src + ", brought inside the sensor hull"
+    return {"reach_mm": dist, "edge_mm": edge, "radius_mm": ZONE_RADIUS_FRACTION * dist, "source": src}
+
+
+def lowpass(x: np.ndarray, fs: float, fc: float = LOWPASS_HZ, a: np.ndarray | None = None) -> np.ndarray:
+    """Zero-lag 2nd-order Butterworth low-pass along axis 0 (NaNs bridged linearly first). With
+    ``a`` (the samples' times), each run between gaps (trainer.analysis.zones) is filtered on its
+    own: a gap is never bridged."""
     from scipy.signal import butter, sosfiltfilt
 
     x = np.array(x, float)
+    if a is not None and len(x):
+        segs = segments(np.asarray(a, float), fs)
+        if len(segs) > 1:
+            return np.concatenate([lowpass(x[sl], fs, fc) for sl in segs])
     if x.ndim == 1:
         return lowpass(x[:, None], fs, fc)[:, 0]
     n = len(x)
@@ -113,7 +154,10 @@ def primary_movement(a: np.ndarray, p: np.ndarray, q: np.ndarray, a_cue: float, 
         return out
     p0 = float(np.mean(p[pre])) if pre.any() else float(p[win][0])
     aw, pw, qw = a[win], p[win], q[win]
-    v = np.gradient(pw, aw)
+    v = np.zeros(len(aw))
+    for sl in segments(aw, fs):            # no velocity across a gap
+        if sl.stop - sl.start >= 2:
+            v[sl] = np.gradient(pw[sl], aw[sl])
     imax = int(np.argmax(pw))
     out["max_excursion_mm"] = float(pw[imax])
     amp = pw[imax] - p0
@@ -137,12 +181,21 @@ def primary_movement(a: np.ndarray, p: np.ndarray, q: np.ndarray, a_cue: float, 
         i5 = _first(pw >= pw[i_on] + 0.05 * span, i_on)
         i95 = _first(pw >= pw[i_on] + 0.95 * span, i_on)
         if i5 is not None and i95 is not None and aw[i95] > aw[i5]:
-            out["movement_velocity_mm_s"] = float(0.9 * span / (aw[i95] - aw[i5]))
+            mv = float(0.9 * span / (aw[i95] - aw[i5]))
+            if mv > MAX_SPEED_MM_S:
+                out.setdefault("flags", []).append(
+                    f"movement_velocity_mm_s refused: {mv:.0f} mm/s is above {MAX_SPEED_MM_S:g} mm/s")
+            else:
+                out["movement_velocity_mm_s"] = mv
     seg = slice(i_on, i_end + 1)
-    on = float(np.sum(np.abs(np.diff(pw[seg]))))
-    off = float(np.sum(np.abs(np.diff(qw[seg]))))
+    stepok = np.diff(aw[seg]) <= 2.0 / fs      # no path length across a gap
+    on = float(np.sum(np.abs(np.diff(pw[seg]))[stepok]))
+    off = float(np.sum(np.abs(np.diff(qw[seg]))[stepok]))
     if on > 0:
-        out["directional_control_pct"] = 100.0 * (on - off) / on
+        dc, flags = bounded_dc(100.0 * (on - off) / on)
+        out["directional_control_pct"] = dc
+        if flags:
+            out.setdefault("flags", []).extend(flags)
     out["_i"] = (i_on, i_end, p0)
     return out
 
@@ -166,8 +219,13 @@ METHODS = {
                                "not public)",
     "return_time_s": "from the cue to come back to the first sample within 10 % of the lean (or 10 mm) of the "
                      "pre-cue position",
-    "target": "the target shown in each direction = the reach the person showed before (their saved reach on "
-              "this mat, capped by the sensor hull) or 70 % of the distance to the hull: never further",
+    "target": "the zone shown in each direction (METRICS.md): centred at the reach the person showed before (their "
+              "saved reach on this mat) or, for a new person, the theoretical limit of stability (height x 0.5527 "
+              "x tan 8 deg left, right and forward, 4.5 deg back; 170 cm when no height is given), radius 15 % of "
+              "that distance, the whole zone inside the sensor hull",
+    "zones": f"each lean window is one presentation of its zone, scored as trainer.analysis.zones; hold time "
+             f"{HOLD_S:g} s; the target direction runs from the quiet-standing centre",
+    **{f"zone_{k}": v for k, v in ZONE_METHODS.items()},
     "reach_mm": "per direction: max_excursion_mm capped by the sensor hull (a CoP from sensors cannot leave "
                 "it); saved in the person's profile as their reach on this mat, which scales every target",
 }
@@ -197,8 +255,7 @@ class LimitsDrill(DrillRun):
         self.person = person
         self.targets = {}
         for d in DIRECTIONS:
-            reach, edge, src = reach_toward(layout, self.centre, d, person)
-            self.targets[d] = {"reach_mm": reach, "edge_mm": edge, "source": src}
+            self.targets[d] = zone_toward(layout, self.centre, d, person)
 
     def cue_time(self, k: int) -> float:
         return k * self.period_s_each + self.SETTLE_S
@@ -261,8 +318,21 @@ class LimitsDrill(DrillRun):
         pts = [self.centre + self.targets[d]["reach_mm"] * unit(d) for d in DIRECTIONS]
         return np.array(pts + pts[:1])
 
+    def zone_scores(self, run, fs) -> list[dict]:
+        """Each lean window as one presentation of its zone (the CoP as recorded)."""
+        out = []
+        for k, d in enumerate(DIRECTIONS):
+            a_cue = self.cue_time(k)
+            sel = (run.a >= a_cue) & (run.a < a_cue + self.lean_time)
+            z = self.targets[d]
+            centre = self.centre + z["reach_mm"] * unit(d)
+            row = score_presentation(run.a[sel], run.cop[sel], centre, z["radius_mm"], hold_s=HOLD_S, fs=fs,
+                                     origin=self.centre, end_t=a_cue + self.lean_time)
+            out.append({"direction": d, **row})
+        return out
+
     def score(self, run, fs):
-        cop = lowpass(run.cop, fs)
+        cop = lowpass(run.cop, fs, a=run.a)
         rel = cop - self.centre
         rows, reach = [], {}
         for k, d in enumerate(DIRECTIONS):
@@ -292,6 +362,8 @@ class LimitsDrill(DrillRun):
                     reach[d] = min(m["max_excursion_mm"], self.targets[d]["edge_mm"])
             if m.get("note"):
                 row["note"] = m["note"]
+            if m.get("flags"):
+                row["flags"] = m["flags"]
             rows.append(row)
         summary = {"directions": rows,
                    "reach_mm": {d: round(v, 1) for d, v in reach.items()},
@@ -299,6 +371,11 @@ class LimitsDrill(DrillRun):
                    "centre_mm": [round(float(c), 1) for c in self.centre],
                    "targets_from": sorted({t["source"] for t in self.targets.values()})}
         summary.update(self._summary_means(rows))
+        zones = summarise(self.zone_scores(run, fs))
+        summary["targets"] = zones["targets"]
+        for key in ("hits", "successes", "crossings", "gaps", "biodex_score"):
+            summary[key] = zones[key]
+        summary["hold_s"] = HOLD_S
         return summary, dict(METHODS)
 
     @staticmethod

@@ -78,8 +78,12 @@ def test_limits_targets_never_beyond_the_shown_reach():
     tgt = {d: np.hypot(*(drill.target(np.array([drill.cue_time(k) + 1.0]))[0] - centre))
            for k, d in enumerate(DIRECTIONS)}
     assert tgt["forward"] == pytest.approx(40.0)
-    assert tgt["back"] == pytest.approx(hull_edge_mm(layout, centre, unit("back")))   # capped by the hull
-    assert tgt["left"] == pytest.approx(0.7 * hull_edge_mm(layout, centre, unit("left")))
+    # the whole zone (radius 15 % of its distance) inside the hull
+    assert tgt["back"] == pytest.approx(hull_edge_mm(layout, centre, unit("back")) / 1.15)
+    # a new direction: the theoretical limit of stability (1.70 m: 132 mm), brought inside the hull
+    assert tgt["left"] == pytest.approx(min(1700 * 0.5527 * np.tan(np.radians(8)),
+                                            hull_edge_mm(layout, centre, unit("left")) / 1.15))
+    assert drill.targets["forward"]["radius_mm"] == pytest.approx(6.0)
 
 
 def test_the_limits_scorer_returns_the_reach_and_writes_nothing(capsys):
