@@ -71,6 +71,9 @@ def run_routine(args, routine: Routine, *, run_part=None, say=None, sleep=time.s
         say(f"part {i + 1}/{len(routine.parts)}: {part.title} ({part.drill})")
         part_args = argparse.Namespace(**vars(args))
         part_args.out = str(folder)
+        if getattr(args, "audio_out", None):     # one sound track per part: FILE-<n>-<drill>.wav
+            wav = Path(args.audio_out)
+            part_args.audio_out = str(wav.with_name(f"{wav.stem}-{i + 1}-{part.drill}{wav.suffix or '.wav'}"))
         before = {p.name for p in folder.iterdir()}
         last = i == len(routine.parts) - 1
         code = run_part(part_args, part.drill, dict(part.params), time_cap_s=part.time_cap_s,
