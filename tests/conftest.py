@@ -1,4 +1,5 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,9 @@ SHARED = ROOT.parent / "shared"
 REAL = SHARED / "data" / "real"          # the shared real force-plate recordings, read in place
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("BLINKA_SKIP_DEPENDENCY_CHECK", "1")
+# A safety net under the per-test home below: anything that runs outside a test's own home
+# (module-scoped fixtures, collection) still never reaches the user's ~/footmat.
+os.environ["FOOTMAT_HOME"] = tempfile.mkdtemp(prefix="footmat-tests-home-")
 
 
 @pytest.fixture(autouse=True)

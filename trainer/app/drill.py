@@ -109,7 +109,7 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     params = defn.resolve(params)
     layout = load_layout(args.layout)
     backend = resolve_backend(args, layout)
-    person = people.resolve(args.person, say)
+    person = people.ensure_id(people.resolve(args.person, say))
     cal, cal_text = resolve_calibration(args, layout, backend, person.name)
     sim = backend == "sim"
     replay = backend.startswith("replay:")

@@ -11,7 +11,8 @@ def add_arguments(p):
     for name, (param, first) in all_params().items():
         kw = {"choices": param.choices} if param.choices else {}
         p.add_argument(f"--{name}", type=param.type, default=None, metavar=None if param.choices else name.upper(),
-                       help=f"{param.help} (default {param.default}; {first} and others)", **kw)
+                       help=f"{param.help} (default {param.default}; {first} and others)".replace("%", "%%"),
+                       **kw)
     p.add_argument("--time-cap", type=positive_float, metavar="S", help="stop after S seconds in all")
     add_pain_options(p)
     add_out_dir_option(p)

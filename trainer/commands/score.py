@@ -36,7 +36,7 @@ def add_arguments(p):
     for name, (param, first) in all_params().items():
         kw = {"choices": param.choices} if param.choices else {}
         p.add_argument(f"--{name}", type=param.type, default=None, metavar=None if param.choices else name.upper(),
-                       help=f"{param.help} (default {param.default}; {first} and others)", **kw)
+                       help=f"{param.help} (default {param.default}; {first} and others)".replace("%", "%%"), **kw)
 
 
 def _is_session(path: Path) -> bool:

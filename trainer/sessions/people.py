@@ -124,8 +124,13 @@ def load(name: str) -> Person:
     if not p.exists():
         raise UsageError(f"no person called {name!r}",
                          f"add them with: footmat person add {name!r} --weight-kg N (known: {', '.join(names()) or 'none'})")
-    person = parse(p.read_bytes(), str(p))
-    if person.person_id is None:   # a file from before person ids: give them one, once
+    return parse(p.read_bytes(), str(p))
+
+
+def ensure_id(person: Person) -> Person:
+    """Give a person from before person ids their stable id, once, in their file (the app calls
+    this when a person trains; reading a person never writes their file)."""
+    if person.person_id is None and not person.is_default:
         save(person)
     return person
 

@@ -112,3 +112,20 @@ def test_drill_from_a_replayed_recording(cli, tmp_path):
     assert code == 0, err
     again = json.loads(next((tmp_path / "b").glob("*/session.json")).read_text())["summary"]
     assert again["loops"] == rec["loops"] and again["score"] == rec["score"]
+
+
+def test_every_command_and_every_drill_has_a_help_page():
+    """--help of every sub-command and of every drill's options is printed, exit 0 (a help string
+    with a bare '%' once broke argparse's formatting for every drill)."""
+    import subprocess
+    import sys
+
+    from trainer.cli import COMMANDS, main
+    from trainer.drills import REGISTRY
+
+    for argv in [[c, "--help"] for c in COMMANDS] + [["drill", d, "--help"] for d in REGISTRY]:
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code == 0, argv
+    out = subprocess.run([sys.executable, "-m", "trainer.cli", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "drill" in out.stdout

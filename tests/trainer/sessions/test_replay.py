@@ -192,8 +192,10 @@ def small_session(tmp_path_factory):
     from trainer.cli import main
 
     root = tmp_path_factory.mktemp("fuzz")
-    assert main(["drill", "spiral", "--backend", "sim", "--no-plot", "--loops", "1", "--period", "4",
-                 "--pain-before", "1", "--pain-after", "1", "--out", str(root / "rec")]) == 0
+    with pytest.MonkeyPatch.context() as mp:     # module scope: before conftest's per-test home
+        mp.setenv("FOOTMAT_HOME", str(root / "home"))
+        assert main(["drill", "spiral", "--backend", "sim", "--no-plot", "--loops", "1", "--period", "4",
+                     "--pain-before", "1", "--pain-after", "1", "--out", str(root / "rec")]) == 0
     folder = next((root / "rec").iterdir())
     lines = (folder / "trace.csv").read_bytes().splitlines(keepends=True)
     (folder / "trace.csv").write_bytes(b"".join(lines[:31]))
