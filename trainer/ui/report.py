@@ -18,7 +18,7 @@ from firmware.layout import parse_layout
 
 from trainer.analysis.sway import METRIC_UNITS, sway_metrics
 from trainer.sessions.reader import read_session
-from trainer.ui.view import draw_feet
+from trainer.ui.scene import draw_feet
 
 EXCLUDED_PHASES = ("waiting", "countdown", "paused", "done")
 

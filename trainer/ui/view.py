@@ -46,7 +46,6 @@ import numpy as np
 from trainer.ui.blit import Regions, merge_rects
 from trainer.ui.display_filter import CopFilter
 from trainer.ui.scene import COLORS, DISC_MM, FULL_SHARE, Scene, cue_fontsize
-from trainer.ui.scene import draw_feet  # noqa: F401 (trainer/ui/report.py imports it from here)
 
 BASE_PX = (800, 480)
 TRAIL_S = 1.5
