@@ -1,31 +1,49 @@
-"""Tracking scores for target paths (METRICS.md, "Tracking a target path").
+"""Tracking a periodic target path (METRICS.md, "Tracking a target path" and "Tracking measures
+added in turn 2"): pure functions over CoP and target series.
 
-Pure functions over the frames of one loop: CoP (n, 2) and target (n, 2) in mm, active time
-(n,) in s. Every figure's method is in ``METHODS`` (copied into session.json ``methods``).
+Per loop (one period of ``n`` frames, active time ``t``): RMS error, gain and phase per axis at
+that axis's harmonic, the lag as a phase searched over ±½ period (flagged when pinned at the
+edge), a direction verdict, SPARC smoothness. Over the session (several loops): magnitude-squared
+coherence at each axis's harmonic, inter-loop phase coherence against its Rayleigh threshold, and
+the "following at all" F-test. Every figure's method is in ``METHODS``.
 """
 from __future__ import annotations
 
 import numpy as np
 
-LAG_MAX_S = 1.5
-VISIT_MIN_MM = 20.0   # about twice a 6-sensor mat's CoP error (bench `accuracy`): nearer is "there"
+LAG_STEPS = 120                  # lag candidates on each side of 0 (½ period / 120 apart)
+HARMONIC = {"x": 1, "y": 2}      # a figure-eight: left-right once a loop, heel-toes twice
+F_NEIGHBOURS = 2                 # K = 2 × F_NEIGHBOURS bins: f ± 1/T, f ± 2/T
+F_ALPHA = 0.05
+RAYLEIGH_ALPHA = 0.05
+MIN_LOOPS = {"coherence": 3, "phase_coherence": 3, "following": 3}
+
 METHODS = {
     "rms_mm": "sqrt(mean |CoP - target|^2) over the loop's running frames with a CoP (mm)",
-    "rms_pct_reach": "rms_mm / mean waypoint reach x 100",
-    "lag_ms": "argmax over lags 0..1500 ms (5 ms steps) of the summed per-axis Pearson correlation "
-              "between CoP(t) and target(t - lag)",
-    "rms_lag_corrected_mm": "rms of CoP(t) - target(t - lag_ms)",
-    "closest_approach_mm": "per waypoint: min distance CoP-waypoint during that waypoint's phase "
-                           "(phase shifted by the measured lag)",
-    "waypoints_in_order": "every waypoint approached within max(30 % of its reach x amplitude, 20 mm), and the "
-                          "times of closest approach increase in the path's order",
-    "sparc": "spectral arc length of the CoP speed profile (Balasubramanian 2015): fc 10 Hz, "
-             "amplitude threshold 0.05, zero padding 4",
+    "rms_pct_reach": "rms_mm / the loop's size (mean distance of the whole-body waypoints from the centre) x 100",
+    "gain_phase": "per axis at its harmonic of the loop frequency f0 (x: f0, y: 2 f0): gain = |X_cop(f)|/|X_target(f)|, "
+                  "phase = arg X_cop(f) - arg X_target(f) in degrees (a lag is negative), and the same in seconds "
+                  "(phase / 360 / f); X = the loop's discrete Fourier coefficient, the loop's mean removed",
+    "lag": "argmax over lags -P/2..P/2 (P/240 steps) of the summed per-axis Pearson correlation between CoP(t) and "
+           "target(t - lag); lag_phase_deg = 360 lag / P; a lag within one step of the edge is flagged "
+           "(lag_pinned) and its lag_ms is null",
+    "lag_ms": "the lag of `lag` in ms (null when pinned); lag_phase_deg the same as a phase of the loop",
+    "rms_lag_corrected_mm": "rms of CoP(t) - target(t - lag) (the unshifted target when the lag is pinned)",
+    "direction": "the best correlation with the path forwards vs the path run backwards (target(-t - lag), "
+                 "every lag): 'right way round' when forwards is larger by > 0.1 and > 1 (the sum of the two axes' "
+                 "correlations: both must follow), 'wrong way round' when backwards is, else 'unclear'",
+    "sparc": "spectral arc length of the CoP speed profile (Balasubramanian 2015; CoP 5 Hz low-passed): fc 10 Hz, "
+             "amplitude threshold 0.05, zero padding 4; sparc_target the same for the target",
     "wing_asymmetry": "|a - b|/(a + b) of the CoP path lengths (5 Hz low-passed) during the left-foot "
                       "and right-foot phases of the loop",
-    "score": "100 x clip(1 - (rms_lag_corrected as % of reach - 15)/45, 0, 1) (errors under 15 % of reach are within what a 6-sensor mat resolves) x (1 if waypoints_in_order "
-             "else 0.7) x lag factor (1 up to 600 ms, falling linearly to 0.5 at 1500 ms)",
-    "loops_score": "mean of the loop scores",
+    "coherence": f"magnitude-squared coherence of CoP and target at each axis's harmonic, the loops as segments: "
+                 f"|sum_k C_k T_k*|^2 / (sum|C_k|^2 sum|T_k|^2); null below {MIN_LOOPS['coherence']} loops",
+    "phase_coherence": f"inter-loop phase coherence |mean_k exp(i phase_k)| of each axis's phase; its chance level "
+                       f"(Rayleigh, alpha {RAYLEIGH_ALPHA}) sqrt(-ln(alpha)/N); null below "
+                       f"{MIN_LOOPS['phase_coherence']} loops",
+    "following": f"F-test of the CoP power at each axis's harmonic over the whole window (T = whole loops) against "
+                 f"the mean of K = {2 * F_NEIGHBOURS} neighbouring bins (f +- 1/T, +- 2/T), F(2, 2K), alpha "
+                 f"{F_ALPHA}; following = both axes significant; null below {MIN_LOOPS['following']} loops",
 }
 
 
@@ -33,25 +51,6 @@ def rms(a: np.ndarray, b: np.ndarray) -> float:
     d = np.sum((a - b) ** 2, axis=1)
     d = d[np.isfinite(d)]
     return float(np.sqrt(d.mean())) if d.size else float("nan")
-
-
-def best_lag(t: np.ndarray, cop: np.ndarray, target_fn, max_lag_s: float = LAG_MAX_S, step_s: float = 0.005) -> float:
-    """Lag (s) maximising the CoP–target cross-correlation; ``target_fn(t) -> (n, 2)``."""
-    ok = np.all(np.isfinite(cop), axis=1)
-    if ok.sum() < 20:
-        return float("nan")
-    t, c = t[ok], cop[ok]
-    c = c - c.mean(axis=0)
-    cn = np.linalg.norm(c, axis=0)
-    best, best_v = 0.0, -np.inf
-    for lag in np.arange(0.0, max_lag_s + 1e-9, step_s):
-        g = target_fn(t - lag)
-        g = g - g.mean(axis=0)
-        gn = np.linalg.norm(g, axis=0)
-        v = np.sum((c * g).sum(axis=0) / np.maximum(cn * gn, 1e-12))
-        if v > best_v:
-            best, best_v = lag, v
-    return float(best)
 
 
 def sparc(speed: np.ndarray, fs: float, padlevel: int = 4, fc: float = 10.0, amp_th: float = 0.05) -> float:
@@ -85,45 +84,117 @@ def lowpass(x: np.ndarray, fs: float, fc: float = 5.0) -> np.ndarray:
     return out
 
 
-def score_loop(t_active: np.ndarray, cop: np.ndarray, target: np.ndarray, path, fs: float) -> dict:
-    """The METRICS.md figures for one loop of a spiral-like path."""
-    reach = path.mean_reach_mm
-    r = rms(cop, target)
-    lag = best_lag(t_active, cop, path.position)
-    lag_ok = np.isfinite(lag)
-    shifted = path.position(t_active - (lag if lag_ok else 0.0))
-    r_lc = rms(cop, shifted)
-    phase = path.phase_index(t_active - (lag if lag_ok else 0.0))
-    closest, t_close, visited = [], [], []
-    for k, wp in enumerate(path.waypoints):
-        sel = (phase == k) & np.all(np.isfinite(cop), axis=1)
-        d_all = np.hypot(*(cop - wp.xy).T)
-        closest.append(float(np.min(d_all[sel])) if sel.any() else float("nan"))
-        visited.append(bool(sel.any() and np.min(d_all[sel]) <= max(0.3 * path.amplitude * wp.reach_mm, VISIT_MIN_MM)))
-        dd = np.where(np.isfinite(d_all), d_all, np.inf)
-        t_close.append(float(t_active[int(np.argmin(dd))]) if np.isfinite(dd).any() else np.nan)
-    tc = np.array(t_close[1:])
-    in_order = bool(all(visited) and np.all(np.diff(tc) > 0))
-    smooth = lowpass(cop, fs, 5.0)
-    speed = np.hypot(*np.diff(smooth, axis=0).T) * fs
-    sp = sparc(speed, fs)
-    feet = np.array([path.waypoints[k].foot for k in phase])
-    seg = np.hypot(*np.diff(smooth, axis=0).T)
-    a = float(np.nansum(seg[feet[1:] == "left"]))
-    b = float(np.nansum(seg[feet[1:] == "right"]))
-    wing = abs(a - b) / (a + b) if a + b > 0 else float("nan")
-    pct_lc = 100.0 * r_lc / reach if reach > 0 else float("nan")
-    base = np.clip(1.0 - (pct_lc - 15.0) / 45.0, 0.0, 1.0) if np.isfinite(pct_lc) else 0.0
-    lag_factor = 1.0 if not lag_ok or lag <= 0.6 else max(0.5, 1.0 - 0.5 * (lag - 0.6) / 0.9)
-    score = 100.0 * base * (1.0 if in_order else 0.7) * lag_factor
-    return {
-        "rms_mm": round(r, 2),
-        "rms_pct_reach": round(100.0 * r / reach, 2) if reach > 0 else None,
-        "lag_ms": round(lag * 1000.0, 1) if lag_ok else None,
-        "rms_lag_corrected_mm": round(r_lc, 2),
-        "waypoints_in_order": in_order,
-        "closest_approach_mm": [round(c, 2) for c in closest],
-        "sparc": round(sp, 3),
-        "wing_asymmetry": round(wing, 3),
-        "score": round(float(score), 1),
-    }
+def path_sparc(xy: np.ndarray, fs: float) -> float:
+    sm = lowpass(xy, fs, 5.0)
+    return sparc(np.hypot(*np.diff(sm, axis=0).T) * fs, fs)
+
+
+def fourier(t: np.ndarray, x: np.ndarray, freq: float) -> complex:
+    """The mean-removed Fourier coefficient of ``x(t)`` at ``freq`` (frames with a value only)."""
+    ok = np.isfinite(x)
+    if ok.sum() < 8:
+        return complex("nan")
+    xv = x[ok] - x[ok].mean()
+    return complex(np.mean(xv * np.exp(-2j * np.pi * freq * t[ok])))
+
+
+def gain_phase(t: np.ndarray, cop: np.ndarray, target: np.ndarray, period_s: float) -> dict:
+    """Per axis: harmonic, gain, phase (deg) and the phase as seconds at that harmonic."""
+    out = {}
+    for ax, h in HARMONIC.items():
+        i = 0 if ax == "x" else 1
+        f = h / period_s
+        c, g = fourier(t, cop[:, i], f), fourier(t, target[:, i], f)
+        if not (np.isfinite(c) and np.isfinite(g)) or abs(g) == 0:
+            out[ax] = {"harmonic": h, "gain": None, "phase_deg": None, "phase_s": None}
+            continue
+        ph = float(np.degrees(np.angle(c / g)))
+        out[ax] = {"harmonic": h, "gain": round(abs(c) / abs(g), 3), "phase_deg": round(ph, 1),
+                   "phase_s": round(ph / 360.0 / f, 3)}
+    return out
+
+
+def _corr(c: np.ndarray, g: np.ndarray) -> float:
+    c = c - c.mean(axis=0)
+    g = g - g.mean(axis=0)
+    den = np.linalg.norm(c, axis=0) * np.linalg.norm(g, axis=0)
+    return float(np.sum((c * g).sum(axis=0) / np.maximum(den, 1e-12)))
+
+
+def lag_search(t: np.ndarray, cop: np.ndarray, target_fn, period_s: float, reverse: bool = False):
+    """(lag s, best summed correlation, pinned) over lags −P/2..P/2; ``reverse`` runs the path backwards."""
+    ok = np.all(np.isfinite(cop), axis=1)
+    if ok.sum() < 20:
+        return float("nan"), float("nan"), False
+    t, c = t[ok], cop[ok]
+    step = period_s / 2 / LAG_STEPS
+    lags = np.arange(-LAG_STEPS, LAG_STEPS + 1) * step
+    vals = np.array([_corr(c, target_fn((-t if reverse else t) - lag)) for lag in lags])
+    k = int(np.argmax(vals))
+    pinned = k <= 0 or k >= len(lags) - 1
+    return float(lags[k]), float(vals[k]), bool(pinned)
+
+
+def direction_verdict(fwd: float, rev: float) -> str:
+    if not (np.isfinite(fwd) and np.isfinite(rev)):
+        return "unclear"
+    if fwd > rev + 0.1 and fwd > 1.0:
+        return "right way round"
+    if rev > fwd + 0.1 and rev > 1.0:
+        return "wrong way round"
+    return "unclear"
+
+
+def coherence(coefs: list[tuple[complex, complex]]) -> float | None:
+    """Magnitude-squared coherence from per-loop (CoP, target) coefficients at one frequency."""
+    pairs = [(c, g) for c, g in coefs if np.isfinite(c) and np.isfinite(g)]
+    if len(pairs) < MIN_LOOPS["coherence"]:
+        return None
+    c = np.array([p[0] for p in pairs])
+    g = np.array([p[1] for p in pairs])
+    den = np.sum(abs(c) ** 2) * np.sum(abs(g) ** 2)
+    return round(float(abs(np.sum(c * np.conj(g))) ** 2 / den), 3) if den > 0 else None
+
+
+def phase_coherence(phases_deg: list) -> dict | None:
+    ph = np.radians([p for p in phases_deg if p is not None and np.isfinite(p)])
+    if ph.size < MIN_LOOPS["phase_coherence"]:
+        return None
+    itc = float(abs(np.mean(np.exp(1j * ph))))
+    thr = float(np.sqrt(-np.log(RAYLEIGH_ALPHA) / ph.size))
+    return {"value": round(itc, 3), "chance_level": round(thr, 3), "above_chance": bool(itc > thr)}
+
+
+def f_test(x: np.ndarray, fs: float, bin_index: int) -> dict | None:
+    """Power at ``bin_index`` of the series (a whole number of loops long) vs its K neighbours."""
+    x = np.asarray(x, float)
+    if np.isnan(x).any():
+        ok = np.isfinite(x)
+        if ok.sum() < 0.8 * x.size:
+            return None
+        x = np.interp(np.arange(x.size), np.flatnonzero(ok), x[ok])
+    p = np.abs(np.fft.rfft(x - x.mean())) ** 2
+    nb = [bin_index + d for d in range(-F_NEIGHBOURS, F_NEIGHBOURS + 1) if d != 0]
+    if min(nb) < 1 or max(nb) >= p.size:
+        return None
+    k = len(nb)
+    if p.sum() <= 1e-9 * x.size:        # no movement at all: nothing follows
+        return {"F": 0.0, "F_critical": round(k * (F_ALPHA ** (-1.0 / k) - 1.0), 2), "significant": False}
+    noise = float(np.mean(p[nb]))
+    F = float(p[bin_index] / noise) if noise > 0 else float("inf")
+    crit = k * (F_ALPHA ** (-1.0 / k) - 1.0)     # F(2, 2K) upper tail: (1 + F/K)^-K
+    return {"F": round(min(F, 1e9), 2), "F_critical": round(crit, 2), "significant": bool(F > crit)}
+
+
+def session_measures(loops_coefs: list[dict], loop_phases: list[dict], cop_window: np.ndarray | None,
+                     fs: float, n_loops_window: int) -> dict:
+    """Coherence, inter-loop phase coherence and the following F-test over the session."""
+    out = {"coherence": {}, "phase_coherence": {}, "following": None}
+    for ax in HARMONIC:
+        out["coherence"][ax] = coherence([lc[ax] for lc in loops_coefs])
+        out["phase_coherence"][ax] = phase_coherence([lp[ax] for lp in loop_phases])
+    if cop_window is not None and n_loops_window >= MIN_LOOPS["following"]:
+        tests = {ax: f_test(cop_window[:, i], fs, HARMONIC[ax] * n_loops_window) for i, ax in enumerate(HARMONIC)}
+        if all(v is not None for v in tests.values()):
+            out["following"] = {**tests, "following": all(v["significant"] for v in tests.values())}
+    return out

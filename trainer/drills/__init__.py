@@ -70,11 +70,15 @@ class DrillDef:
 SPIRAL = DrillDef(
     "spiral", "seed 000 (tai-chi weight spiral)",
     "follow the spiral loop: left heel → ball → toes → right heel → ball → toes",
-    "per loop: RMS tracking error (mm, % of reach), lag, lag-corrected RMS, waypoint order and closest approach, "
-    "SPARC smoothness, wing asymmetry, score 0-100",
+    "per loop: RMS tracking error (mm, % of the loop's size), lag as phase, gain and phase per axis, direction, "
+    "transfer depth and each foot's heel-ball-toes roll, SPARC smoothness, wing asymmetry, score 0-100; over the "
+    "session: coherence, inter-loop phase coherence, following at all",
     {"loops": Param(3, "number of loops", int, min=1, max=100),
      "period": Param(12.0, "seconds per loop (10-16 is tai-chi pace)", float, min=4, max=60),
-     "amplitude": Param(0.6, "fraction of your reach the loop uses", float, min=0.1, max=1.0),
+     "amplitude": Param(0.6, "how far along each foot the roll goes (zones at 0.3 + this of the foot's range, "
+                             "at most 0.95)", float, min=0.1, max=1.0),
+     "share": Param(70.0, "% of body weight on the working foot (55-60 first level, 70 default)", float,
+                    min=50.0, max=90.0),
      "direction": Param("heel-to-toes", "heel-to-toes or toes-to-heel", str, ("heel-to-toes", "toes-to-heel")),
      "start-foot": Param("left", "the foot the loop starts on", str, ("left", "right"))},
     "trainer.drills.spiral:SpiralDrill")
