@@ -64,12 +64,36 @@ def resolve_calibration(args, layout, backend: str, person_name: str | None):
         # the body-weight fit run on simulated poses of this very mat (same seed, same parts)
         say("no calibration file for this mat: using the simulated mat's nominal calibration "
             "(its own body-weight fit on simulated poses)")
-        return calibrate_on_sim(layout, seed=getattr(args, "seed", 1)), "nominal calibration of the simulated mat"
+        return (calibrate_on_sim(layout, seed=getattr(args, "seed", 1), scenario=sim_scenario(args)),
+                "nominal calibration of the simulated mat")
     raise CalibrationError(f"this mat ({layout.name}) has no calibration yet",
                            "run: footmat calibrate --weight-kg N (or pass --calibration FILE)")
 
 
-def open_source(backend: str, layout, clock, rate_hz: float, script=None, person_kg: float = 70.0, seed: int = 1):
+def sim_scenario(args) -> str:
+    """The simulated mat's scenario named by ``--sim-scenario`` (default: realistic); an unknown
+    name is a one-line UsageError."""
+    from firmware.sim import scenarios
+
+    return scenarios.get(getattr(args, "sim_scenario", None)).name
+
+
+def sim_person(args, person) -> tuple:
+    """(the named simulated person after their sessions so far, that count): ``--sim-person``
+    (default: average) as it is after the sessions ``person`` has in the history."""
+    from firmware.sim.people import get_person
+    from trainer.sessions import history
+
+    kind = get_person(getattr(args, "sim_person", None))
+    try:
+        n = sum(1 for r in history.load(person=person.name) if r.get("drill") != "calibration")
+    except Exception:             # an unreadable history only loses the person's progress
+        n = 0
+    return kind.after_sessions(n), n
+
+
+def open_source(backend: str, layout, clock, rate_hz: float, script=None, person_kg: float = 70.0, seed: int = 1,
+                **sim):
     """A frame source for --backend: ``replay:PATH`` plays a recorded session back; the mat's backends
     come from :func:`firmware.backends.open_source` (sim: a simulated mat with a ``person_kg``
     person following ``script``)."""
@@ -80,7 +104,8 @@ def open_source(backend: str, layout, clock, rate_hz: float, script=None, person
         return open_replay(backend[len("replay:"):], layout, clock, rate_hz)
     if backend not in BACKENDS:
         raise UsageError(f"backend {backend!r} cannot record a drill", "use --backend sim, ads1115 or mcp3008")
-    return open_backend(backend, layout, clock, rate_hz, script=script, person_kg=person_kg, seed=seed)
+    return open_backend(backend, layout, clock, rate_hz, script=script, person_kg=person_kg, seed=seed,
+                        **(sim if backend == "sim" else {}))
 
 
 def session_root(args) -> Path:
@@ -120,9 +145,23 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     run = defn.make(params)
     caps = [c for c in (time_cap_s, defn.time_cap_s) if c]
     cap = min(caps) if caps else run.active_duration_s + 60.0
-    follower = Follower(natural_centre(layout)) if sim else None
-    source = open_source(backend, layout, clock, rate, script=follower, person_kg=person.weight_kg,
-                         seed=getattr(args, "seed", 1))
+    seed = getattr(args, "seed", 1)
+    follower, sim_kw = None, {}
+    if sim:
+        # the simulated person (--sim-person) as they are after their sessions so far, on the
+        # simulated mat (--sim-scenario) where their feet land anew in this session
+        kind, n_done = sim_person(args, person)
+        follower = Follower(natural_centre(layout), kind=kind, layout=layout, seed=seed + n_done)
+        sim_kw = {"scenario": sim_scenario(args), "sim_person": kind, "session": n_done + 1}
+        if pain_before is None:
+            pain_before = kind.pain[0]
+        asked = pain_after
+
+        def pain_after():           # what was given or asked, else the simulated person's report
+            v = asked() if callable(asked) else asked
+            return kind.pain[1] if v is None else v
+    source = open_source(backend, layout, clock, rate, script=follower, person_kg=person.weight_kg, seed=seed,
+                         **sim_kw)
     rate = float(source.rate_hz)
     estimator = Estimator(layout, cal, person.weight_n, rate)
     engine = DrillEngine(run, layout, person.weight_n, rate, time_cap_s=cap, person=person)
@@ -130,7 +169,8 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
         follower.engine = engine
     first_run_notice(person)
     if sim:
-        say(f"simulated mat ({layout.name}, {rate:.0f} Hz) with a simulated person doing {drill_name}; "
+        say(f"simulated mat ({layout.name}, {sim_kw['scenario']}, {rate:.0f} Hz) with a simulated person "
+            f"({sim_kw['sim_person'].name}) doing {drill_name}; "
             + ("virtual time (as fast as it can)" if virtual else "real time"))
     writer = SessionWriter(session_root(args), drill_name, layout=layout, calibration=cal.to_dict(),
                            params=params | {"backend": backend, "time_cap_s": cap},

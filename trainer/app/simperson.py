@@ -56,6 +56,9 @@ class Follower:
         feet = None
         eng = self.engine
         run = np.zeros(t.size, bool)
+        if (self.path_fn is None and self._feet is not None and eng is not None
+                and getattr(eng.drill, "person_feet", None) is not None):
+            feet = self._standing_feet(t.size)     # a drill on the feet: per-foot targets throughout
         if eng is not None and eng.started:
             a = eng.active(t) * self.time_scale - self.reaction_s
             run = np.isfinite(a) & (a >= 0)
@@ -68,7 +71,6 @@ class Follower:
                 offset = getattr(eng.drill, "person_offset", None)
                 feet_fn = getattr(eng.drill, "person_feet", None)
                 if self.path_fn is None and feet_fn is not None and self._feet is not None:
-                    feet = self._standing_feet(t.size)
                     ft = feet_fn(aa)
                     feet.left_share[run] = ft.left_share
                     feet.left_cop[run] = ft.left_cop
