@@ -30,6 +30,7 @@ LOWPASS_HZ = 5.0                  # zero-lag low-pass before velocities and path
 MIN_LEAN_MM = 10.0                # a lean smaller than this is "no lean detected"
 VELOCITY_FRACTION = 0.10          # of peak on-axis velocity: movement onset / end of the primary movement
 ZONE_RADIUS_FRACTION = 0.15       # a limits zone's radius, of its distance from the centre (METRICS.md)
+ZONE_MIN_RADIUS_MM = 15.0         # never smaller: about a 6-sensor mat's CoP error (bench `accuracy`)
 HOLD_S = 1.0                      # a limits zone held this long is a success
 DEFAULT_HEIGHT_CM = 170.0         # for the theoretical limit of stability when the person gave no height
 MAX_SPEED_MM_S = 1000.0           # a movement velocity above this is refused (METRICS.md)
@@ -84,7 +85,13 @@ def zone_toward(layout, centre, direction: str, person=None) -> dict:
         src = "theoretical limit of stability (height x 0.5527 x tan 8 deg, 4.5 deg back)"
     if dist > inside:
         dist, src = inside, src + ", brought inside the sensor hull"
-    return {"reach_mm": dist, "edge_mm": edge, "radius_mm": ZONE_RADIUS_FRACTION * dist, "source": src}
+    return {"reach_mm": dist, "edge_mm": edge, "radius_mm": zone_radius(dist), "source": src}
+
+
+def zone_radius(dist_mm: float) -> float:
+    """A zone's radius: 15 % of its distance from the centre (METRICS.md), never under the mat's
+    resolution (``ZONE_MIN_RADIUS_MM``)."""
+    return max(ZONE_RADIUS_FRACTION * float(dist_mm), ZONE_MIN_RADIUS_MM)
 
 
 def lowpass(x: np.ndarray, fs: float, fc: float = LOWPASS_HZ, a: np.ndarray | None = None) -> np.ndarray:
@@ -222,7 +229,9 @@ METHODS = {
     "target": "the zone shown in each direction (METRICS.md): centred at the reach the person showed before (their "
               "saved reach on this mat) or, for a new person, the theoretical limit of stability (height x 0.5527 "
               "x tan 8 deg left, right and forward, 4.5 deg back; 170 cm when no height is given), radius 15 % of "
-              "that distance, the whole zone inside the sensor hull",
+              f"that distance but at least {ZONE_MIN_RADIUS_MM:g} mm (about the CoP error of a 6-sensor mat: a "
+              "smaller zone would judge the mat, not the person), the centre inside the sensor hull by 15 % of "
+              "its distance",
     "zones": f"each lean window is one presentation of its zone, scored as trainer.analysis.zones; hold time "
              f"{HOLD_S:g} s; the target direction runs from the quiet-standing centre",
     **{f"zone_{k}": v for k, v in ZONE_METHODS.items()},

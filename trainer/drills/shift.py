@@ -13,11 +13,15 @@ import numpy as np
 
 from firmware.errors import UsageError
 
+from trainer.analysis.zones import METHODS as ZONE_METHODS
+from trainer.analysis.zones import MAX_SPEED_MM_S, bounded_dc, score_presentation, summarise
+
 from .base import DrillRun
-from .limits import LOWPASS_HZ, lowpass, reach_toward, rounded, unit
+from .limits import LOWPASS_HZ, ZONE_MIN_RADIUS_MM, ZONE_RADIUS_FRACTION, lowpass, reach_toward, rounded, unit, zone_radius
 
 LEAD_S = 2.0      # at the centre before each pace
 TAIL_S = 1.0      # at the centre after the last pace (a lagging person finishes the movement)
+HOLD_FRACTION = 0.2   # of a pace: how long a turn must stay inside the target's zone to be a success
 
 METHODS = {
     "series": f"whole-body CoP as recorded, low-passed zero-lag (2nd-order Butterworth, {LOWPASS_HZ:g} Hz, "
@@ -35,8 +39,13 @@ METHODS = {
     "rhythm_sd_ms": "standard deviation of t_turn - t_beat (steadiness of the rhythm)",
     "excursion_pct": "mean over beats of the on-axis CoP at the turn / the target's distance x 100",
     "tracking_rms_mm": "sqrt(mean |CoP - target|^2) over the pace (CoP as recorded)",
-    "targets": "target = centre + amplitude x reach x u: reach = the person's reach on this mat in that "
+    "target_points": "target = centre + amplitude x reach x u: reach = the person's reach on this mat in that "
                "direction (from `limits`, capped by the sensor hull) or 70 % of the distance to the hull",
+    "zones": f"each beat is one presentation of the target it arrives at: a zone of radius "
+             f"{100 * ZONE_RADIUS_FRACTION:g} % of the target's distance (at least {ZONE_MIN_RADIUS_MM:g} mm), from half a pace before the beat to half "
+             f"a pace after; hold time {HOLD_FRACTION:g} x the pace; the target direction runs from the centre "
+             "(trainer.analysis.zones; `targets` lists the presentations in order, `target_points` the two targets)",
+    **{f"zone_{k}": v for k, v in ZONE_METHODS.items()},
 }
 
 
@@ -135,8 +144,21 @@ class ShiftDrill(DrillRun):
                          self.centre + self.dist[self.DIRS[1]] * unit(self.DIRS[1])])
 
     # -- scoring --------------------------------------------------------------------------
+    def zone_scores(self, run, fs) -> list[dict]:
+        """Each beat as one presentation of the zone of the target it arrives at (CoP as recorded)."""
+        out = []
+        for b, j, sign in self.beat_times():
+            pace = self.paces[j]
+            d = self.DIRS[0] if sign > 0 else self.DIRS[1]
+            sel = (run.a >= b - pace / 2) & (run.a < b + pace / 2)
+            centre = self.centre + self.dist[d] * unit(d)
+            row = score_presentation(run.a[sel], run.cop[sel], centre, zone_radius(self.dist[d]),
+                                     hold_s=HOLD_FRACTION * pace, fs=fs, origin=self.centre, end_t=b + pace / 2)
+            out.append({"direction": d, "pace_s": pace, **row})
+        return out
+
     def score(self, run, fs):
-        cop = lowpass(run.cop, fs)
+        cop = lowpass(run.cop, fs, a=run.a)
         ua = unit(self.DIRS[0])
         perp = np.array([-ua[1], ua[0]])
         rel = cop - self.centre
@@ -153,9 +175,10 @@ class ShiftDrill(DrillRun):
                 rows.append(row)
                 continue
             a, ps, qs = run.a[sel], p[sel], q[sel]
-            dur = float(a[-1] - a[0]) + 1.0 / fs
-            on = float(np.sum(np.abs(np.diff(ps))))
-            off = float(np.sum(np.abs(np.diff(qs))))
+            stepok = np.diff(a) <= 2.0 / fs          # no path length across a gap (trainer.analysis.zones)
+            dur = float(np.diff(a)[stepok].sum()) + 1.0 / fs
+            on = float(np.sum(np.abs(np.diff(ps))[stepok]))
+            off = float(np.sum(np.abs(np.diff(qs))[stepok]))
             errs, exc = [], []
             for b, jb, sign in beats:
                 if jb != j:
@@ -169,10 +192,19 @@ class ShiftDrill(DrillRun):
                 exc.append(100.0 * sign * float(ps[w][k]) / d)
             d2 = np.sum((run.cop[sel] - run.target[sel]) ** 2, axis=1)
             d2 = d2[np.isfinite(d2)]
+            flags = []
+            vel = on / dur
+            if vel > MAX_SPEED_MM_S:
+                flags.append(f"on_axis_velocity_mm_s refused: {vel:.0f} mm/s is above {MAX_SPEED_MM_S:g} mm/s")
+                vel = None
+            dc, f2 = bounded_dc(100.0 * (on - off) / on if on > 0 else None)
+            flags += f2
+            if flags:
+                row["flags"] = flags
             row.update({
-                "on_axis_velocity_mm_s": rounded(on / dur),
+                "on_axis_velocity_mm_s": rounded(vel),
                 "target_velocity_mm_s": rounded((self.dist[self.DIRS[0]] + self.dist[self.DIRS[1]]) / pace),
-                "directional_control_pct": rounded(100.0 * (on - off) / on) if on > 0 else None,
+                "directional_control_pct": rounded(dc),
                 "rhythm_error_ms": rounded(1000 * np.mean(np.abs(errs)), 0) if errs else None,
                 "lag_ms": rounded(1000 * np.mean(errs), 0) if errs else None,
                 "rhythm_sd_ms": rounded(1000 * np.std(errs), 0) if len(errs) > 1 else None,
@@ -184,7 +216,7 @@ class ShiftDrill(DrillRun):
         summary = {
             "axis": "-".join(self.DIRS),
             "paces": rows,
-            "targets": [{"direction": d, "distance_mm": round(self.dist[d], 1),
+            "target_points": [{"direction": d, "distance_mm": round(self.dist[d], 1),
                          "x_mm": round(float(self.centre[0] + self.dist[d] * unit(d)[0]), 1),
                          "y_mm": round(float(self.centre[1] + self.dist[d] * unit(d)[1]), 1),
                          "reach_mm": round(self.reach[d]["reach_mm"], 1), "reach_from": self.reach[d]["source"]}
@@ -194,6 +226,10 @@ class ShiftDrill(DrillRun):
         for key in ("directional_control_pct", "rhythm_error_ms", "on_axis_velocity_mm_s"):
             vals = [r[key] for r in rows if r.get(key) is not None]
             summary[f"mean_{key}"] = round(float(np.mean(vals)), 1) if vals else None
+        zones = summarise(self.zone_scores(run, fs))
+        summary["targets"] = zones["targets"]
+        for key in ("hits", "successes", "crossings", "gaps", "biodex_score"):
+            summary[key] = zones[key]
         return summary, dict(METHODS)
 
 

@@ -83,7 +83,7 @@ def test_limits_targets_never_beyond_the_shown_reach():
     # a new direction: the theoretical limit of stability (1.70 m: 132 mm), brought inside the hull
     assert tgt["left"] == pytest.approx(min(1700 * 0.5527 * np.tan(np.radians(8)),
                                             hull_edge_mm(layout, centre, unit("left")) / 1.15))
-    assert drill.targets["forward"]["radius_mm"] == pytest.approx(6.0)
+    assert drill.targets["forward"]["radius_mm"] == pytest.approx(15.0)      # 15 % of 40 mm is below the floor
 
 
 def test_the_limits_scorer_returns_the_reach_and_writes_nothing(capsys):
