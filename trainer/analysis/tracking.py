@@ -38,8 +38,9 @@ METHODS = {
                       "and right-foot phases of the loop",
     "coherence": f"magnitude-squared coherence of CoP and target at each axis's harmonic, the loops as segments: "
                  f"|sum_k C_k T_k*|^2 / (sum|C_k|^2 sum|T_k|^2); null below {MIN_LOOPS['coherence']} loops",
-    "phase_coherence": f"inter-loop phase coherence |mean_k exp(i phase_k)| of each axis's phase; its chance level "
-                       f"(Rayleigh, alpha {RAYLEIGH_ALPHA}) sqrt(-ln(alpha)/N); null below "
+    "phase_coherence": f"inter-loop phase coherence R = |mean_k exp(i phase_k)| of each axis's phase; Rayleigh test "
+                       f"p = exp(sqrt(1 + 4N + 4(N^2 - N^2 R^2)) - (1 + 2N)) (Zar 2010), above chance when p < "
+                       f"{RAYLEIGH_ALPHA}; chance_level = the R where p = {RAYLEIGH_ALPHA}; null below "
                        f"{MIN_LOOPS['phase_coherence']} loops",
     "following": f"F-test of the CoP power at each axis's harmonic over the whole window (T = whole loops) against "
                  f"the mean of K = {2 * F_NEIGHBOURS} neighbouring bins (f +- 1/T, +- 2/T), F(2, 2K), alpha "
@@ -156,13 +157,30 @@ def coherence(coefs: list[tuple[complex, complex]]) -> float | None:
     return round(float(abs(np.sum(c * np.conj(g))) ** 2 / den), 3) if den > 0 else None
 
 
+def rayleigh_p(r: float, n: int) -> float:
+    """P-value of a mean resultant length ``r`` of ``n`` angles under uniformity (Zar 2010, 27.4)."""
+    z = n * r * r
+    p = np.exp(np.sqrt(1 + 4 * n + 4 * (n * n - n * n * r * r)) - (1 + 2 * n))
+    return float(min(1.0, max(0.0, p))) if np.isfinite(p) else float(np.exp(-z))
+
+
+def rayleigh_level(n: int, alpha: float = RAYLEIGH_ALPHA) -> float:
+    """The mean resultant length whose Rayleigh p-value is ``alpha`` for ``n`` angles."""
+    lo, hi = 0.0, 1.0
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if rayleigh_p(mid, n) > alpha else (lo, mid)
+    return hi
+
+
 def phase_coherence(phases_deg: list) -> dict | None:
     ph = np.radians([p for p in phases_deg if p is not None and np.isfinite(p)])
     if ph.size < MIN_LOOPS["phase_coherence"]:
         return None
     itc = float(abs(np.mean(np.exp(1j * ph))))
-    thr = float(np.sqrt(-np.log(RAYLEIGH_ALPHA) / ph.size))
-    return {"value": round(itc, 3), "chance_level": round(thr, 3), "above_chance": bool(itc > thr)}
+    p = rayleigh_p(itc, ph.size)
+    return {"value": round(itc, 3), "chance_level": round(rayleigh_level(ph.size), 3), "p": round(p, 4),
+            "above_chance": bool(p < RAYLEIGH_ALPHA)}
 
 
 def f_test(x: np.ndarray, fs: float, bin_index: int) -> dict | None:

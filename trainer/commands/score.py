@@ -25,7 +25,7 @@ def _centre(text: str):
 def add_arguments(p):
     from ..drills import all_params
 
-    p.add_argument("drill", help="the drill whose scorer to use (spiral, …)")
+    p.add_argument("drill", help="the drill whose scorer to use (spiral, …; reach: target zones of any device)")
     p.add_argument("trace", help="a CSV (t_s, cop_x_mm, cop_y_mm, optional left_pct, left_/right_cop_x_mm, "
                                  "left_/right_n, target_x_mm/target_y_mm) or a footmat session folder")
     add_json_option(p)
@@ -33,6 +33,8 @@ def add_arguments(p):
     p.add_argument("--person", metavar="NAME", help="whose reach and weight shape the target (default: a 70 kg default person)")
     p.add_argument("--centre", type=_centre, metavar="X,Y",
                    help="centre of the target in mm (default: the mean CoP of the trace's first 2 s)")
+    p.add_argument("--dwell", type=float, default=None, metavar="S",
+                   help="reach: the hold time (s) a stay in a target zone needs to be a success")
     for name, (param, first) in all_params().items():
         kw = {"choices": param.choices} if param.choices else {}
         p.add_argument(f"--{name}", type=param.type, default=None, metavar=None if param.choices else name.upper(),
@@ -53,6 +55,9 @@ def run(args) -> int:
     from trainer.app.score import score_csv, scorer, session_result
     from trainer.sessions import people
 
+    sc = scorer(args.drill) if args.drill == "reach" else None
+    if sc is not None and sc.trace_scorer:
+        return _own(args, sc)
     defn = get(args.drill)
     scorer(args.drill)
     given = {k: getattr(args, k.replace("-", "_")) for k in all_params()}
@@ -84,4 +89,34 @@ def run(args) -> int:
     if s.get("not_from_trace"):
         print(f"not from a trace (need a session): {', '.join(s['not_from_trace'])}")
     print(json.dumps({k: v for k, v in s.items() if k not in ("skipped", "not_from_trace", "feedback")}, indent=1))
+    return 0
+
+
+def _own(args, sc) -> int:
+    """A drill scored by its own trace scorer (reach: ``--dwell S``)."""
+    from firmware.errors import DataFileError, UsageError
+    from trainer.app.score import score_own
+
+    if args.dwell is None or not 0 < args.dwell <= 60:
+        raise UsageError(f"footmat score {args.drill} needs --dwell S (the hold time, 0-60 s)"
+                         + ("" if args.dwell is None else f", not {args.dwell}"), "e.g. --dwell 1.5")
+    path = Path(args.trace).expanduser()
+    if not path.is_file():
+        raise DataFileError(f"no trace CSV at {str(path)!r}", "give a CSV with t_s, cop_x_mm, cop_y_mm, "
+                            "target_x_mm, target_y_mm, target_radius_mm")
+    res = score_own(args.drill, path, {"dwell_s": args.dwell})
+    if args.json:
+        print_json(res)
+        return 0
+    s = res["summary"]
+    score = "none (no hit)" if s["biodex_score"] is None else f"{s['biodex_score']:.2f}"
+    print(f"{args.drill}: {s['hits']} of {len(s['targets'])} targets reached, {s['successes']} held "
+          f"{s['dwell_s']:g} s; Biodex score {score}")
+    for i, t in enumerate(s["targets"], 1):
+        line = (f"  {i:>3}  at {t['start_s']:>7.2f} s  " + ("hit " if t["hit"] else "miss")
+                + (f"  in {t['time_to_target_s']:.2f} s  held {t['dwell_s']:.2f} s  crossings {t['crossings']}"
+                   if t["hit"] else ""))
+        if t["gaps"]:
+            line += f"  gaps {t['gaps']}"
+        print(line)
     return 0
