@@ -221,3 +221,27 @@ def summarise(targets: list[dict]) -> dict:
     return {"targets": targets, "hits": hits, "successes": sum(1 for r in targets if r["success"]),
             "crossings": crossings, "gaps": sum(r["gaps"] for r in targets),
             "biodex_score": round((hits - crossings) / hits, 3) if hits else None}
+
+
+TRACE_COLUMNS = ("t_s", "cop_x_mm", "cop_y_mm", "target_x_mm", "target_y_mm", "target_radius_mm")
+
+
+def score_trace(cols: dict, *, dwell_s: float) -> tuple[dict, dict]:
+    """The generic target-zone drill on a recorded trace (``footmat score reach``): ``cols`` maps
+    the trace's column names to arrays (``TRACE_COLUMNS``); a new presentation starts when the
+    target moves. Returns (summary, methods); the summary has ``targets`` (one per presentation,
+    in order), ``hits``, ``successes``, ``crossings``, ``gaps`` and ``biodex_score``."""
+    missing = [c for c in TRACE_COLUMNS if c not in cols]
+    if missing:
+        raise KeyError(missing)
+    t = np.asarray(cols["t_s"], float)
+    cop = np.column_stack([cols["cop_x_mm"], cols["cop_y_mm"]]).astype(float)
+    centre = np.column_stack([cols["target_x_mm"], cols["target_y_mm"]]).astype(float)
+    fs = 1.0 / sample_period(t)
+    summary = score_zones(t, cop, centre, cols["target_radius_mm"], hold_s=dwell_s, fs=fs)
+    summary["dwell_s"] = dwell_s
+    summary["presentations"] = len(summary["targets"])
+    methods = dict(METHODS)
+    methods["rate"] = f"the sample period is the median step of t_s ({1000.0 / fs:.2f} ms here)"
+    methods["success"] = f"dwell_s >= the hold time given by --dwell ({dwell_s:g} s)"
+    return summary, methods

@@ -29,7 +29,7 @@ from trainer.sessions.format import TraceLines, read_columns
 CENTRE_S = 2.0     # the target is centred on the mean CoP of the trace's first CENTRE_S seconds
 REQUIRED = ("t_s", "cop_x_mm", "cop_y_mm")
 OPTIONAL = ("left_pct", "left_cop_x_mm", "left_cop_y_mm", "left_n", "right_cop_x_mm", "right_cop_y_mm",
-            "right_n", "target_x_mm", "target_y_mm", "total_n")
+            "right_n", "target_x_mm", "target_y_mm", "total_n", "target_radius_mm")
 # what the live engine adds to a summary from the session's flow (pauses, holding on, how it
 # ended): a bare trace cannot carry it, so a CSV's summary lacks these keys
 FLOW_KEYS = ("paused_s", "pauses", "holding_on_events", "end")
@@ -50,6 +50,10 @@ class Scorer:
 
     drill: str
     checks: tuple[Check, ...] = field(default_factory=tuple)
+    # a scorer of its own for a trace ("module:function(cols, **options) -> (summary, methods)"), for
+    # a drill that is not a live drill (reach); its options (name -> help) are the command's
+    trace_scorer: str = ""
+    options: tuple[str, ...] = ()
 
     def skipped(self, columns) -> list[dict]:
         have = set(columns)
@@ -70,7 +74,31 @@ SCORERS: dict[str, Scorer] = {
         Check("foot_roll", _FEET, "the working foot's own CoP through its heel, ball and toes zones"),
         Check("visits", _FEET, "waypoints visited, judged on the working foot's own CoP"),
     )),
+    "reach": Scorer("reach", checks=(
+        Check("zones", REQUIRED + ("target_x_mm", "target_y_mm", "target_radius_mm"),
+              "target zones: hit, time to target, dwell, success, crossings, overshoot, gaps; Biodex score"),
+    ), trace_scorer="trainer.analysis.zones:score_trace", options=("dwell",)),
 }
+
+
+def score_own(drill_name: str, path, options: dict) -> dict:
+    """A trace scored by a drill's own trace scorer (reach): every column its checks need is
+    required (a trace without them is one line, exit 2)."""
+    import importlib
+
+    sc = scorer(drill_name)
+    cols = read_trace(path)
+    missing = [c for ch in sc.checks for c in ch.needs if c not in cols]
+    if missing:
+        raise DataFileError(f"trace {path} has no {missing[0]} column",
+                            f"footmat score {drill_name} needs {', '.join(dict.fromkeys(c for ch in sc.checks for c in ch.needs))}")
+    module, attr = sc.trace_scorer.split(":")
+    summary, methods = getattr(importlib.import_module(module), attr)(cols, **options)
+    fs = 1.0 / float(np.median(np.diff(cols["t_s"])))
+    summary = dict(summary)
+    summary["skipped"] = []
+    summary["trace"] = {"rows": int(cols["t_s"].size), "rate_hz": round(fs, 3)}
+    return {"drill": drill_name, "summary": summary, "methods": methods}
 
 
 def scorer(drill: str) -> Scorer:
