@@ -7,7 +7,7 @@ from .common import add_json_option, print_json, say
 def add_arguments(p):
     p.add_argument("--section", metavar="NAME", action="append",
                    help="run only this section (repeatable): machine, startup, pipeline, accuracy, "
-                        "acquisition, render, latency, analysis, sessions, export")
+                        "acquisition, render, latency, analysis, sessions, export, audio")
     add_json_option(p)
 
 
@@ -21,7 +21,9 @@ def _flat(prefix: str, obj, out: list):
 
 def run(args) -> int:
     from firmware.errors import UsageError
-    from ..bench import SECTIONS, available, run_section, temporary_home
+    import time
+
+    from ..bench import SECTIONS, TOTAL_BUDGET_S, available, misses, run_section, temporary_home
 
     names = available()
     chosen = args.section or names
@@ -33,6 +35,7 @@ def run(args) -> int:
     result = {}
     # one temporary FOOTMAT_HOME for every section (and the processes they start): the user's
     # sessions, history and calibration are never read or written; removed at the end
+    t0 = time.perf_counter()
     with temporary_home():
         for n in chosen:
             if not args.json:
@@ -41,8 +44,27 @@ def run(args) -> int:
             if not args.json:
                 rows = []
                 _flat("", result[n], rows)
+                shown = dict(rows)
                 for k, v in rows:
-                    print(f"  {n}.{k} = {v}")
+                    if k.endswith(("_meets", "_target")):
+                        continue
+                    verdict = shown.get(f"{k}_meets")
+                    mark = ""
+                    if verdict is not None:
+                        target = shown.get(f"{k}_target", "")
+                        mark = f"   (target {target}: {'ok' if verdict else 'MISSED'})"
+                    print(f"  {'!' if verdict is False else ' '} {n}.{k} = {v}{mark}")
+    total = round(time.perf_counter() - t0, 1)
+    missed = [f"{n}.{k}" for n in result for k in misses(result[n])]
     if args.json:
+        if set(chosen) == set(names):
+            result["total"] = {"bench_s": total, "budget_s": TOTAL_BUDGET_S,
+                               "bench_s_meets": total <= TOTAL_BUDGET_S}
         print_json(result)
+    else:
+        print(f"bench: {total} s (budget {TOTAL_BUDGET_S:g} s for every section)")
+        if missed:
+            print(f"MISSED {len(missed)} target(s): {', '.join(missed)}")
+        else:
+            print("every measured figure meets its target")
     return 0
