@@ -33,6 +33,8 @@ class Person:
     reach_mm: dict | None = None  # direction -> mm, measured on this mat by `limits`
     reach_note: str | None = None
     person_id: str | None = None  # stable across mats: created with the person, kept in their file
+    language: str = "en"          # of the spoken cues (the screen stays English)
+    audio: str = "on"             # the default of --audio for this person: on, off or beats
     is_default: bool = field(default=False, compare=False)
 
     @property
@@ -75,6 +77,8 @@ def path_for(name: str):
 
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
+_LANG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+AUDIO_MODES = ("on", "off", "beats")
 
 
 def new_person_id() -> str:
@@ -167,8 +171,14 @@ def parse(data: bytes, source: str) -> Person:
         pid = d.get("person_id")
         if pid is not None and not (isinstance(pid, str) and _ID.match(pid)):
             raise ValueError(f"person_id {pid!r}")
+        lang = d.get("language", "en")
+        if not (isinstance(lang, str) and _LANG.match(lang)):
+            raise ValueError(f"language {lang!r}")
+        audio = d.get("audio", "on")
+        if audio not in AUDIO_MODES:
+            raise ValueError(f"audio {audio!r}")
         return Person(name, float(w), d.get("height_cm"), d.get("foot_length_mm"), units,
-                      {k: float(v) for k, v in reach.items()} if reach else None, note, pid)
+                      {k: float(v) for k, v in reach.items()} if reach else None, note, pid, lang, audio)
     except (KeyError, ValueError, TypeError, UsageError) as e:
         raise DataFileError(f"person file {source} has a bad field ({e})", "fix it or add the person again") from None
 
