@@ -134,6 +134,7 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     params = defn.resolve(params)
     layout = load_layout(args.layout)
     backend = resolve_backend(args, layout)
+    check_audio_out(args)
     person = people.ensure_id(people.resolve(args.person, say))
     cal, cal_text = resolve_calibration(args, layout, backend, person.name)
     sim = backend == "sim"
@@ -178,6 +179,7 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
                            person_id=person.person_id, pain_before=pain_before, on_note=say,
                            sample_rate_hz=rate, simulated=sim, clock_start=clock.now())
     engine.subscribe(_terminal_cues(virtual))
+    audio = open_audio(args, person, drill_name, writer, engine, virtual)
     controls = open_controls(layout, engine, clock) if backend in ("ads1115", "mcp3008") else None
     view = None
     if show:
@@ -187,8 +189,12 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
                            else engine.stop() if a == "next" else None)
     t_wall = time.perf_counter()
     try:
-        frames = run_drill(source, engine, writer, view, estimator=estimator)
+        frames = run_drill(source, engine, writer, view, estimator=estimator, audio=audio)
+        if audio is not None:
+            audio.finish(engine.snapshot.t, getattr(args, "audio_out", None))
     except BaseException:
+        if audio is not None:
+            audio.close()
         writer.abort()
         source.close()
         if view is not None:
@@ -215,6 +221,39 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     args.session_folder = folder
     print_summary(drill_name, summary, frames, wall, cal_text)
     return 0
+
+
+def check_audio_out(args) -> None:
+    """--audio-out FILE.wav: a .wav in a folder that exists (checked before anything starts)."""
+    out = getattr(args, "audio_out", None)
+    if out is None:
+        return
+    p = Path(out).expanduser()
+    if p.suffix.lower() != ".wav":
+        raise UsageError(f"--audio-out {out!r} is not a .wav file", "give a file name ending in .wav")
+    if not p.parent.is_dir():
+        raise UsageError(f"--audio-out: folder {p.parent} does not exist", "create it, or write the track elsewhere")
+
+
+def open_audio(args, person, drill_name: str, writer, engine, virtual: bool):
+    """The drill's sound (PRODUCT.md §7), or None: spoken cues and beats played live on a real
+    clock (--audio, else the person's setting, else on), and the sound track rendered for
+    --audio-out in either time. Without a sound device: one notice, audio off, nothing else changes."""
+    mode = getattr(args, "audio", None) or getattr(person, "audio", None) or "on"
+    out = getattr(args, "audio_out", None)
+    if out is None and (mode == "off" or virtual):
+        return None
+    from trainer.ui.audio import Audio
+
+    audio = Audio(mode, language=getattr(person, "language", "en") or "en", drill=drill_name, live=not virtual,
+                  render_t0=writer.clock_start if out else None, record=writer.event,
+                  countdown_s=engine.countdown_s, error=getattr(args, "audio_error", None) or "off")
+    for note in audio.notices:
+        say(note)
+    if not audio.active:
+        return None
+    engine.subscribe(audio.on_event)
+    return audio
 
 
 def open_controls(layout, engine, clock=None, pin_factory=None):
