@@ -359,3 +359,31 @@ def load(*, person: str | None = None, drill: str | None = None, say=None) -> li
         raise _damaged(home.history_path(), e) from None
     finally:
         con.close()
+
+
+def last_sessions(person: str | None, drill: str, before: str, n: int = 5, path: Path | None = None) -> list[dict]:
+    """The ``n`` complete sessions of ``person`` in ``drill`` started before ``before`` (ISO text),
+    oldest first, as :func:`rows` gives them; [] when there is no history yet (nothing is created:
+    the report only reads)."""
+    path = Path(path) if path is not None else home.history_path()
+    if not person or not path.is_file():
+        return []
+    try:
+        con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=10)
+    except sqlite3.Error:
+        return []
+    try:
+        got = con.execute(f"SELECT {','.join(COLUMNS)} FROM sessions WHERE person = ? AND drill = ? AND complete = 1 "
+                          "AND present = 1 AND started_at < ? ORDER BY started_at DESC LIMIT ?",
+                          (person, drill, before, int(n))).fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        con.close()
+    out = []
+    for r in reversed(got):
+        d = dict(zip(COLUMNS, r))
+        out.append({"started_at": d["started_at"], "score": d["score"], "left_pct": d["left_pct"],
+                    "asymmetry_pp": d["asymmetry_pp"], "sway_mm_s": d["sway_mm_s"], "folder": d["folder"],
+                    "pain": {"before": d["pain_before"], "after": d["pain_after"]}})
+    return out
