@@ -166,8 +166,9 @@ class Director:
             p, said = self._part(t, kind, detail)
             prio = max(prio, p)
             parts += said
-        if not parts:
-            parts = ["<tick>"]
+        tones = [x for x in parts if x.startswith("<")]
+        words = [x for x in parts if not x.startswith("<")]
+        parts = words or tones[:1] or ["<tick>"]     # words carry a beat; tones alone: the first of them
         label = " + ".join(f"{k}:{d}" if d else k for k, d in items)
         if self._until > t and prio < self._prio:
             why = f"{label} (priority {prio}): {self._label!r} (priority {self._prio}) plays {self._until - t:.2f} s more"
