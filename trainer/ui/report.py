@@ -1,148 +1,237 @@
-"""The one-page session report (report.png / .pdf): path against target, per-cycle scores, load
-distribution, sway metrics, pain ratings, the person, the calibration used and the date.
+"""A session's report page (report.png / .pdf), one page per drill with that drill's own pictures,
+and a routine's report: one page per part (PDF).
 
-``simple_report(folder, out=None)`` is what the runner calls at the end of every drill; it draws
-the full page. Incomplete (crashed) sessions are drawn from what was recorded and say so.
+Every page, top to bottom: what was done, by whom and when (pain only when it was given); the
+drill's ``feedback`` sentences; the drill's own pictures (:mod:`trainer.ui.report_panels`); its
+three or four main figures with human names and units; this session against the person's last
+five (when there are five in the history); and, small, every figure of the summary as an appendix.
+Incomplete (crashed) sessions are drawn from what was recorded and say so.
+
+``simple_report(folder)`` is what the runner calls at the end of every drill.
 """
 from __future__ import annotations
 
 import io
+import json
 import math
+import textwrap
 from pathlib import Path
 
 import numpy as np
 
-from firmware.errors import UsageError
+from firmware.errors import DataFileError, UsageError
 from firmware.fileio import atomic_write_bytes
 from firmware.layout import parse_layout
 
-from trainer.analysis.sway import METRIC_UNITS, sway_metrics
+from trainer.sessions import history
 from trainer.sessions.reader import read_session
-from trainer.ui.scene import draw_feet
+from trainer.ui.report_panels import panels_for
+from trainer.ui.report_words import appendix_lines, feedback_of, headline_figures, value_text
 
-EXCLUDED_PHASES = ("waiting", "countdown", "paused", "done")
-
-
-def _fmt(v, nd=1) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "—"
-    return f"{v:.{nd}f}" if isinstance(v, float) else str(v)
-
-
-def report_data(sess) -> dict:
-    """What the page shows, as numbers (also handy for tests)."""
-    meta = sess.meta
-    phase = sess.text.get("phase")
-    running = np.ones(sess.frames, bool) if phase is None else ~np.isin(phase, EXCLUDED_PHASES)
-    x = np.where(running, sess.num["cop_x_mm"], np.nan)
-    y = np.where(running, sess.num["cop_y_mm"], np.nan)
-    sway = sway_metrics(x, y, sess.rate_hz)
-    names = [h[:-2] for h in sess.sf.header if h.endswith("_n") and h != "total_n"]
-    F = np.column_stack([sess.num[f"{n}_n"] for n in names]) if names else np.zeros((sess.frames, 0))
-    Fr = F[running & np.all(np.isfinite(F), axis=1)]
-    share = 100.0 * Fr.mean(axis=0) / Fr.mean(axis=0).sum() if len(Fr) and Fr.mean(axis=0).sum() > 0 \
-        else np.full(len(names), np.nan)
-    loops = (meta.get("summary") or {}).get("loops") or []
-    scores = [lp.get("score") for lp in loops if isinstance(lp, dict)]
-    return {"running": running, "x": x, "y": y, "sway": sway, "sensors": names, "share_pct": share,
-            "loop_scores": scores}
+ROUTINE_FILE = "routine.json"
+A4 = (8.27, 11.69)
+PANEL_BOX = [0.07, 0.42, 0.88, 0.33]           # the drill's own pictures
+# what "this session against your last five" compares, by what the drill has: (row key, name, unit)
+COMPARE = (("score", "score", "/100"), ("asymmetry_pp", "difference left to right", "points"),
+           ("sway_mm_s", "sway speed standing still", "mm/s"))
 
 
-def full_report(folder, out=None, notes: list | None = None) -> Path:
-    """Draw the one-page report of the session in ``folder`` → ``out`` (default report.png in it).
-    What the reader noticed (incomplete, cut short, an older format) is added to ``notes``."""
+def _mpl():
     import matplotlib
-    matplotlib.use("Agg", force=False) if matplotlib.get_backend() == "" else None
+
+    if matplotlib.get_backend() == "":
+        matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    sess = read_session(folder)
-    if notes is not None:
-        notes.extend(sess.notes)
-    folder = sess.sf.folder
-    out = Path(out) if out else folder / "report.png"
+    return Figure
+
+
+def _out_format(out: Path) -> str:
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("png", "pdf"):
         raise UsageError(f"--out {str(out)!r}: the report is a .png or a .pdf", "give --out F.png or F.pdf")
-    meta = sess.meta
-    layout = parse_layout(meta["layout"], "session")
-    d = report_data(sess)
-    summary = meta.get("summary") or {}
+    return fmt
 
-    fig = Figure(figsize=(8.27, 11.69), dpi=100)        # A4 portrait
+
+def _header_lines(meta: dict, layout_name: str) -> list[str]:
     person = meta.get("person") or {}
     cal = meta.get("calibration") or {}
     pain = meta.get("pain") or {}
-    started = str(meta.get("started_at", ""))[:16].replace("T", " ")
-    title = f"footmat — {meta.get('drill')} — {started} UTC"
-    fig.suptitle(title, fontsize=15, fontweight="bold", y=0.985)
     wkg = person.get("weight_kg")
-    lines = [
-        f"Person: {person.get('name', 'unknown')}" + (f", {wkg:g} kg" if isinstance(wkg, (int, float)) else "")
-        + (" (default person)" if person.get("default") else ""),
-        f"Calibration: {cal.get('method', 'unknown')}" + (f", {str(cal.get('created_at'))[:10]}" if cal.get("created_at") else "")
-        + (f", by {cal['calibrated_by']}" if cal.get("calibrated_by") else "") + f"  ·  layout {layout.name}",
-        f"Pain (0–10): before {_fmt(pain.get('before'))}, after {_fmt(pain.get('after'))}"
-        + f"  ·  score {_fmt(summary.get('score'))}  ·  {sess.frames} frames, {_fmt(meta.get('duration_s'))} s",
-    ]
+    who = f"{person.get('name', 'unknown')}" + (f", {wkg:g} kg" if isinstance(wkg, (int, float)) else "") \
+        + (" (default person)" if person.get("default") else "")
+    dur = meta.get("duration_s")
+    lines = [f"Person: {who}" + (f"  ·  {dur / 60:.1f} minutes" if isinstance(dur, (int, float)) and dur > 0 else ""),
+             f"Mat: layout {layout_name}, calibration {cal.get('method', 'unknown')}"
+             + (f" of {str(cal.get('created_at'))[:10]}" if cal.get("created_at") else "")
+             + (f" by {cal['calibrated_by']}" if cal.get("calibrated_by") else "")]
+    given = {k: pain.get(k) for k in ("before", "after") if isinstance(pain.get(k), (int, float))}
+    if given:
+        lines.append("Pain (0–10): " + ", ".join(f"{k} {v:g}" for k, v in given.items()))
+    return lines
+
+
+def _last_five(meta: dict, folder: Path):
+    """(this session's history row, the last five rows) or None when there are fewer than five."""
+    person = (meta.get("person") or {}).get("name")
+    prev = history.last_sessions(person, meta.get("drill"), str(meta.get("started_at")), 5)
+    if len(prev) < 5:
+        return None
+    try:
+        this = history.row_for(folder)
+    except DataFileError:
+        return None
+    return this, prev
+
+
+def _draw_last_five(fig, box, this: dict, prev: list[dict]):
+    key = next((k for k in COMPARE if this.get(k[0]) is not None
+                and all(p.get(k[0]) is not None for p in prev)), None)
+    if key is None:
+        return None
+    k, name, unit = key
+    vals = [p[k] for p in prev]
+    ax = fig.add_axes(box)
+    ax.plot(range(5), vals, "o-", color="0.6", label="your last five")
+    ax.plot([5], [this[k]], "o", ms=10, color="#d55e00", label="this session")
+    ax.set_xticks(range(6))
+    ax.set_xticklabels([p["started_at"][5:10] for p in prev] + ["now"], fontsize=7)
+    lo, hi = min(vals + [this[k]]), max(vals + [this[k]])
+    span = {"score": 20.0, "asymmetry_pp": 5.0, "sway_mm_s": 5.0}[k]   # no noise blown up into a trend
+    mid = (lo + hi) / 2
+    half = max((hi - lo) / 2 * 1.2, span / 2)
+    ax.set_ylim(max(0.0, mid - half), mid + half)
+    ax.set_ylabel(f"{unit.lstrip('/') if unit != '/100' else 'of 100'}", fontsize=8)
+    ax.set_title(f"This session against your last five: {name}", fontsize=10)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, frameon=False, loc="best")
+    return ax
+
+
+def draw_session_page(fig, folder, *, title_prefix: str = "", notes: list | None = None) -> list:
+    """Draw one session's page on ``fig`` (A4 portrait); returns the drill's picture axes."""
+    sess = read_session(folder)
+    if notes is not None:
+        notes.extend(n for n in sess.notes if n not in notes)
+    meta = sess.meta
+    folder = sess.sf.folder
+    layout = parse_layout(meta["layout"], "session")
+    summary = meta.get("summary") or {}
+    drill = str(meta.get("drill"))
+    started = str(meta.get("started_at", ""))[:16].replace("T", " ")
+    fig.suptitle(f"{title_prefix}{drill} — {started} UTC", fontsize=15, fontweight="bold", y=0.985)
+    lines = _header_lines(meta, layout.name)
     if not sess.sf.complete:
         lines.append("INCOMPLETE SESSION: it did not end normally; this page shows what was recorded")
-    fig.text(0.5, 0.955, "\n".join(lines), ha="center", va="top", fontsize=9.5,
-             color="black", linespacing=1.5)
+    head = fig.text(0.5, 0.958, "\n".join(lines), ha="center", va="top", fontsize=9.5, linespacing=1.5)
     if not sess.sf.complete:
-        fig.texts[-1].set_color("#b00020")
+        head.set_color("#b00020")
 
-    ax = fig.add_axes([0.05, 0.40, 0.55, 0.47])
-    draw_feet(ax, layout)
-    ax.plot(sess.num["target_x_mm"], sess.num["target_y_mm"], color="#2a9d8f", lw=3, alpha=0.6, label="target path")
-    ax.plot(d["x"], d["y"], color="#e76f51", lw=0.8, label="centre of pressure")
-    ax.set_title("Centre of pressure against the target")
-    ax.legend(loc="lower center", fontsize=8)
+    fb = feedback_of(summary)
+    if fb:
+        fig.text(0.07, 0.885, "\n".join(textwrap.wrap(fb, 88)), ha="left", va="top", fontsize=11.5,
+                 linespacing=1.4, bbox={"boxstyle": "round,pad=0.6", "fc": "#eef6f3", "ec": "#009e73"})
+    axes = panels_for(drill)(fig, PANEL_BOX, sess, layout, summary)
 
-    axs = fig.add_axes([0.67, 0.66, 0.30, 0.20])
-    sc = d["loop_scores"]
-    if sc:
-        axs.bar(np.arange(1, len(sc) + 1), [s if isinstance(s, (int, float)) else 0 for s in sc], color="#264653")
-        axs.set_xticks(np.arange(1, len(sc) + 1))
-    else:
-        axs.text(0.5, 0.5, "no cycle finished", ha="center", va="center", transform=axs.transAxes)
-    axs.set_ylim(0, 100)
-    axs.set_xlabel("cycle")
-    axs.set_ylabel("score (0–100)")
-    axs.set_title("Score per cycle")
+    figs = headline_figures(drill, summary)
+    if figs:
+        fig.text(0.07, 0.365, "Main figures", fontsize=11, fontweight="bold", va="top")
+        fig.text(0.07, 0.34, "\n".join(f"{n}: {v}" for n, v in figs), fontsize=10.5, va="top", linespacing=1.6)
+    cmp = _last_five(meta, folder)
+    if cmp is not None:
+        _draw_last_five(fig, [0.62, 0.26, 0.33, 0.09], *cmp)
 
-    axl = fig.add_axes([0.67, 0.40, 0.30, 0.20])
-    names = d["sensors"]
-    share = d["share_pct"]
-    colors = ["#457b9d" if layout.sensors[i].foot == "left" else "#e9c46a" for i in range(len(names))] \
-        if len(names) == len(layout.sensors) else "#457b9d"
-    axl.barh(np.arange(len(names)), np.nan_to_num(share), color=colors)
-    axl.set_yticks(np.arange(len(names)))
-    axl.set_yticklabels([n.replace("_", " ") for n in names], fontsize=8)
-    axl.invert_yaxis()
-    axl.set_xlabel("% of the load (drill frames)")
-    lp = np.nanmean(sess.num["left_pct"][d["running"]]) if d["running"].any() else math.nan
-    axl.set_title(f"Load distribution — left {_fmt(float(lp))} %")
+    app = appendix_lines(summary)
+    if app:
+        fig.text(0.07, 0.225, "All figures of this session", fontsize=8.5, fontweight="bold", va="top")
+        per_col = max(1, math.ceil(len(app) / 3))
+        for c in range(3):
+            chunk = app[c * per_col:(c + 1) * per_col]
+            if chunk:
+                fig.text(0.07 + c * 0.30, 0.205, "\n".join(textwrap.shorten(s, 46) for s in chunk),
+                         fontsize=6.5, va="top", linespacing=1.35, color="0.25")
+    foot = f"{sess.frames} samples at {sess.rate_hz:g} Hz"
+    if sess.notes:
+        foot += "; notes: " + "; ".join(sess.notes)
+    fig.text(0.07, 0.012, "\n".join(textwrap.wrap(foot, 150)), fontsize=6.5, va="bottom", color="0.35")
+    return axes
 
-    axt = fig.add_axes([0.05, 0.03, 0.90, 0.29])
-    axt.axis("off")
-    axt.set_title("Sway metrics of the centre of pressure (drill frames; METRICS.md)")
-    sway = d["sway"]
-    keys = list(METRIC_UNITS)
-    half = (len(keys) + 1) // 2
-    for col, chunk in enumerate((keys[:half], keys[half:])):
-        for row, k in enumerate(chunk):
-            v = sway.get(k)
-            txt = f"{k}: {_fmt(float(v), 2) if isinstance(v, (int, float)) else '—'} {METRIC_UNITS[k]}"
-            axt.text(0.02 + 0.5 * col, 0.95 - row * 0.1, txt, fontsize=9, va="top", family="monospace")
-    axt.text(0.02, 0.0, f"{sway.get('n_samples', 0)} samples used at {sess.rate_hz:g} Hz; "
-                        f"notes: {'; '.join(sess.notes) or 'none'}", fontsize=8, va="bottom", wrap=True)
 
+def is_routine(path) -> bool:
+    p = Path(path)
+    return p.is_dir() and (p / ROUTINE_FILE).is_file() and not (p / "session.json").exists()
+
+
+def routine_parts(folder: Path) -> tuple[dict, list[tuple[dict, Path]]]:
+    """A routine folder's summary and its parts' session folders (parts without a folder left out)."""
+    try:
+        summary = json.loads((folder / ROUTINE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise DataFileError(f"{folder / ROUTINE_FILE}: cannot be read ({e.__class__.__name__})",
+                            "the routine's parts are still session folders: give one of them") from None
+    parts = [(p, folder / p["session"]) for p in summary.get("parts") or []
+             if isinstance(p, dict) and isinstance(p.get("session"), str) and (folder / p["session"]).is_dir()]
+    if not parts:
+        raise DataFileError(f"{folder}: the routine has no recorded part", "run the routine again")
+    return summary, parts
+
+
+def full_report(folder, out=None, notes: list | None = None) -> Path:
+    """Draw the report of the session (or routine) in ``folder`` → ``out``.
+
+    A session: one page (default ``report.png`` in its folder). A routine folder: a page per part,
+    as a PDF (default ``report.pdf`` in the routine's folder). What the reader noticed
+    (incomplete, cut short, an older format) is added to ``notes``.
+    """
+    Figure = _mpl()
+    if is_routine(folder):
+        return routine_report(Path(folder), out, notes)
+    from trainer.sessions.format import session_folder
+
+    sfolder = session_folder(folder)
+    out = Path(out) if out else sfolder / "report.png"
+    fmt = _out_format(out)
+    fig = Figure(figsize=A4, dpi=100)
+    draw_session_page(fig, sfolder, notes=notes)
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt)
     atomic_write_bytes(out, buf.getvalue())
     return out
 
 
+def routine_report(folder: Path, out=None, notes: list | None = None) -> Path:
+    """A routine's report: one page per part, in one PDF."""
+    Figure = _mpl()
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    out = Path(out) if out else folder / "report.pdf"
+    if _out_format(out) != "pdf":
+        raise UsageError(f"--out {str(out)!r}: a routine's report has a page per part", "give --out F.pdf")
+    summary, parts = routine_parts(folder)
+    buf = io.BytesIO()
+    with PdfPages(buf) as pdf:
+        for part, sfolder in parts:
+            fig = Figure(figsize=A4, dpi=100)
+            prefix = f"{summary.get('title') or summary.get('routine', 'routine')}, part {part.get('part')}" \
+                     f"/{len(summary.get('parts') or [])}: "
+            draw_session_page(fig, sfolder, title_prefix=prefix, notes=notes)
+            pdf.savefig(fig)
+    atomic_write_bytes(out, buf.getvalue())
+    return out
+
+
 def simple_report(folder: Path, out: Path | None = None) -> Path:
-    """The end-of-drill report.png (the runner calls this): the full one-page report."""
+    """The end-of-drill report.png (the runner calls this)."""
     return full_report(folder, out)
+
+
+def report_data(sess) -> dict:
+    """The drill frames' centre of pressure as arrays (handy for tests)."""
+    from trainer.ui.report_panels import running_mask
+
+    run = running_mask(sess)
+    return {"running": run, "x": np.where(run, sess.num["cop_x_mm"], np.nan),
+            "y": np.where(run, sess.num["cop_y_mm"], np.nan)}
+
+
+__all__ = ["full_report", "routine_report", "simple_report", "draw_session_page", "is_routine", "value_text"]
