@@ -17,7 +17,7 @@ from firmware.layout import load_layout
 
 from trainer import drills
 from trainer.app.live import run_drill
-from trainer.app.simcal import calibrate_on_sim
+from trainer.app.simcal import SIM_CALIBRATION_DESCRIPTION, sim_calibration
 from trainer.app.simperson import Follower, natural_centre
 from trainer.drills.engine import DrillEngine
 from trainer.estimate.estimator import Estimator
@@ -62,10 +62,12 @@ def resolve_calibration(args, layout, backend: str, person_name: str | None):
     if backend == "sim":
         # the simulated mat comes calibrated, as a built mat would be after `footmat calibrate`:
         # the body-weight fit run on simulated poses of this very mat (same seed, same parts)
-        say("no calibration file for this mat: using the simulated mat's nominal calibration "
-            "(its own body-weight fit on simulated poses)")
-        return (calibrate_on_sim(layout, seed=getattr(args, "seed", 1), scenario=sim_scenario(args)),
-                "nominal calibration of the simulated mat")
+        # fitted once per layout, seed and scenario, cached outside the user's files (simcal)
+        seed, scenario = getattr(args, "seed", 1), sim_scenario(args)
+        cal, path, cached = sim_calibration(layout, seed=seed, scenario=scenario)
+        say(f"no calibration file for this mat: using {SIM_CALIBRATION_DESCRIPTION} (the body-weight fit on "
+            f"simulated poses; seed {seed}, scenario {scenario}; {'read from' if cached else 'saved to'} the cache {path})")
+        return cal, f"{SIM_CALIBRATION_DESCRIPTION} (seed {seed}, {scenario})"
     raise CalibrationError(f"this mat ({layout.name}) has no calibration yet",
                            "run: footmat calibrate --weight-kg N (or pass --calibration FILE)")
 

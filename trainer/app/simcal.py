@@ -4,12 +4,16 @@ simulator's truth is used only to *measure* errors), and the accuracy figures of
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
 
 def simulate_poses(layout, poses, *, weight_kg=70.0, seed=0, spread=0.0, hysteresis=0.0, creep=0.0,
-                   noise_v=0.0004, hold_s=3.0, rate_hz=200.0, mat=None, with_left_share=False):
+                   noise_v=0.0004, hold_s=3.0, rate_hz=200.0, mat=None, with_left_share=False, scenario=None):
     """Raw frames of an unloaded mat and of each still pose, plus the truth of each pose
     ((true CoP, true load), or with ``with_left_share`` (true CoP, true load, true left %))."""
     from firmware.clock import VirtualClock
@@ -25,7 +29,9 @@ def simulate_poses(layout, poses, *, weight_kg=70.0, seed=0, spread=0.0, hystere
         windows.append((sb.now - hold_s + 1.0, sb.now))   # the last seconds of the hold: still
     person = ScriptedPerson(sb.build(), weight_kg=weight_kg, seed=seed, lag_s=0.25)
     if mat is None:
-        mat = SimMat(layout, person, seed=seed, spread=spread, hysteresis=hysteresis, creep=creep, noise_v=noise_v)
+        extra = {} if scenario is None else {"scenario": scenario}     # the simulator's named mats
+        mat = SimMat(layout, person, seed=seed, spread=spread, hysteresis=hysteresis, creep=creep, noise_v=noise_v,
+                     **extra)
     else:
         mat.person = person
     src = VectorSimSource(mat, VirtualClock(), rate_hz)
@@ -73,7 +79,7 @@ def nominal_sim_calibration(layout):
     return copy.deepcopy(_nominal_cached(layout.to_toml(), layout))
 
 
-def calibrate_on_sim(layout, *, seed=0, spread=0.25, hysteresis=0.05, creep=0.08, weight_kg=70.0):
+def calibrate_on_sim(layout, *, seed=0, spread=0.25, hysteresis=0.05, creep=0.08, weight_kg=70.0, scenario=None):
     """Run the body-weight fit on a simulated mat with realistic parts; returns the calibration."""
     from calibration.fit import fit_body_weight, tare
     from calibration.poses import fit_poses
@@ -83,13 +89,84 @@ def calibrate_on_sim(layout, *, seed=0, spread=0.25, hysteresis=0.05, creep=0.08
     cal = nominal(layout)
     poses = fit_poses(layout, natural_centre(layout))
     unloaded, pose_raw, _, person = simulate_poses(layout, poses, seed=seed, spread=spread, hysteresis=hysteresis,
-                                                   creep=creep, weight_kg=weight_kg)
+                                                   creep=creep, weight_kg=weight_kg, scenario=scenario)
     cal.tare_s, cal.noise_codes = tare(unloaded, layout)
     cal.gain, cal.scale, cal.fit = fit_body_weight(pose_raw, layout, cal.tare_s, person.weight_n, cal.shape,
                                                    [p[0] for p in poses], pose_times=person.pose_times)
     cal.shape = tuple(cal.fit.get("shape", cal.shape))
     cal.method = "body-weight fit (simulated poses)"
     return cal
+
+
+# -- the simulated mat's own calibration, cached outside the user's files ------------------------
+
+CACHE_VERSION = 1
+# what the cached fit depends on besides layout, seed and scenario: the fit and the simulator
+_FINGERPRINT_DIRS = ("calibration", "firmware/sim")
+_FINGERPRINT_FILES = ("trainer/app/simcal.py", "trainer/app/simperson.py")
+SIM_CALIBRATION_DESCRIPTION = "a calibration fitted on this simulated mat"
+
+
+def cache_dir() -> Path:
+    """Where fitted calibrations of simulated mats are kept: ``$FOOTMAT_CACHE`` when set, else a
+    folder of the system's temporary directory (``footmat-cache-UID/simcal``). Never FOOTMAT_HOME:
+    they are not the user's files, and can be deleted at any time (they are refitted)."""
+    env = os.environ.get("FOOTMAT_CACHE")
+    if env:
+        return Path(env) / "simcal"
+    uid = os.getuid() if hasattr(os, "getuid") else "user"
+    return Path(tempfile.gettempdir()) / f"footmat-cache-{uid}" / "simcal"
+
+
+@functools.lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """A hash of the sources the simulated fit depends on: a changed fit or simulator refits."""
+    root = Path(__file__).resolve().parents[2]
+    h = hashlib.sha256(str(CACHE_VERSION).encode())
+    files = [root / f for f in _FINGERPRINT_FILES]
+    for d in _FINGERPRINT_DIRS:
+        files += sorted((root / d).glob("*.py"))
+    for f in files:
+        try:
+            h.update(f.name.encode() + f.read_bytes())
+        except OSError:
+            h.update(f.name.encode())
+    return h.hexdigest()
+
+
+def _cache_path(layout, seed: int, scenario) -> Path:
+    key = hashlib.sha256("\n".join([layout.to_toml(), str(seed), str(scenario), _code_fingerprint()]).encode())
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{layout.name}-seed{seed}-{scenario or 'default'}")
+    return cache_dir() / f"{safe}-{key.hexdigest()[:16]}.json"
+
+
+def sim_calibration(layout, *, seed: int = 1, scenario=None):
+    """(calibration, cache path, whether it came from the cache) of the simulated mat of
+    ``layout``, ``seed`` and ``scenario``: the body-weight fit on simulated poses of this very mat
+    (:func:`calibrate_on_sim`), as a built mat would have after ``footmat calibrate``. Fitted once
+    per layout, seed, scenario and version of the fit and the simulator, then read back."""
+    from calibration import store
+    from firmware.errors import FootmatError
+    from firmware.fileio import atomic_write_text
+    import json
+
+    path = _cache_path(layout, seed, scenario)
+    if path.exists():
+        try:
+            return store.load(path, layout), path, True
+        except (FootmatError, OSError, ValueError):
+            pass                                        # unreadable cache: refit and overwrite
+    cal = calibrate_on_sim(layout, seed=seed, scenario=scenario)
+    cal.method = f"{SIM_CALIBRATION_DESCRIPTION} (body-weight fit on simulated poses; seed {seed}, scenario {scenario or 'default'})"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(path.name[:-22] + "-*.json"):   # same mat, older code: stale
+            if old != path and len(old.name) == len(path.name):
+                old.unlink(missing_ok=True)
+        atomic_write_text(path, json.dumps(cal.to_dict(), indent=1))
+    except OSError:
+        pass                                            # a read-only temp dir: fit again next time
+    return cal, path, False
 
 
 def accuracy_poses(layout, seed):

@@ -101,7 +101,7 @@ def test_demo_runs_headless_and_leaves_a_session(cli, tmp_path):
     for col in ("t_s", "left_heel_raw", "left_heel_n", "total_n", "cop_x_mm", "cop_y_mm", "left_pct",
                 "target_x_mm", "target_y_mm", "phase", "flags", "true_cop_x_mm", "true_cop_y_mm"):
         assert col in header
-    assert "score" in out and "default person" in err and "nominal calibration" in err
+    assert "score" in out and "default person" in err and "a calibration fitted on this simulated mat" in err and "nominal" not in err
 
 
 def test_known_lag_is_measured():
