@@ -259,3 +259,47 @@ def test_person_set_language_and_audio(capsys, footmat_home):
     assert json.loads(out)["language"] == "de" and json.loads(out)["audio"] == "beats"
     code, _, err = run_cli(capsys, "person", "set", "Ann", "--language", "xx")
     assert code == 2 and "language" in err and "\n" == err[-1] and err.count("\n") == 1
+
+
+def test_a_drop_reaches_events_csv_through_the_recorder(tmp_path):
+    """The audio writes nothing itself: its drops and countdown numbers go through the recorder's
+    event path into events.csv, and read back with the product's reader."""
+    from firmware.layout import load_layout
+    from trainer.sessions.writer import SessionWriter
+
+    layout = load_layout(None)
+    w = SessionWriter(tmp_path, "spiral", layout=layout, calibration={}, params={}, person={"name": "t"},
+                      sample_rate_hz=200.0, simulated=True, clock_start=100.0)
+
+    class Words:
+        def clip(self, text):
+            return np.full(S.RATE // 2, 0.1, np.float32)     # every phrase 0.5 s
+
+    a = A.Audio("on", render_t0=100.0, record=w.event, speech=Words(), drill="spiral")
+    for t, kind, detail in [(101.0, "cue", "get ready"), (104.0, "start", "centre"), (104.0, "cue", "left heel"),
+                            (104.5, "beat", "0.5"), (106.0, "end", "complete")]:
+        w.event(t, kind, detail)
+        a.on_event(t, kind, detail)
+        a.block(t)
+    wav = tmp_path / "t.wav"
+    a.finish(106.0, wav)
+    w.abort()
+    ev = [(float(t), k, d) for t, k, d in read_events(w.folder)]
+    assert [(t, d) for t, k, d in ev if k == "countdown"] == [(2.0, "2"), (3.0, "1")]
+    (drop,) = [e for e in ev if e[1] == "audio_drop"]
+    assert drop[0] == 4.5 and "beat" in drop[2] and "left heel" in drop[2]
+    env = envelope(read_track(wav))
+    assert [round(o, 2) for o in onsets(env)] == [1.0, 2.0, 3.0, 4.0, 6.0]
+
+
+def test_spoken_cues_follow_the_persons_language(capsys, tmp_path, footmat_home):
+    need_espeak()
+    assert run_cli(capsys, "person", "add", "Greta", "--weight-kg", "65")[0] == 0
+    assert run_cli(capsys, "person", "set", "Greta", "--language", "de")[0] == 0
+    wav_de, folder, _ = render(capsys, tmp_path, "spiral", "--loops", "1", "--person", "Greta")
+    cues, _, _ = cue_times(folder)
+    env = envelope(read_track(wav_de))
+    for t in cues:
+        assert any(abs(o - t) <= 0.05 for o in onsets(env)), t
+    cache = footmat_home / "cache" / "speech"
+    assert [p.name.split("-s")[0] for p in cache.iterdir()] == ["de"]
