@@ -72,3 +72,30 @@ class DrillRun:
 
     def score(self, run: RunData, fs: float):
         raise NotImplementedError
+
+
+FEEDBACK_METHOD = ("two to four plain sentences derived from the figures: what went well, then the one thing "
+                   "to try next, in the drill's own terms")
+
+
+def sentences(*parts) -> str:
+    """The feedback text: the given sentences that are not empty (at most four), each ending in a
+    full stop, joined by spaces."""
+    out = []
+    for p in parts:
+        if not p:
+            continue
+        p = p.strip()
+        out.append(p if p[-1] in ".!?" else p + ".")
+    return " ".join(out[:4])
+
+
+def seconds(x: float) -> str:
+    """A duration as a person says it: '1 second', '2.5 seconds'."""
+    v = round(float(x), 1)
+    text = f"{v:g}"
+    return f"{text} second" + ("" if text == "1" else "s")
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"

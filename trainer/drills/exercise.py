@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import DrillRun
+from .base import FEEDBACK_METHOD, DrillRun, plural, seconds, sentences
 
 LEAD_S = 3.0              # "stand tall" before each set / before the presses: the standing baseline
 UP_HEEL_PCT = 10.0        # heel share of its foot's load (%) below which the heel is off
@@ -246,8 +246,56 @@ def count_heel_raises(run, fs: float, *, sets: int, reps: int, tempo_s: float, s
         "lr_asymmetry": "left minus right share of the load (percentage points) at the top of the counted raises",
         "rise_mm": "height proxy: forward shift of the CoP at the top vs standing",
         "score": "reps counted / reps asked, x 100 (capped at 100)",
+        "feedback": FEEDBACK_METHOD,
     }
+    summary["feedback"] = heel_raise_feedback(summary, sets=sets, reps=reps, tempo_s=tempo_s)
     return summary, methods
+
+
+ASYMMETRY_PP = 10.0      # feedback: one foot carrying this many points more at the top is "more"
+
+
+def heel_raise_feedback(s: dict, *, sets: int, reps: int, tempo_s: float) -> str:
+    """Plain sentences: reps done of those asked, why others did not count, the foot that carried
+    more at the top, and the one thing to try next."""
+    asked = sets * reps
+    done = s["reps_total"]
+    first = (f"You did {done} of the {asked} heel raises asked" + (f" over {sets} sets" if sets > 1 else "")
+             if done else f"None of the {asked} heel raises counted this time")
+    reasons = [r["reason"] for st in s["sets"] for r in st["rejected"]]
+    partial = sum(r.startswith("partial") for r in reasons)
+    fast = sum(r.startswith("too fast") for r in reasons)
+    held = sum("holding on" in r for r in reasons)
+    second = third = nxt = None
+    if partial:
+        second = f"On {plural(partial, 'raise')} your heels did not come all the way off the mat"
+        nxt = "Next time, rise all the way onto the balls of your feet before you come down"
+    if fast:
+        part = f"You went quicker than the beat on {plural(fast, 'raise')}"
+        second = part if second is None else second
+        third = part if second != part else None
+        nxt = nxt or f"Next time, go with the beat: up, hold, down, each on its own beat ({seconds(tempo_s)} each)"
+    if held and nxt is None:
+        second = f"During {plural(held, 'raise')} the mat carried less than your full weight"
+        nxt = "Next time, keep a hand only lightly on the support, so your legs do the lifting"
+    asym = s.get("lr_asymmetry")
+    if asym is not None and abs(asym) >= ASYMMETRY_PP:
+        heavier, lighter = ("left", "right") if asym > 0 else ("right", "left")
+        line = f"At the top, your {heavier} foot carried more of your weight than your {lighter}"
+        if second is None:
+            second = line
+        elif third is None:
+            third = line
+        nxt = nxt or f"Next time, press evenly through both big toes, letting your {lighter} foot take its share"
+    if second is None and not done:
+        second = "Your heels did not come off the mat with the beat"
+        nxt = nxt or "Next time, rise onto the balls of your feet on the up beat and hold there for a beat"
+    if second is None and done:
+        second = "Every raise that was started went all the way up at the beat's pace"
+    if nxt is None:
+        nxt = ("Next time, try a slower beat or a few more raises" if done >= asked else
+               "Next time, keep going with the beat until the last raise")
+    return sentences(first, second, third, nxt)
 
 
 def _stand_y(run) -> float:
@@ -365,5 +413,37 @@ def detect_toe_presses(run, fs: float, *, hold_s: float, reps: int | None = None
         "start_s": "drill time: seconds since the drill started, pauses excluded",
         "toe_load_ratio": "mean over the hold of toe load / baseline, averaged over the pressing feet",
         "score": "holds / presses asked, x 100 (capped at 100)",
+        "feedback": FEEDBACK_METHOD,
     }
+    summary["feedback"] = toe_press_feedback(summary, reps=reps)
     return summary, methods
+
+
+def toe_press_feedback(s: dict, *, reps: int | None) -> str:
+    """Plain sentences: holds done of those asked, presses let go early, the foot that pressed, and
+    the one thing to try next."""
+    n, hold = s["count"], s["hold_s"]
+    first = (f"You held {n}{f' of the {reps}' if reps else ''} toe presses for the full {seconds(hold)}" if n
+             else f"None of the {f'{reps} ' if reps else ''}toe presses was held for {seconds(hold)} this time")
+    short = s["short"]
+    second = nxt = None
+    if short:
+        mean = sum(x["duration_s"] for x in short) / len(short)
+        second = f"You let go early on {plural(len(short), 'press', 'presses')}, after about {seconds(mean)}"
+        nxt = "Next time, keep gripping until the beat tells you to relax"
+    feet = [h["feet"] for h in s["holds"] + short]
+    one = [f for f in feet if f in ("left", "right")]
+    third = None
+    if one and len(one) >= len(feet) / 2:
+        foot = max(("left", "right"), key=one.count)
+        other = "right" if foot == "left" else "left"
+        third = f"Most presses came from your {foot} foot"
+        nxt = nxt or f"Next time, grip with the toes of your {other} foot as well"
+    elif n:
+        third = "Both feet gripped together"
+    if not n and not short:
+        second = "No press was strong enough to register"
+        nxt = "Next time, grip the floor harder with your toes while your heels stay down"
+    nxt = nxt or ("Next time, try a longer hold" if reps and n >= reps else
+                  "Next time, press on every beat until the last one")
+    return sentences(first, second, third, nxt)

@@ -18,7 +18,7 @@ import numpy as np
 from trainer.analysis.zones import METHODS as ZONE_METHODS
 from trainer.analysis.zones import bounded_dc, score_presentation, segments, summarise
 
-from .base import DrillRun
+from .base import FEEDBACK_METHOD, DrillRun, plural, seconds, sentences
 from .targets import convex_hull, ray_to_hull
 
 # the 8 directions, in the order the drill asks for them (clockwise from forward, as NeuroCom)
@@ -385,7 +385,10 @@ class LimitsDrill(DrillRun):
         for key in ("hits", "successes", "crossings", "gaps", "biodex_score"):
             summary[key] = zones[key]
         summary["hold_s"] = HOLD_S
-        return summary, dict(METHODS)
+        summary["feedback"] = feedback(summary)
+        methods = dict(METHODS)
+        methods["feedback"] = FEEDBACK_METHOD
+        return summary, methods
 
     @staticmethod
     def _summary_means(rows) -> dict:
@@ -394,3 +397,43 @@ class LimitsDrill(DrillRun):
             vals = [r[key] for r in rows if r[key] is not None]
             out[f"mean_{key}"] = round(float(np.mean(vals)), 2 if key.endswith("_s") else 1) if vals else None
         return out
+
+
+def _toward(d: str) -> str:
+    return {"forward": "forward", "back": "backward"}.get(d, f"to the {d.replace('-', ' ')}")
+
+
+def feedback(summary: dict) -> str:
+    """Plain sentences from a limits summary: how many targets were reached and held, the
+    furthest lean, and the one direction to work on next."""
+    rows = summary["directions"]
+    zones = {t["direction"]: t for t in summary["targets"]}
+    n, hits, held = len(rows), summary["hits"], summary["successes"]
+    leaned = [r for r in rows if r.get("max_excursion_pct") is not None and r["max_excursion_mm"] >= MIN_LEAN_MM]
+    if not leaned:
+        return sentences("No lean was seen in any of the 8 directions, so nothing could be measured this time",
+                         "Next time, when the screen says lean, let your whole body tip slowly that way, feet flat, "
+                         "until you feel your toes or heels start to work, then hold it")
+    best = max(leaned, key=lambda r: r["max_excursion_mm"])
+    first = (f"You reached {hits} of the {n} targets and held {held} of them for {seconds(HOLD_S)}" if hits
+             else f"None of the {n} targets was reached this time")
+    second = f"Your furthest lean was {_toward(best['direction'])}, {best['max_excursion_mm']:.0f} mm from the centre"
+    missed = [r for r in rows if not zones.get(r["direction"], {}).get("hit")]
+    slipped = sum(t["crossings"] for t in summary["targets"])
+    if missed:
+        short = min(missed, key=lambda r: r["max_excursion_pct"] if r.get("max_excursion_pct") is not None else -1)
+        got = short.get("max_excursion_mm") or 0.0
+        third = (f"Leaning {_toward(short['direction'])} was the shortest: {got:.0f} mm of the "
+                 f"{short['target_mm']:.0f} mm asked")
+        nxt = (f"Next time, lean a little further {_toward(short['direction'])}, keeping both feet flat, and stay "
+               f"in the target for a second")
+    elif slipped:
+        third = f"You slipped out of a target and back in {plural(slipped, 'time')}"
+        nxt = "Next time, once you are in a target, stay still there until the screen calls you back"
+    elif held < hits:
+        third = f"You left {plural(hits - held, 'target')} before a full {seconds(HOLD_S)} inside"
+        nxt = "Next time, hold each lean a moment longer before coming back"
+    else:
+        third = None
+        nxt = "Next time, your targets can move out a little: they follow the reach you showed today"
+    return sentences(first, second, third, nxt)

@@ -16,11 +16,12 @@ from firmware.errors import UsageError
 from trainer.analysis.zones import METHODS as ZONE_METHODS
 from trainer.analysis.zones import MAX_SPEED_MM_S, bounded_dc, score_presentation, summarise
 
-from .base import DrillRun
+from .base import FEEDBACK_METHOD, DrillRun, plural, sentences
 from .limits import LOWPASS_HZ, ZONE_MIN_RADIUS_MM, ZONE_RADIUS_FRACTION, lowpass, reach_toward, rounded, unit, zone_radius
 
 LEAD_S = 2.0      # at the centre before each pace
 TAIL_S = 1.0      # at the centre after the last pace (a lagging person finishes the movement)
+LATE_MS = 400        # feedback: turning later than this after the beat is "behind the beat"
 HOLD_FRACTION = 0.2   # of a pace: how long a turn must stay inside the target's zone to be a success
 
 METHODS = {
@@ -230,7 +231,54 @@ class ShiftDrill(DrillRun):
         summary["targets"] = zones["targets"]
         for key in ("hits", "successes", "crossings", "gaps", "biodex_score"):
             summary[key] = zones[key]
-        return summary, dict(METHODS)
+        summary["feedback"] = self.feedback(summary)
+        methods = dict(METHODS)
+        methods["feedback"] = FEEDBACK_METHOD
+        return summary, methods
+
+    def _side(self, d: str) -> str:
+        return {"forward": "forward", "back": "back"}.get(d, f"to the {d}")
+
+    def feedback(self, summary: dict) -> str:
+        """Plain sentences: the beats reached, the side that fell short, the pace that lagged, and
+        the one thing to try next."""
+        targets = summary["targets"]
+        scored = [r for r in summary["paces"] if r.get("beats")]
+        if not scored:
+            return sentences("Too little of the drill was done to say how the shifts went",
+                             "Next time, stay on the mat until the last beat")
+        n = len(targets)
+        first = (f"You reached the target on {summary['hits']} of {n} beats" if summary["hits"]
+                 else f"None of the {n} beats reached its target")
+        per = {d: [t for t in targets if t["direction"] == d] for d in self.DIRS}
+        rate = {d: sum(t["hit"] for t in ts) / max(1, len(ts)) for d, ts in per.items()}
+        short = min(self.DIRS, key=lambda d: (rate[d], d != self.DIRS[1]))
+        other = self.DIRS[1] if short == self.DIRS[0] else self.DIRS[0]
+        lagging = max(scored, key=lambda r: r.get("lag_ms") or 0)
+        lag = lagging.get("lag_ms") or 0
+        dc = summary.get("mean_directional_control_pct")
+        if rate[short] < rate[other]:
+            second = (f"Shifting {self._side(other)} went further: {sum(t['hit'] for t in per[other])} of "
+                      f"{len(per[other])} beats there against {sum(t['hit'] for t in per[short])} of "
+                      f"{len(per[short])} {self._side(short)}")
+            nxt = f"Next time, shift a little further {self._side(short)} before you turn"
+        elif rate[short] < 1:
+            second = f"Both sides fell short on {plural(n - summary['hits'], 'beat')}"
+            nxt = "Next time, let your whole body travel all the way to each target before you turn"
+        else:
+            second = "You got all the way to both targets"
+            nxt = None
+        if lag > LATE_MS:
+            third = (f"At {lagging['pace_s']:g} seconds a movement you turned about {lag / 1000:.1f} s after the "
+                     f"beat")
+            nxt = nxt or "Next time, start each shift a little earlier so you arrive on the beat"
+        elif dc is not None and dc < 80:
+            third = "Some of the movement went across the line between the targets rather than along it"
+            nxt = nxt or "Next time, keep the movement on a straight line between the two targets"
+        else:
+            third = "Your turns kept with the beat"
+        nxt = nxt or "Next time, try a larger amplitude: the targets can move further out"
+        return sentences(first, second, third, nxt)
 
 
 class ShiftLeftRight(ShiftDrill):

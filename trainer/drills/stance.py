@@ -18,7 +18,7 @@ from firmware.errors import UsageError
 from trainer.analysis.sway import METHODS as SWAY_METHODS
 from trainer.analysis.sway import METRIC_UNITS, sway_metrics
 
-from .base import DrillRun
+from .base import FEEDBACK_METHOD, DrillRun, seconds, sentences
 from .limits import rounded, with_gaps
 
 ASYMMETRY_FLAG_PP = 7.0
@@ -101,7 +101,46 @@ class StanceDrill(DrillRun):
             "load_pct_body_weight": "mean total load on the mat / body weight x 100 (well under 100: holding on)",
         }
         methods.update(sway_methods)
+        summary["feedback"] = stance_feedback(summary, self.duration)
+        methods["feedback"] = FEEDBACK_METHOD
         return summary, methods
+
+
+QUIET_SWAY_MM_S = 15.0    # feedback: a mean sway speed above this is "a lot of movement" for quiet standing
+
+
+def stance_feedback(s: dict, duration: float) -> str:
+    """Plain sentences from a stance summary: the split between the feet, the heels, how still,
+    and the one thing to try next."""
+    left = s.get("left_pct")
+    if left is None:
+        return sentences("No standing was measured this time", "Next time, stand on the mat with both feet until the end")
+    heavier, lighter = ("left", "right") if left > 50 else ("right", "left")
+    share = max(left, 100.0 - left)
+    stood = seconds(s.get("sway_duration_s") or duration)
+    first = (f"You stood for {stood} with {share:.0f} % of your weight on your {heavier} foot" if s.get("asymmetry_flag")
+             else f"You stood for {stood} with {left:.0f} % of your weight on your left foot and {100 - left:.0f} % "
+                  "on your right")
+    if s.get("asymmetry_flag"):
+        second = f"Your {heavier} foot carried more, {s['asymmetry_pp']:.0f} points more than the {lighter}"
+        nxt = f"Next time, let a little more weight settle onto your {lighter} foot, knees soft"
+    else:
+        second = "Your weight was shared evenly between your feet"
+        nxt = None
+    heels = [v for v in (s.get("heel_pct_left"), s.get("heel_pct_right")) if v is not None]
+    third = None
+    if heels:
+        h = sum(heels) / len(heels)
+        third = f"Your heels carried about {h:.0f} % of each foot's load"
+        if nxt is None and h > 70:
+            nxt = "Next time, let your weight come a little forward, toward the balls of your feet"
+        elif nxt is None and h < 30:
+            nxt = "Next time, let your weight settle back a little onto your heels"
+    v = s.get("mean_velocity_mm_s")
+    if nxt is None and v is not None and v > QUIET_SWAY_MM_S:
+        nxt = "Next time, try to stand a little quieter: soften your knees and rest your eyes on a point ahead"
+    nxt = nxt or "Next time, try it with your eyes closed, a chair within reach"
+    return sentences(first, second, third, nxt)
 
 
 class OneLegDrill(DrillRun):
@@ -158,6 +197,7 @@ class OneLegDrill(DrillRun):
             summary["note"] = f"the {self.other} foot never came off the mat"
             figs, sway_methods = sway_figures(a[:0], np.zeros((0, 2)), fs)
             summary.update(figs)
+            summary["feedback"] = self.feedback(summary)
             return summary, self._methods(sway_methods)
         start = lifts[0][0]
         end = len(a) - 1
@@ -179,7 +219,30 @@ class OneLegDrill(DrillRun):
         summary.update(figs)
         if not summary["touched_down"] and not summary["capped"]:
             summary["note"] = "the drill ended before the foot came down"
+        summary["feedback"] = self.feedback(summary)
         return summary, self._methods(sway_methods)
+
+    def feedback(self, s: dict) -> str:
+        """Plain sentences: how long the foot held, how it ended, the one thing to try next."""
+        if not s["lifted"]:
+            return sentences(f"Your {self.other} foot did not come off the mat, so no hold was timed",
+                             f"Next time, move all your weight onto your {self.foot} foot first, then lift the "
+                             f"{self.other} a few centimetres, with a chair within reach")
+        first = f"You stood on your {self.foot} foot for {seconds(s['held_s'])}"
+        if s["capped"]:
+            second = "That is the full time this drill counts"
+            nxt = f"Next time, try standing on your {self.other} foot, or set a longer time"
+        elif s["touched_down"]:
+            second = f"Then your {self.other} foot came down to the mat"
+            nxt = ("Next time, aim for a few seconds more: rest your eyes on a point ahead and keep the "
+                   f"{self.foot} knee soft")
+        else:
+            second = "The drill ended while you were still up"
+            nxt = f"Next time, set a longer time to find out how long your {self.foot} foot can hold"
+        load = s.get("standing_foot_load_pct")
+        third = (f"Your {self.foot} foot carried {load:.0f} % of your weight while you held" if load is not None
+                 and load < 97 else None)
+        return sentences(first, second, third, nxt)
 
     def _methods(self, sway_methods: dict) -> dict:
         m = {
@@ -189,6 +252,7 @@ class OneLegDrill(DrillRun):
             "standing_foot_load_pct": "the standing foot's share of the mat's load while held",
         }
         m.update(sway_methods)
+        m["feedback"] = FEEDBACK_METHOD
         m["sway_series"] = ("sway of the standing foot: that foot's own CoP (its sensors only), from "
                             f"{SETTLE_S:g} s after lift-off to touchdown or the cap, as recorded (raw pipeline)")
         return m
