@@ -54,13 +54,14 @@ def run_drill(source, engine, writer=None, view=None, *, estimator, max_seconds:
             audio.block(float(eb.t[-1]), engine.snapshot)
         if view is not None:
             view.feed(eb.t, eb.cop)      # the display filter sees every sample
+            view.feed_feet(eb.t, eb.cop_left, eb.cop_right)
         if writer is not None:
             writer.write_block(eb, rows.target, rows.phase, rows.flags)
         frames += len(block)
         if on_block is not None:
             on_block(block, engine)
         if view is not None:
-            view.maybe_draw(engine.snapshot, path_xy=engine.path_xy())
+            view.maybe_draw(engine.snapshot, path_xy=engine.path_xy(), engine=engine)
         if t_end is not None and float(block.t[-1]) >= t_end:
             engine.finish(float(block.t[-1]), "time limit (--seconds) reached")
         if live:

@@ -141,6 +141,7 @@ def replay_session(path, *, speed: float | None = None, view=None, clock=None) -
         engine.process(eb)
         if view is not None:
             view.feed(eb.t, eb.cop)     # the display filter sees every sample, as live
+            view.feed_feet(eb.t, eb.cop_left, eb.cop_right)
 
     try:
         while True:
@@ -168,7 +169,7 @@ def replay_session(path, *, speed: float | None = None, view=None, clock=None) -
             if i0 < len(block):
                 process(block[i0:])
             if view is not None:
-                view.maybe_draw(engine.snapshot, path_xy=engine.path_xy())
+                view.maybe_draw(engine.snapshot, path_xy=engine.path_xy(), engine=engine)
     finally:
         source.close()
     summary, methods = engine.results()

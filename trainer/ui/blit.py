@@ -1,14 +1,14 @@
 """Blitting the live view: only what changed is drawn again, and only the pixels that changed
 reach the window.
 
-The figure is split into regions (:class:`Regions`: the feet, the cue band, loop and score, the
-load bars), each with its own cached background; a frame restores and redraws only the regions
+The figure is split into regions (:class:`Regions`: the feet, the cue band, the counter, the
+load bar), each with its own cached background; a frame restores and redraws only the regions
 whose content changed. Layers that change slowly are cached *in* a region's background: the
-target path and the sensor discs in the feet's, the bar figures in the bar panel's. Copying the
-image to the window costs a fixed ~0.2 ms a copy plus its area, so the changed rectangles (the
-marker, target and trail where they are and were, the discs whose fill changed, the sliver of a
-bar between its old and new split) are merged while a merge costs less than a copy
-(:func:`merge_rects`).
+target path, the spiral's zones, the ring, the heel bars and the sensor discs in the feet's, the
+bar figures in the bar panel's. Copying the image to the window costs a fixed ~0.2 ms a copy
+plus its area, so the changed rectangles (the markers, target and trail where they are and were,
+the discs whose fill changed, the ring where it was and is, the sliver of a bar between its old
+and new split) are merged while a merge costs less than a copy (:func:`merge_rects`).
 """
 from __future__ import annotations
 
@@ -62,15 +62,17 @@ class Regions:
 
     def __init__(self, scene):
         self.scene = s = scene
-        feet = [s.trail_lc, s.target_dot, s.cop_dot, s.overlay, s.overlay_text]
+        feet = [s.trail_lc, s.target_dot, *s.foot_dots.values(), s.cop_dot, s.overlay, s.overlay_text]
         self.parts = {
-            # the feet: the discs are cached with the region's background, the moving things drawn on it
+            # the feet: the slow layers are cached with the region's background, the moving things drawn on it
             "feet": {"bbox": lambda: whole_px(s.ax.bbox), "artists": feet,
-                     "under": [s.path_line, s.discs]},
-            "cue": {"bbox": lambda: whole_px(s.fig_bbox(s.band_rect)), "artists": [s.band, s.cue]},
-            "info": {"bbox": lambda: whole_px(s.fig_bbox(s.info_rect)), "artists": [s.info, s.info2]},
-            # the bar panel: its figures are cached with its background ("bartext"), the bars drawn on it
-            "bars": {"bbox": lambda: whole_px(s.bax.bbox), "artists": [s.bar_polys, s.bar_mids],
+                     "under": [s.heel_polys, s.path_line, s.zone_line, s.discs, s.ring]},
+            "cue": {"bbox": lambda: whole_px(s.fig_bbox(s.band_rect)), "artists": [s.band, s.cue, s.hint]},
+            "info": {"bbox": lambda: whole_px(s.fig_bbox(s.info_rect)),
+                     "artists": [s.counter_label, s.counter_value, s.counter_detail, s.progress_track,
+                                 s.progress_fill, s.beat_dots, s.beat_now]},
+            # the bar panel: its figures are cached with its background ("bartext"), the bar drawn on it
+            "bars": {"bbox": lambda: whole_px(s.bax.bbox), "artists": [s.bar_polys, s.bar_mids, s.bar_goal, s.note],
                      "under": s.bar_text + s.bar_text_b},
         }
         self.animated = [a for r in self.parts.values() for a in r["artists"] + r.get("under", [])]
@@ -78,8 +80,8 @@ class Regions:
             a.set_animated(True)
         self.sig = {}
         self.bg = None
-        self.moving_box = None        # where the marker, target and trail were drawn last
-        self.path_new = False         # a new target path, for the feet's background at the next frame
+        self.moving_box = None        # where the markers, target and trail were drawn last
+        self.path_new = False         # a new target path or zones, for the feet's background at the next frame
 
     def on_draw(self, event=None) -> None:
         """After a full draw of the figure: cache each region's background (without its
@@ -92,30 +94,31 @@ class Regions:
         self.sig = {}
         self.moving_box = None
         self.path_new = False
-        self.cache_discs()
+        self.cache_under()
         self.cache_bar_text()
         for name, region in self.parts.items():
             for a in region["artists"]:
                 s.fig.draw_artist(a)
 
-    def cache_discs(self) -> None:
-        """The feet region's background with the target path and the sensor discs drawn in (the
-        discs change at most LOAD_HZ, the path when a drill starts)."""
+    def cache_under(self) -> None:
+        """The feet region's background with its slow layers drawn in (the discs and heel bars
+        change at most LOAD_HZ, the ring at a cue, the path and zones when a drill starts)."""
         s = self.scene
         canvas = s.fig.canvas
         bbox = self.parts["feet"]["bbox"]()
         if "feet_static" not in self.bg:
             self.bg["feet_static"] = canvas.copy_from_bbox(bbox)
         canvas.restore_region(self.bg["feet_static"])
-        s.fig.draw_artist(s.path_line)
-        s.fig.draw_artist(s.discs)
+        for a in self.parts["feet"]["under"]:
+            s.fig.draw_artist(a)
         self.bg["feet"] = canvas.copy_from_bbox(bbox)
 
     def text_row_bbox(self, i: int):
         from matplotlib.transforms import Bbox, TransformedBbox
 
-        y = self.scene.bar_y[i]
-        return whole_px(TransformedBbox(Bbox([[-1, y + 0.34], [101, y + 0.98]]), self.scene.bax.transData))
+        s = self.scene
+        y = s.bar_y[i] + s.bar_half
+        return whole_px(TransformedBbox(Bbox([[-1, y + 0.06], [101, 1.0]]), s.bax.transData))
 
     def cache_bar_text(self, rows=None) -> None:
         """The bar panel's background with its figures drawn in (they change at most TEXT_HZ):
@@ -131,27 +134,26 @@ class Regions:
 
     def moving_rects(self) -> list:
         """Display rectangles [x0, y0, x1, y1] of the feet region that changed since the last
-        frame: where the marker, target and trail are, and where they were."""
+        frame: where the markers, target and trail are, and where they were."""
         s = self.scene
         tr = s.ax.transData
         px = s.fig.dpi / 72.0
         pts, pads = [], []
-        for line in (s.cop_dot, s.target_dot):
+        for line in (s.cop_dot, s.target_dot, *s.foot_dots.values()):
             xy = line.get_xydata()
             if len(xy):
                 pts.append(tr.transform(xy))
                 pads.append((line.get_markersize() / 2 + line.get_markeredgewidth()) * px + 2)
         tail = s.trail[np.all(np.isfinite(s.trail), axis=1)]
-        if len(tail):
+        if len(tail) and len(s.trail_lc.get_segments()):
             pts.append(tr.transform(tail))
             pads.append(s.trail_lc.get_linewidth()[0] * px + 2)
-        now = None
-        for p, pad in zip(pts, pads):
-            box = np.r_[p.min(axis=0) - pad, p.max(axis=0) + pad]
-            now = box if now is None else np.r_[np.minimum(now[:2], box[:2]), np.maximum(now[2:], box[2:])]
-        rects = [box for box in (now, self.moving_box) if box is not None]
+        rects = [np.r_[p.min(axis=0) - pad, p.max(axis=0) + pad] for p, pad in zip(pts, pads)]
+        # the markers are apart (two feet, the body between): each its own box, merged when that pays
+        now = [np.array(r) for r in merge_rects(rects)] if rects else []
+        out = now + (self.moving_box or [])
         self.moving_box = now
-        return self.clip_feet(rects)
+        return self.clip_feet(out)
 
     def px_per_mm(self) -> float:
         tr = self.scene.ax.transData
@@ -161,6 +163,17 @@ class Regions:
         """The discs' drawn radii in quarter pixels: a disc is drawn again when this changes."""
         return tuple(np.round(self.scene.disc_r * self.px_per_mm() * 4).tolist())
 
+    def heel_px(self) -> tuple:
+        """The heel bars' splits in whole pixels."""
+        s = self.scene
+        k = s.layout.foot_length_mm * self.px_per_mm() / 100
+        return tuple(round(v * k) if np.isfinite(v) else -1 for v in s.heel_values)
+
+    def ring_sig(self) -> tuple:
+        r = self.scene.ring
+        return (r.get_visible(), tuple(np.round(r.center, 1)), round(r.get_radius(), 1), r.get_facecolor(),
+                r.get_linewidth(), str(r.get_linestyle()))
+
     def disc_rects(self, old: tuple | None, new: tuple) -> list:
         """Display rectangles of the discs whose drawn radius changed."""
         changed = [i for i in range(len(new)) if old is None or old[i] != new[i]]
@@ -169,6 +182,30 @@ class Regions:
         c = self.scene.ax.transData.transform(self.scene.disc_xy[changed])
         half = DISC_MM * self.px_per_mm() + 2
         return self.clip_feet(list(np.c_[c - half, c + half]))
+
+    def heel_rects(self, old: tuple | None, new: tuple) -> list:
+        s = self.scene
+        tr = s.ax.transData
+        out = []
+        for k, foot in enumerate(("left", "right")):
+            if old is None or old[k] != new[k]:
+                x0, x1 = s.heel_x[foot]
+                (a, b), (c, d) = tr.transform([[x0, 0.0], [x1, s.layout.foot_length_mm]])
+                out.append(np.array([a - 2, b - 2, c + 2, d + 2]))
+        return self.clip_feet(out)
+
+    def ring_rects(self, old) -> list:
+        """Where the ring was (``old``: the signature of the last frame) and where it is."""
+        s = self.scene
+        tr = s.ax.transData
+        pad = s.ring.get_linewidth() * s.fig.dpi / 72.0 + 3
+        out = []
+        for sig in (old, self.ring_sig()):
+            if sig and sig[0]:
+                (cx, cy), r = sig[1], sig[2]
+                (a, b), (c, d) = tr.transform([[cx - r, cy - r], [cx + r, cy + r]])
+                out.append(np.array([a - pad, b - pad, c + pad, d + pad]))
+        return self.clip_feet(out)
 
     def clip_feet(self, rects) -> list:
         x0, y0, x1, y1 = self.scene.ax.bbox.extents
@@ -181,16 +218,17 @@ class Regions:
 
     def bar_rects(self, old: tuple, new: tuple) -> list:
         """Display rectangles of the bars that moved: between the old and the new split only."""
-        tr = self.scene.bax.transData
+        s = self.scene
+        tr = s.bax.transData
         rects = []
-        for v0, v1, y in zip(old, new, self.scene.bar_y):
+        for v0, v1, y in zip(old, new, s.bar_y):
             if v0 == v1 or (np.isnan(v0) and np.isnan(v1)):
                 continue
             if np.isfinite(v0) and np.isfinite(v1):
                 lo, hi = min(v0, v1), max(v0, v1)
             else:                                        # appearing or going: the whole bar
                 lo, hi = 0.0, 100.0
-            (x0, y0), (x1, y1) = tr.transform([[lo, y - 0.32], [hi, y + 0.32]])
+            (x0, y0), (x1, y1) = tr.transform([[lo, y - s.bar_half - 0.01], [hi, y + s.bar_half + 0.01]])
             rects.append(np.array([x0 - 2, y0, x1 + 2, y1]))
         return rects
 
@@ -199,10 +237,16 @@ class Regions:
         s = self.scene
         return {
             "overlay": (s.overlay.get_visible(), s.overlay_text.get_text()),
-            "cue": (s.cue.get_text(), s.band.get_facecolor(), s.cue.get_fontsize()),
-            "info": (s.info.get_text(), s.info2.get_text()),
+            "cue": (s.cue.get_text(), s.hint.get_text(), s.band.get_facecolor(), s.cue.get_fontsize()),
+            "info": (s.counter_label.get_text(), s.counter_value.get_text(), s.counter_detail.get_text(),
+                     s.counter_value.get_fontsize(), s.progress_track.get_visible(),
+                     round(s.progress_fill.get_width() * s.fig.bbox.width),
+                     tuple(map(tuple, s.beat_dots.get_xydata())), tuple(map(tuple, s.beat_now.get_xydata()))),
             "bars": tuple(s.bar_values),
+            "barextra": (tuple(map(tuple, s.bar_goal.get_xydata())), s.note.get_text()),
             "discs": self.disc_px(),
+            "heel": self.heel_px(),
+            "ring": self.ring_sig(),
             "bartext": tuple((a.get_text(), b.get_text(), a.get_fontsize())
                              for a, b in zip(s.bar_text, s.bar_text_b)),
         }
@@ -219,16 +263,22 @@ class Regions:
             before = old.get("bartext") or ((None,) * len(sig["bartext"]))
             self.cache_bar_text([i for i, (a, b) in enumerate(zip(before, sig["bartext"])) if a != b])
             old = dict(old, bars=None)
+        if old.get("barextra") != sig["barextra"]:
+            old = dict(old, bars=None)
         blits = []
-        if self.path_new:                # a new path: the feet's cached layer and all the feet
+        if self.path_new:                # a new path: the feet's cached layers and all the feet
             self.path_new = False
-            self.cache_discs()
+            self.cache_under()
             blits.append(np.array(self.parts["feet"]["bbox"]().extents))
-        elif old.get("discs") != sig["discs"]:
-            self.cache_discs()
+        elif any(old.get(k) != sig[k] for k in ("discs", "heel", "ring")):
+            self.cache_under()
             blits += self.disc_rects(old.get("discs"), sig["discs"])
+            if old.get("heel") != sig["heel"]:
+                blits += self.heel_rects(old.get("heel"), sig["heel"])
+            if old.get("ring") != sig["ring"]:
+                blits += self.ring_rects(old.get("ring"))
         for name, region in self.parts.items():
-            if name != "feet" and old.get(name) == sig.get(name):
+            if name != "feet" and old.get(name) == sig.get(name) and not (name == "bars" and old.get("bars") is None):
                 continue
             canvas.restore_region(self.bg[name])
             for a in region["artists"]:

@@ -10,6 +10,7 @@ from trainer.app.simperson import natural_centre
 from trainer.ui.blit import merge_rects
 from trainer.ui.scene import COLORS, DISC_MM, Scene
 from trainer.ui.view import LiveView
+from trainer.drills.status import split_cue
 
 COP_RGB = tuple(int(COLORS["cop"][i:i + 2], 16) for i in (1, 3, 5))
 
@@ -47,7 +48,12 @@ def test_artists_follow_the_snapshot(tmp_path):
     assert "80" in view.bar_text[0].get_text() and "20" in view.bar_text_b[0].get_text()
     assert view.disc_r[0] == pytest.approx(DISC_MM)      # half the load or more: full
     assert 0 < view.disc_r[4] < view.disc_r[3]
-    assert view.info.get_text() == "loop 1/3"
+    assert (view.counter_label.get_text(), view.counter_value.get_text()) == ("loop", "1/3")
+    assert view.counter_detail.get_text() == "score –"
+    # each foot's own CoP from its own sensors: the left foot's dot near its heel, bigger (80 %)
+    left, right = view.drawn_feet["left"], view.drawn_feet["right"]
+    assert left[1] < 60 and right[1] < 60
+    assert view.foot_dots["left"].get_markersize() > view.foot_dots["right"].get_markersize()
     assert not view.overlay.get_visible() and view.overlay_text.get_text() == ""
     snap.state, snap.cue = "paused", "paused — step back on to continue"
     view.maybe_draw(snap, force=True)
@@ -75,7 +81,7 @@ def test_stepped_off_waiting_and_done_are_unmistakable(view):
     view.maybe_draw(_snap(state="waiting", cop=np.full(2, np.nan), total_n=float("nan"), forces=None,
                           cue="step on and stand still", left_pct=float("nan")), force=True)
     assert view.overlay.get_visible() and view.overlay_text.get_text() == "STEP ON"
-    assert len(view.cop_dot.get_data()[0]) == 0 and view.bar_text[0].get_text() == "left"
+    assert len(view.cop_dot.get_data()[0]) == 0 and view.bar_text[0].get_text() == ""
     assert np.all(view.disc_r == 0)
     view.maybe_draw(_snap(state="done", cue="well done"), force=True)
     assert view.overlay_text.get_text() == "DONE"
@@ -173,12 +179,19 @@ def test_drawn_state_follows_a_simulated_drill():
         eb = estimator.estimate(block)
         engine.process(eb)
         view.feed(eb.t, eb.cop)
-        path = engine.drill.path
-        view.maybe_draw(engine.snapshot, path_xy=None if path is None else path.dense(), force=True)
+        view.feed_feet(eb.t, eb.cop_left, eb.cop_right)
+        view.maybe_draw(engine.snapshot, path_xy=engine.path_xy(), engine=engine, force=True)
         snap = engine.snapshot
-        assert view.cue.get_text() == snap.cue
+        assert view.cue.get_text() == split_cue(snap.cue)[0] or snap.state == "countdown"
         if snap.state == "running":
             cues.add(snap.cue)
+            # the ring sits on the zone the cue names, on that foot
+            ring = view.status.ring
+            assert ring is not None and ring.label == snap.cue and snap.cue.startswith(ring.foot)
+            assert view.ring.get_visible() and np.allclose(view.ring.center, ring.xy)
+            for f in ("left", "right"):                  # each foot's dot: that foot's filtered CoP
+                if np.all(np.isfinite(eb.cop_left[-1])) and f == "left":
+                    assert np.hypot(*(view.drawn_feet[f] - eb.cop_left[-1])) < 8.0
             assert np.allclose(view.target_dot.get_data(), [[snap.target[0]], [snap.target[1]]])
             gaps.append(np.hypot(*(view.drawn_cop - snap.cop)))
             assert view.path_line.get_xydata().shape[0] > 10
@@ -221,7 +234,7 @@ def test_stamped_text_looks_as_matplotlib_text(kw):
     import matplotlib.pyplot as plt
     from matplotlib.text import Text
 
-    from trainer.ui.scene import stamp_text_class
+    from trainer.ui.stamp import stamp_text_class
 
     stamp = stamp_text_class()
     fig = plt.figure(figsize=(4, 2), dpi=100)
@@ -252,12 +265,12 @@ def test_a_scene_is_the_views_artists_on_any_figure():
     from matplotlib.figure import Figure
 
     layout = load_layout()
-    scene = Scene(Figure(figsize=(8, 4.8), dpi=100), layout, trail_n=45, base_in=(8, 4.8))
+    scene = Scene(Figure(figsize=(8, 4.8), dpi=100), layout, trail_n=45)
     assert len(scene.rings) == len(layout.sensors) and scene.trail.shape == (45, 2)
-    assert [t.get_text() for t in scene.bar_text] == ["left", "L heel", "R heel"]
+    assert len(scene.bar_text) == 1 and set(scene.foot_dots) == {"left", "right"}
     scene.fig.set_size_inches(16, 9.6)
     scene.rescale()
-    assert scene.cop_dot.get_markersize() == pytest.approx(2 * 17)
+    assert scene.cop_dot.get_markersize() == pytest.approx(2 * 15)
     scene.set_path(np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]))
     assert scene.path_line.get_xydata().shape == (4, 2)       # closed
     assert isinstance(LiveView(layout), Scene)

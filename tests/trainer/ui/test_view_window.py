@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-COP_RGB = (0xD6, 0x28, 0x28)
+COP_RGB = (0x00, 0x00, 0x00)          # trainer.ui.scene.COLORS["cop"]
+PAUSED_RGB = (0xE6, 0x9F, 0x00)       # COLORS["paused"]
 
 
 def _tk_problem() -> str | None:
@@ -186,7 +187,7 @@ def test_marker_and_cue_in_a_real_window(window_shots):
         assert (b.max(axis=2) < 90).sum() > 300          # large type is there
     assert (np.abs(bands[0] - bands[1]).max(axis=2) > 60).sum() > 300
     # paused: the band turns orange and the feet go dark — the marker is under the overlay
-    assert np.all(np.abs(bands[2][bands[2].shape[0] // 2, 5] - (0xF7, 0x7F, 0x00)) <= 30)
+    assert np.all(np.abs(bands[2][bands[2].shape[0] // 2, 5] - PAUSED_RGB) <= 30)
     assert not _near(imgs[2], shots[2]["marker"], COP_RGB, radius=1, tol=25)
 
 
