@@ -73,8 +73,8 @@ _TABLE: dict[str, dict[str, str]] = {
                                "fr": "tenez-vous droit, talons au sol"},
     "up onto the toes": {"en": "rise up", "de": "hoch", "fr": "montez"},
     "hold": {"en": "hold", "de": "halten", "fr": "tenez"},
-    "down slowly": {"en": "down slowly", "de": "langsam runter", "fr": "descendez doucement"},
-    "heels down": {"en": "heels down", "de": "Fersen ab", "fr": "talons au sol"},
+    "down slowly": {"en": "down slowly", "de": "langsam ab", "fr": "descendez"},
+    "heels down": {"en": "heels down", "de": "Fersen ab", "fr": "talons bas"},
     "rest": {"en": "rest", "de": "Pause", "fr": "repos"},
     # toe presses
     "stand relaxed": {"en": "stand relaxed", "de": "locker stehen", "fr": "restez détendu"},

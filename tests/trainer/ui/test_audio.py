@@ -303,3 +303,15 @@ def test_spoken_cues_follow_the_persons_language(capsys, tmp_path, footmat_home)
         assert any(abs(o - t) <= 0.05 for o in onsets(env)), t
     cache = footmat_home / "cache" / "speech"
     assert [p.name.split("-s")[0] for p in cache.iterdir()] == ["de"]
+
+
+@pytest.mark.parametrize("language", S.LANGUAGES)
+def test_a_heel_raise_cue_fits_its_beat_in_every_language(language):
+    """At the default tempo (1 s a beat) each spoken heel-raise cue ends before the next beat, so
+    none is shortened and the track falls silent between them."""
+    need_espeak()
+    from trainer.drills.exercise import HeelRaisesDrill
+
+    s = S.Speech(language)
+    for label in HeelRaisesDrill().labels()[1:5] + ["2", "15"]:
+        assert len(s.clip(label)) / S.RATE < 0.97, (language, label, S.phrase(label, language))
