@@ -315,3 +315,19 @@ def test_a_heel_raise_cue_fits_its_beat_in_every_language(language):
     s = S.Speech(language)
     for label in HeelRaisesDrill().labels()[1:5] + ["2", "15"]:
         assert len(s.clip(label)) / S.RATE < 0.97, (language, label, S.phrase(label, language))
+
+
+def test_a_routine_renders_one_sound_track_per_part(capsys, tmp_path):
+    need_espeak()
+    toml = tmp_path / "two.toml"
+    toml.write_text('title = "two"\nrest_s = 0\n[[part]]\ndrill = "spiral"\n[part.params]\nloops = 1\nperiod = 9\n'
+                    '[[part]]\ndrill = "toe-press"\n[part.params]\nreps = 1\n', encoding="utf-8")
+    code, _, err = run_cli(capsys, "routine", str(toml), "--backend", "sim", "--no-plot", "--out", str(tmp_path / "r"),
+                           "--pain-before", "1", "--pain-after", "1", "--audio-out", str(tmp_path / "t.wav"))
+    assert code == 0, err
+    (folder,) = (tmp_path / "r").iterdir()
+    for n, drill in ((1, "spiral"), (2, "toe-press")):
+        (session,) = folder.glob(f"*-{drill}")
+        cues, _, _ = cue_times(session)
+        found = onsets(envelope(read_track(tmp_path / f"t-{n}-{drill}.wav")))
+        assert cues and all(any(abs(o - t) <= 0.05 for o in found) for t in cues), drill
