@@ -343,6 +343,7 @@ class TraceLines:
         self.width = len(cols)
         self._i_phase = cols.index("phase") if "phase" in cols else None
         self._commas = self.width - 1
+        self._avg = 256                # bytes per record, learnt from the chunks read
 
     # -- physical lines
     def _physical(self) -> str | None:
@@ -436,16 +437,85 @@ class TraceLines:
             if nxt.strip():
                 self._fail(no, what, "the trace is damaged; fix or delete that line (the file was not changed)")
 
-    def read(self, n: int) -> tuple[list[int], list[list[str]]]:
-        """Up to ``n`` records: (their line numbers, their fields); fewer only at the end."""
-        nos, rows = [], []
-        while len(rows) < n:
+    # -- plain records, a chunk at a time
+    def _fast(self, n: int):
+        """Up to ``n`` plain records read as one chunk of the file: (first line number, their
+        text joined, each with its newline, how many) — or None when the next record needs the
+        line-by-line path (a quote, a CR, a NUL, invalid UTF-8, a blank, over-long or torn line,
+        a record of another width); the file position is then where it was. Plain records are
+        what footmat writes, so a whole trace normally goes through here, checked with numpy
+        over the bytes exactly as :meth:`_record` checks each line."""
+        if self._eof or self._commas == 0 or n < 1:
+            return None
+        fh = self._fh
+        start = fh.tell()
+        raw = fh.read(max(1 << 16, min(n, 1 << 16) * self._avg))
+        end = raw.rfind(b"\n") + 1
+        if end == 0:
+            fh.seek(start)
+            return None
+        b = np.frombuffer(raw, np.uint8, count=end)
+        nl = np.flatnonzero(b == 10)
+        if nl.size > n:
+            nl = nl[:n]
+            end = int(nl[-1]) + 1
+            b = b[:end]
+        bad = end
+        for byte in (34, 13, 0):                       # '"', CR, NUL: the careful path
+            hit = np.flatnonzero(b == byte)
+            if hit.size:
+                bad = min(bad, int(hit[0]))
+        commas = np.diff(np.searchsorted(np.flatnonzero(b == 44), nl), prepend=0)
+        longs = np.diff(nl, prepend=-1)
+        wrong = np.flatnonzero((commas != self._commas) | (longs > MAX_LINE_BYTES))
+        k = int(np.searchsorted(nl, bad))              # lines wholly before the first bad byte
+        if wrong.size:
+            k = min(k, int(wrong[0]))
+        chunk = raw[:int(nl[k - 1]) + 1] if k else b""
+        try:
+            text = chunk.decode("utf-8")
+        except UnicodeDecodeError as e:
+            k = int(np.searchsorted(nl, e.start))
+            chunk = raw[:int(nl[k - 1]) + 1] if k else b""
+            text = chunk.decode("utf-8")
+        fh.seek(start + len(chunk))
+        if not k:
+            return None
+        self._avg = max(16, len(chunk) // k + 1)
+        first = self.line_no + 1
+        self.line_no += k
+        return first, text, k
+
+    def _chunks(self, n: int):
+        """Up to ``n`` records: a list of pieces, each (first line number, joined text, count) for
+        a plain run or (line number, fields, text) for one record read line by line."""
+        pieces, have = [], 0
+        while have < n:
+            got = self._fast(n - have)
+            if got is not None:
+                pieces.append(got)
+                have += got[2]
+                continue
             r = self._record()
             if r is None:
                 break
-            nos.append(r[0])
-            rows.append(r[1])
-        self.records += len(rows)
+            pieces.append(r)
+            have += 1
+        return pieces, have
+
+    def read(self, n: int) -> tuple[list[int], list[list[str]]]:
+        """Up to ``n`` records: (their line numbers, their fields); fewer only at the end."""
+        nos, rows = [], []
+        pieces, have = self._chunks(n)
+        for p in pieces:
+            if isinstance(p[1], str):
+                first, text, k = p
+                nos.extend(range(first, first + k))
+                rows.extend([ln.split(",") for ln in text[:-1].split("\n")])
+            else:
+                nos.append(p[0])
+                rows.append(p[1] if p[1] is not None else p[2][:-1].split(","))
+        self.records += have
         return nos, rows
 
     def blocks(self, n: int = 20000):
@@ -456,21 +526,32 @@ class TraceLines:
                 return
             yield nos, rows
 
+    def text_chunks(self, n: int = 20000):
+        """Every record as canonical CSV text, ``n`` at a time: (line numbers, texts, the texts
+        joined). Plain records are the file's own text; a record is quoted by the csv module's
+        rules where its text needs it (and may then hold a newline)."""
+        while True:
+            pieces, have = self._chunks(n)
+            if not have:
+                return
+            self.records += have
+            nos, lines = [], []
+            for p in pieces:
+                if isinstance(p[1], str):
+                    first, text, k = p
+                    nos.extend(range(first, first + k))
+                    lines.extend([ln + "\n" for ln in text[:-1].split("\n")])
+                else:
+                    nos.append(p[0])
+                    lines.append(p[2])
+            joined = pieces[0][1] if len(pieces) == 1 and isinstance(pieces[0][1], str) else "".join(lines)
+            yield nos, lines, joined
+
     def text_blocks(self, n: int = 20000):
         """Every record as canonical CSV text (one record, its newline), ``n`` at a time:
         (line numbers, texts). Plain records are the file's own text; a record is quoted by the
         csv module's rules where its text needs it (and may then hold a newline)."""
-        while True:
-            nos, lines = [], []
-            while len(lines) < n:
-                r = self._record(split=False)
-                if r is None:
-                    break
-                nos.append(r[0])
-                lines.append(r[2])
-            self.records += len(lines)
-            if not lines:
-                return
+        for nos, lines, _ in self.text_chunks(n):
             yield nos, lines
 
     @property

@@ -15,6 +15,7 @@ import gc
 import json
 import re
 from contextlib import contextmanager
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,23 +156,39 @@ def iter_rows(sf: SessionFolder, as_json: bool = False):
     and noted.
     """
     block_pat, line_pat, repl = _line_patterns(sf.header, groups=as_json)
+    whole = _whole_pattern(tuple(sf.header))
+    width = len(sf.header)
+    quoted = [i for i, h in enumerate(sf.header) if h in TEXT_COLUMNS]
     with sfmt.TraceLines(sf.trace, required=REQUIRED_COLUMNS) as tr:
-        for nos, lines in tr.text_blocks(CHUNK_ROWS):
-            text = "".join(lines)
-            if as_json:
-                out, k = block_pat.subn(repl, text)
-            else:
-                k = len(block_pat.findall(text))
-            if k != len(lines):
+        for nos, lines, text in tr.text_chunks(CHUNK_ROWS):
+            if whole.fullmatch(text) is None:     # one record off the fast path: each on its own
                 out = _slow_block(sf, line_pat, block_pat, repl, nos, lines, as_json)
                 if as_json:
                     text = out
             elif as_json:
-                text = _nulls(out)
+                text = _json_rows(text, width, quoted)
             yield lines, text
         for n in tr.notes:
             if n not in sf.notes:
                 sf.notes.append(n)
+
+
+@lru_cache(maxsize=8)
+def _whole_pattern(header: tuple):
+    """Every line of a block a plain record of ``header`` (one match, nothing allocated per line)."""
+    line = _line_patterns(list(header))[1].pattern
+    return re.compile(f"(?:{line}\n)*+")
+
+
+def _json_rows(text: str, width: int, quoted: list[int]) -> str:
+    """Checked plain records (no quote, no comma or backslash inside a field) → JSON arrays, one
+    per line, ``[…],\n`` each: the fields split at once, the text fields quoted, empty → null."""
+    parts = text[:-1].replace("\n", ",").split(",")
+    for i in quoted:
+        parts[i::width] = ['"' + v + '"' for v in parts[i::width]]
+    parts[0::width] = ["\n[" + v for v in parts[0::width]]
+    parts[width - 1::width] = [v + "]" for v in parts[width - 1::width]]
+    return _nulls(",".join(parts)[1:] + ",\n")
 
 
 def _nulls(rows: str) -> str:
