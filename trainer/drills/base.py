@@ -26,6 +26,12 @@ class RunData(EstimatedBlock):
             raise ValueError(f"inconsistent RunData: {n} frames, but a {np.shape(self.a)}, "
                              f"target {np.shape(self.target)}")
 
+    def window(self, a0: float, a1: float) -> "RunData":
+        """The frames with active time in [a0, a1)."""
+        ks = np.flatnonzero((self.a >= a0) & (self.a < a1))
+        return RunData(**self.take(ks).columns(), a=self.a[ks], target=self.target[ks], layout=self.layout,
+                       weight_n=self.weight_n)
+
 
 class DrillRun:
     """Defaults: no target, one cue, no beats, no loops."""
@@ -70,8 +76,41 @@ class DrillRun:
         """Points of the target path to draw (or None)."""
         return None
 
-    def score(self, run: RunData, fs: float):
+    # -- scoring ------------------------------------------------------------------------------
+    # A drill scores either the whole run at once (``score``), or, streaming, unit by unit: it
+    # lists its units (``units()``: active-time windows [a0, a1), in order of a1 — a set, a press,
+    # a lean) and scores each on its own frames as it completes (``score_unit``), keeping only the
+    # per-unit results; ``summarise`` builds the summary from them. The engine then keeps at most
+    # the frames of the units not yet scored, so an hour costs what a minute costs; ``score`` on a
+    # whole run (a replay, a trace) goes through the very same units.
+
+    def units(self) -> list[tuple[float, float]] | None:
+        """The units scored on their own (active-time windows), or None: the whole run at once."""
+        return None
+
+    def start_scoring(self) -> None:
+        """Forget any per-unit results (a new run)."""
+
+    def score_unit(self, i: int, run: RunData | None, fs: float) -> float | None:
+        """Score unit ``i`` on its frames (None: the drill never reached it) and keep the result.
+        May return an active time: an event still going on at the unit's end (a press held across
+        it) starts there, so the next unit's frames start there too (it is scored in that unit)."""
         raise NotImplementedError
+
+    def summarise(self, fs: float):
+        """(summary, methods) from the per-unit results."""
+        raise NotImplementedError
+
+    def score(self, run: RunData, fs: float):
+        units = self.units()
+        if units is None:
+            raise NotImplementedError
+        self.start_scoring()
+        carry = None
+        for i, (a0, a1) in enumerate(units):
+            w = run.window(a0 if carry is None else min(carry, a0), a1)
+            carry = self.score_unit(i, w if len(w) else None, fs)
+        return self.summarise(fs)
 
 
 FEEDBACK_METHOD = ("two to four plain sentences derived from the figures: what went well, then the one thing "

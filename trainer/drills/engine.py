@@ -57,8 +57,12 @@ class DrillEngine:
         self._recent_cop = []
         self._phase = -1
         self._loop = -1
-        self._run_idx = []          # (block list index, frame index, active time) of running frames
-        self._blocks = []           # per block with running frames: (estimated block, target)
+        self._run_idx = []          # (block number, frame index, active time) of running frames kept
+        self._blocks = {}           # block number -> (estimated block, target), for blocks with frames kept
+        self._n_blocks = 0          # blocks with running frames so far
+        self._units = None          # a streaming drill's units (active-time windows), once it has started
+        self._next_unit = 0         # the first unit not scored yet
+        self._carry = None          # active time an event still going on at the last unit's end started
         self._last_a = None
         # live (real clock): the loop's preview score is worked out in a thread, so the view
         # never freezes at a loop's end (scoring a loop takes ~70 ms, the first also imports scipy)
@@ -165,6 +169,10 @@ class DrillEngine:
                 elif t >= self._countdown_end:
                     centre = np.mean(self._recent_cop, axis=0) if self._recent_cop else np.nanmean(eb.cop, axis=0)
                     self.drill.build(self.layout, centre, self.person)
+                    units = self.drill.units()
+                    if units is not None:
+                        self._units = list(units)
+                        self.drill.start_scoring()
                     self.plan.start = t
                     self.state = "running"
                     self._emit(t, "start", f"centre {centre[0]:.1f},{centre[1]:.1f} mm")
@@ -238,7 +246,7 @@ class DrillEngine:
                     self._holding = holding
                     if holding:
                         flags[k] = "holding_on"
-                    self._run_idx.append((len(self._blocks), k, a))
+                    self._run_idx.append((self._n_blocks, k, a))
             elif self.state == "paused":
                 if not self._manual_pause and self._on_since is not None and t - self._on_since >= RESUME_AFTER_S:
                     self.plan.pauses[-1][1] = t
@@ -248,8 +256,11 @@ class DrillEngine:
             phase[k] = self._phase_name()
             if eb.holding_on[k]:
                 flags[k] = "holding_on"
-        if self._run_idx and self._run_idx[-1][0] == len(self._blocks):
-            self._blocks.append((eb, target))
+        if self._run_idx and self._run_idx[-1][0] == self._n_blocks:
+            self._blocks[self._n_blocks] = (eb, target)
+            self._n_blocks += 1
+        if self._units is not None:
+            self._stream()
         self._update_snapshot(eb, target)
         return DrillRows(target, phase, flags)
 
@@ -297,7 +308,7 @@ class DrillEngine:
         run_idx = self._run_idx
         if since_a is not None:      # active time only grows along _run_idx
             run_idx = run_idx[bisect.bisect_left(run_idx, since_a, key=lambda x: x[2]):]
-        done = [x for x in run_idx if x[0] < len(self._blocks)]   # the block being processed is not stored yet
+        done = [x for x in run_idx if x[0] in self._blocks]   # the block being processed is not stored yet
         if not done:
             return None
         by_block = {}
@@ -313,6 +324,30 @@ class DrillEngine:
         a = np.array([x[2] for x in done])
         return RunData(**frames.columns(), a=a, target=np.concatenate(targets), layout=self.layout,
                        weight_n=self.weight_n)
+
+    def _stream(self, final: bool = False) -> None:
+        """A streaming drill: score every unit whose window active time has passed (all that are
+        left, when ``final``), then drop the frames no unit still to come needs."""
+        units = self._units
+        while self._next_unit < len(units) and (final or (self._last_a is not None
+                                                         and self._last_a >= units[self._next_unit][1])):
+            a0, a1 = units[self._next_unit]
+            if self._carry is not None:
+                a0 = min(a0, self._carry)
+            run = self.run_data(since_a=a0)
+            run = run.window(a0, a1) if run is not None else None
+            self._carry = self.drill.score_unit(self._next_unit, run if run is not None and len(run) else None,
+                                                self.rate_hz)
+            self._next_unit += 1
+        keep_from = min((u[0] for u in units[self._next_unit:]), default=np.inf)
+        if self._carry is not None:
+            keep_from = min(keep_from, self._carry)
+        i = bisect.bisect_left(self._run_idx, keep_from, key=lambda x: x[2])
+        if i:
+            del self._run_idx[:i]
+            first = self._run_idx[0][0] if self._run_idx else self._n_blocks
+            for b in [b for b in self._blocks if b < first]:
+                del self._blocks[b]
 
     def _score_loop_so_far(self) -> None:
         """Score the loop just finished, for the live view's score (the session scores all at the end)."""
@@ -336,11 +371,21 @@ class DrillEngine:
             self.snapshot.last_score = loops[-1].get("score")
 
     def results(self):
-        """(summary, methods) of the drill, scored on the running frames only."""
+        """(summary, methods) of the drill, scored on the running frames only (a streaming drill:
+        from its units, each scored as it completed)."""
+        if self._units is not None:
+            if self._next_unit == 0 and not self._run_idx:
+                return {"score": None, "note": "the drill never started (nobody stood still on the mat)"}, {}
+            self._stream(final=True)
+            summary, methods = self.drill.summarise(self.rate_hz)
+            return self._flow(summary, methods)
         run = self.run_data()
         if run is None:
             return {"score": None, "note": "the drill never started (nobody stood still on the mat)"}, {}
         summary, methods = self.drill.score(run, self.rate_hz)
+        return self._flow(summary, methods)
+
+    def _flow(self, summary, methods):
         summary["paused_s"] = round(sum((p1 or p0) - p0 for p0, p1 in self.plan.pauses), 2)
         summary["pauses"] = len(self.plan.pauses)
         summary["holding_on_events"] = sum(1 for e in self.events if e[1] == "holding_on")

@@ -150,10 +150,19 @@ class HeelRaisesDrill(DrillRun):
         f = self.rise(a)[:, None]
         return self.centre + f * (self.top - self.centre)
 
-    # -- counting ---------------------------------------------------------------------------
-    def score(self, run, fs):
-        return count_heel_raises(run, fs, sets=self.sets, reps=self.reps, tempo_s=self.tempo_s,
-                                 set_starts=[self.set_start(k) for k in range(self.sets)])
+    # -- counting, set by set (streaming: the engine keeps one set's frames) ------------------
+    def units(self):
+        starts = [self.set_start(k) for k in range(self.sets)]
+        return list(zip(starts, starts[1:] + [np.inf]))
+
+    def start_scoring(self) -> None:
+        self._counter = HeelRaiseCounter(sets=self.sets, reps=self.reps, tempo_s=self.tempo_s)
+
+    def score_unit(self, i, run, fs):
+        return self._counter.add_set(i, run, fs)
+
+    def summarise(self, fs):
+        return self._counter.summary()
 
 
 def _baseline(values: np.ndarray, a: np.ndarray, lead_s: float, fallback_pct: float = 75.0) -> float:
@@ -164,63 +173,109 @@ def _baseline(values: np.ndarray, a: np.ndarray, lead_s: float, fallback_pct: fl
     return float(np.percentile(v, fallback_pct)) if v.size else float("nan")
 
 
+class HeelRaiseCounter:
+    """Heel raises counted set by set (streaming): ``add_set(k, run, fs)`` with each set's frames
+    as it completes (the first set's lead gives the standing baseline), ``summary()`` at the end."""
+
+    def __init__(self, *, sets: int, reps: int, tempo_s: float):
+        self.sets, self.reps, self.tempo_s = sets, reps, tempo_s
+        self.base = None
+        self.stand_y = float("nan")
+        self.per_set = [{"set": k + 1, "reps": 0, "target_reps": reps, "rejected": [], "tempo_s": tempo_s,
+                         "_reps": []} for k in range(sets)]
+        self._asym_sum, self._asym_n = 0.0, 0
+        self._heel_l, self._heel_r = [], []
+
+    def add_set(self, k: int, run, fs: float) -> float | None:
+        """Count one set's raises; a raise still up at the set's end (not the last) is left for the
+        next set's frames: its start is returned."""
+        if run is None or not len(run):
+            return None
+        a = run.a
+        hl, hr = run.heel_pct_left, run.heel_pct_right
+        if self.base is None:
+            self.base = {"left": _baseline(hl, a, LEAD_S), "right": _baseline(hr, a, LEAD_S)}
+            self.stand_y = _stand_y(run)
+        base = self.base
+        with np.errstate(invalid="ignore"):
+            floor = (hl > DOWN_FRACTION * base["left"]) & (hr > DOWN_FRACTION * base["right"])
+            top = (hl < UP_HEEL_PCT) & (hr < UP_HEEL_PCT)
+        min_rep_s = TOO_FAST_FRACTION * 3 * self.tempo_s
+        excursions = _bridge(_runs(~floor), max(1, int(round(LOCKOUT_S * fs))))
+        last = k == self.sets - 1
+        carry = None
+        if not last and excursions and excursions[-1][1] >= len(a):
+            carry = float(a[excursions[-1][0]])
+            excursions = excursions[:-1]
+        for i0, i1 in excursions:
+            dur = float(a[i1] - a[i0]) if i1 < len(a) else float(a[-1] - a[i0])
+            top_runs = _runs(top[i0:i1])
+            top_s = float(max((e - s for s, e in top_runs), default=0)) / fs
+            if top_s == 0 and dur < NOISE_S:
+                continue
+            tot = np.nan_to_num(run.total[i0:i1])
+            load_min = float(tot.min()) / run.weight_n if np.isfinite(run.weight_n) and run.weight_n > 0 else 1.0
+            hmin = np.nanmax(np.vstack([hl[i0:i1], hr[i0:i1]]), axis=0) if i1 > i0 else np.array([np.nan])
+            heel_min = float(np.nanmin(hmin)) if np.isfinite(hmin).any() else float("nan")
+            t_s = round(float(a[i0]), 2)
+            if i1 >= len(a):
+                reason = ("the drill ended before the heels came back down" if last
+                          else "the set ended before the heels came back down")
+            elif top_s < UP_MIN_S:
+                reason = (f"partial: heels not fully off (lowest heel share {heel_min:.0f} % of the foot's load, "
+                          f"needs < {UP_HEEL_PCT:.0f} % for {UP_MIN_S:.1f} s)")
+            elif load_min < MIN_LOAD_FRACTION:
+                reason = f"the mat carried only {100 * load_min:.0f} % of body weight (holding on or stepping)"
+            elif dur < min_rep_s:
+                reason = f"too fast: up and down in {dur:.2f} s (at least {min_rep_s:.1f} s at this tempo)"
+            else:
+                reason = None
+            if reason:
+                self.per_set[k]["rejected"].append({"t_s": t_s, "reason": reason})
+                continue
+            s0, s1 = max(top_runs, key=lambda r: r[1] - r[0])
+            sel = slice(i0 + s0, i0 + s1)
+            lp = run.left_pct[sel]
+            d = (lp - (100.0 - lp))[np.isfinite(lp)]
+            self._asym_sum += float(d.sum())
+            self._asym_n += int(d.size)
+            self._heel_l.append(np.nanmin(hl[sel]))
+            self._heel_r.append(np.nanmin(hr[sel]))
+            self.per_set[k]["reps"] += 1
+            self.per_set[k]["_reps"].append({"t_s": t_s, "duration_s": round(dur, 2), "top_s": round(top_s, 2),
+                                             "heel_min_pct": _r(heel_min, 1),
+                                             "rise_mm": _r(np.nanmean(run.cop[sel, 1]) - self.stand_y, 1)})
+        return carry
+
+    def summary(self):
+        return _heel_raise_summary(self)
+
+
 def count_heel_raises(run, fs: float, *, sets: int, reps: int, tempo_s: float, set_starts: list[float]):
-    """(summary, methods) for heel raises over the running frames."""
-    a = run.a
-    hl, hr = run.heel_pct_left, run.heel_pct_right
-    base = {"left": _baseline(hl, a, LEAD_S), "right": _baseline(hr, a, LEAD_S)}
-    with np.errstate(invalid="ignore"):
-        floor = (hl > DOWN_FRACTION * base["left"]) & (hr > DOWN_FRACTION * base["right"])
-        top = (hl < UP_HEEL_PCT) & (hr < UP_HEEL_PCT)
-    min_rep_s = TOO_FAST_FRACTION * 3 * tempo_s
-    excursions = _bridge(_runs(~floor), max(1, int(round(LOCKOUT_S * fs))))
-    per_set = [{"set": k + 1, "reps": 0, "target_reps": reps, "rejected": [], "tempo_s": tempo_s,
-                "_reps": []} for k in range(sets)]
-    counted_tops = []
-    for i0, i1 in excursions:
-        dur = float(a[i1] - a[i0]) if i1 < len(a) else float(a[-1] - a[i0])
-        top_runs = _runs(top[i0:i1])
-        top_s = float(max((e - s for s, e in top_runs), default=0)) / fs
-        if top_s == 0 and dur < NOISE_S:
-            continue
-        k = int(np.clip(np.searchsorted(set_starts, a[i0], side="right") - 1, 0, sets - 1))
-        tot = np.nan_to_num(run.total[i0:i1])
-        load_min = float(tot.min()) / run.weight_n if np.isfinite(run.weight_n) and run.weight_n > 0 else 1.0
-        hmin = np.nanmax(np.vstack([hl[i0:i1], hr[i0:i1]]), axis=0) if i1 > i0 else np.array([np.nan])
-        heel_min = float(np.nanmin(hmin)) if np.isfinite(hmin).any() else float("nan")
-        t_s = round(float(a[i0]), 2)
-        if i1 >= len(a):
-            reason = "the drill ended before the heels came back down"
-        elif top_s < UP_MIN_S:
-            reason = (f"partial: heels not fully off (lowest heel share {heel_min:.0f} % of the foot's load, "
-                      f"needs < {UP_HEEL_PCT:.0f} % for {UP_MIN_S:.1f} s)")
-        elif load_min < MIN_LOAD_FRACTION:
-            reason = f"the mat carried only {100 * load_min:.0f} % of body weight (holding on or stepping)"
-        elif dur < min_rep_s:
-            reason = f"too fast: up and down in {dur:.2f} s (at least {min_rep_s:.1f} s at this tempo)"
-        else:
-            reason = None
-        if reason:
-            per_set[k]["rejected"].append({"t_s": t_s, "reason": reason})
-            continue
-        s0, s1 = max(top_runs, key=lambda r: r[1] - r[0])
-        sel = slice(i0 + s0, i0 + s1)
-        counted_tops.append(sel)
-        per_set[k]["reps"] += 1
-        per_set[k]["_reps"].append({"t_s": t_s, "duration_s": round(dur, 2), "top_s": round(top_s, 2),
-                                    "heel_min_pct": _r(heel_min, 1),
-                                    "rise_mm": _r(np.nanmean(run.cop[sel, 1]) - _stand_y(run), 1)})
+    """(summary, methods) for heel raises over the running frames (set by set, as streamed)."""
+    c = HeelRaiseCounter(sets=sets, reps=reps, tempo_s=tempo_s)
+    edges = list(set_starts[1:]) + [np.inf]
+    carry = None
+    for k in range(sets):
+        w = run.window(set_starts[k] if carry is None else min(carry, set_starts[k]), edges[k])
+        carry = c.add_set(k, w if len(w) else None, fs)
+    return c.summary()
+
+
+def _heel_raise_summary(c: HeelRaiseCounter):
+    sets, reps, tempo_s = c.sets, c.reps, c.tempo_s
+    per_set = [dict(s) for s in c.per_set]
+    base = c.base or {"left": float("nan"), "right": float("nan")}
     for s in per_set:
         r = s.pop("_reps")
         s["mean_duration_s"] = _r(np.mean([x["duration_s"] for x in r])) if r else None
         s["mean_top_s"] = _r(np.mean([x["top_s"] for x in r])) if r else None
         s["rise_mm"] = _r(np.nanmean([x["rise_mm"] if x["rise_mm"] is not None else np.nan for x in r]), 1) if r else None
         s["rep_list"] = r
-    if counted_tops:
-        lp = np.concatenate([run.left_pct[sl] for sl in counted_tops])
-        asym = float(np.nanmean(lp - (100.0 - lp))) if np.isfinite(lp).any() else float("nan")
-        heel_l = np.nanmean([np.nanmin(hl[sl]) for sl in counted_tops])
-        heel_r = np.nanmean([np.nanmin(hr[sl]) for sl in counted_tops])
+    if c._heel_l:
+        asym = c._asym_sum / c._asym_n if c._asym_n else float("nan")
+        heel_l = np.nanmean(c._heel_l)
+        heel_r = np.nanmean(c._heel_r)
     else:
         asym, heel_l, heel_r = float("nan"), float("nan"), float("nan")
     total_reps = sum(s["reps"] for s in per_set)
@@ -359,41 +414,99 @@ class ToePressDrill(DrillRun):
         g = self.person_grip(a)[:, None]
         return self.centre + g * np.array([0.0, 5.0])     # gripping moves the CoP a little forward
 
-    def score(self, run, fs):
-        return detect_toe_presses(run, fs, hold_s=self.hold_s, reps=self.reps)
+    # -- presses, one at a time (streaming: the engine keeps the lead and one press's frames) ----
+    def units(self):
+        starts = [0.0] + [LEAD_S + j * self.cycle_s for j in range(1, self.reps)]
+        return list(zip(starts, starts[1:] + [np.inf]))
+
+    def start_scoring(self) -> None:
+        self._counter = ToePressCounter(hold_s=self.hold_s, reps=self.reps)
+
+    def score_unit(self, i, run, fs):
+        return self._counter.add(run, fs, last=i == self.reps - 1)
+
+    def summarise(self, fs):
+        return self._counter.summary()
 
 
-def detect_toe_presses(run, fs: float, *, hold_s: float, reps: int | None = None):
-    """(summary, methods) for toe presses over the running frames."""
-    layout = run.layout
-    a = run.a
-    w = run.weight_n if np.isfinite(run.weight_n) else 700.0
-    cond = np.zeros(len(a), bool)
-    per_foot = {}
-    for foot, load in (("left", run.load_left), ("right", run.load_right)):
-        toes = layout.mask(foot=foot, zone="toes")
-        heel = layout.mask(foot=foot, zone="heel")
-        if not toes.any() or not heel.any():
-            continue
-        tl = np.nan_to_num(run.forces[:, toes]).sum(axis=1)
-        hl = np.nan_to_num(run.forces[:, heel]).sum(axis=1)
-        base = max(_baseline(tl, a, LEAD_S, fallback_pct=25.0), TOE_BASELINE_FLOOR * w)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            c = (tl >= PRESS_RATIO * base) & (hl >= PRESS_HEEL_SHARE * np.nan_to_num(load)) & (load > 0)
-        per_foot[foot] = (c, tl / base, 100.0 * hl / np.where(load > 0, load, np.nan), base)
-        cond |= c
-    presses = [r for r in _bridge(_runs(cond), max(1, int(round(PRESS_GAP_S * fs)))) if (r[1] - r[0]) / fs >= PRESS_MIN_S]
-    holds, short = [], []
-    for i0, i1 in presses:
-        dur = float(a[i1] - a[i0]) if i1 < len(a) else float(a[-1] - a[i0]) + 1.0 / fs
-        feet = [f for f, (c, *_r) in per_foot.items() if c[i0:i1].mean() > 0.5]
-        ratios = [np.nanmean(per_foot[f][1][i0:i1]) for f in feet] or [np.nanmean(per_foot[f][1][i0:i1]) for f in per_foot]
-        heel = [np.nanmin(per_foot[f][2][i0:i1]) for f in feet] or [np.nan]
-        item = {"start_s": round(float(a[i0]), 2), "duration_s": round(dur, 2),
-                "toe_load_ratio": _r(np.mean(ratios), 2),
-                "feet": "both" if len(feet) == 2 else (feet[0] if feet else "either"),
-                "heel_min_pct": _r(np.nanmin(heel), 1)}
-        (holds if dur >= hold_s - HOLD_TOLERANCE_S else short).append(item)
+class ToePressCounter:
+    """Toe presses found press by press (streaming): ``add(run, fs)`` with each unit's frames as it
+    completes (the first unit's lead gives each foot's standing toe load), ``summary()`` at the end."""
+
+    def __init__(self, *, hold_s: float, reps: int | None):
+        self.hold_s, self.reps = hold_s, reps
+        self.base = None
+        self.holds, self.short = [], []
+
+    def add(self, run, fs: float, last: bool = True) -> float | None:
+        """Find the presses in one unit's frames; a press still held at the unit's end (not the
+        last) is left for the next unit: its start is returned."""
+        if run is None or not len(run):
+            return None
+        layout = run.layout
+        a = run.a
+        w = run.weight_n if np.isfinite(run.weight_n) else 700.0
+        if self.base is None:
+            self.base = {}
+            for foot in ("left", "right"):
+                toes = layout.mask(foot=foot, zone="toes")
+                if toes.any() and layout.mask(foot=foot, zone="heel").any():
+                    tl = np.nan_to_num(run.forces[:, toes]).sum(axis=1)
+                    self.base[foot] = max(_baseline(tl, a, LEAD_S, fallback_pct=25.0), TOE_BASELINE_FLOOR * w)
+        cond = np.zeros(len(a), bool)
+        per_foot = {}
+        for foot, load in (("left", run.load_left), ("right", run.load_right)):
+            if foot not in self.base:
+                continue
+            toes = layout.mask(foot=foot, zone="toes")
+            heel = layout.mask(foot=foot, zone="heel")
+            tl = np.nan_to_num(run.forces[:, toes]).sum(axis=1)
+            hl = np.nan_to_num(run.forces[:, heel]).sum(axis=1)
+            base = self.base[foot]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                c = (tl >= PRESS_RATIO * base) & (hl >= PRESS_HEEL_SHARE * np.nan_to_num(load)) & (load > 0)
+                per_foot[foot] = (c, tl / base, 100.0 * hl / np.where(load > 0, load, np.nan), base)
+            cond |= c
+        presses = [r for r in _bridge(_runs(cond), max(1, int(round(PRESS_GAP_S * fs))))
+                   if (r[1] - r[0]) / fs >= PRESS_MIN_S]
+        carry = None
+        if not last and cond[-1]:                 # held across the unit's end: the next unit has it
+            open_runs = _bridge(_runs(cond), max(1, int(round(PRESS_GAP_S * fs))))
+            carry = float(a[open_runs[-1][0]])
+            presses = [r for r in presses if r[1] < len(a)]
+        for i0, i1 in presses:
+            dur = float(a[i1] - a[i0]) if i1 < len(a) else float(a[-1] - a[i0]) + 1.0 / fs
+            feet = [f for f, (c, *_r) in per_foot.items() if c[i0:i1].mean() > 0.5]
+            ratios = ([np.nanmean(per_foot[f][1][i0:i1]) for f in feet]
+                      or [np.nanmean(per_foot[f][1][i0:i1]) for f in per_foot])
+            heel = [np.nanmin(per_foot[f][2][i0:i1]) for f in feet] or [np.nan]
+            item = {"start_s": round(float(a[i0]), 2), "duration_s": round(dur, 2),
+                    "toe_load_ratio": _r(np.mean(ratios), 2),
+                    "feet": "both" if len(feet) == 2 else (feet[0] if feet else "either"),
+                    "heel_min_pct": _r(np.nanmin(heel), 1)}
+            (self.holds if dur >= self.hold_s - HOLD_TOLERANCE_S else self.short).append(item)
+        return carry
+
+    def summary(self):
+        return _toe_press_summary(self)
+
+
+def detect_toe_presses(run, fs: float, *, hold_s: float, reps: int | None = None, starts=None):
+    """(summary, methods) for toe presses over the running frames (unit by unit from ``starts``,
+    the active times where the units begin; default: the whole run as one)."""
+    c = ToePressCounter(hold_s=hold_s, reps=reps)
+    starts = [0.0] if starts is None else list(starts)
+    ends = starts[1:] + [np.inf]
+    carry = None
+    for a0, a1 in zip(starts, ends):
+        w = run.window(a0 if carry is None else min(a0, carry), a1)
+        carry = c.add(w if len(w) else None, fs, last=a1 == np.inf)
+    return c.summary()
+
+
+def _toe_press_summary(c: ToePressCounter):
+    holds, short, hold_s, reps = c.holds, c.short, c.hold_s, c.reps
+    per_foot = c.base or {}
     summary = {
         "score": round(100.0 * min(1.0, len(holds) / reps), 1) if reps else None,
         "holds": holds,
@@ -401,7 +514,7 @@ def detect_toe_presses(run, fs: float, *, hold_s: float, reps: int | None = None
         "short": short,
         "hold_s": hold_s,
         "mean_hold_s": _r(np.mean([h["duration_s"] for h in holds])) if holds else None,
-        "toe_baseline_n": {f: _r(v[3], 1) for f, v in per_foot.items()},
+        "toe_baseline_n": {f: _r(v, 1) for f, v in per_foot.items()},
     }
     methods = {
         "toe_press": (f"per foot, toe load = toe sensor(s); baseline = median over the {LEAD_S:.0f} s before the "

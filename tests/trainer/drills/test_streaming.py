@@ -1,0 +1,76 @@
+"""Scorers stream: a drill with units (a set, a press) is scored unit by unit as each completes,
+and the engine keeps at most the frames of the units still to come — the same summary as scoring
+the whole run at once."""
+import numpy as np
+
+from firmware.clock import VirtualClock
+from firmware.layout import load_layout
+from firmware.sampler import VectorSimSource
+from firmware.sim.mat import SimMat
+from firmware.sim.person import ScriptedPerson
+from trainer.app.live import run_drill
+from trainer.app.simcal import calibrate_on_sim
+from trainer.app.simperson import Follower, natural_centre
+from trainer.drills.engine import DrillEngine
+from trainer.drills.exercise import HeelRaisesDrill, ToePressDrill
+from trainer.estimate.estimator import Estimator
+
+RATE = 200.0
+
+
+def run(drill, seed=4):
+    layout = load_layout("default-6")
+    follower = Follower(natural_centre(layout))
+    person = ScriptedPerson(follower, seed=seed, lag_s=0.25)
+    mat = SimMat(layout, person, seed=seed)
+    estimator = Estimator(layout, calibrate_on_sim(layout, seed=seed), person.weight_n, RATE)
+    engine = DrillEngine(drill, layout, person.weight_n, RATE, time_cap_s=600)
+    follower.engine = engine
+    kept = []
+    run_drill(VectorSimSource(mat, VirtualClock()), engine, estimator=estimator,
+              on_block=lambda block, eng: kept.append(sum(len(b[0]) for b in eng._blocks.values())))
+    return engine, max(kept)
+
+
+class WholeRun:
+    """The same drill scored the old way: every running frame kept, scored once at the end."""
+
+    def units(self):
+        return None
+
+    def score(self, run, fs):
+        self.start_scoring()
+        for i, (a0, a1) in enumerate(super().units()):
+            w = run.window(a0, a1)
+            self.score_unit(i, w if len(w) else None, fs)
+        return self.summarise(fs)
+
+
+class WholeHeel(WholeRun, HeelRaisesDrill):
+    pass
+
+
+class WholeToe(WholeRun, ToePressDrill):
+    pass
+
+
+def test_heel_raises_keep_one_set_and_score_as_the_whole_run():
+    kw = dict(sets=3, reps=3, tempo=1.0, rest=5.0)
+    streamed, kept = run(HeelRaisesDrill(**kw))
+    whole, kept_all = run(WholeHeel(**kw))
+    s1, _ = streamed.results()
+    s2, _ = whole.results()
+    assert s1 == s2 and s1["reps_total"] == 9
+    set_frames = (HeelRaisesDrill(**kw).set_s + kw["rest"]) * RATE
+    assert kept <= set_frames + 2 * RATE < kept_all          # one set (and a block or two), not all three
+    assert kept_all >= 3 * HeelRaisesDrill(**kw).set_s * RATE
+
+
+def test_toe_presses_keep_one_press_and_score_as_the_whole_run():
+    kw = dict(reps=4, hold=2.0, relax=3.0)
+    streamed, kept = run(ToePressDrill(**kw))
+    whole, kept_all = run(WholeToe(**kw))
+    s1, _ = streamed.results()
+    s2, _ = whole.results()
+    assert s1 == s2 and s1["count"] == 4
+    assert kept <= (3.0 + 5.0 + 1.0) * RATE < kept_all       # the lead and one press at most
