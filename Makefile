@@ -21,13 +21,17 @@ demo: $(STAMP)
 	MPLBACKEND=$${MPLBACKEND:-$$( [ -n "$$DISPLAY" ] && echo TkAgg || echo Agg )} \
 	  $(BIN)/footmat demo $(DEMO_ARGS)
 
+# The whole suite, every test (none deselected), in parallel on every core (pytest-xdist; a test
+# file's tests stay together on one worker, so a module's fixtures are built once). Each test has
+# its own temporary FOOTMAT_HOME and the display tests pick a free X display, so the workers never
+# meet. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
+
 test: $(STAMP)
 	@bash .ci/system-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-test-all: $(STAMP)
-	@bash .ci/system-deps
-	$(BIN)/python -m pytest -m "" $(PYTEST_ARGS)
+test-all: test
 
 bench: $(STAMP)
 	$(BIN)/footmat bench
