@@ -37,6 +37,8 @@ from firmware.sim.person import Script, ScriptedPerson
 SECONDS_CLEAN = 6.0
 SECONDS_FAULTS = 8.0
 SECONDS_STOCK = 3.0
+SECONDS_QUIET = 5.0          # under_load: the same source drained alone, then …
+SECONDS_LOADED = 8.0         # … read by the live loop with the view at 60 fps, the recorder and the hogs
 VOLTS = {0x48: (0.50, 0.60, 0.70, 0.75), 0x49: (0.80, 0.90, 1.00, 1.05)}
 
 
@@ -185,8 +187,117 @@ def acquisition() -> dict:
     result["stock_driver_400khz"] = _stock(layout, 400, SECONDS_STOCK)
     result["stuck_chip"] = _stuck(layout)
     result.update(_sim_cost(layout))
+    result["under_load"] = under_load()
     return result
 
 
+# -- under load ----------------------------------------------------------------------------------------
+def under_load(quiet_s: float = SECONDS_QUIET, loaded_s: float = SECONDS_LOADED) -> dict:
+    """``frames_per_s`` of the 400-kHz source read by the real live loop (spiral drill, estimator,
+    recorder writing the session, the view drawing at 60 fps, Agg offscreen) while one busy
+    process per core but one (at least one) spins, against ``quiet_frames_per_s``: the same source
+    drained alone, measured in the same child, just before. The child keeps matplotlib out of the
+    bench; the busy processes are started and ended here, by their id."""
+    import os
+    import subprocess
+    import sys
+
+    hogs_n = max(1, (os.cpu_count() or 1) - 1)
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env.pop("DISPLAY", None)
+    p = subprocess.Popen([sys.executable, "-m", "trainer.bench.acquisition", "under_load", str(quiet_s),
+                          str(loaded_s), str(hogs_n)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=env)
+    try:
+        out, err = p.communicate(timeout=120 + quiet_s + loaded_s)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        return {"error": "the under-load child did not finish in time"}
+    if p.returncode:
+        return {"error": (err.strip().splitlines() or ["under-load child failed"])[-1]}
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _spin():  # pragma: no cover - a busy process
+    while True:
+        pass
+
+
+def _child_under_load(quiet_s: float, loaded_s: float, hogs_n: int) -> dict:
+    import multiprocessing
+    import shutil
+    import tempfile
+
+    from trainer.app.live import run_drill
+    from trainer.app.simcal import nominal_sim_calibration
+    from trainer.drills.engine import DrillEngine, SpiralDrill
+    from trainer.estimate.estimator import Estimator
+    from trainer.sessions.writer import SessionWriter
+    from trainer.ui.view import LiveView
+
+    layout = load_layout("default-6")
+    clock = RealClock()
+
+    def source():
+        return open_source("ads1115", layout, clock, math.inf, i2c=_bus(layout, clock, 400))
+
+    src = source()
+    try:
+        quiet_block, _ = _consume(src, quiet_s)
+    finally:
+        src.close()
+    quiet, _ = _rates(quiet_block)
+
+    weight_n = 70 * 9.81
+    cal = nominal_sim_calibration(layout)
+    drill = SpiralDrill(loops=50, period_s=12.0)
+    engine = DrillEngine(drill, layout, weight_n, 200.0)
+    estimator = Estimator(layout, cal, weight_n, 200.0)
+    tmp = tempfile.mkdtemp(prefix="footmat-bench-load-")
+    writer = SessionWriter(tmp, "spiral", layout=layout, calibration=cal.to_dict(), params=drill.params,
+                           person={"name": "bench"}, sample_rate_hz=200.0, simulated=True, clock_start=clock.now())
+    view = LiveView(layout, title="footmat — bench under load", fps=60.0)
+    ctx = multiprocessing.get_context("spawn")
+    hogs = [ctx.Process(target=_spin, daemon=True) for _ in range(hogs_n)]
+    for h in hogs:
+        h.start()
+    stamps = []
+    src = source()
+    try:
+        f0 = view.frames_drawn
+        t0 = time.perf_counter()
+        run_drill(src, engine, writer, view, estimator=estimator, max_seconds=loaded_s,
+                  on_block=lambda block, _engine: stamps.append(block.t))
+        wall = time.perf_counter() - t0
+        drawn = view.frames_drawn - f0
+        counters = dict(src.counters)
+    finally:
+        src.close()
+        for h in hogs:
+            h.terminate()
+            h.join(5)
+        try:
+            writer.finish(*engine.results(), {"before": None, "after": None})
+        except Exception:
+            writer.abort()
+        view.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    t = np.concatenate(stamps)
+    loaded, overall = _rates(FrameBlock(t, np.zeros((len(t), 0)), np.zeros(len(t), np.uint16)))
+    return {"frames_per_s": round(float(loaded), 1), "frames_per_s_overall": round(float(overall), 1),
+            "quiet_frames_per_s": round(float(quiet), 1), "ratio": round(float(loaded / quiet), 3) if quiet else None,
+            "view_fps": round(drawn / wall, 1), "busy_processes": hogs_n, "seconds": round(wall, 2),
+            "late": int(counters.get("late") or 0), "dropped": int(counters.get("dropped") or 0),
+            "scenario": ("the 400-kHz timing-faithful simulated chips (constant inputs), free-running; the live "
+                         "loop of a spiral drill with the recorder and the view at 60 fps (Agg), "
+                         f"{hogs_n} busy process(es)")}
+
+
 if __name__ == "__main__":  # pragma: no cover
-    print(json.dumps(acquisition(), indent=2))
+    import sys
+
+    if sys.argv[1:2] == ["under_load"]:
+        print(json.dumps(_child_under_load(float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))))
+    else:
+        print(json.dumps(acquisition(), indent=2))
