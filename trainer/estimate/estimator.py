@@ -27,13 +27,15 @@ import numpy as np
 from calibration.live import LiveAdjuster
 from trainer.estimate.block import EstimatedBlock
 from trainer.estimate.cop import MIN_LOAD_FRACTION, CopModel
+from trainer.estimate.placement import PlacementAdjuster
 from trainer.estimate.stillness import StateDetector
 
 
 class Estimator:
     """Calibration, the detector, the live re-tare/rescale and the CoP of one run's frames."""
 
-    def __init__(self, layout, calibration, weight_n: float, rate_hz: float, *, live_adjust: bool = True):
+    def __init__(self, layout, calibration, weight_n: float, rate_hz: float, *, live_adjust: bool = True,
+                 placement: bool = True):
         self.layout = layout
         self.calibration = calibration
         self.weight_n = float(weight_n)
@@ -42,6 +44,9 @@ class Estimator:
         self.detector = StateDetector(rate_hz, weight_n)
         # re-tare when unloaded, rescale to body weight when still (PRODUCT.md §5)
         self.adjuster = LiveAdjuster(calibration, layout, weight_n) if live_adjust else None
+        # where the feet landed this time: per-sensor factors re-learnt after each step-on
+        self.placement = PlacementAdjuster(len(layout.sensors), weight_n, rate_hz) \
+            if (placement and live_adjust) else None
 
     def estimate(self, block) -> EstimatedBlock:
         """The estimated frames of ``block`` (a FrameBlock), with the events this block raised."""
@@ -53,6 +58,8 @@ class Estimator:
         else:
             cop, total = self.copmodel.whole_body(forces)
             st = self.detector.update(cop, np.nan_to_num(total))
+            if self.placement is not None:
+                forces = self.placement.update(forces, st.still, st.unloaded)
             forces, events = self.adjuster.adjust(block.t, forces, total, st.still, st.unloaded)
             cb = self.copmodel(forces)
         return EstimatedBlock(
