@@ -123,13 +123,14 @@ def draw_session_page(fig, folder, *, title_prefix: str = "", notes: list | None
     lines = _header_lines(meta, layout.name)
     if not sess.sf.complete:
         lines.append("INCOMPLETE SESSION: it did not end normally; this page shows what was recorded")
+    lines = [w for ln in lines for w in textwrap.wrap(ln, 110)]
     head = fig.text(0.5, 0.958, "\n".join(lines), ha="center", va="top", fontsize=9.5, linespacing=1.5)
     if not sess.sf.complete:
         head.set_color("#b00020")
 
     fb = feedback_of(summary)
     if fb:
-        fig.text(0.07, 0.885, "\n".join(textwrap.wrap(fb, 88)), ha="left", va="top", fontsize=11.5,
+        fig.text(0.07, 0.872, "\n".join(textwrap.wrap(fb, 88)), ha="left", va="top", fontsize=11.5,
                  linespacing=1.4, bbox={"boxstyle": "round,pad=0.6", "fc": "#eef6f3", "ec": "#009e73"})
     axes = panels_for(drill)(fig, PANEL_BOX, sess, layout, summary)
 

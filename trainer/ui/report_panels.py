@@ -244,7 +244,8 @@ def _sway_ax(ax, x, y, title):
     e = ellipse_points(x - cx, y - cy)
     if e is not None:
         ax.plot(e[0], e[1], color=LEFT_C, lw=2, label="95 % of it inside")
-    lim = max(5.0, float(np.nanmax(np.abs(np.concatenate([x[ok] - cx, y[ok] - cy])))) * 1.15)
+    reach = [x[ok] - cx, y[ok] - cy] + ([e[0], e[1]] if e is not None else [])
+    lim = max(5.0, float(np.nanmax(np.abs(np.concatenate(reach)))) * 1.1)
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")

@@ -37,17 +37,16 @@ def test_report_page_has_its_parts(tmp_path, cli, monkeypatch):
     assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = _all_text(seen[0])
     meta = json.loads((folder / "session.json").read_text())
-    for part in ("Centre of pressure against the target", "Score per cycle", "Load distribution",
-                 "Sway metrics", "ellipse95_area_mm2", "mean_velocity_mm_s", "Person: synthetic, 70 kg",
-                 "Calibration: nominal", "Pain (0–10): before 4, after 2", meta["started_at"][:10], "left heel"):
+    for part in ("Your path on the feet", "Score of each loop", "Main figures", "All figures of this session",
+                 "Person: synthetic, 70 kg", "calibration nominal", "Pain (0–10): before 4, after 2",
+                 meta["started_at"][:10]):
         assert part in text, part
-    assert "INCOMPLETE" not in text
+    assert "INCOMPLETE" not in text and "METRICS.md" not in text
     titles = [ax.get_title() for ax in seen[0].axes]
-    assert len(titles) == 4
+    assert titles == ["Your path on the feet", "Score of each loop"]
     cop_ax = seen[0].axes[0]
-    assert {ln.get_label() for ln in cop_ax.get_lines()} >= {"target path", "centre of pressure"}
-    assert len(seen[0].axes[1].patches) == len(meta["summary"]["loops"])    # one bar per cycle
-    assert len(seen[0].axes[2].patches) == 6                                 # one bar per sensor
+    assert {ln.get_label() for ln in cop_ax.get_lines()} >= {"the path to follow", "where your weight went"}
+    assert len(seen[0].axes[1].patches) == len(meta["summary"]["loops"])    # one bar per loop
 
 
 def test_report_pdf_and_incomplete_session(tmp_path, cli, monkeypatch):
