@@ -179,3 +179,164 @@ class Sampler(FrameSource):
     def __repr__(self) -> str:
         rate = "free-running" if self.free else f"{self.rate_hz:g} Hz"
         return f"<Sampler {rate} {'closed' if self.closed else 'open'} frames={self.counters['frames']}>"
+
+
+class ProcessSampler(Sampler):
+    """A :class:`Sampler` whose acquisition runs in its own process (real clock), so that nothing
+    the rest of the program does — drawing, recording, Python's GIL — can hold a conversion up.
+
+    The child is forked with the reader as it is (a real Adafruit driver on its I2C bus, a
+    simulated bus, gpiozero's SPI: the open file or mock goes with it), raises its own priority
+    where the OS permits (``nice`` −10, as root), reads frames exactly as the threaded sampler
+    does and writes them into a ring buffer in shared memory (``buffer_s`` seconds; when nobody
+    reads, the oldest are overwritten and counted as ``dropped``), with the counters beside them.
+    :meth:`read` copies what is new. An error in the child is raised by the next :meth:`read`. On
+    a virtual clock it is the plain synchronous sampler.
+    """
+
+    _HEAD = 4            # int64: frames written, frames read, stop, error
+
+    def __init__(self, *args, niceness: int = -10, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.niceness = niceness
+        self._proc = None
+        self._keys = None
+
+    def _map(self):
+        import mmap
+
+        n, s = self._buf.maxlen, len(self.layout.sensors)
+        self._keys = [k for k, v in self.counters.items() if isinstance(v, (int, float))]
+        sizes = [("head", np.int64, (self._HEAD,)), ("counters", np.float64, (len(self._keys),)),
+                 ("t", np.float64, (n,)), ("raw", np.float64, (n, s)), ("cop", np.float64, (n, 2)),
+                 ("load", np.float64, (n,)), ("flags", np.uint16, (n,))]
+        total = sum(int(np.prod(shape)) * np.dtype(dt).itemsize for _, dt, shape in sizes)
+        self._mm = mmap.mmap(-1, total + 64)
+        off, self._shm = 0, {}
+        for name, dt, shape in sizes:
+            a = np.ndarray(shape, dt, buffer=self._mm, offset=off)
+            a[...] = 0
+            self._shm[name] = a
+            off += a.nbytes
+        self._n = n
+
+    def start(self) -> "ProcessSampler":
+        if self.closed:
+            raise DeviceClosed("the sampler is closed", "open a new source")
+        if self.clock.virtual or self._proc is not None:
+            return self
+        import multiprocessing
+
+        self._map()
+        self._err_r, self._err_w = multiprocessing.get_context("fork").Pipe(duplex=False)
+        self._proc = multiprocessing.get_context("fork").Process(target=self._child, name="footmat-acquisition",
+                                                                   daemon=True)
+        self._proc.start()
+        self._err_w.close()
+        return self
+
+    def _child(self):  # runs in the acquisition process
+        import os
+        import pickle
+
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, self.niceness)
+        except (OSError, AttributeError):
+            pass                                   # not permitted: the ordinary priority
+        sh = self._shm
+        head, keys, cnt = sh["head"], self._keys, sh["counters"]
+        n = self._n
+        try:
+            while not head[2]:
+                t, raw, flags, truth = self._one()
+                w = int(head[0])
+                if w - int(head[1]) >= n:
+                    self.counters["dropped"] += 1
+                i = w % n
+                sh["t"][i] = t
+                sh["raw"][i] = raw
+                sh["flags"][i] = flags
+                if self.has_truth:
+                    sh["cop"][i] = truth[0]
+                    sh["load"][i] = truth[1]
+                for k, key in enumerate(keys):
+                    cnt[k] = self.counters[key]
+                head[0] = w + 1                    # published after the frame is in place
+        except BaseException as e:  # noqa: BLE001 — handed to the reader
+            try:
+                self._err_w.send_bytes(pickle.dumps(e))
+            except Exception:
+                self._err_w.send_bytes(pickle.dumps(RuntimeError(f"{type(e).__name__}: {e}")))
+            head[3] = 1
+        finally:
+            close = getattr(self.reader, "close", None)
+            if close:
+                try:
+                    close()
+                except Exception:
+                    pass
+
+    def _sync_counters(self):
+        for k, key in enumerate(self._keys):
+            v = float(self._shm["counters"][k])
+            self.counters[key] = int(v) if isinstance(self.counters[key], int) else v
+
+    def _raise_child_error(self):
+        import pickle
+
+        try:
+            e = pickle.loads(self._err_r.recv_bytes())
+        except Exception as why:   # noqa: BLE001
+            e = RuntimeError(f"the acquisition process failed ({why})")
+        self._error = e
+        raise e
+
+    def read(self, max_n: int | None = None, timeout: float = 1.0) -> FrameBlock:
+        if self.closed:
+            raise DeviceClosed("the sampler is closed", "open a new source")
+        if self.clock.virtual:
+            return super().read(max_n, timeout)
+        if self._error is not None:
+            raise self._error
+        import time
+
+        self.start()
+        sh, head, n = self._shm, self._shm["head"], self._n
+        r = int(head[1])
+        deadline = time.monotonic() + timeout
+        while int(head[0]) == r and not head[3] and time.monotonic() < deadline:
+            time.sleep(0.0005)
+        if head[3] and int(head[0]) == r:
+            self._sync_counters()
+            self._raise_child_error()
+        w = int(head[0])
+        r = max(r, w - n)                          # lapped: the oldest were overwritten (counted)
+        if max_n is not None:
+            w = min(w, r + max_n)
+        idx = np.arange(r, w) % n
+        t, raw, flags = sh["t"][idx], sh["raw"][idx], sh["flags"][idx]
+        cop, load = (sh["cop"][idx], sh["load"][idx]) if self.has_truth else (None, None)
+        lost = int(head[0]) - n - r                # overwritten while being copied
+        if lost > 0:
+            t, raw, flags = t[lost:], raw[lost:], flags[lost:]
+            if cop is not None:
+                cop, load = cop[lost:], load[lost:]
+        head[1] = w
+        self._sync_counters()
+        return FrameBlock(t, raw, flags, cop, load)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        if self._proc is not None:
+            self._shm["head"][2] = 1
+            self._proc.join(2.0)
+            if self._proc.is_alive():
+                self._proc.terminate()
+                self._proc.join(2.0)
+            self._sync_counters()
+            self._err_r.close()
+        close = getattr(self.reader, "close", None)
+        if close:
+            close()
+        self.closed = True

@@ -242,3 +242,78 @@ def test_open_source_on_a_machine_without_the_bus(layout, monkeypatch, tmp_path)
     assert "\n" not in str(info.value)
     with pytest.raises(ValueError):
         open_source("usb", layout, RealClock())
+
+
+# -- acquisition in its own process ----------------------------------------------------------------
+def test_process_sampler_hands_over_every_frame_in_order_with_the_counters(layout):
+    from firmware.sampler import ProcessSampler
+
+    clock = RealClock()
+    s = ProcessSampler(StepReader(clock, cost=0.0005), layout, clock, 400.0)
+    got = [s.read(timeout=2.0)]
+    time.sleep(0.3)
+    got.append(s.read())
+    k = np.concatenate([b.raw[:, 0] for b in got])
+    assert len(k) > 20
+    assert np.array_equal(k, np.arange(1, len(k) + 1))        # none lost, none repeated, in order
+    assert s.counters["frames"] >= len(k) and s.counters["custom"] >= len(k)   # the reader's own too
+    assert np.all(np.diff(np.concatenate([b.t for b in got])) > 0)
+    s.close()
+    s.close()
+    assert s.reader.closed
+    with pytest.raises(DeviceClosed):
+        s.read()
+
+
+def test_process_sampler_overwrites_the_oldest_when_nobody_reads_and_counts_them(layout):
+    from firmware.sampler import ProcessSampler
+
+    clock = RealClock()
+    s = ProcessSampler(StepReader(clock, cost=0.0005), layout, clock, 500.0, buffer_s=0.04)   # 20 frames
+    s.read(timeout=2.0)
+    time.sleep(0.4)
+    b = s.read()
+    s.close()
+    assert len(b) <= 20 and s.counters["dropped"] > 0
+    assert np.all(np.diff(b.raw[:, 0]) == 1)                   # what is handed out is contiguous
+
+
+def test_process_sampler_raises_the_readers_error_in_the_reader(layout):
+    from firmware.sampler import ProcessSampler
+
+    class Broken(StepReader):
+        def read_frame(self):
+            if self.k >= 3:
+                raise SensorError("chip 0x48 is gone", "check the wiring")
+            return super().read_frame()
+
+    clock = RealClock()
+    s = ProcessSampler(Broken(clock), layout, clock, 200.0)
+    with pytest.raises(SensorError, match="0x48"):
+        for _ in range(50):
+            s.read(timeout=0.2)
+    s.close()
+
+
+def test_process_sampler_reads_the_adafruit_driver_on_the_injected_bus(layout):
+    from firmware.sampler import ProcessSampler
+    from trainer.bench.acquisition import _bus, _expected
+
+    clock = RealClock()
+    base = open_source("ads1115", layout, clock, 100.0, i2c=_bus(layout, clock, 400))
+    s = ProcessSampler(base.reader, layout, clock, 100.0)
+    b = s.read(timeout=3.0)
+    time.sleep(0.2)
+    b = s.read()
+    s.close()
+    ok = ~np.isnan(b.raw).any(axis=1)
+    assert ok.sum() > 5 and np.array_equal(b.raw[ok], np.broadcast_to(_expected(layout), b.raw[ok].shape))
+
+
+def test_process_sampler_on_a_virtual_clock_is_the_synchronous_sampler(layout):
+    from firmware.sampler import ProcessSampler
+
+    clock = VirtualClock()
+    s = ProcessSampler(StepReader(clock), layout, clock, 100.0)
+    assert len(s.read(7)) == 7 and s._proc is None
+    s.close()

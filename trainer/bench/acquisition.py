@@ -187,12 +187,13 @@ def acquisition() -> dict:
     result["stock_driver_400khz"] = _stock(layout, 400, SECONDS_STOCK)
     result["stuck_chip"] = _stuck(layout)
     result.update(_sim_cost(layout))
-    result["under_load"] = under_load()
+    result["under_load"] = under_load()                       # the sampler the product opens (a thread)
+    result["under_load"]["process_sampler"] = under_load(kind="process")   # acquisition in its own process
     return result
 
 
 # -- under load ----------------------------------------------------------------------------------------
-def under_load(quiet_s: float = SECONDS_QUIET, loaded_s: float = SECONDS_LOADED) -> dict:
+def under_load(quiet_s: float = SECONDS_QUIET, loaded_s: float = SECONDS_LOADED, kind: str = "thread") -> dict:
     """``frames_per_s`` of the 400-kHz source read by the real live loop (spiral drill, estimator,
     recorder writing the session, the view drawing at 60 fps, Agg offscreen) while one busy
     process per core but one (at least one) spins, against ``quiet_frames_per_s``: the same source
@@ -206,7 +207,7 @@ def under_load(quiet_s: float = SECONDS_QUIET, loaded_s: float = SECONDS_LOADED)
     env = dict(os.environ, MPLBACKEND="Agg")
     env.pop("DISPLAY", None)
     p = subprocess.Popen([sys.executable, "-m", "trainer.bench.acquisition", "under_load", str(quiet_s),
-                          str(loaded_s), str(hogs_n)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          str(loaded_s), str(hogs_n), kind], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env=env)
     try:
         out, err = p.communicate(timeout=120 + quiet_s + loaded_s)
@@ -224,7 +225,7 @@ def _spin():  # pragma: no cover - a busy process
         pass
 
 
-def _child_under_load(quiet_s: float, loaded_s: float, hogs_n: int) -> dict:
+def _child_under_load(quiet_s: float, loaded_s: float, hogs_n: int, kind: str = "thread") -> dict:
     import multiprocessing
     import shutil
     import tempfile
@@ -240,7 +241,11 @@ def _child_under_load(quiet_s: float, loaded_s: float, hogs_n: int) -> dict:
     clock = RealClock()
 
     def source():
-        return open_source("ads1115", layout, clock, math.inf, i2c=_bus(layout, clock, 400))
+        src = open_source("ads1115", layout, clock, math.inf, i2c=_bus(layout, clock, 400))
+        if kind == "process":             # the same reader, acquired in its own process
+            from firmware.sampler import ProcessSampler
+            return ProcessSampler(src.reader, layout, clock, math.inf)
+        return src
 
     src = source()
     try:
@@ -287,7 +292,7 @@ def _child_under_load(quiet_s: float, loaded_s: float, hogs_n: int) -> dict:
     loaded, overall = _rates(FrameBlock(t, np.zeros((len(t), 0)), np.zeros(len(t), np.uint16)))
     return {"frames_per_s": round(float(loaded), 1), "frames_per_s_overall": round(float(overall), 1),
             "quiet_frames_per_s": round(float(quiet), 1), "ratio": round(float(loaded / quiet), 3) if quiet else None,
-            "view_fps": round(drawn / wall, 1), "busy_processes": hogs_n, "seconds": round(wall, 2),
+            "view_fps": round(drawn / wall, 1), "busy_processes": hogs_n, "sampler": kind, "seconds": round(wall, 2),
             "late": int(counters.get("late") or 0), "dropped": int(counters.get("dropped") or 0),
             "scenario": ("the 400-kHz timing-faithful simulated chips (constant inputs), free-running; the live "
                          "loop of a spiral drill with the recorder and the view at 60 fps (Agg), "
@@ -298,6 +303,6 @@ if __name__ == "__main__":  # pragma: no cover
     import sys
 
     if sys.argv[1:2] == ["under_load"]:
-        print(json.dumps(_child_under_load(float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))))
+        print(json.dumps(_child_under_load(float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5])))
     else:
         print(json.dumps(acquisition(), indent=2))
