@@ -7,7 +7,8 @@ from .common import add_json_option, print_json, say
 def add_arguments(p):
     p.add_argument("--person", metavar="NAME", help="only this person's sessions")
     p.add_argument("--drill", metavar="NAME", help="only this drill")
-    p.add_argument("--plot", metavar="F.png", help="draw progress per drill (score, left/right asymmetry, sway, pain)")
+    p.add_argument("--plot", metavar="F.png", help="draw one person's progress: pain, the spiral score, the other scores, left/right symmetry, sway "
+                   "(F.png: one page for the 800x480 screen; F.pdf: A4)")
     add_json_option(p)
 
 
@@ -37,7 +38,7 @@ def run(args) -> int:
 
     rows = history.load(person=args.person, drill=args.drill, say=say)
     if args.plot:
-        out = plot(rows, args.plot)
+        out = plot(rows, args.plot, person=args.person)
         say(f"progress plot: {out}")
     if args.json:
         print_json(rows)

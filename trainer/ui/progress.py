@@ -1,12 +1,18 @@
-"""The progress plot of ``footmat history --plot``: per drill, over days and weeks, the score,
-the left/right asymmetry, the sway before the drill and the pain ratings, from the rows of
-:func:`trainer.sessions.history.load` (incomplete sessions marked apart, weekly means drawn
-where there are two weeks or more). matplotlib is imported only when a plot is drawn.
+"""The progress page of ``footmat history --plot``: one person's progress over days and weeks.
+
+Panels, in this order, each only when there is something to draw: pain before and after the
+sessions, the spiral's score, the other drills' scores, left/right symmetry (how unevenly the
+weight was shared), sway while standing still, and the level once the history carries one. Dates
+read as dates; every y-axis starts at zero and spans at least a sensible range, so that day-to-day
+noise is not drawn as a trend. A PNG is one page for the mat's 800×480 screen (1600×960 pixels,
+type large enough to read at half size); a PDF is an A4 landscape page. matplotlib is imported
+only when a page is drawn.
 """
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+import math
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -16,61 +22,129 @@ from firmware.fileio import atomic_write_bytes
 
 from trainer.sessions.format import parse_started_at
 
+PNG_SIZE_IN, PNG_DPI = (8.0, 4.8), 200          # 1600 × 960 px: the 800×480 screen at twice its pixels
+A4_LANDSCAPE_IN = (11.69, 8.27)
+PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
+# drills that stand on both feet evenly: their left/right difference says something about symmetry
+# (one-leg, the shifts, limits and the spiral move the weight on purpose)
+SYMMETRY_DRILLS = ("stance", "heel-raises", "toe-press")
 
-def _date(text: str):
-    return parse_started_at(text) if isinstance(text, str) else None
+
+def _date(text):
+    try:
+        return parse_started_at(text) if isinstance(text, str) else None
+    except (ValueError, TypeError):
+        return None
 
 
-def plot(history: list[dict], out: Path) -> Path:
-    """Progress per drill over days and weeks: score, left/right asymmetry, sway, pain."""
+def _num(v):
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
+
+
+def panels(history: list[dict]) -> list[dict]:
+    """What the page shows: [{title, ylabel, ymax, series: [(label, dates, values, marker)]}]."""
+    rows = [r for r in history if _date(r.get("started_at")) is not None]
+    out = []
+
+    def series(rs, key):
+        pts = [(_date(r["started_at"]), _num(r.get(key))) for r in rs]
+        pts = [(d, v) for d, v in pts if v is not None]
+        return [d for d, _ in pts], [v for _, v in pts]
+
+    pain = []
+    for k, label, mark in (("before", "before", "o"), ("after", "after", "s")):
+        pts = [(_date(r["started_at"]), (r.get("pain") or {}).get(k)) for r in rows]
+        pts = [(d, float(v)) for d, v in pts if isinstance(v, (int, float))]
+        if pts:
+            pain.append((f"pain {label}", [d for d, _ in pts], [v for _, v in pts], mark))
+    if pain:
+        out.append({"title": "Pain (0–10)", "ylabel": "pain", "ymax": 10.0, "fixed": True, "series": pain})
+    d, v = series([r for r in rows if r.get("drill") == "spiral"], "score")
+    if v:
+        out.append({"title": "Spiral score", "ylabel": "score (of 100)", "ymax": 105.0, "fixed": True,
+                    "series": [("spiral", d, v, "o")]})
+    others = []
+    for drill in sorted({r.get("drill") for r in rows if r.get("drill") not in (None, "spiral")}):
+        d, v = series([r for r in rows if r.get("drill") == drill], "score")
+        if v:
+            others.append((drill, d, v, "o"))
+    if others:
+        out.append({"title": "Other drills' scores", "ylabel": "score (of 100)", "ymax": 105.0, "fixed": True,
+                    "series": others})
+    ss = []
+    for drill in SYMMETRY_DRILLS:
+        d, v = series([r for r in rows if r.get("drill") == drill], "asymmetry_pp")
+        if v:
+            ss.append((drill, d, v, "o"))
+    if ss:
+        top = max(max(s[2]) for s in ss)
+        out.append({"title": "Left/right difference (0 = even)", "ylabel": "difference (points)",
+                    "ymax": max(10.0, top * 1.25), "fixed": False, "series": ss})
+    d, v = series(rows, "sway_mm_s")
+    if v:
+        out.append({"title": "Sway standing still before a drill", "ylabel": "speed (mm/s)",
+                    "ymax": max(10.0, max(v) * 1.25), "fixed": False, "series": [("sway", d, v, "o")]})
+    d, v = series(rows, "level")
+    if v:
+        out.append({"title": "Level", "ylabel": "level", "ymax": max(5.0, max(v) + 1), "fixed": False,
+                    "series": [("level", d, v, "o")]})
+    return out
+
+
+def plot(history: list[dict], out: Path, person: str | None = None) -> Path:
+    """Draw one person's progress page (PNG for the screen, PDF on A4, SVG) → ``out``."""
     import matplotlib
 
     if matplotlib.get_backend() == "":
         matplotlib.use("Agg")
+    import matplotlib.dates as mdates
     from matplotlib.figure import Figure
 
     out = Path(out)
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("png", "pdf", "svg"):
         raise UsageError(f"cannot draw a plot as {out.suffix or 'a file without a suffix'!r}", "use .png, .pdf or .svg")
-    drills = sorted({r["drill"] for r in history if r["drill"]}) or ["(none)"]
-    panels = [("score", "score (0-100)"), ("asymmetry_pp", "left/right asymmetry (pp)"),
-              ("sway_mm_s", "sway before the drill (mm/s)"), ("pain", "pain 0-10")]
-    fig = Figure(figsize=(4.5 * len(drills), 9), dpi=100)
-    axes = fig.subplots(len(panels), len(drills), squeeze=False, sharex="col")
-    for j, drill in enumerate(drills):
-        rs = [r for r in history if r["drill"] == drill and _date(r["started_at"]) is not None]
-        days = np.array([_date(r["started_at"]).timestamp() / 86400.0 for r in rs])
-        for i, (key, label) in enumerate(panels):
-            ax = axes[i][j]
-            if key == "pain":
-                for k, mark, name in (("before", "o", "before"), ("after", "s", "after")):
-                    v = np.array([np.nan if r["pain"][k] is None else r["pain"][k] for r in rs], float)
-                    if np.isfinite(v).any():
-                        ax.plot(days, v, mark, ms=4, label=name)
-                ax.set_ylim(-0.5, 10.5)
-                if ax.get_legend_handles_labels()[0]:
-                    ax.legend(fontsize=7, loc="upper right")
-            else:
-                v = np.array([np.nan if r[key] is None else r[key] for r in rs], float)
-                done = np.array([r["complete"] for r in rs], bool)
-                if v.size:
-                    ax.plot(days[done], v[done], "o", ms=4, color="#2a9d8f", label="session")
-                    ax.plot(days[~done], v[~done], "x", ms=5, color="#999999", label="incomplete")
-                    weeks = np.floor(days / 7.0)
-                    wk = sorted(set(weeks[np.isfinite(v)].tolist()))
-                    if len(wk) > 1:
-                        ax.plot([w * 7 + 3.5 for w in wk], [np.nanmean(v[weeks == w]) for w in wk], "-",
-                                color="#e76f51", lw=2, label="weekly mean")
-            ax.set_ylabel(label, fontsize=8)
+    pans = panels(history)
+    size, dpi = (A4_LANDSCAPE_IN, 100) if fmt == "pdf" else (PNG_SIZE_IN, PNG_DPI)
+    fig = Figure(figsize=size, dpi=dpi, layout="constrained")
+    dates = [_date(r.get("started_at")) for r in history if _date(r.get("started_at")) is not None]
+    who = person or ", ".join(sorted({str(r.get("person")) for r in history if r.get("person")})) or "everyone"
+    span = f"{min(dates):%d %b %Y} – {max(dates):%d %b %Y}" if dates else "no sessions yet"
+    fig.suptitle(f"Progress of {who}: {len(history)} session(s), {span}", fontsize=13, fontweight="bold")
+    if not pans:
+        fig.text(0.5, 0.5, "Nothing to show yet: no session has a score, a pain rating or a sway figure.\n"
+                 "Run footmat drill spiral (with --pain-before and --pain-after) and look again.",
+                 ha="center", va="center", fontsize=12)
+    else:
+        n = len(pans)
+        cols = 1 if n == 1 else 2 if n <= 4 else 3
+        rowsn = math.ceil(n / cols)
+        axes = fig.subplots(rowsn, cols, squeeze=False)
+        colour = {}
+        lo, hi = min(dates), max(dates)
+        pad = max(timedelta(days=1), (hi - lo) * 0.05)          # days and weeks, never hours
+        xlim = (lo - pad, max(hi + pad, lo + timedelta(days=7)))
+        for ax, p in zip(axes.flat, pans):
+            for label, d, v, mark in p["series"]:
+                c = colour.setdefault(label, PALETTE[len(colour) % 6])
+                order = np.argsort(d)
+                ax.plot([d[i] for i in order], [v[i] for i in order], marker=mark, ms=5, lw=1.2, color=c,
+                        label=label)
+            ax.set_ylim(0, p["ymax"])
+            ax.set_xlim(*xlim)
+            ax.set_title(p["title"], fontsize=11)
+            ax.set_ylabel(p["ylabel"], fontsize=9)
+            loc = mdates.AutoDateLocator(minticks=2, maxticks=4, interval_multiples=True)
+            loc.intervald[mdates.HOURLY] = []          # ticks on days, weeks and months only
+            loc.intervald[mdates.MINUTELY] = []
+            ax.xaxis.set_major_locator(loc)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+            ax.tick_params(labelsize=8)
             ax.grid(alpha=0.3)
-        axes[0][j].set_title(f"{drill} ({len(rs)} sessions)")
-        ticks = axes[-1][j].get_xticks()
-        axes[-1][j].set_xticks(ticks)
-        axes[-1][j].set_xticklabels([datetime.fromtimestamp(t * 86400, timezone.utc).strftime("%d %b")
-                                     for t in ticks], fontsize=7, rotation=30)
-        axes[-1][j].set_xlabel("date (UTC)")
-    fig.tight_layout()
+            if len(p["series"]) > 1:
+                ax.legend(fontsize=7, frameon=False, loc="best")
+        for ax in list(axes.flat)[n:]:
+            ax.remove()
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt)
     return atomic_write_bytes(out, buf.getvalue())
