@@ -463,10 +463,16 @@ class Audio:
             return
         sound_mode = mode if mode != "off" else "on"      # --audio off with --audio-out: the track as "on"
         if sound_mode == "on" and speech is None:
+            import threading
+
             from trainer.ui.speech import Speech
 
             speech = Speech(language)
-            speech.prepare(all_cue_texts())
+            if self.player is not None:
+                # every phrase rendered (first time only: ~15 ms each here) or loaded while the person
+                # steps on and the countdown runs: the drill's first frame does not wait for it
+                threading.Thread(target=speech.prepare, args=(all_cue_texts(),), name="footmat-speech",
+                                 daemon=True).start()
         self.director = Director(sound_mode, Sounds(sound_mode, speech), sinks, record=record, drill=drill,
                                  countdown_s=countdown_s, error=error)
 

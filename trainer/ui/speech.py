@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import wave
 
 import numpy as np
@@ -212,7 +213,7 @@ class Speech:
         if samples is None:
             samples = self._render(spoken)
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+            tmp = path.with_name(path.name + f".{os.getpid()}.{threading.get_ident()}.tmp")
             write_wav(tmp, samples[:, None], RATE)
             os.replace(tmp, path)
             self.rendered += 1
