@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import textwrap
 import time
 from pathlib import Path
 
@@ -345,16 +346,15 @@ def _after_session(folder) -> None:
 
 
 def print_summary(drill: str, summary: dict, frames: int, wall_s: float, cal_text: str) -> None:
-    loops = summary.get("loops") or []
-    score = summary.get("score")
-    head = drill + (f": score {score}" if score is not None else "") + (f" over {len(loops)} loop(s)" if loops else "")
-    print(f"{head}; {frames} frames in {wall_s:.1f} s; {cal_text}")
-    for k, v in summary.items():
-        if k not in ("loops", "waypoints", "score", "frames", "note") and not isinstance(v, (list, dict)):
-            print(f"  {k}: {v}")
-    for i, lp in enumerate(loops, 1):
-        print(f"  loop {i}: score {lp['score']:5.1f}  rms {lp['rms_mm']:5.1f} mm ({lp['rms_pct_reach']:.0f} % of reach)"
-              f"  lag {lp['lag_ms']} ms  lag-corrected rms {lp['rms_lag_corrected_mm']:.1f} mm"
-              f"  in order: {'yes' if lp['waypoints_in_order'] else 'no'}  SPARC {lp['sparc']}")
+    """What a person reads after a drill: the feedback sentences and three or four figures with
+    human names (every key stays in session.json and --json)."""
+    from trainer.ui.report_words import feedback_of, headline_figures
+
+    print(f"{drill}: done ({frames} samples in {wall_s:.1f} s; {cal_text})")
+    fb = feedback_of(summary)
+    if fb:
+        print(textwrap.fill(fb, 78, initial_indent="  ", subsequent_indent="  "))
+    for name, value in headline_figures(drill, summary):
+        print(f"  {name}: {value}")
     if summary.get("note"):
         print(f"  note: {summary['note']}")
