@@ -138,5 +138,9 @@ def print_summary(folder: Path, summary: dict, out) -> None:
     """The routine's outcome: one line, then one line per part."""
     print(f"routine {summary['routine']}: {'complete' if summary['complete'] else 'stopped'}, "
           f"{len(summary['parts'])} part(s) in {summary['duration_s']:.1f} s; {folder / 'routine.json'}", file=out)
+    from trainer.ui.report_words import headline_figures
+
     for p in summary["parts"]:
-        print(f"  {p['part']}. {p['title']} ({p['drill']}): {p['headline'] or '-'}", file=out)
+        figs = headline_figures(p["drill"], p.get("summary") or {})
+        words = "; ".join(f"{n} {v}" for n, v in figs) or p["headline"] or "-"
+        print(f"  {p['part']}. {p['title']}: {words}", file=out)
