@@ -329,3 +329,42 @@ def test_a_routine_renders_one_sound_track_per_part(capsys, tmp_path):
         cues, _, _ = cue_times(session)
         found = onsets(envelope(read_track(tmp_path / f"t-{n}-{drill}.wav")))
         assert cues and all(any(abs(o - t) <= 0.05 for o in found) for t in cues), drill
+
+
+def test_live_player_plays_from_its_queue_and_shortens_as_the_track_does():
+    """The persistent stream's callback (driven by hand here) takes a placed clip at its next
+    buffer, never waits, and a new clip fades the playing one out over FADE_S first."""
+    class Stream:
+        latency = 0.01
+
+        def __init__(self, **kw):
+            self.cb = kw["callback"]
+
+        def start(self):
+            pass
+
+        def stop(self):
+            pass
+
+        def close(self):
+            pass
+
+    class SD:
+        OutputStream = Stream
+
+    p = A.LivePlayer(sd=SD)
+    out = np.zeros((256, 2), np.float32)
+    p.stream.cb(out, 256, None, None)
+    assert not out.any()                                   # nothing queued: silence
+    p.place(0.0, np.full(1000, 0.5, np.float32), "a")
+    p.stream.cb(out, 256, None, None)
+    assert np.allclose(out, 0.5) and len(p.handoff_s) == 1
+    p.place(0.1, np.full(300, -0.25, np.float32), "b")
+    p.stream.cb(out, 256, None, None)
+    fade = int(A.FADE_S * S.RATE)
+    assert 0 < out[fade // 2, 0] < 0.5 and np.allclose(out[fade:, 0], -0.25)
+    p.tone(0.2, 440.0, 1.0, 0.1)                            # panned right: the left channel stays silent
+    out2 = np.zeros((256, 2), np.float32)
+    for _ in range(3):                                      # "b" plays out first
+        p.stream.cb(out2, 256, None, None)
+    assert np.abs(out2[:, 1]).max() > 0.05 and np.abs(out2[:, 0]).max() < 1e-6
