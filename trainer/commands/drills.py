@@ -1,6 +1,8 @@
 """footmat drills: the drills and their parameters."""
 from __future__ import annotations
 
+import textwrap
+
 from .common import add_json_option, print_json
 
 
@@ -29,16 +31,25 @@ def run(args) -> int:
                                           "min": p.min, "max": p.max} for k, p in d.params.items()}}
                     for name, d in REGISTRY.items()} | sim)
         return 0
+    from trainer.ui.report_words import TELLS
+
+    def para(text, first, rest):
+        print(textwrap.fill(text, 79, initial_indent=first, subsequent_indent=rest))
+
     for name, d in REGISTRY.items():
-        print(f"{name:12s} {d.asks}")
-        print(f"{'':12s} from: {d.source}; measures: {d.measures}")
+        print(name)
+        para(f"What you do: {d.asks}.", "  ", "    ")
+        para(f"What it tells you: {TELLS.get(name, d.measures)}.", "  ", "    ")
+        if d.params:
+            print("  Options:")
         for k, p in d.params.items():
-            extra = f" ({'/'.join(map(str, p.choices))})" if p.choices else ""
-            print(f"{'':12s}   --{k} (default {p.default}){extra}: {p.help}")
-    print("\nsimulated mats (--backend sim --sim-scenario NAME):")
+            extra = f"; or {', '.join(str(c) for c in p.choices if c != p.default)}" if p.choices else ""
+            para(f"--{k} (usually {p.default}{extra}): {p.help}", "    ", "        ")
+        print()
+    print("simulated mats (--backend sim --sim-scenario NAME):")
     for n, s in SCENARIOS.items():
-        print(f"  {n:12s}{' (default)' if n == DEFAULT else ''} {s.assumes}")
+        para(f"{n}{' (the default)' if n == DEFAULT else ''}: {s.assumes}", "  ", "      ")
     print("simulated people (--backend sim --sim-person NAME):")
     for n, k in PEOPLE.items():
-        print(f"  {n:12s}{' (default)' if n == DEFAULT_PERSON else ''} {k.about}")
+        para(f"{n}{' (the default)' if n == DEFAULT_PERSON else ''}: {k.about}", "  ", "      ")
     return 0

@@ -151,3 +151,22 @@ def feedback_of(summary: dict) -> str | None:
     if isinstance(fb, list):
         fb = " ".join(str(s) for s in fb)
     return fb.strip() if isinstance(fb, str) and fb.strip() else None
+
+
+# what each drill tells a person, in words (``footmat drills``); the technical list stays in --json
+TELLS: dict[str, str] = {
+    "spiral": "how closely you follow the loop from heel to toes on each foot, how far you move "
+              "your weight across, how smoothly, and a score out of 100 for each loop",
+    "shift-lr": "how straight and how far you move your weight from side to side, and how well you "
+                "keep to the beat at each pace",
+    "shift-ap": "how straight and how far you move your weight forwards and back, and how well you "
+                "keep to the beat at each pace",
+    "limits": "how far you can lean in each of 8 directions, how quickly you start and how straight you "
+              "go; it saves your reach, which sizes the targets of the other drills",
+    "stance": "how your weight is shared between your feet and between heel and front of each foot, "
+              "and how much you sway; an uneven stance is pointed out",
+    "heel-raises": "how many raises you did in each set, how evenly and slowly, and how high your heels "
+                   "came off",
+    "toe-press": "how many toe presses you held, for how long, and how hard the toes pressed",
+    "one-leg": "how long you stood on one foot and how much that foot swayed",
+}
