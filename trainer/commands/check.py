@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import textwrap
 import time
 
 from .common import add_json_option, add_mat_options, interactive, positive_float, print_json, say
@@ -94,7 +95,7 @@ def _bar(fraction: float, width: int = 20) -> str:
 
 def _table(report: dict, layout) -> list[str]:
     c = report["counters"]
-    lines = [f"{report['frames']} frames, {report['frame_rate_hz']:.1f} frames/s (asked {report['target_rate_hz']:g}); "
+    lines = [f"{report['frames']} frames, {report['frame_rate_hz']:.1f} frames/s (asked {report['target_rate_hz']:g})",
              f"errors {c.get('i2c_errors', 0) + c.get('spi_errors', 0)}, retries {c.get('retries', 0)}, "
              f"timeouts {c.get('timeouts', 0)}, unreadable {report['unreadable_frames']}, "
              f"late {c.get('late', 0)}, dropped {c.get('dropped', 0)}",
@@ -117,13 +118,14 @@ def _table(report: dict, layout) -> list[str]:
 
 
 def _print_report(report: dict, layout, what: str) -> None:
-    print(f"footmat check — layout {report['layout']}, backend {report['backend']} ({what}, "
-          f"{report['clock']} time, {report['seconds']:.1f} s)")
+    print(textwrap.fill(f"footmat check — layout {report['layout']}, backend {report['backend']} ({what}, "
+                        f"{report['clock']} time, {report['seconds']:.1f} s)", 79, subsequent_indent="  "))
     for line in _table(report, layout):
         print(line)
     guided = report.get("guided")
     if guided:
-        print("guided: " + ", ".join(f"{s['name']} {s['status']}" for s in guided["sensors"]))
+        print(textwrap.fill("guided: " + ", ".join(f"{s['name']} {s['status']}" for s in guided["sensors"]), 79,
+                            subsequent_indent="  "))
     if report["faults"]:
         print("FAULTS:")
         for f in report["faults"]:
@@ -174,17 +176,25 @@ def run(args) -> int:
             rate = 200.0
     source, what = _open(args, layout, backend, clock, rate, guided)
     if not args.json:
-        say(f"reading {what} at {rate:g} frames/s" + ("" if seconds is None else f" for {seconds:g} s")
-            + (" — Ctrl-C for the diagnosis" if live else ""))
+        say(textwrap.fill(f"reading {what} at {rate:g} frames/s" + ("" if seconds is None else f" for {seconds:g} s"),
+                          79, subsequent_indent="  "))
     blocks = []
     t_wall0 = time.perf_counter()
     t0 = clock.now()
     try:
-        if virtual:
+        if virtual and guided:
+            from trainer.maker.diagnosis import guided_step_start
+
+            n_steps = len(layout.sensors) + 2
+            for k in range(n_steps):
+                _announce(layout, guided_step_start(k), k - 1, simulated=True)
+                end = guided_step_start(k + 1) if k + 1 < n_steps else seconds
+                blocks.append(source.read(int(round(end * rate)) - sum(len(b) for b in blocks)))
+        elif virtual:
             blocks.append(source.read(int(round(seconds * rate))))
         else:
             step = -1
-            drawn = 0
+            drawn = _LiveTable() if live else None
             next_draw = 0.0
             while seconds is None or time.perf_counter() - t_wall0 < seconds:
                 if guided:
@@ -199,8 +209,9 @@ def run(args) -> int:
     except KeyboardInterrupt:
         if not live:
             raise
-        print()
     finally:
+        if live and drawn is not None:
+            drawn.stop()
         elapsed = time.perf_counter() - t_wall0 if not virtual else float(seconds)
         counters = dict(source.counters)
         chips = chip_states(source, layout)
@@ -223,14 +234,19 @@ def run(args) -> int:
     return 0 if report["ok"] else 1
 
 
-def _announce(layout, t: float, step: int) -> int:
-    """Say the guided step that starts at time ``t`` (s since the start), once."""
+def _announce(layout, t: float, step: int, simulated: bool = False) -> int:
+    """Say the guided step that starts at time ``t`` (s since the start), once (with ``simulated``,
+    as what the simulated person does now)."""
     from trainer.maker.diagnosis import GUIDED_OFF_S, GUIDED_ON_S, GUIDED_PRESS_S, guided_step_start
 
     k = 0
     while k + 1 < len(layout.sensors) + 2 and t >= guided_step_start(k + 1):
         k += 1
-    if k != step:
+    if k != step and simulated:
+        what = "steps off the mat" if k == 0 else "steps on and stands still" if k == 1 else \
+            f"presses the {layout.sensors[k - 2].foot} {layout.sensors[k - 2].zone} ({layout.sensors[k - 2].name})"
+        say(f"{k + 1}. at {t:4.0f} s the simulated person {what}")
+    elif k != step:
         if k == 0:
             say(f"1. step OFF the mat ({GUIDED_OFF_S:g} s)")
         elif k == 1:
@@ -242,7 +258,68 @@ def _announce(layout, t: float, step: int) -> int:
     return k
 
 
-def _draw_live(source, layout, blocks, backend, rate, drawn: int, cal=None, cal_file=None) -> int:
+class _LiveTable:
+    """The live readout on the terminal, redrawn in place by rich at the terminal's width."""
+
+    def __init__(self):
+        from rich.console import Console
+        from rich.live import Live
+
+        self.console = Console()
+        self.live = Live(console=self.console, auto_refresh=False, transient=False)
+        self.live.start()
+
+    def update(self, renderable) -> None:
+        self.live.update(renderable, refresh=True)
+
+    def stop(self) -> None:
+        self.live.stop()
+
+
+def _rich_table(report: dict, layout, width: int):
+    """The live readout as a rich table that fits ``width`` columns (80 at the least)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    c = report["counters"]
+    errors = c.get("i2c_errors", 0) + c.get("spi_errors", 0)
+    head = Text(f"{report['frame_rate_hz']:.0f} frames/s (asked {report['target_rate_hz']:g}) · errors {errors} · "
+                f"late {c.get('late', 0)} · dropped {c.get('dropped', 0)} · unreadable {report['unreadable_frames']}",
+                overflow="ellipsis", no_wrap=True)
+    chips = Text("chips: " + ", ".join(f"{x['address']} {x['state']}" for x in report["chips"]),
+                 overflow="ellipsis", no_wrap=True)
+    with_n = bool(report.get("calibration"))
+    t = Table(box=None, pad_edge=False, padding=(0, 1), expand=False, show_edge=False)
+    t.add_column("sensor", no_wrap=True, max_width=14, overflow="ellipsis")
+    t.add_column("raw", justify="right", no_wrap=True)
+    t.add_column("volts", justify="right", no_wrap=True)
+    t.add_column("µS", justify="right", no_wrap=True)
+    if with_n:
+        t.add_column("N", justify="right", no_wrap=True)
+    bar_w = max(6, min(20, width - (62 if with_n else 56)))
+    t.add_column("load", no_wrap=True, width=bar_w)
+    t.add_column("status", no_wrap=True, overflow="ellipsis", max_width=14)
+    vcc = layout.adc.vcc
+    for s in report["sensors"]:
+        frac = float("nan") if s["volts"] is None else s["volts"] / vcc
+        row = [s["name"], "—" if s["raw"] is None else f"{s['raw']:.0f}",
+               "—" if s["volts"] is None else f"{s['volts']:.3f}",
+               "—" if s["conductance_us"] is None else f"{s['conductance_us']:.0f}"]
+        if with_n:
+            row.append("—" if s.get("newtons") is None else f"{s['newtons']:.0f}")
+        row += [_bar(frac, bar_w), s["status"]]
+        t.add_row(*row)
+    parts = [head, chips, t]
+    cal = report.get("calibration")
+    if cal:
+        load = "—" if cal["load_n"] is None else f"{cal['load_n']:.0f} N"
+        parts.append(Text(f"the mat carries {load} (calibration {cal['file']})", overflow="ellipsis", no_wrap=True))
+    parts.append(Text("Ctrl-C: stop and print the diagnosis", style="dim"))
+    return Group(*parts)
+
+
+def _draw_live(source, layout, blocks, backend, rate, drawn, cal=None, cal_file=None):
     from firmware.frames import FrameBlock
 
     from trainer.maker.diagnosis import chip_states, diagnose
@@ -254,11 +331,5 @@ def _draw_live(source, layout, blocks, backend, rate, drawn: int, cal=None, cal_
     block = block[block.t >= block.t[-1] - 1.0]
     rep = diagnose(layout, block, dict(source.counters), chip_states(source, layout), backend=backend,
                    rate_hz=rate, elapsed_s=0.0, virtual=False, calibration=cal, calibration_file=cal_file)
-    lines = _table(rep, layout)
-    out = sys.stdout
-    if drawn:
-        out.write(f"\x1b[{drawn}F")
-    for line in lines:
-        out.write("\x1b[2K" + line + "\n")
-    out.flush()
-    return len(lines)
+    drawn.update(_rich_table(rep, layout, drawn.console.width))
+    return drawn
