@@ -63,7 +63,7 @@ def test_spiral_visits_waypoints_in_order_inside_the_hull():
 
 def run_follower(seed=3, **kw):
     layout = load_layout()
-    follower = Follower(natural_centre(layout), **kw)
+    follower = Follower(natural_centre(layout), layout=layout, **kw)
     person = ScriptedPerson(follower, seed=seed)
     mat = SimMat(layout, person, seed=seed)
     estimator = Estimator(layout, calibrate_on_sim(layout, seed=seed), person.weight_n, 200.0)
@@ -73,10 +73,12 @@ def run_follower(seed=3, **kw):
     return engine.results()[0], engine
 
 
-def test_faithful_follower_scores_near_the_top():
+def test_faithful_follower_passes_the_checks_on_the_feet():
+    """A faithful follower on the realistic mat through the whole pipeline: the weight goes across
+    and each foot rolls in order; the score has room above it (issue 23: no ceiling)."""
     summary, engine = run_follower()
-    assert summary["score"] >= 95
-    assert all(lp["waypoints_in_order"] for lp in summary["loops"])
+    assert 45 <= summary["score"] < 97
+    assert all(lp["waypoints_in_order"] and lp["roll_in_order"] and lp["transfer_ok"] for lp in summary["loops"])
     kinds = [e[1] for e in engine.events]
     assert kinds.index("start") < kinds.index("end") and "cue" in kinds
 
@@ -134,7 +136,8 @@ def test_step_off_pauses_and_the_gap_is_not_scored():
     t_pause = next(e[0] for e in engine.events if e[1] == "pause")
     assert t_pause - 12.0 <= 0.5 + 0.3           # 0.3 s to step off, then detected within 0.5 s
     assert summary["pauses"] == 1 and 3.0 < summary["paused_s"] < 6.0
-    assert summary["score"] >= 85                 # the gap did not count against the person
+    steady, _ = run_follower()
+    assert summary["score"] >= steady["score"] - 10   # the gap did not count against the person
 
 
 def test_holding_on_is_noted():
