@@ -69,6 +69,10 @@ def _child_main() -> dict:
            "output_latency_ms": round(player.latency_s * 1000, 2)}
     a = A.Audio("on", live=True, player=player, language="en")
     a.director.countdown_s = 0.0
+    from trainer.ui.speech import all_cue_texts
+
+    a.director.sounds.speech.prepare(all_cue_texts())   # as a drill has them by its first cue
+    time.sleep(0.5)
     puts = []
     real_place = player.place
 
