@@ -123,7 +123,7 @@ def test_footmat_calibrate_sim_hands_free_writes_the_file(cli, tmp_path, footmat
     assert d["version"] == store.VERSION and d["layout_name"] == "default-6"
     assert d["validation"]["poses"] == ["diagonal lean, left back", "diagonal lean, right forward", "even stance again"]
     assert all("scale" in s and "alpha" in s for s in d["sensors"])
-    assert "validation (poses not used in the fit)" in stdout and "condition number" in stdout
+    assert "check poses (not used in the fit)" in stdout and "The calibration is" in stdout
     cal = store.load(out, load_layout())
     assert np.all(cal.gain > 0)
     # default output: the mat's calibration under FOOTMAT_HOME; --json is JSON only

@@ -7,6 +7,8 @@ when the fit and validation succeed, atomically: a failed run never replaces a g
 """
 from __future__ import annotations
 
+import textwrap
+
 from .common import add_json_option, add_mat_options, interactive, positive_float, say
 
 MAX_SECONDS = 600.0     # a calibration that has not finished by then is stopped
@@ -167,15 +169,55 @@ def run(args) -> int:
     return 0
 
 
+GOOD_PCT, USABLE_PCT = 5.0, 10.0     # total-load error on the validation poses, % of body weight
+
+
+def verdict(r: dict) -> list[str]:
+    """In words: is the calibration good, and what to redo."""
+    f, v = r["fit"], r["validation"]
+    err = v.get("total_load_err_pct_creep_corrected_median", v.get("total_load_err_pct_median"))
+    worst = v.get("total_load_err_pct_worst")
+    bad = [s["name"].replace("_", " ") for s in v.get("sensors", []) if s.get("state") != "ok"]
+    out = []
+    if err is None:
+        out.append("The calibration could not be checked: no validation pose was recorded. Calibrate again.")
+    elif err <= GOOD_PCT and not bad:
+        out.append(f"The calibration is good: on the check poses the mat weighed you within {err:.0f} % "
+                   "of your weight.")
+    elif err <= USABLE_PCT and not bad:
+        out.append(f"The calibration is usable: on the check poses the mat weighed you within {err:.0f} % of "
+                   "your weight; the drills correct the rest while you stand still. Calibrate again when "
+                   "you have a few minutes, standing still in each pose.")
+    else:
+        out.append(f"Calibrate again: on the check poses the mat was {err:.0f} % off your weight" if err is not None
+                   else "Calibrate again")
+        out[-1] += (" (more than 10 %)." if err is not None and err > USABLE_PCT else ".")
+    if worst is not None and err is not None and worst > USABLE_PCT and err <= USABLE_PCT:
+        i = max(range(len(v["total_load_err_pct"])), key=lambda k: abs(v["total_load_err_pct"][k]))
+        out.append(f"One check pose ({v['poses'][i]}) was {abs(v['total_load_err_pct'][i]):.0f} % off: "
+                   "hold it still for the whole count next time.")
+    if bad:
+        out.append(f"Check {', '.join(bad)} first (footmat check --guided): "
+                   f"{'it does' if len(bad) == 1 else 'they do'} not read as a working sensor.")
+    return out
+
+
 def print_report(r: dict) -> None:
     f, v = r["fit"], r["validation"]
-    print(f"calibration of {r['layout']}: {len(f['poses'])} fit poses, condition number {f['condition_number']:.1f}, "
-          f"rms misfit {f['rms_residual_pct_bw']:.2f} % of body weight; took {v.get('duration_s')} s")
-    print("validation (poses not used in the fit):")
+    for line in verdict(r):
+        print(textwrap.fill(line, 79))
+    print("details:")
+    print(textwrap.fill(f"  fitted on {len(f['poses'])} poses; the fit misses your weight by "
+                        f"{f['rms_residual_pct_bw']:.1f} % on average; took {v.get('duration_s')} s", 79,
+                        subsequent_indent="    "))
+    print("  check poses (not used in the fit):")
     for name, e, lp in zip(v["poses"], v["total_load_err_pct"], v["left_pct"]):
-        print(f"  {name:32s} total {e:+6.2f} % of body weight   left {lp:5.1f} %")
-    print(f"  median total-load error {v['total_load_err_pct_median']:.2f} %, worst {v['total_load_err_pct_worst']:.2f} %"
-          + (f"; after the fitted creep ({f.get('creep_pct_per_min', 0):+.1f} %/min) "
-             f"{v['total_load_err_pct_creep_corrected_median']:.2f} %" if "total_load_err_pct_creep_corrected_median" in v else ""))
-    print("sensors: " + ", ".join(f"{s['name']} {s['state']}" for s in v["sensors"]))
-    print(f"file: {r['file']}")
+        print(f"    {name:30s} weight off by {e:+5.1f} %, {lp:4.0f} % on the left foot")
+    if "total_load_err_pct_creep_corrected_median" in v:
+        print(textwrap.fill(f"  typical error {v['total_load_err_pct_median']:.1f} %; "
+                            f"{v['total_load_err_pct_creep_corrected_median']:.1f} % once the sensors' slow drift "
+                            f"under load ({f.get('creep_pct_per_min', 0):+.1f} % a minute) is allowed for", 79,
+                            subsequent_indent="    "))
+    print(textwrap.fill("  sensors: " + ", ".join(f"{s['name']} {s['state']}" for s in v["sensors"]), 79,
+                        subsequent_indent="    "))
+    print(f"  file: {r['file']}")
