@@ -212,7 +212,7 @@ def print_report(r: dict) -> None:
                         subsequent_indent="    "))
     print("  check poses (not used in the fit):")
     for name, e, lp in zip(v["poses"], v["total_load_err_pct"], v["left_pct"]):
-        print(f"    {name:30s} weight off by {e:+5.1f} %, {lp:4.0f} % on the left foot")
+        print(f"    {name:29s} weight off by {e:+5.1f} %, {lp:3.0f} % on the left foot")
     if "total_load_err_pct_creep_corrected_median" in v:
         print(textwrap.fill(f"  typical error {v['total_load_err_pct_median']:.1f} %; "
                             f"{v['total_load_err_pct_creep_corrected_median']:.1f} % once the sensors' slow drift "
