@@ -187,7 +187,8 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     view = None
     if show:
         from trainer.ui.view import LiveView
-        view = LiveView(layout, title=f"footmat — {drill_name}")
+        # how much live feedback (PRODUCT.md §4b): full, target or none; the programme's level sets it
+        view = LiveView(layout, title=f"footmat — {drill_name}", feedback=getattr(args, "feedback", None) or "full")
         view.on_key.append(lambda a: engine.toggle_pause() if a in ("pause", "resume")
                            else engine.stop() if a == "next" else None)
     t_wall = time.perf_counter()

@@ -22,7 +22,7 @@ view's rate; the figures that count are the drill's scorer's, in the session's s
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -145,8 +145,6 @@ class ViewStatus:
     forces: np.ndarray | None = None
     total_n: float = float("nan")
     holding_on: bool = False
-    pause_how: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def show_live(self) -> bool:
@@ -353,7 +351,7 @@ def _limits(ds: DrillStatus, st: ViewStatus, drill, a: float, snap) -> None:
     st.ring = ring
     left = drill.cue_time(idx - 1) + drill.lean_time - a
     st.counter = Counter(f"lean {idx} of {len(DIRECTIONS)}", f"{ARROWS[d]} {idx}/{len(DIRECTIONS)}",
-                         f"hold {min(held, HOLD_S):.1f}/{HOLD_S:g} s" if ring.inside else f"{left:.0f} s left",
+                         f"hold {min(held, HOLD_S):.1f}/{HOLD_S:g} s" if ring.inside else f"{int(np.ceil(left - 1e-9))} s left",
                          progress=min(held / HOLD_S, 1.0))
 
 

@@ -173,6 +173,7 @@ def test_drawn_state_follows_a_simulated_drill():
     engine = DrillEngine(SpiralDrill(loops=1, period_s=8.0), layout, person.weight_n, 200.0)
     follower.engine = engine
     view = LiveView(layout)
+    ref = {f: CopFilter(200.0) for f in ("left", "right")}
     cues, gaps = set(), []
     while engine.snapshot.t < 9.0 and not engine.done:
         block = src.read()
@@ -180,6 +181,8 @@ def test_drawn_state_follows_a_simulated_drill():
         engine.process(eb)
         view.feed(eb.t, eb.cop)
         view.feed_feet(eb.t, eb.cop_left, eb.cop_right)
+        ref["left"].feed(eb.t, eb.cop_left)
+        ref["right"].feed(eb.t, eb.cop_right)
         view.maybe_draw(engine.snapshot, path_xy=engine.path_xy(), engine=engine, force=True)
         snap = engine.snapshot
         assert view.cue.get_text() == split_cue(snap.cue)[0] or snap.state == "countdown"
@@ -190,8 +193,8 @@ def test_drawn_state_follows_a_simulated_drill():
             assert ring is not None and ring.label == snap.cue and snap.cue.startswith(ring.foot)
             assert view.ring.get_visible() and np.allclose(view.ring.center, ring.xy)
             for f in ("left", "right"):                  # each foot's dot: that foot's filtered CoP
-                if np.all(np.isfinite(eb.cop_left[-1])) and f == "left":
-                    assert np.hypot(*(view.drawn_feet[f] - eb.cop_left[-1])) < 8.0
+                if np.all(np.isfinite(ref[f].last)):
+                    assert np.allclose(view.drawn_feet[f], ref[f].last)
             assert np.allclose(view.target_dot.get_data(), [[snap.target[0]], [snap.target[1]]])
             gaps.append(np.hypot(*(view.drawn_cop - snap.cop)))
             assert view.path_line.get_xydata().shape[0] > 10
@@ -274,3 +277,59 @@ def test_a_scene_is_the_views_artists_on_any_figure():
     scene.set_path(np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]))
     assert scene.path_line.get_xydata().shape == (4, 2)       # closed
     assert isinstance(LiveView(layout), Scene)
+
+
+def test_every_drills_cue_headline_fits_at_full_size():
+    """Cue capitals >= 60 px at 800x480: every headline of every drill fits the band at full size
+    (the view never has to shrink it), on both layouts."""
+    from trainer import drills
+    from trainer.drills.status import split_cue
+    from trainer.ui.scene import CUE_PT
+
+    for name_layout in ("default-6", "default-8"):
+        layout = load_layout(name_layout)
+        view = LiveView(layout)
+        width = view.fig.bbox.width * 0.97
+        heads = ["step on", "paused", "well done", "get ready … 3"]
+        for name, d in drills.REGISTRY.items():
+            run = d.make(d.resolve({}))
+            run.build(layout, natural_centre(layout))
+            heads += [split_cue(label)[0] for label in run.labels()]
+        for head in heads:
+            view.cue.set_text(head)
+            assert view.fit_width(view.cue, CUE_PT, width) == CUE_PT, (name_layout, head)
+        view.close()
+
+
+def test_feedback_fades_from_full_to_target_to_none():
+    from trainer.drills.status import DrillStatus
+    from tests.trainer.drills.test_status import Engine, _snap as status_snap
+
+    e = Engine("spiral")
+    a = float(e.drill.path.waypoint_times()[2])             # left toes
+    drawn = {}
+    for level in ("full", "target", "none"):
+        view = LiveView(e.layout, feedback=level)
+        snap = status_snap(a, cop=(-60.0, 200.0), left_pct=70.0, forces=[50, 150, 250, 30, 60, 60.0])
+        snap.cue = "left toes"
+        view.maybe_draw(snap, path_xy=e.drill.path_xy(), engine=e, force=True)
+        drawn[level] = {"cop": len(view.cop_dot.get_data()[0]), "feet": sum(len(d.get_data()[0]) for d in
+                                                                             view.foot_dots.values()),
+                        "discs": float(view.disc_r.sum()), "ring": view.ring.get_visible(),
+                        "path": len(view.path_line.get_xydata()), "target": len(view.target_dot.get_data()[0]),
+                        "bar": view.bar_text[0].get_text(), "counter": view.counter_value.get_text()}
+        view.close()
+    full, target, none = drawn["full"], drawn["target"], drawn["none"]
+    assert full["cop"] == 1 and full["feet"] == 2 and full["discs"] > 0 and full["ring"] and full["bar"] == "70 %"
+    assert target["cop"] == target["feet"] == 0 and target["discs"] == 0 and target["bar"] == ""
+    assert target["ring"] and target["path"] > 10 and target["target"] == 1
+    assert not none["ring"] and none["path"] == 0 and none["target"] == 0 and none["cop"] == 0
+    assert full["counter"] == target["counter"] == none["counter"] == "1/3"
+    with pytest.raises(ValueError):
+        LiveView(e.layout, feedback="half")
+    assert DrillStatus(e, feedback="none").read(e.snapshot).feedback == "none"
+
+
+def test_done_shows_the_score(view):
+    view.maybe_draw(_snap(state="done", cue="well done", last_score=82.4), force=True)
+    assert view.overlay_text.get_text() == "DONE\nscore 82"
