@@ -29,11 +29,9 @@ class Follower:
         self.centre = np.asarray(centre, float)
         self.kind = kind                # a named simulated person (None: follows exactly, as before)
         self._feet = None
+        self._feet_layout = None
         if layout is not None:
-            g = FootGeometry(layout)
-            nat = g.natural_cop()
-            # (left natural CoP, right natural CoP, ball y, hallux y) of the reference feet
-            self._feet = (nat[0], nat[1], float(g.aim[0, 3, 1]), float(g.aim[0, 5, 1]))
+            self._set_feet(layout)
         rng = np.random.default_rng([seed, 23])
         f = np.geomspace(0.04, 0.4, 6)
         amp = f ** -0.5
@@ -50,11 +48,20 @@ class Follower:
         self.lean_mm = lean_mm          # how far they lean when a drill asks (mm, or a dict per direction)
         self.give_up_s = give_up_s      # stops following at this active time (back to the centre: foot down)
 
+    def _set_feet(self, layout):
+        g = FootGeometry(layout)
+        nat = g.natural_cop()
+        # (left natural CoP, right natural CoP, ball y, hallux y) of the reference feet
+        self._feet = (nat[0], nat[1], float(g.aim[0, 3, 1]), float(g.aim[0, 5, 1]))
+        self._feet_layout = layout
+
     def at(self, t):
         t = np.atleast_1d(np.asarray(t, float))
         cop = np.tile(self.centre, (t.size, 1))
         feet = None
         eng = self.engine
+        if self._feet is None and eng is not None and getattr(eng, "layout", None) is not None:
+            self._set_feet(eng.layout)            # the engine's mat: a drill on the feet can be followed
         run = np.zeros(t.size, bool)
         if (self.path_fn is None and self._feet is not None and eng is not None
                 and getattr(eng.drill, "person_feet", None) is not None):
