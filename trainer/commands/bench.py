@@ -37,10 +37,13 @@ def run(args) -> int:
     # sessions, history and calibration are never read or written; removed at the end
     t0 = time.perf_counter()
     with temporary_home():
-        for n in chosen:
+        from trainer.ui.console import Progress
+
+        for i, n in enumerate(chosen):
             if not args.json:
-                say(f"[{n}] …")
-            result[n] = run_section(n)
+                say(f"[{n}] … (section {i + 1} of {len(chosen)})")
+            with Progress(f"bench section {n} ({i + 1}/{len(chosen)})", None, plain=False):
+                result[n] = run_section(n)
             if not args.json:
                 rows = []
                 _flat("", result[n], rows)

@@ -25,7 +25,10 @@ def run(args) -> int:
 
     t0 = time.perf_counter()
     notes: list[str] = []
-    files = export_session(args.session, args.format, args.out, notes=notes)
+    from trainer.ui.console import Progress
+
+    with Progress(f"exporting as {args.format}", None, plain=False):   # a spinner on a terminal
+        files = export_session(args.session, args.format, args.out, notes=notes)
     took = time.perf_counter() - t0
     complete = not any(n.startswith("the session is incomplete") for n in notes)
     if args.json:

@@ -102,8 +102,9 @@ def controls_of(folder, events) -> list[tuple[float, str, str]]:
     return out
 
 
-def replay_session(path, *, speed: float | None = None, view=None, clock=None) -> dict:
-    """Replay a session: returns {"folder", "summary", "recorded", "same", "differences", "events_same", …}."""
+def replay_session(path, *, speed: float | None = None, view=None, clock=None, on_frames=None) -> dict:
+    """Replay a session: returns {"folder", "summary", "recorded", "same", "differences", "events_same", …}.
+    ``on_frames(n)`` is told of every block of ``n`` frames read (a progress bar)."""
     import time
 
     import numpy as np
@@ -155,6 +156,8 @@ def replay_session(path, *, speed: float | None = None, view=None, clock=None) -
                     view.poll()
                 continue
             frames += len(block)
+            if on_frames is not None:
+                on_frames(len(block))
             if engine.done:
                 continue          # the recording's tail after the end: counted, as on the day
             i0 = 0
@@ -220,9 +223,18 @@ def run(args) -> int:
         folder = session_folder(args.session)
         layout = parse_layout(load_meta(folder)["layout"], "session")
         view = LiveView(layout, title=f"footmat — replay of {folder.name}")
+    from trainer.sessions.format import load_meta, session_folder
+    from trainer.ui.console import Progress
+
+    meta = load_meta(session_folder(args.session))
+    total = float(meta.get("duration_s") or 0) * float(meta.get("sample_rate_hz") or 0) or None
+    # plain progress lines only for a long session (over a minute recorded); a bar on a terminal
+    long = total is not None and float(meta.get("duration_s") or 0) > 60
     try:
-        res = replay_session(args.session, speed=args.speed or 1.0, view=view,
-                             clock=RealClock() if paced else VirtualClock())
+        with Progress("replaying", total, plain=long and not show) as bar:
+            res = replay_session(args.session, speed=args.speed or 1.0, view=view,
+                                 clock=RealClock() if paced else VirtualClock(),
+                                 on_frames=None if show else bar.advance)
     finally:
         if view is not None:
             view.close()
