@@ -1,0 +1,30 @@
+"""The summary printed after a drill is the feedback and three or four figures in words."""
+import re
+
+from trainer.app.drill import print_summary
+from trainer.ui.report_words import HEADLINE, appendix_lines, headline_figures, human_name
+
+
+def test_printed_summary_is_feedback_and_named_figures(capsys):
+    summary = {"left_pct": 53.0, "right_pct": 47.0, "asymmetry_pp": 6.0, "mean_velocity_mm_s": 12.9,
+               "ellipse95_area_mm2": 446.2, "rms_x_mm": 2.1, "paused_s": 0, "end": "complete",
+               "feedback": "You stood for 10 seconds. Next time, try it with your eyes closed."}
+    print_summary("stance", summary, 2000, 1.5, "nominal calibration")
+    out = capsys.readouterr().out.splitlines()
+    assert "You stood for 10 seconds" in out[1]
+    figs = [ln for ln in out[1:] if ": " in ln and "You" not in ln and "eyes" not in ln]
+    assert 3 <= len(figs) <= 4
+    assert "  weight on the left foot: 53 %" in figs and "  sway speed: 12.9 mm/s" in figs
+    assert not any(re.search(r"[a-z]+_[a-z]+", ln) for ln in out[1:]), out
+    assert max(len(ln) for ln in out[1:]) <= 80
+
+
+def test_every_headline_key_has_a_human_name():
+    for drill, keys in HEADLINE.items():
+        for k in keys:
+            name, unit = human_name(k)
+            assert "_" not in name, (drill, k)
+    assert headline_figures("toe-press", {"count": 10, "mean_hold_s": 3.09, "hold_s": 3.0}) == [
+        ("holds counted", "10"), ("mean hold", "3.1 s"), ("hold asked", "3 s")]
+    lines = appendix_lines({"some_new_figure_mm": 2.0, "feedback": "x", "loops": []})
+    assert lines == ["some new figure: 2 mm"]
