@@ -62,7 +62,8 @@ def _header_lines(meta: dict, layout_name: str) -> list[str]:
         + (" (default person)" if person.get("default") else "")
     dur = meta.get("duration_s")
     lines = [f"Person: {who}" + (f"  ·  {dur / 60:.1f} minutes" if isinstance(dur, (int, float)) and dur > 0 else ""),
-             f"Mat: layout {layout_name}, calibration {cal.get('method', 'unknown')}"
+             f"Mat: layout {layout_name}, " + (lambda m: m if "calibration" in m else f"calibration {m}")(
+                 str(cal.get("method", "unknown")))
              + (f" of {str(cal.get('created_at'))[:10]}" if cal.get("created_at") else "")
              + (f" by {cal['calibrated_by']}" if cal.get("calibrated_by") else "")]
     given = {k: pain.get(k) for k in ("before", "after") if isinstance(pain.get(k), (int, float))}
