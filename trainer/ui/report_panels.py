@@ -369,7 +369,7 @@ def toe_press(fig, box, sess, layout, summary):
 
     def holds_ax(ax):
         n = np.arange(1, len(holds) + 1)
-        # held: within 5 % of the time asked (the drill's own hold detection has that tolerance of a few samples)
+        # a hold a few samples short of the time asked is drawn as held (the feedback counts it as full)
         ok = [math.isfinite(d) and (not isinstance(asked, (int, float)) or d >= 0.95 * asked) for d in dur]
         ax.bar(n, np.nan_to_num(dur), color=[GOOD_C if o else MISS_C for o in ok])
         if isinstance(asked, (int, float)):
