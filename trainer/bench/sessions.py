@@ -8,6 +8,12 @@ Keys: ``one_hour_peak_mb`` (peak memory the recorder allocates, tracemalloc, ove
 ``growth_mb``, ``recorded_s``, ``write_us_per_frame`` (tracemalloc on, so pessimistic),
 ``one_hour_trace_mb`` (trace.csv size scaled to an hour), ``replay_peak_mb`` and
 ``replay_us_per_frame`` (streaming it back through the replay source), ``index_s``.
+
+``drill_rss_growth_mb_per_h``: a real drill process (``footmat drill heel-raises --backend sim`` in
+virtual time, ``MPLBACKEND=Agg``, its own FOOTMAT_HOME) of ``DRILL_MINUTES`` virtual minutes; its
+resident memory (/proc) is sampled against the virtual time the session's trace.csv has reached,
+and the least-squares slope after ``WARMUP_MIN`` virtual minutes is the growth per hour
+(``drill_rss_fit_minutes``: the virtual minutes the slope is fitted over).
 """
 from __future__ import annotations
 
@@ -19,6 +25,83 @@ from pathlib import Path
 FS_HZ = 200.0
 SECONDS = 300
 BLOCK = 10
+# heel raises, 3 sets of 40 at 3 s a beat with 5 min rests: 34 virtual minutes
+DRILL_ARGS = ("heel-raises", "--sets", "3", "--reps", "40", "--tempo", "3", "--rest", "300")
+DRILL_MINUTES = 34.2
+WARMUP_MIN = 3.0
+
+
+def _last_t(folder: Path) -> float | None:
+    """The time of the last complete row of the trace being written under ``folder``."""
+    paths = [p for p in folder.rglob("trace.csv*") if p.is_file()]
+    if not paths:
+        return None
+    path = max(paths, key=lambda p: p.stat().st_mtime)
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - 4096))
+            lines = fh.read().split(b"\n")
+    except OSError:
+        return None
+    for line in reversed(lines[:-1]):      # the last piece may be a row half written
+        try:
+            return float(line.split(b",", 1)[0])
+        except ValueError:
+            continue
+    return None
+
+
+def _rss_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
+def drill_rss_growth(args=DRILL_ARGS, warmup_min: float = WARMUP_MIN, poll_s: float = 0.5) -> dict:
+    """Resident-memory growth of a real drill process (MB per virtual hour), fitted after warm-up."""
+    import os
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    with tempfile.TemporaryDirectory(prefix="footmat-bench-drill-") as tmp:
+        env = dict(os.environ, MPLBACKEND="Agg", FOOTMAT_HOME=str(Path(tmp) / "home"))
+        out = Path(tmp) / "sessions"
+        cmd = [sys.executable, "-m", "trainer.cli", "drill", *args, "--backend", "sim", "--no-plot",
+               "--out", str(out), "--audio", "off"]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        samples = []
+        try:
+            while proc.poll() is None:
+                time.sleep(poll_s)
+                rss = _rss_mb(proc.pid)
+                t = _last_t(out) if out.exists() else None
+                if rss is not None and t is not None:
+                    samples.append((t, rss))
+            err = proc.stderr.read().decode(errors="replace")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    if proc.returncode != 0:
+        raise RuntimeError(f"the bench drill failed ({proc.returncode}): {err.strip().splitlines()[-1:]}")
+    s = np.array(samples)
+    fit = s[s[:, 0] >= warmup_min * 60.0] if len(s) else s
+    if len(fit) < 5:
+        return {"drill_rss_growth_mb_per_h": None, "drill_rss_fit_minutes": 0.0}
+    slope = np.polyfit(fit[:, 0] / 3600.0, fit[:, 1], 1)[0]
+    return {"drill_rss_growth_mb_per_h": round(float(slope), 2),
+            "drill_rss_fit_minutes": round(float(fit[-1, 0] - fit[0, 0]) / 60.0, 1),
+            "drill_rss_start_mb": round(float(fit[0, 1]), 1), "drill_rss_end_mb": round(float(fit[-1, 1]), 1),
+            "drill": " ".join(args)}
 
 
 def _frames(n_sensors: int, rng):
@@ -86,6 +169,7 @@ def sessions() -> dict:
             else:
                 os.environ["FOOTMAT_HOME"] = old_home
     return {
+        **drill_rss_growth(),
         "one_hour_peak_mb": round(peak / 1e6, 2),
         "growth_mb": round((end - after_minute) / 1e6, 3),
         "recorded_s": SECONDS,
