@@ -267,8 +267,7 @@ class DrillStatus:
 def _spiral(ds: DrillStatus, st: ViewStatus, drill, a: float, snap) -> None:
     loops = drill.loops
     st.counter = Counter("loop", f"{min(drill.loop_of(a) + 1, loops)}/{loops}",
-                         "score " + ("–" if snap.last_score is None else f"{snap.last_score:.0f}"),
-                         progress=(a % drill.period_s) / drill.period_s)
+                         "score " + ("–" if snap.last_score is None else f"{snap.last_score:.0f}"))
     if not hasattr(drill, "foot_target") or getattr(drill, "path", None) is None:
         return
     ft = drill.foot_target(np.array([a]))
@@ -313,7 +312,7 @@ def _toe_press(ds: DrillStatus, st: ViewStatus, drill, a: float, snap) -> None:
     x = u - k * drill.cycle_s
     press = f"press {k + 1}/{drill.reps}"
     if x < drill.hold_s:
-        st.counter = Counter("hold", f"{x:.1f} s", f"{press} · {drill.hold_s:g} s", progress=x / drill.hold_s)
+        st.counter = Counter("hold", f"{x:.1f} s", press, progress=x / drill.hold_s)
     else:
         st.counter = Counter("relax", f"{drill.cycle_s - x:.0f} s", press, progress=None)
 

@@ -66,16 +66,18 @@ class Regions:
         self.parts = {
             # the feet: the slow layers are cached with the region's background, the moving things drawn on it
             "feet": {"bbox": lambda: whole_px(s.ax.bbox), "artists": feet,
-                     "under": [s.heel_polys, s.path_line, s.zone_line, s.discs, s.ring]},
+                     "path": [s.path_line, s.zone_line], "under": [s.heel_polys, s.discs, s.ring]},
             "cue": {"bbox": lambda: whole_px(s.fig_bbox(s.band_rect)), "artists": [s.band, s.cue, s.hint]},
             "info": {"bbox": lambda: whole_px(s.fig_bbox(s.info_rect)),
-                     "artists": [s.counter_label, s.counter_value, s.counter_detail, s.progress_track,
-                                 s.progress_fill, s.beat_dots, s.beat_now]},
+                     "artists": [s.counter_label, s.counter_value, s.counter_detail]},
+            # the progress bar (a timer, a hold) or the beat: a strip of its own, it changes every frame
+            "progress": {"bbox": lambda: whole_px(s.fig_bbox(s.progress_box)),
+                         "artists": [s.progress_track, s.progress_fill, s.beat_dots, s.beat_now]},
             # the bar panel: its figures are cached with its background ("bartext"), the bar drawn on it
             "bars": {"bbox": lambda: whole_px(s.bax.bbox), "artists": [s.bar_polys, s.bar_mids, s.bar_goal, s.note],
                      "under": s.bar_text + s.bar_text_b},
         }
-        self.animated = [a for r in self.parts.values() for a in r["artists"] + r.get("under", [])]
+        self.animated = [a for r in self.parts.values() for a in r["artists"] + r.get("path", []) + r.get("under", [])]
         for a in self.animated:
             a.set_animated(True)
         self.sig = {}
@@ -94,21 +96,28 @@ class Regions:
         self.sig = {}
         self.moving_box = None
         self.path_new = False
-        self.cache_under()
+        self.cache_under(path=True)
         self.cache_bar_text()
         for name, region in self.parts.items():
             for a in region["artists"]:
                 s.fig.draw_artist(a)
 
-    def cache_under(self) -> None:
-        """The feet region's background with its slow layers drawn in (the discs and heel bars
-        change at most LOAD_HZ, the ring at a cue, the path and zones when a drill starts)."""
+    def cache_under(self, path: bool = False) -> None:
+        """The feet region's background with its slow layers drawn in: the path and zones (when a
+        drill starts, ``path``) on the static feet, then the discs and heel bars (at most LOAD_HZ)
+        and the ring (at a cue) on those."""
         s = self.scene
         canvas = s.fig.canvas
         bbox = self.parts["feet"]["bbox"]()
         if "feet_static" not in self.bg:
             self.bg["feet_static"] = canvas.copy_from_bbox(bbox)
-        canvas.restore_region(self.bg["feet_static"])
+        if path or "feet_path" not in self.bg:
+            canvas.restore_region(self.bg["feet_static"])
+            for a in self.parts["feet"]["path"]:
+                s.fig.draw_artist(a)
+            self.bg["feet_path"] = canvas.copy_from_bbox(bbox)
+        else:
+            canvas.restore_region(self.bg["feet_path"])
         for a in self.parts["feet"]["under"]:
             s.fig.draw_artist(a)
         self.bg["feet"] = canvas.copy_from_bbox(bbox)
@@ -239,9 +248,9 @@ class Regions:
             "overlay": (s.overlay.get_visible(), s.overlay_text.get_text()),
             "cue": (s.cue.get_text(), s.hint.get_text(), s.band.get_facecolor(), s.cue.get_fontsize()),
             "info": (s.counter_label.get_text(), s.counter_value.get_text(), s.counter_detail.get_text(),
-                     s.counter_value.get_fontsize(), s.progress_track.get_visible(),
-                     round(s.progress_fill.get_width() * s.fig.bbox.width),
-                     tuple(map(tuple, s.beat_dots.get_xydata())), tuple(map(tuple, s.beat_now.get_xydata()))),
+                     s.counter_value.get_fontsize(), s.counter_detail.get_fontsize()),
+            "progress": (s.progress_track.get_visible(), round(s.progress_fill.get_width() * s.fig.bbox.width),
+                         len(s.beat_dots.get_xydata()), tuple(map(tuple, s.beat_now.get_xydata()))),
             "bars": tuple(s.bar_values),
             "barextra": (tuple(map(tuple, s.bar_goal.get_xydata())), s.note.get_text()),
             "discs": self.disc_px(),
@@ -268,7 +277,7 @@ class Regions:
         blits = []
         if self.path_new:                # a new path: the feet's cached layers and all the feet
             self.path_new = False
-            self.cache_under()
+            self.cache_under(path=True)
             blits.append(np.array(self.parts["feet"]["bbox"]().extents))
         elif any(old.get(k) != sig[k] for k in ("discs", "heel", "ring")):
             self.cache_under()

@@ -180,15 +180,16 @@ class Scene:
                                                      color="white", zorder=10, linespacing=1.4, clip_on=False))
 
         # -- the drill's counter (right, top) -------------------------------------------------------
-        self.info_rect = (0.565, 0.375, 0.435, 0.355)     # clear of the feet region's last pixel column
+        self.info_rect = (0.565, 0.42, 0.435, 0.31)     # clear of the feet region's last pixel column
         cx = self.info_rect[0] + self.info_rect[2] / 2
         self.counter_label = fig.add_artist(label(cx, 0.700, LABEL_PT, color=COLORS["muted"]))
         self.counter_value = fig.add_artist(label(cx, 0.598, VALUE_PT, weight="bold"))
         self.counter_detail = fig.add_artist(label(cx, 0.478, FIGURE_PT))
         self.value_base, self.detail_base = VALUE_PT, FIGURE_PT
         # a progress bar (a hold, a timer) or the beat's dots, at the counter's foot
-        self.progress_rect = (0.60, 0.398, 0.365, 0.022)
+        self.progress_rect = (0.60, 0.372, 0.365, 0.022)
         px0, py0, pw, ph = self.progress_rect
+        self.progress_box = (px0 - 0.03, 0.35, pw + 0.06, 0.068)     # the beat's dots stand out of it
         self.progress_track = Rectangle((px0, py0), pw, ph, transform=fig.transFigure, fc=COLORS["track"],
                                         ec="none", visible=False)
         self.progress_fill = Rectangle((px0, py0), 0.0, ph, transform=fig.transFigure, fc=COLORS["target"],
@@ -204,7 +205,7 @@ class Scene:
             self._scaled += [(a, "set_markersize", ms), (a, "set_markeredgewidth", 2)]
 
         # -- the left/right load bar (right, bottom) ------------------------------------------------
-        self.bax = fig.add_axes([0.585, 0.0, 0.395, 0.37])
+        self.bax = fig.add_axes([0.585, 0.0, 0.395, 0.345])
         bax = self.bax
         bax.set_xlim(0, 100)
         bax.set_ylim(0, 1)
