@@ -60,14 +60,17 @@ class Painter(Scene):
             if np.all(np.isfinite(xy)) and np.isfinite(foot.share):
                 dot.set_data(([xy[0]], [xy[1]]))
                 share = float(np.clip(foot.share, 0.0, 1.0))
-                dot.set_markersize((FOOT_MS[0] + (FOOT_MS[1] - FOOT_MS[0]) * np.sqrt(share)) * self._scale)
+                ms = round((FOOT_MS[0] + (FOOT_MS[1] - FOOT_MS[0]) * np.sqrt(share)) * self._scale, 1)
+                if ms != dot.get_markersize():
+                    dot.set_markersize(ms)
             else:
                 dot.set_data(([], []))
         tg = st.target
         self.target_dot.set_data(([tg[0]], [tg[1]]) if np.all(np.isfinite(tg)) else ([], []))
         small = st.ring is not None and st.ring.foot is not None      # the body's target: the compact summary
-        self.target_dot.set_markersize((14 if small else 26) * self._scale)
-        self.target_dot.set_markeredgewidth((3 if small else 5) * self._scale)
+        if self.target_dot.get_markersize() != (14 if small else 26) * self._scale:
+            self.target_dot.set_markersize((14 if small else 26) * self._scale)
+            self.target_dot.set_markeredgewidth((3 if small else 5) * self._scale)
         self._set_ring(st.ring)
         state = st.state
         state_changed = state != self._last_state
@@ -87,11 +90,18 @@ class Painter(Scene):
             self.bar_text[0].set_text(f"{v:.0f} %" if ok else "")
             self.bar_text_b[0].set_text(f"{100 - v:.0f} %" if ok else "")
         goal = st.share_target_pct
-        self.bar_goal.set_data(([goal], [self.bar_y[0] + self.bar_half + 0.07]) if goal is not None else ([], []))
+        if goal != self._goal_drawn:
+            self._goal_drawn = goal
+            self.bar_goal.set_data(([goal], [self.bar_y[0] + self.bar_half + 0.07]) if goal is not None else ([], []))
         self.note.set_text("holding on" if st.holding_on else "")
         return state == "paused"
 
     def _set_ring(self, ring) -> None:
+        key = None if ring is None else (tuple(np.round(ring.xy, 2)), round(float(ring.radius_mm), 2), ring.foot,
+                                         ring.inside, self._scale)
+        if key == self._ring_key:
+            return                      # unchanged: the patch's transforms are not rebuilt
+        self._ring_key = key
         if ring is None:
             self.ring.set_visible(False)
             return

@@ -78,6 +78,8 @@ class LiveView(Painter):
         self.status = None          # the ViewStatus drawn last
         self._reader = None
         self._fit = {}              # (text, size, width) -> the size that fits
+        self._ring_key = False      # the ring drawn (False: none yet)
+        self._goal_drawn = None
         self._last = -1e9
         self._path_drawn = None
         self._zones_drawn = None
