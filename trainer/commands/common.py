@@ -45,6 +45,8 @@ def add_out_dir_option(p: argparse.ArgumentParser) -> None:
 def add_time_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-plot", action="store_true", help="no live view (with --backend sim: virtual time)")
     p.add_argument("--realtime", action="store_true", help="pace a simulated run by the wall clock even with --no-plot")
+    p.add_argument("--feedback", choices=("full", "target", "none"),
+                   help="live feedback: full (trail and marker), the target only, or none (score at the end)")
     add_audio_options(p)
 
 
