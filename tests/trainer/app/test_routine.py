@@ -39,7 +39,7 @@ def write(tmp_path, text, name="short.toml"):
 def test_a_routine_runs_to_its_end_and_its_summary_holds_each_part(cli, tmp_path):
     path = write(tmp_path, SHORT)
     out_dir = tmp_path / "out"
-    code, out, err = cli("routine", str(path), "--backend", "sim", "--no-plot", "--out", str(out_dir),
+    code, out, err = cli("routine", str(path), "--backend", "sim", "--sim-scenario", "ideal", "--no-plot", "--out", str(out_dir),
                          "--pain-before", "3", "--pain-after", "2")
     assert code == 0, err
     (folder,) = out_dir.iterdir()
@@ -73,7 +73,7 @@ drill = "toe-press"
 [part.params]
 reps = 1
 """)
-    code, out, err = cli("routine", str(path), "--backend", "sim", "--no-plot", "--out", str(tmp_path / "o"), "--json")
+    code, out, err = cli("routine", str(path), "--backend", "sim", "--sim-scenario", "ideal", "--no-plot", "--out", str(tmp_path / "o"), "--json")
     assert code == 0, err
     data = json.loads(out)
     assert data["complete"] is True and data["parts"][0]["summary"]["count"] == 1
