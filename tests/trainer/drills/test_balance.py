@@ -19,7 +19,6 @@ from trainer.drills.shift import ShiftForwardBack, ShiftLeftRight
 from trainer.drills.spiral import SpiralDrill
 from trainer.drills.stance import OneLegDrill, StanceDrill
 from trainer.app.live import run_drill
-from trainer.drills.targets import direction_name
 from trainer.app.simcal import calibrate_on_sim
 from trainer.app.simperson import Follower, natural_centre, standing_point
 from trainer.analysis.sway import METRIC_UNITS
@@ -120,25 +119,24 @@ def test_limits_saves_the_reach_and_every_target_path_scales_to_it(cli, tmp_path
         assert v <= s["hull_mm"][d] + 0.05                               # never beyond the sensor hull
         assert v == pytest.approx(s["reach_mm"][d], abs=0.05)
 
-    # the spiral's waypoints move to the saved reach (amplitude x min(reach, hull) along each ray)
+    # the spiral on the feet: its whole-body path never goes further back than the saved
+    # backward reach (the working foot's heel target moves forward until it fits)
     default = SpiralDrill()
     default.build(layout, centre, people.Person("default", 70.0, is_default=True))
     mine = SpiralDrill()
     mine.build(layout, centre, ann)
-    moved = []
-    for w0, w1 in zip(default.path.waypoints, mine.path.waypoints):
-        u = (w1.xy - centre) / np.hypot(*(w1.xy - centre))
-        edge = hull_edge_mm(layout, centre, u)
-        assert np.hypot(*(w1.xy - centre)) == pytest.approx(0.6 * min(ann.reach_mm[direction_name(u)], edge), abs=0.01)
-        moved.append(np.hypot(*(w1.xy - w0.xy)))
-    assert max(moved) > 2.0
+    assert np.min(mine.path_xy()[:, 1]) >= centre[1] - ann.reach_mm["back"] - 0.5
 
     # a smaller saved reach pulls every target in: the spiral, the shifts and the limits targets
     people.save_reach("ann", {d: 30.0 for d in DIRECTIONS}, "reach on this mat (test)")
     small = people.load("ann")
     sp = SpiralDrill()
     sp.build(layout, centre, small)
-    assert all(np.hypot(*(w.xy - centre)) == pytest.approx(0.6 * 30.0) for w in sp.path.waypoints)
+    assert np.min(sp.path_xy()[:, 1]) >= centre[1] - 30.0 - 0.5
+    short_back = people.Person("bo", 70.0, reach_mm={d: 10.0 for d in DIRECTIONS})
+    sp.build(layout, centre, short_back)          # a backward reach the default path goes beyond
+    assert np.min(default.path_xy()[:, 1]) < centre[1] - 10.0 - 5.0
+    assert np.min(sp.path_xy()[:, 1]) >= centre[1] - 10.0 - 0.5
     for cls in (ShiftLeftRight, ShiftForwardBack):
         sh = cls(amplitude=0.5)
         sh.build(layout, centre, small)
