@@ -35,7 +35,7 @@ class Estimator:
     """Calibration, the detector, the live re-tare/rescale and the CoP of one run's frames."""
 
     def __init__(self, layout, calibration, weight_n: float, rate_hz: float, *, live_adjust: bool = True,
-                 placement: bool = True):
+                 placement: bool = False):
         self.layout = layout
         self.calibration = calibration
         self.weight_n = float(weight_n)
