@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@echo "footmat: updating pip and setuptools (about 10 s) …"
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip "setuptools>=77" wheel
 	@echo "footmat: installing footmat and numpy, scipy, matplotlib, gpiozero, the ADS1115 driver, c3d, pytest, hypothesis (about 45 s the first time) …"
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --config-settings editable_mode=compat -e '.[dev]'
+	@PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 	@echo "footmat: installed; the command is $(BIN)/footmat"
 
