@@ -16,7 +16,6 @@ import numpy as np
 
 from firmware.errors import DeviceClosed
 from firmware.frames import FrameBlock, FrameSource, Flag
-from firmware.sim.vector import VectorSimSource  # noqa: F401 — importers not yet moved to firmware.sim.vector
 
 
 class Sampler(FrameSource):
@@ -169,12 +168,6 @@ class Sampler(FrameSource):
         if close:
             close()
         self.closed = True
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self) -> str:
         rate = "free-running" if self.free else f"{self.rate_hz:g} Hz"

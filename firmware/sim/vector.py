@@ -43,9 +43,3 @@ class VectorSimSource(FrameSource):
 
     def close(self) -> None:
         self.closed = True
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

@@ -115,7 +115,7 @@ def test_with_the_simulated_mat_creep_is_cancelled_while_still():
     from firmware.clock import VirtualClock
     from firmware.sim.mat import SimMat
     from firmware.sim.person import Script, ScriptedPerson
-    from firmware.sampler import VectorSimSource
+    from firmware.sim.vector import VectorSimSource
     from trainer.estimate.cop import CopModel
     from trainer.estimate.stillness import StateDetector
     from trainer.app.simcal import calibrate_on_sim

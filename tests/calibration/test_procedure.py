@@ -12,7 +12,7 @@ from firmware.errors import CalibrationError
 from firmware.layout import load_layout
 from firmware.sim.mat import SimMat
 from firmware.sim.person import Script, ScriptedPerson
-from firmware.sampler import VectorSimSource
+from firmware.sim.vector import VectorSimSource
 from trainer.commands.calibrate import run_procedure
 from trainer.app.simcal import ProcedureFollower, nominal_sim_calibration
 from trainer.app.simperson import natural_centre

@@ -19,7 +19,7 @@ def simulate_poses(layout, poses, *, weight_kg=70.0, seed=0, spread=0.0, hystere
     from firmware.clock import VirtualClock
     from firmware.sim.mat import SimMat
     from firmware.sim.person import ScriptBuilder, ScriptedPerson
-    from firmware.sampler import VectorSimSource
+    from firmware.sim.vector import VectorSimSource
 
     centre = poses[0][1]
     sb = ScriptBuilder(*centre).step_off(0.01).hold(2.0).step_on(0.5)

@@ -210,12 +210,6 @@ class ReplaySource(FrameSource):
             self.reader.close()
             self.closed = True
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
     def __repr__(self) -> str:
         return (f"<ReplaySource {self.folder.name} x{self.speed:g} {'closed' if self.closed else 'open'} "
                 f"frames={self.counters['frames']}>")

@@ -7,7 +7,7 @@ import pytest
 from firmware.clock import VirtualClock
 from firmware.errors import UsageError
 from firmware.layout import load_layout
-from firmware.sampler import VectorSimSource
+from firmware.sim.vector import VectorSimSource
 from firmware.sim import physics, scenarios
 from firmware.sim.mat import SimMat
 from firmware.sim.person import FootTarget, Script, ScriptBuilder, ScriptedPerson

@@ -10,7 +10,7 @@ from firmware.sim.backend import open_sim
 from firmware.sim.i2c import FakeI2C
 from firmware.sim.mat import SimMat
 from firmware.sim.person import Script, ScriptBuilder, ScriptedPerson
-from firmware.sampler import VectorSimSource
+from firmware.sim.vector import VectorSimSource
 
 
 def test_real_driver_reads_back_given_voltages_within_one_code():

@@ -9,7 +9,7 @@ from firmware.layout import load_layout
 from firmware.sim.backend import open_sim
 from firmware.sim.mat import SimMat
 from firmware.sim.person import Script, ScriptedPerson
-from firmware.sampler import VectorSimSource
+from firmware.sim.vector import VectorSimSource
 from trainer.estimate.cop import CopModel
 from trainer.drills.engine import DrillEngine, SpiralDrill
 from trainer.estimate.estimator import Estimator

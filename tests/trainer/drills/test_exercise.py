@@ -11,7 +11,7 @@ from firmware.clock import VirtualClock
 from firmware.layout import load_layout
 from firmware.sim.mat import SimMat
 from firmware.sim.person import ScriptBuilder, ScriptedPerson
-from firmware.sampler import VectorSimSource
+from firmware.sim.vector import VectorSimSource
 from trainer.drills.engine import DrillEngine
 from trainer.estimate.estimator import Estimator
 from trainer.drills import get

@@ -5,7 +5,7 @@ import numpy as np
 
 from firmware.clock import VirtualClock
 from firmware.layout import load_layout
-from firmware.sampler import VectorSimSource
+from firmware.sim.vector import VectorSimSource
 from firmware.sim.mat import SimMat
 from firmware.sim.person import ScriptedPerson
 from trainer.app.live import run_drill

@@ -11,7 +11,7 @@ from calibration.live import LiveAdjuster
 from firmware.clock import VirtualClock
 from firmware.frames import FrameBlock
 from firmware.layout import load_layout
-from firmware.sampler import VectorSimSource
+from firmware.sim.vector import VectorSimSource
 from firmware.sim.mat import SimMat
 from firmware.sim.person import ScriptedPerson
 from trainer.app.live import run_drill

@@ -6,7 +6,7 @@ import pytest
 
 from firmware.clock import VirtualClock
 from firmware.layout import load_layout
-from firmware.sampler import VectorSimSource
+from firmware.sim.vector import VectorSimSource
 from firmware.sim.mat import SimMat
 from firmware.sim.person import FootTarget, Script, ScriptedPerson
 from firmware.sim.physics import FootGeometry

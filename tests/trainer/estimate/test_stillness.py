@@ -4,7 +4,7 @@ from firmware.clock import VirtualClock
 from firmware.layout import load_layout
 from firmware.sim.mat import SimMat
 from firmware.sim.person import ScriptBuilder, ScriptedPerson
-from firmware.sampler import VectorSimSource
+from firmware.sim.vector import VectorSimSource
 from trainer.estimate.cop import CopModel
 from trainer.estimate.stillness import StateDetector
 from trainer.app.simcal import calibrate_on_sim

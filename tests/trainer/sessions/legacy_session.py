@@ -78,7 +78,7 @@ def _standing_frames(layout, seconds: float, seed: int):
     from firmware.clock import VirtualClock
     from firmware.sim.mat import SimMat
     from firmware.sim.person import ScriptBuilder, ScriptedPerson
-    from firmware.sampler import VectorSimSource
+    from firmware.sim.vector import VectorSimSource
     from trainer.app.simperson import natural_centre
 
     centre = natural_centre(layout)

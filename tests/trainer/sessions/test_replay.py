@@ -33,7 +33,7 @@ def test_stop_and_pause_controls_are_replayed_at_the_same_frame(tmp_path):
     """A run steered from outside the engine (pause control, stop) replays exactly too."""
     from firmware.sim.mat import SimMat
     from firmware.sim.person import ScriptedPerson
-    from firmware.sampler import VectorSimSource
+    from firmware.sim.vector import VectorSimSource
     from trainer import drills
     from trainer.commands.replay import replay_session
     from trainer.drills.engine import DrillEngine

@@ -159,7 +159,7 @@ def test_drawn_state_follows_a_simulated_drill():
     from firmware.clock import VirtualClock
     from firmware.sim.mat import SimMat
     from firmware.sim.person import ScriptedPerson
-    from firmware.sampler import VectorSimSource
+    from firmware.sim.vector import VectorSimSource
     from trainer.drills.engine import DrillEngine, SpiralDrill
     from trainer.estimate.estimator import Estimator
     from trainer.app.simcal import nominal_sim_calibration

@@ -90,7 +90,7 @@ def run_drill(name: str, options: dict, until, out: Path | None) -> dict:
 
     from firmware.clock import VirtualClock
     from firmware.layout import load_layout
-    from firmware.sampler import VectorSimSource
+    from firmware.sim.vector import VectorSimSource
     from firmware.sim.mat import SimMat
     from firmware.sim.person import ScriptedPerson
     from trainer import drills
