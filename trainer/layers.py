@@ -16,7 +16,9 @@ PACKAGES = {
     "trainer.formats": 5,     # other people's files
     "trainer.ui": 5,          # what a person sees and hears
     "trainer.maker": 5,       # building the mat
+    "trainer.store": 5,       # the session index in SQLite or PostgreSQL, and sync with a clinic
     "trainer.app": 6,         # wiring it together
+    "trainer.web": 6,         # `footmat serve`: the coach's web view, its API and the live mirror
     "trainer.bench": 7,       # `footmat bench` sections
     "trainer.commands": 7,    # argparse and run() only
 }
@@ -33,6 +35,8 @@ ARROWS = {
     ("trainer.ui", "trainer.drills"),        # the view draws the engine's snapshot and targets
     ("trainer.ui", "trainer.sessions"),      # the report reads a session
     ("trainer.formats", "trainer.sessions"), # exports read the session folder
+    ("trainer.store", "trainer.formats"),    # a session's identity and uploads read its files
+    ("trainer.web", "trainer.app"),          # serve shows the programme and renders reports
     ("trainer.cli", "trainer.commands"),     # the command registry and its commands
     ("trainer.commands", "trainer.bench"),   # `footmat bench` runs the bench sections
     ("trainer.bench", "trainer.cli"),        # the first-frame section times `footmat demo` in a child

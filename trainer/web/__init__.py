@@ -1,0 +1,1 @@
+"""`footmat serve`: the coach's web view — people, progress, sessions, reports, the programme, the live mirror."""
