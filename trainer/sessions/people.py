@@ -10,6 +10,7 @@ import math
 import re
 import uuid
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from firmware.errors import DataFileError, UsageError
 from firmware.fileio import atomic_write_json
@@ -35,6 +36,8 @@ class Person:
     person_id: str | None = None  # stable across mats: created with the person, kept in their file
     language: str = "en"          # of the spoken cues (the screen stays English)
     audio: str = "on"             # the default of --audio for this person: on, off or beats
+    levels: dict = field(default_factory=dict)  # drill -> level (1 = gentlest), set by the programme
+    caps: dict = field(default_factory=lambda: {"max_level": {}, "exclude": []})  # a clinician's limits
     is_default: bool = field(default=False, compare=False)
 
     @property
@@ -177,8 +180,11 @@ def parse(data: bytes, source: str) -> Person:
         audio = d.get("audio", "on")
         if audio not in AUDIO_MODES:
             raise ValueError(f"audio {audio!r}")
+        levels = _check_levels(d.get("levels", {}), "levels", strict=False)
+        caps = _check_caps(d.get("caps", {}), strict=False)
         return Person(name, float(w), d.get("height_cm"), d.get("foot_length_mm"), units,
-                      {k: float(v) for k, v in reach.items()} if reach else None, note, pid, lang, audio)
+                      {k: float(v) for k, v in reach.items()} if reach else None, note, pid, lang, audio,
+                      levels, caps)
     except (KeyError, ValueError, TypeError, UsageError) as e:
         raise DataFileError(f"person file {source} has a bad field ({e})", "fix it or add the person again") from None
 
@@ -195,3 +201,122 @@ def resolve(name: str | None, say=None) -> Person:
     if say:
         say(f"no --person given: using a default person of {DEFAULT_WEIGHT_KG:.0f} kg")
     return Person(DEFAULT_NAME, DEFAULT_WEIGHT_KG, person_id=default_person_id(), is_default=True)
+
+
+# --- levels and caps (issue 27) ---------------------------------------------------------------
+# The levels of each drill are data beside the drill definitions (trainer/drills/levels.toml,
+# read by trainer.drills.levels). This layer may not import trainer.drills, so it reads the same
+# file for the one fact it needs to validate: each drill's number of levels.
+LEVELS_FILE = Path(__file__).resolve().parent.parent / "drills" / "levels.toml"
+_level_counts: dict | None = None
+
+
+def level_counts() -> dict:
+    """drill -> its number of levels (from trainer/drills/levels.toml)."""
+    global _level_counts
+    if _level_counts is None:
+        import tomllib
+
+        with open(LEVELS_FILE, "rb") as f:
+            data = tomllib.load(f)
+        _level_counts = {k: len(v["level"]) for k, v in data.items()}
+    return _level_counts
+
+
+def _check_drill(drill) -> str:
+    counts = level_counts()
+    if drill not in counts:
+        raise UsageError(f"no drill with levels called {drill!r}", f"choose one of: {', '.join(counts)}")
+    return drill
+
+
+def _check_level(drill, n, what="level") -> int:
+    top = level_counts()[_check_drill(drill)]
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= top:
+        raise UsageError(f"{what} {n!r} of {drill} is not a level", f"{drill} has levels 1..{top}")
+    return n
+
+
+def _check_levels(levels, what: str, strict: bool = True) -> dict:
+    """Validated {drill: level}. Reading a file (strict=False), a drill unknown to this build is
+    kept as it is (a newer mat may know it) and a level above the top is clipped to the top."""
+    if not isinstance(levels, dict):
+        raise ValueError(what)
+    out = {}
+    for k, v in levels.items():
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{what} {k}={v!r}")
+        if k in level_counts():
+            out[k] = _check_level(k, v, what) if strict else min(v, level_counts()[k])
+        elif strict:
+            _check_drill(k)
+        else:
+            out[k] = v
+    return out
+
+
+def _check_caps(caps, strict: bool = True) -> dict:
+    if not isinstance(caps, dict):
+        raise ValueError("caps")
+    ml = _check_levels(caps.get("max_level", {}), "max_level", strict)
+    ex = caps.get("exclude", [])
+    if not isinstance(ex, list) or not all(isinstance(x, str) for x in ex):
+        raise ValueError("caps.exclude")
+    if strict:
+        for x in ex:
+            _check_drill(x)
+    return {"max_level": ml, "exclude": sorted(set(ex))}
+
+
+def load_or_create(name: str | None) -> Person:
+    """The person, for the programme: the default person gets a file on first use (their levels
+    live there); a named person must exist."""
+    if name and name != DEFAULT_NAME:
+        return ensure_id(load(name))
+    p = path_for(DEFAULT_NAME)
+    if p.exists():
+        person = parse(p.read_bytes(), str(p))
+    else:
+        person = Person(DEFAULT_NAME, DEFAULT_WEIGHT_KG, person_id=default_person_id())
+        save(person)
+    return person
+
+
+def set_levels(name: str, levels: dict) -> Person:
+    """Set some of ``name``'s levels ({drill: n}); the others are kept. Checked against the level
+    table (UsageError on an unknown drill or level). Written atomically."""
+    person = load_or_create(name) if name == DEFAULT_NAME else load(name)
+    person.levels = {**person.levels, **_check_levels(levels, "level")}
+    save(person)
+    return person
+
+
+def set_caps(name: str, max_level: dict | None = None, exclude: list | None = None,
+             include: list | None = None) -> Person:
+    """A clinician's limits for ``name``: ``max_level`` {drill: n} is merged in (n = None removes
+    that cap), ``exclude`` drills are added, ``include`` drills are taken off the exclusions.
+    Checked against the level table; written atomically."""
+    person = load_or_create(name) if name == DEFAULT_NAME else load(name)
+    caps = {"max_level": dict(person.caps.get("max_level", {})), "exclude": list(person.caps.get("exclude", []))}
+    for k, v in (max_level or {}).items():
+        if v is None:
+            caps["max_level"].pop(_check_drill(k), None)
+        else:
+            caps["max_level"][k] = _check_level(k, v, "max level")
+    caps["exclude"] += [_check_drill(x) for x in (exclude or [])]
+    caps["exclude"] = [x for x in caps["exclude"] if x not in set(include or [])]
+    person.caps = _check_caps(caps)
+    # a level above a new cap comes down to it
+    for k, cap in person.caps["max_level"].items():
+        if person.levels.get(k, 1) > cap:
+            person.levels[k] = cap
+    save(person)
+    return person
+
+
+def remove(name: str) -> None:
+    """Remove ``name``'s file (their sessions stay: the history is the audit trail)."""
+    p = path_for(name)
+    if not p.exists():
+        raise UsageError(f"no person called {name!r}", f"known: {', '.join(names()) or 'none'}")
+    p.unlink()
