@@ -1,0 +1,298 @@
+"""The coach's pages: people, a person's progress with their levels and caps (editable), sessions
+with their report (HTML, PNG, PDF) and exports, and footmat's own static files.
+
+GET pages never write under $FOOTMAT_HOME except the session index the history keeps (a cache of
+the folders): a report or a plot not on disk is drawn into a temporary folder and sent.
+"""
+from __future__ import annotations
+
+import io
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from trainer.web import auth
+from trainer.web.api import find_person, people_rows, session_detail, session_rows
+from trainer.web.templating import STATIC, esc, page
+
+STATIC_FILES = {"footmat.css": "text/css; charset=utf-8", "pair.css": "text/css; charset=utf-8"}
+EXPORT_TYPES = {"csv": "text/csv", "json": "application/json", "c3d": "application/octet-stream"}
+_draw_lock = threading.Lock()          # one drawing at a time: matplotlib on a 2-core Pi
+
+
+def _url(name: str) -> str:
+    return quote(name, safe="")
+
+
+def _figures(summary: dict) -> list[tuple[str, str]]:
+    from trainer.ui.report_words import HIDDEN, human_name, value_text
+
+    out = []
+    for k, v in (summary or {}).items():
+        if k in HIDDEN or isinstance(v, (dict, list)):
+            continue
+        name, unit = human_name(k)
+        out.append((name, value_text(v, unit)))
+    return out
+
+
+def _table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
+    th = "".join(f"<th>{esc(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _num(v, fmt="{:.0f}") -> str:
+    return esc(fmt.format(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else "—"
+
+
+def _session_table(rows: list[dict]) -> str:
+    if not rows:
+        return "<p>No sessions yet.</p>"
+    out = []
+    for r in reversed(rows):
+        pain = r.get("pain") or {}
+        out.append([f'<a href="/sessions/{_url(r["id"])}">{esc(r.get("started_at", "")[:16].replace("T", " "))}</a>',
+                    esc(r.get("person") or ""), esc(r.get("drill") or ""), _num(r.get("duration_s")) + " s",
+                    _num(r.get("score")), f'{_num(pain.get("before"))} → {_num(pain.get("after"))}',
+                    "yes" if r.get("complete") else "no"])
+    return _table(["Started (UTC)", "Person", "Drill", "Duration", "Score", "Pain before → after", "Complete"],
+                  out, "sessions")
+
+
+def _render_png(fn, *args) -> bytes:
+    with _draw_lock, tempfile.TemporaryDirectory(prefix="footmat-serve-") as tmp:
+        out = fn(Path(tmp), *args)
+        return Path(out).read_bytes()
+
+
+def _progress(tmp: Path, rows: list[dict], name: str, fmt: str) -> Path:
+    from trainer.ui.progress import plot
+
+    return plot(rows, tmp / f"progress.{fmt}", person=name)
+
+
+def _report(tmp: Path, folder: Path, fmt: str) -> Path:
+    from trainer.ui.report import full_report, is_routine
+
+    if is_routine(folder) and fmt != "pdf":
+        raise HTTPException(404, "a routine's report is a PDF: open report.pdf")
+    return full_report(folder, tmp / f"report.{fmt}")
+
+
+def _export(folder: Path, fmt: str) -> tuple[bytes, str, str]:
+    from trainer.formats.export import export_session
+
+    with tempfile.TemporaryDirectory(prefix="footmat-serve-") as tmp:
+        files = export_session(folder, fmt, out=Path(tmp))
+        if len(files) == 1:
+            return files[0].read_bytes(), files[0].name, EXPORT_TYPES[fmt]
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in files:
+                z.write(f, f.name)
+        return buf.getvalue(), f"{folder.name}.{fmt}.zip", "application/zip"
+
+
+def _attachment(data: bytes, filename: str, media: str, inline: bool = False) -> Response:
+    disp = "inline" if inline else "attachment"
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in filename)
+    return Response(data, media_type=media, headers={"content-disposition": f'{disp}; filename="{safe}"'})
+
+
+def _levels_forms(person: dict, csrf: str) -> str:
+    from trainer.sessions import people
+
+    counts = people.level_counts()
+    levels = person.get("levels") or {}
+    caps = person.get("caps") or {"max_level": {}, "exclude": []}
+    name = _url(person["name"])
+    hidden = f'<input type="hidden" name="csrf" value="{esc(csrf)}">'
+    lrows, crows = [], []
+    for drill, top in counts.items():
+        cur = levels.get(drill, 1)
+        opts = "".join(f'<option value="{n}"{" selected" if n == cur else ""}>{n}</option>' for n in range(1, top + 1))
+        lrows.append([esc(drill), f'<select name="level_{esc(drill)}" id="level-{esc(drill)}">{opts}</select> of {top}'])
+        cap = caps.get("max_level", {}).get(drill)
+        copts = '<option value="">no cap</option>' + "".join(
+            f'<option value="{n}"{" selected" if n == cap else ""}>{n}</option>' for n in range(1, top + 1))
+        ex = " checked" if drill in caps.get("exclude", []) else ""
+        crows.append([esc(drill), f'<select name="max_{esc(drill)}" id="cap-{esc(drill)}">{copts}</select>',
+                      f'<input type="checkbox" name="exclude" value="{esc(drill)}" id="exclude-{esc(drill)}"{ex}>'])
+    return (f'<section id="programme"><h2>Programme</h2>'
+            f'<form method="post" action="/people/{name}/levels" id="levels-form">{hidden}'
+            + _table(["Drill", "Level"], lrows, "levels")
+            + '<button type="submit" id="save-levels">Save levels</button></form>'
+            f'<h3>A clinician\'s caps</h3><form method="post" action="/people/{name}/caps" id="caps-form">{hidden}'
+            + _table(["Drill", "Highest level", "Excluded"], crows, "caps")
+            + '<button type="submit" id="save-caps">Save caps</button></form></section>')
+
+
+def routes(ctx) -> list:
+    async def home(request: Request):
+        ppl = await run_in_threadpool(people_rows, ctx)
+        rows = await run_in_threadpool(session_rows, ctx)
+        count: dict = {}
+        last: dict = {}
+        for r in rows:
+            count[r.get("person")] = count.get(r.get("person"), 0) + 1
+            last[r.get("person")] = r.get("started_at")
+        prow = [[f'<a href="/people/{_url(p["name"])}">{esc(p["name"])}</a>',
+                 esc(f'{p["weight_kg"]:.1f} kg') if "weight_kg" in p else esc(p.get("error", "")),
+                 str(count.get(p["name"], 0)), esc((last.get(p["name"]) or "—")[:10])] for p in ppl]
+        body = ("<h1>People</h1>" + (_table(["Name", "Weight", "Sessions", "Last session"], prow, "people")
+                                     if prow else "<p>No people yet: <code>footmat person add NAME --weight-kg N</code>.</p>")
+                + "<h2>Recent sessions</h2>" + _session_table(rows[-10:])
+                + '<p><a href="/sessions">All sessions</a></p>')
+        return HTMLResponse(page("People", body, request=request))
+
+    async def person_page(request: Request):
+        p = await run_in_threadpool(find_person, ctx, request.path_params["name"])
+        rows = await run_in_threadpool(session_rows, ctx, p["name"])
+        ident = auth.identity_of(request)
+        saved = request.query_params.get("saved")
+        figures = [["Weight", esc(f'{p["weight_kg"]:.1f} kg')]]
+        if p.get("reach_mm"):
+            figures.append(["Reach on this mat", esc(", ".join(f"{k} {v:.0f} mm" for k, v in p["reach_mm"].items()))])
+        n = _url(p["name"])
+        body = (f'<h1 id="person-name">{esc(p["name"])}</h1>'
+                + (f'<p class="ok" id="saved">Saved the {esc(saved)}.</p>' if saved in ("levels", "caps") else "")
+                + _table(["", ""], figures, "figures")
+                + f'<h2>Progress</h2><img id="progress" class="plot" src="/people/{n}/progress.png" '
+                  f'alt="Progress of {esc(p["name"])}" width="800" height="480">'
+                + f'<p><a href="/people/{n}/progress.pdf">Progress as PDF</a></p>'
+                + _levels_forms(p, ident.csrf if ident and ident.csrf else "")
+                + "<h2>Sessions</h2>" + _session_table(rows))
+        return HTMLResponse(page(p["name"], body, request=request))
+
+    async def progress_file(request: Request):
+        p = await run_in_threadpool(find_person, ctx, request.path_params["name"])
+        fmt = request.path_params["fmt"]
+        if fmt not in ("png", "pdf"):
+            raise HTTPException(404, "no such file")
+        rows = await run_in_threadpool(session_rows, ctx, p["name"])
+        data = await run_in_threadpool(_render_png, _progress, rows, p["name"], fmt)
+        return _attachment(data, f"progress-{p['name']}.{fmt}", "image/png" if fmt == "png" else "application/pdf",
+                           inline=True)
+
+    async def set_programme(request: Request):
+        from trainer.sessions import people
+
+        which = request.path_params["what"]
+        if which not in ("levels", "caps"):
+            raise HTTPException(404, "no such page")
+        p = await run_in_threadpool(find_person, ctx, request.path_params["name"])
+        try:
+            form = await request.form(max_files=0, max_fields=100)
+        except Exception:
+            raise HTTPException(400, "unreadable form") from None
+        counts = people.level_counts()
+        ident = auth.identity_of(request)
+
+        def number(v: str, what: str) -> int:
+            if not isinstance(v, str) or not v.isdigit() or len(v) > 3:
+                raise HTTPException(400, f"{what} {v!r} is not a level")
+            return int(v)
+
+        if which == "levels":
+            levels = {d: number(form[f"level_{d}"], f"level of {d}") for d in counts if f"level_{d}" in form}
+            unknown = [k for k in form.keys() if k.startswith("level_") and k[6:] not in counts]
+            if unknown:
+                raise HTTPException(400, f"no drill with levels called {unknown[0][6:]!r}")
+            before = p.get("levels")
+            after = await run_in_threadpool(people.set_levels, p["name"], levels)
+            ctx.write_log.append(ident.who, "levels", person=p["name"], before=before, after=after.levels)
+        else:
+            max_level = {}
+            for d in counts:
+                if f"max_{d}" in form:
+                    v = form[f"max_{d}"]
+                    max_level[d] = None if v == "" else number(v, f"highest level of {d}")
+            exclude = [x for x in form.getlist("exclude")]
+            bad = [x for x in exclude if x not in counts]
+            if bad:
+                raise HTTPException(400, f"no drill with levels called {bad[0]!r}")
+            include = [d for d in counts if d not in exclude] if "max_" + next(iter(counts)) in form else []
+            before = p.get("caps")
+            after = await run_in_threadpool(people.set_caps, p["name"], max_level, exclude, include)
+            ctx.write_log.append(ident.who, "caps", person=p["name"], before=before, after=after.caps)
+        return RedirectResponse(f"/people/{_url(p['name'])}?saved={which}#programme", status_code=303)
+
+    async def sessions_page(request: Request):
+        rows = await run_in_threadpool(session_rows, ctx)
+        return HTMLResponse(page("Sessions", "<h1>Sessions</h1>" + _session_table(rows), request=request))
+
+    async def session_page(request: Request):
+        from trainer.ui.report_words import feedback_of
+
+        sid = request.path_params["id"]
+        d = await run_in_threadpool(session_detail, ctx, sid)
+        meta = d["session"]
+        summary = meta.get("summary") or {}
+        person = (meta.get("person") or {}).get("name") or "—"
+        u = _url(sid)
+        head = [["Person", esc(person)], ["Drill", esc(meta.get("drill"))],
+                ["Started (UTC)", esc(str(meta.get("started_at", ""))[:19].replace("T", " "))],
+                ["Duration", _num(meta.get("duration_s")) + " s"], ["Complete", "yes" if meta.get("complete") else "no"],
+                ["Pain before → after", f'{_num((meta.get("pain") or {}).get("before"))} → '
+                                         f'{_num((meta.get("pain") or {}).get("after"))}']]
+        if meta.get("level") is not None:
+            head.append(["Level", esc(meta.get("level"))])
+        fb = feedback_of(summary) if isinstance(summary, dict) else None
+        figs = [[esc(k), esc(v)] for k, v in _figures(summary if isinstance(summary, dict) else {})]
+        body = (f'<h1>Session {esc(sid)}</h1>' + _table(["", ""], head, "figures")
+                + (f'<p class="feedback" id="feedback">{esc(fb)}</p>' if fb else "")
+                + f'<h2>Report</h2><img id="report" class="report" src="/sessions/{u}/report.png" alt="The session\'s report">'
+                + f'<p class="downloads"><a href="/sessions/{u}/report.png" download>Report PNG</a> '
+                  f'<a href="/sessions/{u}/report.pdf" download>Report PDF</a> '
+                  + " ".join(f'<a href="/sessions/{u}/export.{f}" download>Export {f.upper()}</a>' for f in EXPORT_TYPES)
+                + "</p><h2>Figures</h2>" + (_table(["Figure", "Value"], figs, "figures") if figs else "<p>None.</p>"))
+        return HTMLResponse(page(f"Session {sid}", body, request=request))
+
+    async def report_file(request: Request):
+        folder = auth.session_dir(ctx, request.path_params["id"])
+        fmt = request.path_params["fmt"]
+        if fmt not in ("png", "pdf"):
+            raise HTTPException(404, "no such file")
+        on_disk = folder / f"report.{fmt}"
+        if on_disk.is_file():
+            data = await run_in_threadpool(on_disk.read_bytes)
+        else:
+            data = await run_in_threadpool(_render_png, _report, folder, fmt)
+        return _attachment(data, f"{folder.name}-report.{fmt}", "image/png" if fmt == "png" else "application/pdf",
+                           inline=True)
+
+    async def export_file(request: Request):
+        folder = auth.session_dir(ctx, request.path_params["id"])
+        fmt = request.path_params["fmt"]
+        if fmt not in EXPORT_TYPES:
+            raise HTTPException(404, "no such export")
+        data, name, media = await run_in_threadpool(_export, folder, fmt)
+        return _attachment(data, name, media)
+
+    async def static(request: Request):
+        name = request.path_params["name"]
+        if name not in STATIC_FILES or not (STATIC / name).is_file():
+            raise HTTPException(404, "no such file")
+        return Response((STATIC / name).read_bytes(), media_type=STATIC_FILES[name],
+                        headers={"cache-control": "no-cache"})
+
+    return [
+        Route("/", home, methods=["GET"]),
+        Route("/people/{name}", person_page, methods=["GET"]),
+        Route("/people/{name}/progress.{fmt}", progress_file, methods=["GET"]),
+        Route("/people/{name}/{what}", set_programme, methods=["POST"]),
+        Route("/sessions", sessions_page, methods=["GET"]),
+        Route("/sessions/{id}", session_page, methods=["GET"]),
+        Route("/sessions/{id}/report.{fmt}", report_file, methods=["GET"]),
+        Route("/sessions/{id}/export.{fmt}", export_file, methods=["GET"]),
+        Route("/static/{name}", static, methods=["GET"]),
+    ]

@@ -1,0 +1,174 @@
+"""Pairing and paired devices: ``GET /pair`` (open), ``POST /pair/exchange`` (open),
+``GET /pair/assets/<name>`` (open), ``GET /devices``, ``POST /devices/<id>/revoke``, ``POST /logout``."""
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from trainer.web import auth
+from trainer.web.templating import STATIC, esc, page
+
+_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
+
+def _qr_svg(text: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    img = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    svg = img.to_string(encoding="unicode")
+    return svg.replace("<svg ", '<svg class="qr" role="img" aria-label="QR code of the pairing link" ', 1)
+
+
+def _shows_code(ctx, request: Request) -> bool:
+    """Only the mat's own screen sees the code: a loopback client that asked for a loopback host."""
+    return auth.is_loopback_client(request.scope) and auth.is_loopback_host({"host": request.headers.get("host", "")})
+
+
+def pair_page(ctx, request: Request, *, message: str = "", status: int = 200, given: str = "") -> HTMLResponse:
+    parts = ["<h1>Pair this device</h1>"]
+    if auth.identity_of(request):
+        parts.append('<p class="ok">This device is paired. <a href="/">Open the coach\'s view</a>.</p>')
+    if message:
+        parts.append(f'<p class="error" id="message">{esc(message)}</p>')
+    if _shows_code(ctx, request):
+        code = ctx.auth.code()
+        host = request.headers.get("host", "127.0.0.1")
+        parts.append(f'<p>Pairing code: <strong id="code" class="code">{esc(auth.format_code(code))}</strong></p>')
+        parts.append('<p>Scan it with the coach\'s phone or tablet on the same network '
+                     '(the server must run with <code>--lan</code>), or type the code there.</p>')
+        parts.append(_qr_svg(f"{request.url.scheme}://{host}/pair?code={code}"))
+    else:
+        parts.append("<p>Type the pairing code shown on the mat's screen or in the terminal that runs "
+                     "<code>footmat serve</code>.</p>")
+    prefill = given or request.query_params.get("code", "")
+    prefill = "".join(c for c in prefill if c.isdigit() or c == " ")[:12]
+    parts.append('<form method="post" action="/pair/exchange" id="pair-form">'
+                 '<label for="code-input">Code</label> '
+                 f'<input id="code-input" name="code" inputmode="numeric" autocomplete="one-time-code" '
+                 f'maxlength="12" value="{esc(prefill)}" required> '
+                 '<label for="name-input">This device</label> '
+                 '<input id="name-input" name="device" maxlength="60" placeholder="e.g. coach\'s tablet"> '
+                 '<button type="submit" id="pair-button">Pair</button></form>')
+    return HTMLResponse(page("Pair", "\n".join(parts), request=request, nav=False), status_code=status)
+
+
+def routes(ctx) -> list:
+    async def get_pair(request: Request):
+        return pair_page(ctx, request)
+
+    async def exchange(request: Request):
+        client = auth.client_of(request.scope)
+        if "origin" in request.headers and not auth.origin_ok(ctx, {k: v for k, v in request.headers.items()},
+                                                              request.url.scheme):
+            raise HTTPException(403, "cross-origin pairing refused")
+        ctype = request.headers.get("content-type", "").split(";")[0].strip()
+        if ctype not in ("application/x-www-form-urlencoded", "multipart/form-data", "application/json"):
+            raise HTTPException(415, "send the code as a form or JSON")
+        body = await request.body()
+        if len(body) > 4096:
+            raise HTTPException(413, "too large")
+        try:
+            if ctype == "application/json":
+                import json
+
+                data = json.loads(body.decode("utf-8"))
+                if not isinstance(data, dict):
+                    raise ValueError
+                code, device = data.get("code"), data.get("device")
+            else:
+                form = await request.form(max_files=0, max_fields=10)
+                code, device = form.get("code"), form.get("device")
+        except HTTPException:
+            raise
+        except Exception:
+            raise HTTPException(400, "unreadable form") from None
+        if not isinstance(code, str) or not isinstance(device, (str, type(None))):
+            raise HTTPException(400, "no code given")
+        result = ctx.auth.try_code(client, code)
+        html_wanted = ctype != "application/json"
+        if result == "blocked":
+            wait = int(ctx.auth.blocked_for(client)) + 1
+            if html_wanted:
+                r = pair_page(ctx, request, message=f"Too many wrong codes: try again in {wait // 60 + 1} min.",
+                              status=429)
+                r.headers["retry-after"] = str(wait)
+                return r
+            raise HTTPException(429, f"too many wrong codes: try again in {wait} s")
+        if result != "ok":
+            if html_wanted:
+                return pair_page(ctx, request, message="That code is not right (or has been used): "
+                                 "check the code on the mat's screen.", status=403)
+            raise HTTPException(403, "wrong or used code")
+        name = " ".join((device or "").split())[:60] or request.headers.get("user-agent", "browser")[:60]
+        device_id, token = ctx.auth.devices.add(name, client)
+        ctx.write_log.append(f"device {device_id}", "pair", device=name, client=client)
+        if html_wanted:
+            r = RedirectResponse("/", status_code=303)
+        else:
+            from starlette.responses import JSONResponse
+
+            r = JSONResponse({"paired": True, "device": device_id})
+        r.headers["set-cookie"] = auth.cookie_header(ctx, device_id, token)
+        return r
+
+    async def asset(request: Request):
+        name = request.path_params["name"]
+        if name not in auth.PAIR_ASSETS:
+            raise HTTPException(404, "no such file")
+        return _file(name)
+
+    async def devices(request: Request):
+        me = auth.identity_of(request)
+        rows = []
+        for dev_id, d in sorted(ctx.auth.devices.all().items(), key=lambda kv: kv[1].get("created_at", "")):
+            this = " (this device)" if me and me.device_id == dev_id else ""
+            rows.append(f"<tr><td>{esc(d.get('name'))}{this}</td><td>{esc(d.get('created_at'))}</td>"
+                        f"<td>{esc(d.get('client'))}</td><td><form method=\"post\" action=\"/devices/{esc(dev_id)}/revoke\">"
+                        f"<input type=\"hidden\" name=\"csrf\" value=\"{esc(me.csrf if me else '')}\">"
+                        f"<button type=\"submit\">Revoke</button></form></td></tr>")
+        body = ("<h1>Paired devices</h1><table><tr><th>Device</th><th>Paired</th><th>From</th><th></th></tr>"
+                + "".join(rows) + "</table>"
+                + ("" if rows else "<p>No device is paired (this request used the fixed token).</p>")
+                + "<p>Revoke them all from the mat: <code>footmat serve --revoke-all</code>.</p>")
+        return HTMLResponse(page("Devices", body, request=request))
+
+    async def revoke(request: Request):
+        dev_id = request.path_params["device"]
+        me = auth.identity_of(request)
+        if not ctx.auth.devices.revoke(dev_id):
+            raise HTTPException(404, "no such device")
+        ctx.write_log.append(me.who, "revoke", device=dev_id)
+        if me.device_id == dev_id:
+            r = RedirectResponse("/pair", status_code=303)
+            r.headers["set-cookie"] = auth.clear_cookie_header(ctx)
+            return r
+        return RedirectResponse("/devices", status_code=303)
+
+    async def logout(request: Request):
+        me = auth.identity_of(request)
+        if me.kind == "device":
+            ctx.auth.devices.revoke(me.device_id)
+            ctx.write_log.append(me.who, "revoke", device=me.device_id)
+        r = RedirectResponse("/pair", status_code=303)
+        r.headers["set-cookie"] = auth.clear_cookie_header(ctx)
+        return r
+
+    return [
+        Route("/pair", get_pair, methods=["GET"]),
+        Route("/pair/exchange", exchange, methods=["POST"]),
+        Route("/pair/assets/{name}", asset, methods=["GET"]),
+        Route("/devices", devices, methods=["GET"]),
+        Route("/devices/{device}/revoke", revoke, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+    ]
+
+
+def _file(name: str) -> Response:
+    p = STATIC / name
+    if not p.is_file():
+        raise HTTPException(404, "no such file")
+    return Response(p.read_bytes(), media_type=_TYPES.get(p.suffix, "application/octet-stream"),
+                    headers={"cache-control": "no-cache"})
