@@ -220,6 +220,8 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     folder = writer.finish(summary, methods, {"before": pain_before, "after": after},
                            extra={"acquisition": counters})
     _after_session(folder)
+    from trainer.store.sync import after_session as sync_after_session
+    sync_after_session(say)     # settings.toml [sync] after_every_session: a background sync, never blocking
     wall = time.perf_counter() - t_wall
     say(f"session: {folder}")
     args.session_folder = folder
