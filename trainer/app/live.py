@@ -30,6 +30,11 @@ def run_drill(source, engine, writer=None, view=None, *, estimator, max_seconds:
     if writer is not None:
         engine.subscribe(lambda t, kind, detail: writer.event(t, kind, detail))
     t_end = None
+    # the live mirror (trainer.app.publish): the view state to a running `footmat serve`, never blocking
+    pub = None
+    if live:
+        from trainer.app.publish import open_publisher
+        pub = open_publisher(engine, view)
     while not engine.done:
         if view is not None and view.closed:
             engine.stop()
@@ -60,12 +65,15 @@ def run_drill(source, engine, writer=None, view=None, *, estimator, max_seconds:
         frames += len(block)
         if on_block is not None:
             on_block(block, engine)
-        if view is not None:
-            view.maybe_draw(engine.snapshot, path_xy=engine.path_xy(), engine=engine)
+        drew = view is not None and view.maybe_draw(engine.snapshot, path_xy=engine.path_xy(), engine=engine)
+        if pub is not None:
+            pub.publish(float(block.t[-1]), view.status if drew and view.feedback == "full" else None)
         if t_end is not None and float(block.t[-1]) >= t_end:
             engine.finish(float(block.t[-1]), "time limit (--seconds) reached")
         if live:
             _gather(view)
+    if pub is not None:
+        pub.close(engine.snapshot.state)
     return frames
 
 
