@@ -134,9 +134,11 @@ def run(args) -> int:
         follower = ProcedureFollower(proc, centre)
         kg = (weight_n / 9.80665) if weight_n else person.weight_kg
         # real time: through the real driver on the simulated bus; virtual time: the fast vectorised mat
+        from trainer.app.drill import sim_scenario
+        scenario = sim_scenario(args)          # --sim-scenario (default: realistic), as the drills
         source = open_source("sim", layout, clock, rate, script=follower, person_kg=kg, seed=args.seed,
-                             vector=not args.realtime)
-        say(f"simulated mat ({layout.name}) with a simulated person doing the poses; "
+                             vector=not args.realtime, scenario=scenario)
+        say(f"simulated mat ({layout.name}, scenario {scenario}) with a simulated person doing the poses; "
             + ("real time" if args.realtime else "virtual time"))
     else:
         source = open_source(backend, layout, clock, rate)

@@ -75,13 +75,15 @@ def _open(args, layout, backend: str, clock, rate, guided: bool):
 
         weight = people.resolve(args.person, say).weight_kg
     script = guided_script(layout) if guided else Script.still(0, 110)
-    mat = SimMat(layout, ScriptedPerson(script, weight_kg=weight, seed=args.seed), seed=args.seed)
+    from trainer.app.drill import sim_scenario
+    scenario = sim_scenario(args)              # --sim-scenario (default: realistic), as the drills
+    mat = SimMat(layout, ScriptedPerson(script, weight_kg=weight, seed=args.seed), seed=args.seed, scenario=scenario)
     sensor_faults, chip_faults = faults.parse_faults(args.sim_fault, layout)
     mat.faults.update(sensor_faults)
     feed = faults.swapped(mat, layout, args.sim_swap) if args.sim_swap else mat
     source = open_source("sim", layout, clock, rate, mat=feed, allow_missing=True,
                          prepare=faults.chip_faults_hook(chip_faults, args.sim_i2c_errors, seed=args.seed))
-    what = "simulated mat, a %g kg person %s" % (weight, "following the guided steps" if guided else "standing still")
+    what = "simulated mat (scenario %s), a %g kg person %s" % (scenario, weight, "following the guided steps" if guided else "standing still")
     return source, what
 
 
