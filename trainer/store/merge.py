@@ -11,14 +11,16 @@
   one side follows their id.
 * **Profile fields** (weight, height, feet, reach, language, ...): a three-way merge against the
   base. A side that did not change a field since the last sync takes the other side's value;
-  when both changed it, the later change wins (the side's ``changed_at``); on a tie the clinic's
-  value wins.
-* **Levels** (drill -> level): per drill, the later decision wins. A decision's time is its
-  ``at``: the clinic sends it; on the mat it is when the person's file last changed, for a level
-  that differs from the base (unchanged levels keep the base's time). On a tie the clinic wins.
+  when both changed it, the later change wins (the side's ``changed_at``); without both times,
+  or on a tie, the clinic's value wins.
+* **Levels** (drill -> level): per drill, the later decision wins. A side that did not change
+  the level since the base takes the other side's (so a level raised by training on a mat is not
+  undone by the clinic's older copy, and a level set at the clinic reaches the mat). When both
+  changed it, the decision times decide: on the mat, when the person's file last changed; at the
+  clinic, the ``levels_at`` it sends. Without both times, or on a tie, the clinic's wins.
 * **Caps** (``{"max_level": {drill: n}, "exclude": [drill]}``) are a clinician's, and a
   clinician's cap always wins over a level: per drill, a cap changed on one side since the base
-  wins; changed on both, the later wins (a tie goes to the clinic). The merged level of a capped
+  wins; changed on both, the later wins (without both times or on a tie: the clinic's). The merged level of a capped
   drill is then lowered to its cap, whoever decided it and whenever.
 """
 from __future__ import annotations
@@ -56,19 +58,25 @@ class Merged:
 
 
 def _later(a: str | None, b: str | None) -> int:
-    """-1 when ``a`` is later, 1 when ``b`` is later, 0 on a tie (ISO 8601 UTC strings sort; a
-    missing time is the oldest)."""
-    a, b = a or "", b or ""
+    """-1 when ``a`` is later, 1 when ``b`` is later, 0 on a tie or when either is unknown
+    (ISO 8601 UTC strings sort)."""
+    if not a or not b:
+        return 0
     return -1 if a > b else 1 if b > a else 0
 
 
-def merge_levels(local: dict, local_at: dict, remote: dict, remote_at: dict) -> tuple[dict, dict]:
-    """Per drill, the later decision wins (a tie or no times: the clinic's). Returns (levels, at)."""
+def merge_levels(local: dict, local_at: dict, remote: dict, remote_at: dict,
+                 base: dict | None = None) -> tuple[dict, dict]:
+    """Per drill, three-way against ``base`` (the levels agreed at the last sync): a side that
+    did not change a drill's level takes the other side's; when both changed it, the later
+    decision wins (both times known; otherwise, or on a tie, the clinic's). Returns (levels, at)."""
+    base = base or {}
     levels, at = {}, {}
     for drill in sorted(set(local) | set(remote)):
-        if drill not in remote:
+        lv, rv, bv = local.get(drill), remote.get(drill), base.get(drill)
+        if rv is None or (lv is not None and rv == bv and lv != bv):
             pick = "local"
-        elif drill not in local:
+        elif lv is None or lv == bv or lv == rv:
             pick = "remote"
         else:
             pick = "local" if _later(local_at.get(drill), remote_at.get(drill)) < 0 else "remote"
@@ -158,7 +166,8 @@ def merge_person(local: dict | None, remote: dict | None, base: dict | None) -> 
     caps = merge_caps(local.get("caps"), local.get("caps_at"), remote.get("caps"), remote.get("caps_at"),
                       base.get("caps"))
     levels, at = merge_levels(local.get("levels") or {}, local.get("levels_at") or {},
-                              remote.get("levels") or {}, remote.get("levels_at") or {})
+                              remote.get("levels") or {}, remote.get("levels_at") or {},
+                              base.get("levels") or {})
     levels, capped = apply_caps(levels, caps)
     notes += capped
     merged["levels"], merged["levels_at"], merged["caps"] = levels, at, caps

@@ -83,3 +83,17 @@ def test_a_rename_at_the_clinic_onto_a_name_taken_here_is_a_clash():
     remote = {A: person(A, "Bob", changed_at=T2), B: person(B, "Bob")}
     out = merge_people(local, remote, base={A: person(A, "Ann"), B: person(B, "Bob")})
     assert out.people[A]["name"] == "Ann" and [c.name for c in out.clashes] == ["Bob"]
+
+
+def test_levels_three_way_a_side_that_did_not_change_takes_the_other():
+    base = {"spiral": 3, "shifts": 2}
+    # trained up on the mat since the last sync; the clinic still holds the old level (no time sent)
+    levels, _ = merge_levels({"spiral": 4, "shifts": 2}, {"spiral": T3}, {"spiral": 3, "shifts": 5}, {}, base)
+    assert levels == {"spiral": 4, "shifts": 5}
+    # both changed: the later decision; without the clinic's time, the clinic's
+    levels, _ = merge_levels({"spiral": 4}, {"spiral": T1}, {"spiral": 2}, {"spiral": T2}, base)
+    assert levels == {"spiral": 2}
+    levels, _ = merge_levels({"spiral": 4}, {"spiral": T3}, {"spiral": 2}, {"spiral": T2}, base)
+    assert levels == {"spiral": 4}
+    levels, _ = merge_levels({"spiral": 4}, {"spiral": T3}, {"spiral": 2}, {}, base)
+    assert levels == {"spiral": 2}
