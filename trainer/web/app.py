@@ -20,7 +20,7 @@ from firmware.errors import FootmatError
 from trainer.web.auth import AuthMiddleware
 from trainer.web.context import AppContext
 
-ROUTE_MODULES = ("pairing", "pages", "api")
+ROUTE_MODULES = ("pairing", "pages", "api", "live")
 
 log = logging.getLogger("footmat.serve")
 
@@ -56,11 +56,32 @@ async def _footmat_error(request: Request, exc: FootmatError) -> Response:
     return _error(request, 400, f"{what}" + (f" ({fix})" if fix else ""))
 
 
+def _lifespan(ctx: AppContext, modules):
+    """A route module's optional ``startup(ctx)`` / ``shutdown(ctx)`` coroutines run with the app
+    (the live mirror's listener)."""
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app):
+        for m in modules:
+            if hasattr(m, "startup"):
+                await m.startup(ctx)
+        try:
+            yield
+        finally:
+            for m in reversed(modules):
+                if hasattr(m, "shutdown"):
+                    await m.shutdown(ctx)
+    return lifespan
+
+
 def create_app(ctx: AppContext) -> Starlette:
     routes = []
-    for name in ROUTE_MODULES:
-        routes.extend(importlib.import_module(f"trainer.web.{name}").routes(ctx))
+    modules = [importlib.import_module(f"trainer.web.{name}") for name in ROUTE_MODULES]
+    for m in modules:
+        routes.extend(m.routes(ctx))
     app = Starlette(routes=routes, middleware=[Middleware(AuthMiddleware, ctx=ctx)],
-                    exception_handlers={HTTPException: _http_error, FootmatError: _footmat_error})
+                    exception_handlers={HTTPException: _http_error, FootmatError: _footmat_error},
+                    lifespan=_lifespan(ctx, modules))
     app.state.ctx = ctx
     return app
