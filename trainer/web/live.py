@@ -226,8 +226,14 @@ def hub_of(ctx) -> LiveHub:
 
 
 async def startup(ctx) -> None:
-    """Start listening for a drill (the app's lifespan)."""
-    await hub_of(ctx).start()
+    """Start listening for a drill (the app's lifespan); a socket that cannot be made costs the
+    mirror only (its status says why), never the rest of the app."""
+    hub = hub_of(ctx)
+    try:
+        await hub.start()
+    except OSError as e:
+        hub.note = f"cannot listen on {hub.path}: {e.strerror or e}"
+        log.warning("live mirror: %s", hub.note)
 
 
 async def shutdown(ctx) -> None:
