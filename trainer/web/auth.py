@@ -19,8 +19,8 @@ else answers 401 (the API, writes, WebSockets) or redirects a browser to ``/pair
 - **Rate limiting** of code attempts: :data:`MAX_TRIES_PER_CODE` wrong tries kill a code (a new
   one is made and shown), and a client with :data:`MAX_FAILS_PER_CLIENT` wrong tries within
   :data:`CLIENT_WINDOW_S` gets 429 until the window has passed. All state is per app.
-- **Host check.** Bound to 127.0.0.1 (no ``--lan``), only a loopback Host header is served, so a
-  web page elsewhere cannot reach the server through DNS rebinding.
+- **Host check.** Bound to 127.0.0.1 (no ``--lan``), only a loopback client asking for a loopback
+  Host is served, so a web page elsewhere cannot reach the server through DNS rebinding.
 - **Ids** of sessions and people are checked against a strict pattern and resolved strictly
   inside their folder (:func:`session_dir`, :func:`person_name`): no path traversal.
 - **Write log.** Every write (pairing, revocation, levels and caps) is a JSON line in
@@ -361,7 +361,7 @@ def authenticate_websocket(ctx, websocket) -> bool:
     device's cookie with an Origin that is this server (a page elsewhere cannot use the cookie)."""
     scope = websocket.scope if hasattr(websocket, "scope") else websocket
     headers = _headers(scope)
-    if not ctx.lan and not is_loopback_host(headers):
+    if not ctx.lan and not (is_loopback_host(headers) and is_loopback_client(scope)):
         return False
     ident = identify(ctx, scope)
     if not ident:
@@ -452,7 +452,7 @@ class AuthMiddleware:
         if kind != "http":
             return
         method = scope.get("method", "GET").upper()
-        if not ctx.lan and not is_loopback_host(headers):
+        if not ctx.lan and not (is_loopback_host(headers) and is_loopback_client(scope)):
             return await _send_simple(send, 400, _json_error(400, "this server answers on localhost only "
                                                                   "(start it with --lan to reach it from the network)"),
                                       b"application/json")
