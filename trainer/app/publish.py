@@ -180,7 +180,7 @@ class Publisher:
 
     def __init__(self, engine, layout=None, *, path: Path | None = None, feedback: str = "full",
                  person_feedback: str | None = None, max_hz: float = MAX_HZ, queue_n: int = QUEUE_N,
-                 retry_s: float = RETRY_S):
+                 retry_s: float = RETRY_S, follows_view: bool = False):
         from trainer.drills.status import DrillStatus
 
         self.engine = engine
@@ -192,6 +192,9 @@ class Publisher:
         self.retry_s = float(retry_s)
         self.queue: deque = deque(maxlen=int(queue_n))
         self.reader = DrillStatus(engine, self.layout, feedback)
+        # with a view at full feedback, only the states the view drew are sent (one reading of the
+        # drill's live timers, the same picture on the mat and in the browser)
+        self.follows_view = bool(follows_view)
         self.stats = {"built": 0, "sent": 0, "dropped": 0, "refused": 0}
         self.seq = 0
         self._sock = None
@@ -294,7 +297,7 @@ class Publisher:
         if self._sock is None:
             if now < self._retry_at or not self._connect(now):
                 return False
-        if not force and now < self._next:
+        if not force and (now < self._next or (self.follows_view and status is None)):
             if self.queue:
                 self.flush(now)
             return False
@@ -338,6 +341,7 @@ def open_publisher(engine, view=None) -> Publisher | None:
     """The live loop's publisher (a real clock only), or None when it cannot be made; it costs
     nothing while no ``footmat serve`` listens on this home."""
     try:
-        return Publisher(engine, person_feedback=getattr(view, "feedback", None))
+        return Publisher(engine, person_feedback=getattr(view, "feedback", None),
+                         follows_view=view is not None and getattr(view, "feedback", None) == "full")
     except Exception:       # the mirror must never stop a drill
         return None

@@ -29,6 +29,7 @@ import logging
 import os
 import socket
 import stat
+import threading
 import time
 from collections import deque
 from pathlib import Path
@@ -104,7 +105,8 @@ class LiveHub:
         self._addr = None
         self._ino = None
         self._loop = None
-        self._lock = asyncio.Lock()
+        self._users = 0
+        self._lock = threading.Lock()
 
     # -- the socket --------------------------------------------------------------------------
     def _in_use(self) -> bool:
@@ -121,51 +123,87 @@ class LiveHub:
             addr.close()
 
     async def start(self) -> bool:
-        """Bind the socket and read it in this event loop; False (with :attr:`note`) when another
-        server on this home already listens."""
-        async with self._lock:
-            if self.listening:
-                return True
-            d = run_dir(self.home)
-            d.mkdir(parents=True, exist_ok=True)
-            os.chmod(d, 0o700)
-            if self.path.exists() or self.path.is_symlink():
-                if self._in_use():
-                    self.note = f"another footmat serve listens on {self.path}"
-                    log.warning("live mirror: %s; this server shows no live drill", self.note)
+        """Bind the socket (once) and read it in the running event loop; False (with :attr:`note`)
+        when another server on this home already listens. Each app that starts the hub stops it
+        once (:meth:`stop`); the socket goes when the last one does."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if not self.listening:
+                if not self._bind():
                     return False
-                self.path.unlink()
-            addr = SocketAddress(self.path)
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            try:
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-            except OSError:
-                pass
-            s.bind(addr.address)
-            os.chmod(self.path, 0o600)
-            s.setblocking(False)
-            self._sock, self._addr, self._ino = s, addr, os.stat(self.path).st_ino
-            self._loop = asyncio.get_running_loop()
-            self._loop.add_reader(s.fileno(), self._readable)
-            self.listening, self.note = True, ""
+            elif self._loop is not loop and (self._loop is None or not self._loop.is_running()):
+                self._detach()            # its loop has gone (an app stopped): read in this one
+            if self._loop is None:
+                loop.add_reader(self._sock.fileno(), self._readable)
+                self._loop = loop
             return True
 
-    async def stop(self) -> None:
-        """Stop reading and remove the socket (if it is still ours)."""
-        async with self._lock:
-            if not self.listening:
-                return
+    async def acquire(self) -> bool:
+        """:meth:`start`, counted: the app's lifespan (one :meth:`stop` each)."""
+        ok = await self.start()
+        if ok:
+            with self._lock:
+                self._users += 1
+        return ok
+
+    def _bind(self) -> bool:
+        d = run_dir(self.home)
+        d.mkdir(parents=True, exist_ok=True)
+        os.chmod(d, 0o700)
+        if self.path.exists() or self.path.is_symlink():
+            if self._in_use():
+                self.note = f"another footmat serve listens on {self.path}"
+                log.warning("live mirror: %s; this server shows no live drill", self.note)
+                return False
+            self.path.unlink()
+        addr = SocketAddress(self.path)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        except OSError:
+            pass
+        try:
+            s.bind(addr.address)
+            os.chmod(self.path, 0o600)
+        except OSError:
+            s.close()
+            addr.close()
+            raise
+        s.setblocking(False)
+        self._sock, self._addr, self._ino = s, addr, os.stat(self.path).st_ino
+        self.listening, self.note = True, ""
+        return True
+
+    def _detach(self) -> None:
+        if self._loop is not None and self._sock is not None:
             try:
                 self._loop.remove_reader(self._sock.fileno())
             except Exception:
                 pass
+        self._loop = None
+
+    async def stop(self) -> None:
+        """One app is done with the hub: the last one stops reading and removes the socket (if it is
+        still ours); before that, an app's loop that ends hands the reading on to the next request."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if not self.listening:
+                return
+            self._users = max(0, self._users - 1)
+            if self._users > 0:
+                if self._loop is loop:
+                    self._detach()
+                return
+            self._detach()
             self._sock.close()
             self._addr.close()
             try:
-                if stat.S_ISSOCK(os.lstat(self.path).st_mode) and os.lstat(self.path).st_ino == self._ino:
+                st = os.lstat(self.path)
+                if stat.S_ISSOCK(st.st_mode) and st.st_ino == self._ino:
                     self.path.unlink()
             except OSError:
                 pass
+            self._sock = self._addr = None
             self.listening = False
             for c in self.clients:
                 c.event.set()
@@ -230,7 +268,7 @@ async def startup(ctx) -> None:
     mirror only (its status says why), never the rest of the app."""
     hub = hub_of(ctx)
     try:
-        await hub.start()
+        await hub.acquire()
     except OSError as e:
         hub.note = f"cannot listen on {hub.path}: {e.strerror or e}"
         log.warning("live mirror: %s", hub.note)
