@@ -5,7 +5,8 @@ poses (poses.py: even stance, then each lean, deep and light) → the validation
 in the fit). Hands-free: a step advances when the person has been still long enough, as told by
 the shared stillness detector (trainer.estimate.stillness.StateDetector). This package imports `firmware`
 only, so the caller runs the detector and passes its per-frame ``still`` and ``unloaded`` flags
-to ``feed`` with the raw frames:
+to ``feed`` with the raw frames (``still`` judged on :func:`stillness_signals`, the raw
+conductance, not on the guide's forces):
 
     proc = Procedure(layout, centre, guide, weight_n=W)
     for block in source:                              # caller: forces → CoP → detector
@@ -63,6 +64,31 @@ class Status:
     countdown_s: float | None
     done: bool
     failed: str | None
+
+
+STILL_MIN_MS = 0.05   # below this total conductance (mS) the mat is empty: no centre to judge
+
+
+def stillness_signals(raw, layout) -> tuple[np.ndarray, np.ndarray]:
+    """What a pose's stillness is judged from during the calibration: the centre (n, 2) mm and
+    the total (n,) mS of the FSRs' raw conductance, for the shared detector's ``still``.
+
+    Not the guide calibration's forces: before this mat is fitted, the guide's gains belong to
+    another mat (or none), and on parts and feet unlike its own they multiply a disc that sits on
+    the edge of a pressure peak several times over, so a person's ordinary sway looked like
+    movement and the procedure timed out (issue 22: most ``misplaced`` mats were refused). The
+    conductance needs no calibration, rises less than in proportion to force (an FSR's
+    conductance is about force^0.7) and so judges the person, not the guess of the gains.
+    The detector's ``unloaded`` still comes from the guide's forces (an empty mat reads ~0 N
+    whatever the gains)."""
+    from .model import conductance_s
+
+    g = np.maximum(conductance_s(np.asarray(raw, float), layout) * 1e3, 0.0)     # NaN stays NaN
+    total = g.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cop = (g @ layout.positions) / total[:, None]
+    cop[~(total >= STILL_MIN_MS)] = np.nan
+    return cop, np.where(np.isfinite(total), total, 0.0)
 
 
 def weight_newtons(kg: float | None = None, lb: float | None = None) -> float:
@@ -246,6 +272,11 @@ class Procedure:
             if step.kind == "tare":
                 what = "the mat has not read empty"
                 fix = "step off completely; if you are off, check for a pressed sensor with footmat check"
+            elif step.foot and self._notice_at is not None:
+                # still enough, but the mat never read the lean on the named foot
+                what = f"the mat did not read most of your weight on your {step.foot} foot"
+                fix = (f"lean further onto your {step.foot} foot; if you did, put your heels against the heel "
+                       "stop and your feet on the printed outlines")
             else:
                 what = f"you have not been still for {self.hold_s:g} s"
                 fix = "stand as still as is comfortable, and lean a little less far if that helps"
@@ -271,11 +302,27 @@ class Procedure:
             self.val_times.append(float(tt.mean()) - (self.t_on if self.t_on is not None else float(tt[0])))
         ev.append((now, "recorded", f"{step.instruction.split(':')[0]} ({len(raw)} frames)"))
 
-    def _foot_ok(self, raw) -> dict:
+    def _left_share(self, raw) -> np.ndarray:
+        """The guide's left share (n,) of frames ``raw``."""
         f = np.nan_to_num(self.guide.forces(raw, self.layout))
         tot = f.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            left = np.where(tot > 0, f[:, self.layout.mask(foot="left")].sum(axis=1) / tot, 0.5)
+            return np.where(tot > 0, f[:, self.layout.mask(foot="left")].sum(axis=1) / tot, 0.5)
+
+    def _foot_ok(self, raw) -> dict:
+        left = self._left_share(raw)
+        if self.pose_raw:
+            # The guide's gains are another mat's (or none): on these parts and where these feet
+            # landed, one foot can read twice the other at an even stance, and a lean onto the
+            # other foot then never reached FOOT_SHARE (issue 22: mats refused). The even stance
+            # (the first fit pose, recorded already) is the reference: a foot read ×a and the
+            # other ×b change the odds of the share by a/b, whatever the pose, so the odds are
+            # divided by the even stance's. A person who stands 58/42 by habit is judged 8 pp
+            # off, well inside a lean's 70 %.
+            s0 = float(np.clip(np.nanmean(self._left_share(self.pose_raw[0])), 0.02, 0.98))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                odds = left / np.maximum(1.0 - left, 1e-9) * (1.0 - s0) / s0
+                left = odds / (1.0 + odds)
         return {"left": left >= FOOT_SHARE, "right": (1 - left) >= FOOT_SHARE}
 
     # -- the result ----------------------------------------------------------------------------

@@ -171,3 +171,49 @@ def test_version_1_files_still_load_and_bad_values_are_refused(tmp_path):
     p.write_text(json.dumps(d | {"sensors": "x"}))
     with pytest.raises(CalibrationError, match="incomplete"):
         store.load(p, layout)
+
+
+def _procedure_on(scenario, seed):
+    layout = load_layout()
+    c = natural_centre(layout)
+    guide = nominal_sim_calibration(layout)
+    proc = Procedure(layout, c, guide, weight_n=weight_newtons(kg=70))
+    person = ScriptedPerson(ProcedureFollower(proc, c), seed=seed)
+    src = VectorSimSource(SimMat(layout, person, seed=seed, scenario=scenario), VirtualClock(), RATE)
+    events = []
+    run_procedure(src, layout, proc, guide, RATE, on_event=lambda *e: events.append(e), max_seconds=300)
+    return proc, events
+
+
+@pytest.mark.parametrize("scenario, seed", [("realistic", 5), ("misplaced", 1)])
+def test_mats_unlike_the_guide_are_calibrated_not_refused(scenario, seed):
+    # both were refused before issue 22's fix: the guide's gains (an ideal mat's) read the light
+    # lean onto one foot below 55 % on that foot; the even stance is now the reference
+    proc, events = _procedure_on(scenario, seed)
+    assert proc.done and not proc.failed, [e for e in events if e[1] in ("timeout", "failed")]
+    cal = proc.calibration()
+    assert cal.fit["rms_residual_pct_bw"] < 3.0
+
+
+def test_stillness_is_judged_from_the_raw_conductance():
+    from calibration.procedure import stillness_signals
+
+    layout = load_layout()
+    raw = np.zeros((3, 6))
+    raw[1] = 8000.0                              # every sensor pressed alike: the centre of the sensors
+    raw[2, 0] = np.nan
+    cop, total = stillness_signals(raw, layout)
+    assert np.all(np.isnan(cop[0])) and total[0] == 0.0        # an empty mat has no centre
+    assert np.allclose(cop[1], layout.positions.mean(axis=0)) and total[1] > 0
+    assert np.all(np.isnan(cop[2]))                            # an unread channel: no centre
+
+
+def test_footmat_calibrate_and_check_honour_the_sim_scenario(cli, tmp_path, footmat_home):
+    code, stdout, err = cli("calibrate", "--backend", "sim", "--weight-kg", "70", "--sim-scenario", "worn",
+                            "--out", str(tmp_path / "c.json"))
+    assert code == 0, err
+    assert "scenario worn" in stdout + err
+    code, stdout, err = cli("calibrate", "--backend", "sim", "--weight-kg", "70", "--sim-scenario", "nope")
+    assert code == 2 and "nope" in err
+    code, stdout, err = cli("check", "--backend", "sim", "--seconds", "1", "--sim-scenario", "misplaced")
+    assert "scenario misplaced" in " ".join((stdout + err).split())

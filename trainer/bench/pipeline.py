@@ -110,12 +110,15 @@ def _calibrate_in_procedure(layout, scenario, mat_seed: int, person_seed: int, w
     person = ScriptedPerson(ProcedureFollower(proc, c), weight_kg=weight_kg, seed=person_seed)
     src = VectorSimSource(SimMat(layout, person, seed=mat_seed, scenario=scenario, session=0), VirtualClock(), ACC_RATE)
     # the feeding loop of `footmat calibrate` (trainer.commands.calibrate.run_procedure)
-    det, model = StateDetector(ACC_RATE, proc.weight_n), CopModel(layout)
+    from calibration.procedure import stillness_signals
+
+    det, model, still_det = StateDetector(ACC_RATE, proc.weight_n), CopModel(layout), StateDetector(ACC_RATE)
     while not (proc.done or proc.failed):
         block = src.read(int(ACC_RATE * 0.25))
         cb = model(guide.forces(block.raw, layout))
         st = det.update(cb.cop, np.nan_to_num(cb.total))
-        proc.feed(block.t, block.raw, st.still, st.unloaded)
+        still = still_det.update(*stillness_signals(block.raw, layout)).still
+        proc.feed(block.t, block.raw, still, st.unloaded)
         if block.t[-1] > 400:
             break
     return proc.calibration(calibrated_by=f"bench person {person_seed}")

@@ -74,7 +74,10 @@ def run_procedure(source, layout, proc, guide, rate_hz: float, *, on_event=None,
     from trainer.estimate.cop import CopModel
     from trainer.estimate.stillness import StateDetector
 
-    det = StateDetector(rate_hz, proc.weight_n)
+    from calibration.procedure import stillness_signals
+
+    det = StateDetector(rate_hz, proc.weight_n)      # unloaded: from the guide's forces
+    still_det = StateDetector(rate_hz)                # still: from the raw conductance (stillness_signals)
     model = CopModel(layout)
     t0 = None
     while not (proc.done or proc.failed):
@@ -84,7 +87,8 @@ def run_procedure(source, layout, proc, guide, rate_hz: float, *, on_event=None,
         t0 = float(block.t[0]) if t0 is None else t0
         cb = model(guide.forces(block.raw, layout))
         st = det.update(cb.cop, np.nan_to_num(cb.total))
-        for ev in proc.feed(block.t, block.raw, st.still, st.unloaded):
+        still = still_det.update(*stillness_signals(block.raw, layout)).still
+        for ev in proc.feed(block.t, block.raw, still, st.unloaded):
             if on_event is not None:
                 on_event(*ev)
         if proc.current.kind == "weight" and not proc.weight_n and ask_weight is not None:
