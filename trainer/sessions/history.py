@@ -7,13 +7,25 @@ and ``asymmetry_pp`` (left/right load over the drill's active frames; |left − 
 percentage points) and ``sway_mm_s`` (CoP path speed while standing still in the countdown
 before the drill).
 
+Schema version 2 adds ``person_id``, ``level``, ``summary`` (the session's summary, JSON text)
+and ``identity`` (:func:`trainer.store.identity.session_identity`, filled in by the store layer:
+NULL until computed, reset when the folder changes), and a ``people`` table (person_id, name,
+levels, caps, profile: the people files of ``$FOOTMAT_HOME/people`` and every person a session
+names). A version-1 database is migrated in place on open (its rows re-read from their folders).
+
 The database is derived from the folders, never the other way round: it is reconciled with
 them in both directions (:func:`reconcile`: new or changed folders are (re)indexed, rows whose
 folder has gone are marked ``present = 0``). WAL and one transaction per change, so a crash
 never corrupts it; a damaged database is refused with one line and left exactly as it is.
+
+This module is the one owner of the history's SQL on a mat. The query layer
+(:mod:`trainer.store.query`) reads it through :func:`connect` and the statements here
+(:data:`UPSERT_SESSION`, :data:`UPSERT_PERSON`, :data:`ADD_PERSON`), which are portable SQL the
+clinic's PostgreSQL store runs too (its tables: trainer/store/migrations/*.sql, the same columns).
 """
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 from datetime import datetime, timezone
@@ -25,26 +37,55 @@ from firmware.errors import DataFileError
 from trainer.sessions import home
 from trainer.sessions.format import TRACE_FILE, TraceLines, load_meta
 
-SCHEMA_VERSION = 1
-COLUMNS = ("folder", "person", "drill", "started_at", "duration_s", "complete", "score", "pain_before",
-           "pain_after", "left_pct", "asymmetry_pp", "sway_mm_s", "present", "stamp", "indexed_at")
+SCHEMA_VERSION = 2
+COLUMNS_V1 = ("folder", "person", "drill", "started_at", "duration_s", "complete", "score", "pain_before",
+              "pain_after", "left_pct", "asymmetry_pp", "sway_mm_s", "present", "stamp", "indexed_at")
+COLUMNS = COLUMNS_V1 + ("person_id", "level", "summary", "identity")
+PEOPLE_COLUMNS = ("person_id", "name", "levels", "caps", "profile", "updated_at")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     folder TEXT PRIMARY KEY NOT NULL,
     person TEXT, drill TEXT, started_at TEXT, duration_s REAL, complete INTEGER,
     score REAL, pain_before INTEGER, pain_after INTEGER,
     left_pct REAL, asymmetry_pp REAL, sway_mm_s REAL,
-    present INTEGER NOT NULL DEFAULT 1, stamp TEXT, indexed_at TEXT);
+    present INTEGER NOT NULL DEFAULT 1, stamp TEXT, indexed_at TEXT,
+    person_id TEXT, level INTEGER, summary TEXT, identity TEXT);
 CREATE INDEX IF NOT EXISTS sessions_started ON sessions(started_at);
 CREATE TABLE IF NOT EXISTS roots (root TEXT PRIMARY KEY NOT NULL);
 """
+_V2 = """
+CREATE INDEX IF NOT EXISTS sessions_person_started ON sessions(person_id, started_at);
+CREATE INDEX IF NOT EXISTS sessions_identity ON sessions(identity);
+CREATE TABLE IF NOT EXISTS people (
+    person_id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, levels TEXT, caps TEXT, profile TEXT,
+    updated_at TEXT);
+"""
+_MIGRATE_1_2 = """
+ALTER TABLE sessions ADD COLUMN person_id TEXT;
+ALTER TABLE sessions ADD COLUMN level INTEGER;
+ALTER TABLE sessions ADD COLUMN summary TEXT;
+ALTER TABLE sessions ADD COLUMN identity TEXT;
+UPDATE sessions SET stamp = NULL
+"""
+# Portable SQL (SQLite and PostgreSQL; ? placeholders): the store layer runs these on both.
+UPSERT_SESSION = (f"INSERT INTO sessions ({','.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))}) "
+                  "ON CONFLICT (folder) DO UPDATE SET "
+                  + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "folder"))
+UPSERT_PERSON = (f"INSERT INTO people ({','.join(PEOPLE_COLUMNS)}) VALUES ({','.join('?' * len(PEOPLE_COLUMNS))}) "
+                 "ON CONFLICT (person_id) DO UPDATE SET "
+                 + ", ".join(f"{c} = excluded.{c}" for c in PEOPLE_COLUMNS if c != "person_id"))
+ADD_PERSON = ("INSERT INTO people (person_id, name, levels, caps, profile, updated_at) "
+              "VALUES (?, ?, NULL, NULL, NULL, ?) ON CONFLICT (person_id) DO NOTHING")
 _TYPES = {"folder": ("text",), "person": ("text", "null"), "drill": ("text", "null"),
           "started_at": ("text", "null"), "duration_s": ("real", "integer", "null"),
           "complete": ("integer",), "score": ("real", "integer", "null"),
           "pain_before": ("integer", "null"), "pain_after": ("integer", "null"),
           "left_pct": ("real", "integer", "null"), "asymmetry_pp": ("real", "integer", "null"),
           "sway_mm_s": ("real", "integer", "null"), "present": ("integer",), "stamp": ("text", "null"),
-          "indexed_at": ("text", "null")}
+          "indexed_at": ("text", "null"), "person_id": ("text", "null"), "level": ("integer", "null"),
+          "summary": ("text", "null"), "identity": ("text", "null")}
+_PEOPLE_TYPES = {"person_id": ("text",), "name": ("text",), "levels": ("text", "null"), "caps": ("text", "null"),
+                 "profile": ("text", "null"), "updated_at": ("text", "null")}
 INACTIVE_PHASES = {"", "waiting", "countdown", "paused", "done"}
 METHODS = {
     "left_pct": "mean of the trace's left_pct over the drill's active frames (phase not waiting, countdown, "
@@ -75,18 +116,27 @@ def _check(path: Path) -> None:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if version == 0 and not tables:
             return   # an empty database: initialised on open
-        if version != SCHEMA_VERSION or not {"sessions", "roots"} <= tables:
+        need = {"sessions", "roots"} | ({"people"} if version == 2 else set())
+        if version not in (1, 2) or not need <= tables:
             raise _damaged(path, f"schema version {version}, tables {sorted(tables)}")
+        want = COLUMNS if version == 2 else COLUMNS_V1
         cols = [r[1] for r in con.execute("PRAGMA table_info(sessions)")]
-        if tuple(cols) != COLUMNS:
+        if tuple(cols) != want:
             raise _damaged(path, f"unexpected columns {cols}")
-        cond = " OR ".join(f"typeof({c}) NOT IN ({','.join(repr(t) for t in ts)})" for c, ts in _TYPES.items())
-        bad = con.execute(f"SELECT count(*) FROM sessions WHERE {cond}").fetchone()[0]
-        if bad:
-            raise _damaged(path, f"{bad} row(s) with values of the wrong type")
+        checks = [("sessions", {c: _TYPES[c] for c in want})]
+        if version == 2:
+            pcols = [r[1] for r in con.execute("PRAGMA table_info(people)")]
+            if tuple(pcols) != PEOPLE_COLUMNS:
+                raise _damaged(path, f"unexpected people columns {pcols}")
+            checks.append(("people", _PEOPLE_TYPES))
+        for table, types in checks:
+            cond = " OR ".join(f"typeof({c}) NOT IN ({','.join(repr(t) for t in ts)})" for c, ts in types.items())
+            bad = con.execute(f"SELECT count(*) FROM {table} WHERE {cond}").fetchone()[0]
+            if bad:
+                raise _damaged(path, f"{bad} {table} row(s) with values of the wrong type")
         if con.execute("SELECT count(*) FROM roots WHERE typeof(root) != 'text'").fetchone()[0]:
             raise _damaged(path, "a session root that is not text")
-        for table in ("sessions", "roots"):          # every value readable (text decodes) before any write
+        for table in sorted(need):                   # every value readable (text decodes) before any write
             for _ in con.execute(f"SELECT * FROM {table}"):
                 pass
     except (sqlite3.Error, UnicodeDecodeError) as e:   # a damaged file can hold bytes that are not UTF-8
@@ -95,8 +145,9 @@ def _check(path: Path) -> None:
         con.close()
 
 
-def connect(path: Path | None = None) -> sqlite3.Connection:
-    """The history database (created when missing), checked, in WAL mode."""
+def connect(path: Path | None = None, *, shared: bool = False) -> sqlite3.Connection:
+    """The history database (created when missing), checked, in WAL mode. ``shared``: usable
+    from several threads (the caller serialises its use: the store layer holds a lock)."""
     path = Path(path) if path is not None else home.history_path()
     try:
         exists = path.stat().st_size > 0
@@ -107,13 +158,15 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
     if exists:
         _check(path)
     try:
-        con = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        con = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=not shared)
         con.execute("PRAGMA busy_timeout=30000")
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")
-        if con.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
             with _tx(con):
-                for stmt in _SCHEMA.strip().split(";"):
+                script = _SCHEMA + _V2 if version == 0 else _MIGRATE_1_2 + ";" + _V2
+                for stmt in script.strip().split(";"):
                     if stmt.strip():
                         con.execute(stmt)
                 con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -229,6 +282,8 @@ def row_for(folder: Path) -> dict:
     if sway is None and isinstance(summary.get("sway"), dict):
         sway = _num(summary["sway"].get("mean_velocity_mm_s"))
     sway = sway if sway is not None else figs["sway_mm_s"]
+    pid = meta.get("person_id")
+    level = meta.get("level")
     return {
         "folder": str(folder),
         "person": person if isinstance(person, str) else None,
@@ -245,12 +300,77 @@ def row_for(folder: Path) -> dict:
         "present": 1,
         "stamp": stamp,
         "indexed_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "person_id": pid if isinstance(pid, str) and 0 < len(pid) <= 200 else None,
+        "level": level if isinstance(level, int) and not isinstance(level, bool) and 0 <= level < 1000 else None,
+        "summary": json.dumps(summary, sort_keys=True, allow_nan=False, default=str) if _plain(summary) else None,
+        "identity": None,
     }
 
 
+def _plain(v, depth: int = 0) -> bool:
+    """Whether a summary is plain JSON (finite numbers, no deep nesting) the store can keep."""
+    if depth > 8:
+        return False
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _plain(x, depth + 1) for k, x in v.items())
+    if isinstance(v, list):
+        return all(_plain(x, depth + 1) for x in v)
+    if isinstance(v, float):
+        return math.isfinite(v)
+    return v is None or isinstance(v, (str, int, bool))
+
+
 def _upsert(con, row: dict) -> None:
-    con.execute(f"INSERT OR REPLACE INTO sessions ({','.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})",
-                [row[c] for c in COLUMNS])
+    con.execute(UPSERT_SESSION, [row[c] for c in COLUMNS])
+    if row.get("person_id") and row.get("person"):
+        con.execute(ADD_PERSON, (row["person_id"], row["person"], row["indexed_at"]))
+
+
+def set_identity(con: sqlite3.Connection, folder: str, stamp: str | None, identity: str) -> bool:
+    """Record a folder's identity, if the folder is still as it was when it was hashed."""
+    with _tx(con):
+        cur = con.execute("UPDATE sessions SET identity = ? WHERE folder = ? AND stamp IS ?", (identity, folder, stamp))
+    return cur.rowcount == 1
+
+
+def without_identity(con: sqlite3.Connection) -> list[tuple[str, str | None]]:
+    """(folder, stamp) of the present rows whose identity is not known yet."""
+    return con.execute("SELECT folder, stamp FROM sessions WHERE identity IS NULL AND present = 1 "
+                       "ORDER BY folder").fetchall()
+
+
+def person_rows() -> list[tuple]:
+    """The people files of ``$FOOTMAT_HOME/people`` as rows of the ``people`` table (files without
+    a person_id, or damaged, are left out: the person commands report those)."""
+    from trainer.sessions import people
+
+    out = []
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    d = home.home() / "people"
+    for p in sorted(d.glob("*.json")) if d.is_dir() else []:
+        try:
+            data = p.read_bytes()
+            person = people.parse(data, str(p))
+            raw = json.loads(data.decode("utf-8"))
+        except (OSError, DataFileError, ValueError):
+            continue
+        if not person.person_id:
+            continue
+        levels = raw.get("levels") if isinstance(raw.get("levels"), dict) else {}
+        caps = raw.get("caps") if isinstance(raw.get("caps"), dict) else {}
+        profile = {k: v for k, v in person.to_dict().items() if k not in ("name", "person_id", "levels", "caps")}
+        out.append((person.person_id, person.name, json.dumps(levels, sort_keys=True),
+                    json.dumps(caps, sort_keys=True), json.dumps(profile, sort_keys=True), now))
+    return out
+
+
+def reconcile_people(con: sqlite3.Connection) -> int:
+    """Enter the people files in the ``people`` table (their levels and caps); returns how many."""
+    got = person_rows()
+    if got:
+        with _tx(con):
+            con.executemany(UPSERT_PERSON, got)
+    return len(got)
 
 
 def index_session(folder, con: sqlite3.Connection | None = None) -> dict:
