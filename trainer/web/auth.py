@@ -71,7 +71,7 @@ SECURITY_HEADERS = [
      b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),   # not no-referrer: that makes a form's Origin "null"
     (b"cache-control", b"no-store"),
 ]
 
