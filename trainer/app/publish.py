@@ -206,6 +206,7 @@ class Publisher:
         self._geometry = None
         self.closed = False
         self.error = None             # why the publisher stopped itself, if it did
+        self._frame_t = None          # the newest frame's time seen
 
     # -- the socket ----------------------------------------------------------------------------
     @property
@@ -293,6 +294,9 @@ class Publisher:
         at full feedback (the view's), else the publisher reads its own."""
         if self.closed:
             return False
+        if frame_t is None:
+            frame_t = self._frame_t
+        self._frame_t = frame_t
         now = time.perf_counter()
         if self._sock is None:
             if now < self._retry_at or not self._connect(now):
