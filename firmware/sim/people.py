@@ -24,7 +24,8 @@ class PersonKind:
     ``toe_roll``: how far (0..1) from the ball to the toes a foot's CoP goes when asked to press
     the toes; ``asymmetry_pp``: habitual extra share of weight on the left foot (percentage
     points; 8 → 58/42); ``support``: share of weight taken by a rail or chair (holding on);
-    ``pain``: (before, after) ratings 0-10; ``learn_sessions``: sessions to get about 63 % of the
+    ``pain``: (before, after) ratings 0-10 (``pain_days``: those of their first `footmat today`
+    days, where the tests need a rise); ``learn_sessions``: sessions to get about 63 % of the
     way to ``best`` (0: does not change); ``best``: the fields a person who learns tends to.
     """
 
@@ -40,6 +41,11 @@ class PersonKind:
     pain: tuple = (1, 1)
     learn_sessions: float = 0.0
     best: tuple = ()
+    pain_days: tuple = ()   # (before, after) on their successive `footmat today` days, then ``pain``
+
+    def pain_on_day(self, i: int) -> tuple:
+        """The pain (before, after) they report on their ``i``-th `footmat today` day (0 = first)."""
+        return tuple(self.pain_days[i]) if 0 <= i < len(self.pain_days) else tuple(self.pain)
 
     def after_sessions(self, n: int) -> "PersonKind":
         """This person after ``n`` sessions of their own (the history's count): each field of
@@ -67,10 +73,12 @@ PEOPLE: dict[str, PersonKind] = {p.name: p for p in (
                lag_s=0.6, sway_mm=4.0, wander_mm=9.0, depth=0.5, toe_roll=0.25, pain=(3, 3)),
     PersonKind("improving", "starts poor and painful, gets better over about eight sessions",
                lag_s=0.6, sway_mm=4.0, wander_mm=9.0, depth=0.5, toe_roll=0.25, pain=(6, 6),
-               learn_sessions=8.0, best=(("lag_s", 0.25), ("sway_mm", 2.2), ("wander_mm", 3.0), ("depth", 0.9),
+               learn_sessions=4.0, best=(("lag_s", 0.25), ("sway_mm", 2.2), ("wander_mm", 3.0), ("depth", 0.9),
                                          ("toe_roll", 0.8), ("pain", (1, 1)))),
     PersonKind("painful", "guards a painful foot: shallow shifts, little toe roll, pain that rises in the drill",
-               lag_s=0.45, sway_mm=3.5, wander_mm=6.0, depth=0.55, toe_roll=0.3, pain=(6, 7)),
+               lag_s=0.45, sway_mm=3.5, wander_mm=6.0, depth=0.55, toe_roll=0.3, pain=(6, 7),
+               # in `footmat today`: steady at first, then a session where pain rises by 2 (4 → 6)
+               pain_days=((4, 4), (4, 4), (4, 6), (5, 5), (5, 5))),
     PersonKind("holding-on", "keeps a hand on a rail: about 15 % of the weight off the mat",
                lag_s=0.35, sway_mm=2.0, wander_mm=5.0, depth=0.7, toe_roll=0.5, support=0.15, pain=(3, 3)),
     PersonKind("asymmetric", "habitually 58/42 on the left foot, otherwise average",

@@ -131,8 +131,14 @@ def first_run_notice(person) -> None:
 
 
 def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float | None = None,
-                      pain_before=None, pain_after=None) -> int:
-    """Run one drill on the chosen backend, record the session, print the summary."""
+                      pain_before=None, pain_after=None, level: int | None = None, feedback: str | None = None,
+                      events=(), programme: dict | None = None) -> int:
+    """Run one drill on the chosen backend, record the session, print the summary.
+
+    From the programme (`footmat today`): ``level`` (recorded in session.json with its
+    parameters), ``feedback`` (the level's live feedback; a --feedback given wins), ``events``
+    ((kind, detail) written first into the session's events: the level and why) and
+    ``programme`` (kept in session.json)."""
     defn = drills.get(drill_name)
     params = defn.resolve(params)
     layout = load_layout(args.layout)
@@ -180,7 +186,9 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
                            params=params | {"backend": backend, "time_cap_s": cap},
                            person=person.to_dict() | {"default": person.is_default},
                            person_id=person.person_id, pain_before=pain_before, on_note=say,
-                           sample_rate_hz=rate, simulated=sim, clock_start=clock.now())
+                           sample_rate_hz=rate, simulated=sim, clock_start=clock.now(), level=level)
+    for kind, detail in events:          # the programme's decisions for this session, with their reasons
+        writer.event(clock.now(), kind, detail)
     engine.subscribe(_terminal_cues(virtual))
     audio = open_audio(args, person, drill_name, writer, engine, virtual)
     controls = open_controls(layout, engine, clock) if backend in ("ads1115", "mcp3008") else None
@@ -188,7 +196,7 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     if show:
         from trainer.ui.view import LiveView
         # how much live feedback (PRODUCT.md §4b): full, target or none; the programme's level sets it
-        view = LiveView(layout, title=f"footmat — {drill_name}", feedback=getattr(args, "feedback", None) or "full")
+        view = LiveView(layout, title=f"footmat — {drill_name}", feedback=getattr(args, "feedback", None) or feedback or "full")
         view.on_key.append(lambda a: engine.toggle_pause() if a in ("pause", "resume")
                            else engine.stop() if a == "next" else None)
     t_wall = time.perf_counter()
@@ -217,8 +225,11 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     summary.update(save_reach(summary, person, layout))
     counters = dict(source.counters)
     after = pain_after() if callable(pain_after) else pain_after
-    folder = writer.finish(summary, methods, {"before": pain_before, "after": after},
-                           extra={"acquisition": counters})
+    extra = {"acquisition": counters}
+    if programme is not None:
+        extra["programme"] = programme | {"level": level, "level_params": params,
+                                          "feedback": getattr(args, "feedback", None) or feedback or "full"}
+    folder = writer.finish(summary, methods, {"before": pain_before, "after": after}, extra=extra)
     _after_session(folder)
     from trainer.store.sync import after_session as sync_after_session
     sync_after_session(say)     # settings.toml [sync] after_every_session: a background sync, never blocking

@@ -45,7 +45,7 @@ def run_routine(args, routine: Routine, *, run_part=None, say=None, sleep=time.s
     """
     if run_part is None:
         run_part = app_drill.run_drill_command
-        _check_mat(args)
+        check_mat(args)
     if say is None:
         say = console.say
     started = datetime.now(timezone.utc)
@@ -77,7 +77,7 @@ def run_routine(args, routine: Routine, *, run_part=None, say=None, sleep=time.s
         before = {p.name for p in folder.iterdir()}
         last = i == len(routine.parts) - 1
         code = run_part(part_args, part.drill, dict(part.params), time_cap_s=part.time_cap_s,
-                        pain_before=pain_before if i == 0 else None,
+                        pain_before=pain_before,      # a routine's ratings apply to all its parts
                         pain_after=pain_after if last else None)
         session = _new_session(folder, before)
         meta = _read_json(session / "session.json") if session else {}
@@ -113,12 +113,15 @@ def run_routine(args, routine: Routine, *, run_part=None, say=None, sleep=time.s
     return folder, summary
 
 
-def _check_mat(args) -> None:
+def check_mat(args) -> None:
     """Fail before the routine starts when the layout, backend or calibration cannot be used."""
     layout = load_layout(getattr(args, "layout", None))
     backend = app_drill.resolve_backend(args, layout)
     if backend != "sim":                       # the simulated mat always has its nominal calibration
         app_drill.resolve_calibration(args, layout, backend, getattr(args, "person", None))
+
+
+_check_mat = check_mat     # the older private name
 
 
 def _rest(seconds: float, next_title: str, say, sleep) -> None:

@@ -268,6 +268,9 @@ def _check_caps(caps, strict: bool = True) -> dict:
     return {"max_level": ml, "exclude": sorted(set(ex))}
 
 
+check_drill, check_level = _check_drill, _check_level   # public: the commands check before writing
+
+
 def load_or_create(name: str | None) -> Person:
     """The person, for the programme: the default person gets a file on first use (their levels
     live there); a named person must exist."""
