@@ -61,6 +61,18 @@ People, levels and caps for a mat to pull
 "profile"}...]}`` — every person the clinic knows (``levels``: drill → level; ``caps``:
 ``{"max_level": {drill: n}, "exclude": [drill]}``; ``profile``: the person file's other keys).
 
+``POST /api/sync/people`` with JSON ``{"people": [entry, ...]}`` (at most :data:`MAX_PEOPLE_PER_POST`;
+an entry as in the GET, plus optional ``levels_at`` (drill → ISO time of that level's decision),
+``caps_at`` and ``changed_at``) — [added by issue 32, the sync client] a mat sends the people it
+created or changed, already merged on the mat (trainer/store/merge.py, against the last sync). The
+server writes each entry as a person file on the serve machine (``profile`` + ``name`` +
+``person_id`` + ``levels`` + ``caps``, checked by :func:`trainer.sessions.people.parse`, written
+atomically by ``people.save``) and enters it in the database, so ``GET`` returns it whole and a
+clinician's ``footmat person set`` on the serve machine (or the web form) changes it. An entry whose
+name is another person_id's on the server is not written (a name clash: never merged). Answer:
+``200 {"stored": [person_id...], "clashes": [{"name", "person_id", "other_person_id"}...]}``; a
+malformed body or entry: ``400``/``422`` and nothing written.
+
 Errors are JSON ``{"error": "<what>", "fix": "<what to do>"}``. Every refused request (4xx)
 changes nothing on the server.
 """
@@ -72,7 +84,7 @@ API = "/api/upload/sessions"
 SESSION_PATH = API + "/{identity}"                     # GET: state; DELETE: drop a partial upload
 FILE_PATH = API + "/{identity}/{file}"                 # PUT: one chunk
 COMMIT_PATH = API + "/{identity}/commit"               # POST: check, store, index
-PEOPLE_PATH = "/api/sync/people"                       # GET: people, levels, caps
+PEOPLE_PATH = "/api/sync/people"                       # GET: people, levels, caps; POST: a mat's people
 
 IDENTITY_RE = re.compile(r"^[0-9a-f]{64}$")
 REQUIRED_FILES = ("session.json", "trace.csv")
@@ -92,6 +104,7 @@ MAX_FILE_BYTES = {
     "report.png": 32 * 1024 * 1024,
 }
 MAX_TEXT_FIELD = 200                                   # characters: person name, drill, ids
+MAX_PEOPLE_PER_POST = 1000                             # entries in one POST /api/sync/people
 MAX_PARTIAL_UPLOADS = 256                              # partial uploads kept at once (then 429)
 
 STATE_STORED = "stored"
