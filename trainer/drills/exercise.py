@@ -150,16 +150,31 @@ class HeelRaisesDrill(DrillRun):
         f = self.rise(a)[:, None]
         return self.centre + f * (self.top - self.centre)
 
-    # -- counting, set by set (streaming: the engine keeps one set's frames) ------------------
+    # -- counting, rep by rep (streaming: the engine keeps one rep's frames) -------------------
     def units(self):
-        starts = [self.set_start(k) for k in range(self.sets)]
-        return list(zip(starts, starts[1:] + [np.inf]))
+        """Windows of one rep (``rep_s``) each: the first of a set also holds its lead (the
+        standing baseline), and the rest between sets is cut into rep-long windows too."""
+        edges = []
+        for k in range(self.sets):
+            s0 = self.set_start(k)
+            edges.append(s0)
+            end = self.set_start(k + 1) if k < self.sets - 1 else s0 + self.set_s
+            e = s0 + LEAD_S + self.rep_s
+            while e < end - 1e-9:
+                edges.append(e)
+                e += self.rep_s
+        return list(zip(edges, edges[1:] + [np.inf]))
+
+    def set_of(self, a: float) -> int:
+        """The set whose window [set start, next set's start) holds active time ``a``."""
+        return int(np.clip(np.floor(a / (self.set_s + self.rest_s)), 0, self.sets - 1))
 
     def start_scoring(self) -> None:
         self._counter = HeelRaiseCounter(sets=self.sets, reps=self.reps, tempo_s=self.tempo_s)
+        self._unit_sets = [self.set_of(a0) for a0, _ in self.units()]
 
     def score_unit(self, i, run, fs):
-        return self._counter.add_set(i, run, fs)
+        return self._counter.add_set(self._unit_sets[i], run, fs, last=i == len(self._unit_sets) - 1)
 
     def summarise(self, fs):
         return self._counter.summary()
@@ -174,8 +189,9 @@ def _baseline(values: np.ndarray, a: np.ndarray, lead_s: float, fallback_pct: fl
 
 
 class HeelRaiseCounter:
-    """Heel raises counted set by set (streaming): ``add_set(k, run, fs)`` with each set's frames
-    as it completes (the first set's lead gives the standing baseline), ``summary()`` at the end."""
+    """Heel raises counted window by window (streaming): ``add_set(k, run, fs)`` with the frames of
+    each window of set ``k`` (a whole set, or one rep of it) as it completes (the first window's lead
+    gives the standing baseline), ``summary()`` at the end."""
 
     def __init__(self, *, sets: int, reps: int, tempo_s: float):
         self.sets, self.reps, self.tempo_s = sets, reps, tempo_s
@@ -186,9 +202,11 @@ class HeelRaiseCounter:
         self._asym_sum, self._asym_n = 0.0, 0
         self._heel_l, self._heel_r = [], []
 
-    def add_set(self, k: int, run, fs: float) -> float | None:
-        """Count one set's raises; a raise still up at the set's end (not the last) is left for the
-        next set's frames: its start is returned."""
+    def add_set(self, k: int, run, fs: float, last: bool | None = None) -> float | None:
+        """Count the raises in a window of set ``k``; a raise still up at the window's end — or
+        ended so shortly before it that the lock-out could join it to the next one — is left for
+        the next window's frames (unless ``last``, default: ``k`` is the last set): its start is
+        returned."""
         if run is None or not len(run):
             return None
         a = run.a
@@ -201,10 +219,11 @@ class HeelRaiseCounter:
             floor = (hl > DOWN_FRACTION * base["left"]) & (hr > DOWN_FRACTION * base["right"])
             top = (hl < UP_HEEL_PCT) & (hr < UP_HEEL_PCT)
         min_rep_s = TOO_FAST_FRACTION * 3 * self.tempo_s
-        excursions = _bridge(_runs(~floor), max(1, int(round(LOCKOUT_S * fs))))
-        last = k == self.sets - 1
+        gap = max(1, int(round(LOCKOUT_S * fs)))
+        excursions = _bridge(_runs(~floor), gap)
+        last = k == self.sets - 1 if last is None else last
         carry = None
-        if not last and excursions and excursions[-1][1] >= len(a):
+        if not last and excursions and len(a) - excursions[-1][1] < gap:
             carry = float(a[excursions[-1][0]])
             excursions = excursions[:-1]
         for i0, i1 in excursions:
@@ -467,13 +486,15 @@ class ToePressCounter:
                 c = (tl >= PRESS_RATIO * base) & (hl >= PRESS_HEEL_SHARE * np.nan_to_num(load)) & (load > 0)
                 per_foot[foot] = (c, tl / base, 100.0 * hl / np.where(load > 0, load, np.nan), base)
             cond |= c
-        presses = [r for r in _bridge(_runs(cond), max(1, int(round(PRESS_GAP_S * fs))))
-                   if (r[1] - r[0]) / fs >= PRESS_MIN_S]
+        gap = max(1, int(round(PRESS_GAP_S * fs)))
+        bridged = _bridge(_runs(cond), gap)
+        presses = [r for r in bridged if (r[1] - r[0]) / fs >= PRESS_MIN_S]
         carry = None
-        if not last and cond[-1]:                 # held across the unit's end: the next unit has it
-            open_runs = _bridge(_runs(cond), max(1, int(round(PRESS_GAP_S * fs))))
-            carry = float(a[open_runs[-1][0]])
-            presses = [r for r in presses if r[1] < len(a)]
+        if not last and bridged and len(a) - bridged[-1][1] < gap:
+            # held across the unit's end, or let go so shortly before it that the next frames could
+            # still join it: the next unit has it
+            carry = float(a[bridged[-1][0]])
+            presses = [r for r in presses if r[0] < bridged[-1][0]]
         for i0, i1 in presses:
             dur = float(a[i1] - a[i0]) if i1 < len(a) else float(a[-1] - a[i0]) + 1.0 / fs
             feet = [f for f, (c, *_r) in per_foot.items() if c[i0:i1].mean() > 0.5]

@@ -12,7 +12,8 @@ from trainer.app.live import run_drill
 from trainer.app.simcal import calibrate_on_sim
 from trainer.app.simperson import Follower, natural_centre
 from trainer.drills.engine import DrillEngine
-from trainer.drills.exercise import HeelRaisesDrill, ToePressDrill
+from trainer.drills.exercise import (LEAD_S, HeelRaisesDrill, ToePressDrill, count_heel_raises,
+                                     detect_toe_presses)
 from trainer.estimate.estimator import Estimator
 
 RATE = 200.0
@@ -32,38 +33,39 @@ def run(drill, seed=4):
     return engine, max(kept)
 
 
-class WholeRun:
-    """The same drill scored the old way: every running frame kept, scored once at the end."""
+class WholeHeel(HeelRaisesDrill):
+    """The same drill scored the whole-trace way: every running frame kept, counted set by set
+    at the end (count_heel_raises)."""
 
     def units(self):
         return None
 
     def score(self, run, fs):
-        self.start_scoring()
-        for i, (a0, a1) in enumerate(super().units()):
-            w = run.window(a0, a1)
-            self.score_unit(i, w if len(w) else None, fs)
-        return self.summarise(fs)
+        return count_heel_raises(run, fs, sets=self.sets, reps=self.reps, tempo_s=self.tempo_s,
+                                 set_starts=[self.set_start(k) for k in range(self.sets)])
 
 
-class WholeHeel(WholeRun, HeelRaisesDrill):
-    pass
+class WholeToe(ToePressDrill):
+    """Toe presses found over the whole trace at once (detect_toe_presses, one window)."""
+
+    def units(self):
+        return None
+
+    def score(self, run, fs):
+        return detect_toe_presses(run, fs, hold_s=self.hold_s, reps=self.reps)
 
 
-class WholeToe(WholeRun, ToePressDrill):
-    pass
-
-
-def test_heel_raises_keep_one_set_and_score_as_the_whole_run():
-    kw = dict(sets=3, reps=3, tempo=1.0, rest=5.0)
+def test_heel_raises_keep_one_rep_and_score_as_the_whole_run():
+    kw = dict(sets=2, reps=3, tempo=1.0, rest=20.0)
     streamed, kept = run(HeelRaisesDrill(**kw))
     whole, kept_all = run(WholeHeel(**kw))
     s1, _ = streamed.results()
     s2, _ = whole.results()
-    assert s1 == s2 and s1["reps_total"] == 9
-    set_frames = (HeelRaisesDrill(**kw).set_s + kw["rest"]) * RATE
-    assert kept <= set_frames + 2 * RATE < kept_all          # one set (and a block or two), not all three
-    assert kept_all >= 3 * HeelRaisesDrill(**kw).set_s * RATE
+    assert s1 == s2 and s1["reps_total"] == 6
+    drill = HeelRaisesDrill(**kw)
+    # the lead and one rep (and a block or two), not a set, nor the rest between sets
+    assert kept <= (LEAD_S + drill.rep_s) * RATE + 2 * RATE < drill.set_s * RATE < kept_all
+    assert kept_all >= 2 * drill.set_s * RATE
 
 
 def test_toe_presses_keep_one_press_and_score_as_the_whole_run():
