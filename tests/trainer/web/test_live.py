@@ -1,0 +1,320 @@
+"""The live mirror (trainer/web/live.py): a drill run as a separate `footmat drill` process in real
+time, streamed by a real uvicorn server on a free port to a WebSocket client (the bearer token) and
+drawn by headless Chromium (Debian's chromium, --no-sandbox, Selenium through /usr/bin/chromedriver;
+under CI=true it runs, never skips); the unauthenticated and the wrong Origin are refused. The hub's
+own parts (fan-out, slow clients, its socket) on their own, without a drill.
+
+One drill process serves the module's streaming tests (spiral, 3 loops of 10 s, ~35 s of real time).
+"""
+import asyncio
+import hashlib
+import io
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import TOKEN
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+FOOTMAT = str(Path(sys.executable).with_name("footmat"))
+COLORS = {"left": (0x00, 0x72, 0xB2), "right": (0xE6, 0x9F, 0x00), "target": (0x00, 0x9E, 0x73),
+          "foot": (0xE9, 0xEC, 0xEF), "cop": (0, 0, 0)}
+
+
+# -- the hub on its own ------------------------------------------------------------------------
+def _msg(kind, **kw):
+    return json.dumps({"k": kind, **kw}, separators=(",", ":")).encode()
+
+
+def test_the_hub_hands_each_message_to_every_watcher_and_a_slow_one_keeps_the_newest(footmat_home):
+    from trainer.web.live import CLIENT_QUEUE_N, LiveHub
+
+    async def go():
+        hub = LiveHub(footmat_home)
+        hub.feed(_msg("hello", drill="spiral"))
+        hub.feed(_msg("state", seq=1))
+        late = hub.add()                  # a watcher who joins now gets the hello and the newest state
+        assert [json.loads(m)["k"] for m in late.take()] == ["hello", "state"]
+        fast, slow = hub.add(), hub.add()
+        assert len(fast.take()) == len(slow.take()) == 2
+        for i in range(2, 12):
+            hub.feed(_msg("state", seq=i))
+            if i == 6:
+                hub.feed(_msg("hello", drill="spiral", path=[[0, 0], [1, 1]]))   # the path changed
+            got = [json.loads(m) for m in fast.take()]
+            assert [m["k"] for m in got] == (["hello", "state"] if i == 6 else ["state"]) and got[-1]["seq"] == i
+        got = [json.loads(m) for m in slow.take()]
+        assert got[0]["k"] == "hello" and got[0]["path"]                    # a hello is never dropped
+        assert [m["seq"] for m in got[1:]] == list(range(12 - CLIENT_QUEUE_N, 12))   # the oldest went
+        assert slow.dropped == 10 - CLIENT_QUEUE_N
+        hub.feed(b"not json")
+        assert hub.bad == 1 and hub.received == 13
+        hub.feed(_msg("end", reason="complete"))
+        assert json.loads(hub.add().take()[-1])["k"] == "end"
+    asyncio.run(go())
+
+
+def test_the_hubs_socket_is_the_users_own_is_never_taken_from_a_live_server_and_goes_when_it_stops(footmat_home):
+    from trainer.app.publish import socket_path
+    from trainer.web.live import LiveHub
+
+    path = socket_path()
+    path.parent.mkdir(parents=True)
+    path.write_text("")                                        # a stale file of a server that died
+
+    async def go():
+        hub = LiveHub(footmat_home)
+        assert await hub.acquire()
+        assert stat.S_ISSOCK(os.stat(path).st_mode)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600 and stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+        other = LiveHub(footmat_home)                         # a second serve on the same home
+        assert not await other.start() and "another footmat serve" in other.note
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # a drill's datagram arrives through the loop
+        s.sendto(_msg("state", seq=7), str(path))
+        s.close()
+        for _ in range(100):
+            if hub.received:
+                break
+            await asyncio.sleep(0.01)
+        assert json.loads(hub.last)["seq"] == 7 and hub.status()["received"] == 1
+        await hub.stop()
+        assert not path.exists() and not hub.listening
+    asyncio.run(go())
+
+
+# -- a real server, a real drill -----------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mirror:
+    """uvicorn serving the app (its lifespan on) in a thread, and a `footmat drill` process."""
+
+    def __init__(self, home: Path):
+        import uvicorn
+
+        from trainer.web.app import create_app
+        from trainer.web.context import make_context
+
+        self.home = home
+        self.ctx = make_context(home, token=TOKEN)
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/api/live"
+        self.server = uvicorn.Server(uvicorn.Config(create_app(self.ctx), host="127.0.0.1", port=self.port,
+                                                    log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.drill = None
+
+    def start(self):
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            assert time.monotonic() < deadline and self.thread.is_alive(), "uvicorn did not start"
+            time.sleep(0.05)
+        assert (self.home / "run" / "live.sock").exists()       # listening from the app's start
+        env = dict(os.environ, FOOTMAT_HOME=str(self.home), MPLBACKEND="Agg")
+        env.pop("DISPLAY", None)
+        self.log = open(self.home / "drill.log", "w")
+        self.drill = subprocess.Popen(
+            [FOOTMAT, "drill", "spiral", "--loops", "3", "--period", "10", "--backend", "sim", "--no-plot",
+             "--realtime", "--pain-before", "0", "--pain-after", "0", "--audio", "off"],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        # until the drill runs (its process starting and stepping on take a few seconds)
+        deadline = time.monotonic() + 90
+        hub = self.ctx.settings["live_hub"]
+        while not (hub.last and json.loads(hub.last)["state"] == "running"):
+            assert self.drill.poll() is None, (self.home / "drill.log").read_text()
+            assert time.monotonic() < deadline, "the drill never published a running state"
+            time.sleep(0.1)
+        return self
+
+    def running(self) -> bool:
+        return self.drill.poll() is None
+
+    def stop(self):
+        if self.drill is not None and self.drill.poll() is None:
+            self.drill.terminate()
+            try:
+                self.drill.wait(10)
+            except subprocess.TimeoutExpired:
+                self.drill.kill()
+        if self.drill is not None:
+            self.log.close()
+        self.server.should_exit = True
+        self.thread.join(15)
+
+
+@pytest.fixture(scope="module")
+def mirror(tmp_path_factory):
+    m = Mirror(tmp_path_factory.mktemp("live") / "home")
+    try:
+        yield m.start()
+    finally:
+        m.stop()
+    assert not (m.home / "run" / "live.sock").exists()      # the app's end removed it
+
+
+async def _watch(url, seconds, **kw):
+    import websockets
+
+    got = []
+    async with websockets.connect(url, **kw) as ws:
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            try:
+                m = await asyncio.wait_for(ws.recv(), 2.0)
+            except asyncio.TimeoutError:
+                break
+            got.append((time.perf_counter(), json.loads(m)))
+    return got
+
+
+def test_a_client_with_the_token_gets_at_least_25_states_a_second_from_a_separate_drill_process(mirror):
+    assert mirror.running()
+    got = asyncio.run(_watch(mirror.ws_url, 4.0, additional_headers={"Authorization": f"Bearer {TOKEN}"}))
+    assert mirror.running()
+    assert got[0][1]["k"] == "hello" and got[0][1]["drill"] == "spiral"
+    assert {s["name"] for s in got[0][1]["sensors"]} == {s.name for s in __import__("firmware.layout", fromlist=["x"]).load_layout().sensors}
+    states = [(t, m) for t, m in got if m["k"] == "state"]
+    rate = (len(states) - 1) / (states[-1][0] - states[0][0])
+    assert rate >= 25, rate
+    seqs = [m["seq"] for _, m in states]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    running = [m for _, m in states if m["state"] == "running"]
+    assert running and all(m["ring"] and m["cop"] and m["forces"] and m["counter"]["label"] == "loop" for m in running)
+    # frame on the mat -> this client, on the machine's monotonic clock (a loaded machine: a loose bound;
+    # the bench measures the p95)
+    lat = sorted(t - m["mono"] for t, m in states)
+    assert 0 < lat[len(lat) // 2] < 0.5
+
+
+def test_the_unauthenticated_a_wrong_token_and_a_wrong_origin_are_refused(mirror):
+    import websockets
+    from websockets.exceptions import InvalidStatus
+
+    from trainer.web.auth import COOKIE
+
+    def refused(**kw):
+        async def go():
+            async with websockets.connect(mirror.ws_url, **kw) as ws:
+                await asyncio.wait_for(ws.recv(), 2.0)
+        with pytest.raises(InvalidStatus) as e:
+            asyncio.run(go())
+        assert e.value.response.status_code == 403
+    refused()
+    refused(additional_headers={"Authorization": "Bearer " + "x" * len(TOKEN)})
+    refused(additional_headers={"Authorization": f"Bearer {TOKEN}"}, origin="http://evil.example")
+    device, token = mirror.ctx.auth.devices.add("coach phone", "127.0.0.1")
+    cookie = {"Cookie": f"{COOKIE}={device}.{token}"}
+    refused(additional_headers=cookie, origin="http://evil.example")       # a page elsewhere cannot use it
+    refused(additional_headers=cookie)                                       # nor anything without an Origin
+    ok = asyncio.run(_watch(mirror.ws_url, 0.5, additional_headers=cookie, origin=mirror.base))
+    assert ok and ok[0][1]["k"] == "hello"                                   # this server's own page can
+    # the page and its assets are behind pairing too
+    import httpx
+
+    assert httpx.get(mirror.base + "/live").status_code == 401
+    assert httpx.get(mirror.base + "/live/live.js").status_code == 401
+    r = httpx.get(mirror.base + "/api/live/status", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 200 and r.json()["listening"] and r.json()["drill"] == "spiral"
+
+
+def _need_browser():
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(p)]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("the selenium package")
+    if missing:
+        why = f"{', '.join(missing)} missing (Debian: apt install chromium chromium-driver; .ci/system-deps)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{why}; CI=true, so the browser test must run", pytrace=False)
+        pytest.skip(why)
+
+
+def _count(img, rgb, tol=12) -> int:
+    import numpy as np
+
+    a = np.asarray(img.convert("RGB"), int)
+    return int((np.abs(a - np.array(rgb)).max(axis=2) <= tol).sum())
+
+
+def test_headless_chromium_draws_the_drill_and_the_canvas_changes(mirror, tmp_path):
+    _need_browser()
+    from PIL import Image
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    from trainer.web.auth import COOKIE
+
+    assert mirror.running()
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1000,700",
+              "--no-first-run", "--disable-extensions", "--disable-background-networking", "--disable-sync",
+              "--disable-component-update", "--disable-default-apps", "--force-device-scale-factor=1"):
+        opts.add_argument(a)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    try:
+        device, token = mirror.ctx.auth.devices.add("coach browser", "127.0.0.1")   # a paired device
+        driver.get(mirror.base + "/pair")                                            # open: sets the origin
+        driver.add_cookie({"name": COOKIE, "value": f"{device}.{token}", "path": "/", "httpOnly": True,
+                           "sameSite": "Strict"})
+        driver.get(mirror.base + "/live")
+        deadline = time.monotonic() + 20
+        while not driver.execute_script("const l = window.footmatLive; return !!l && l.states > 5 && l.frames > 2"):
+            assert time.monotonic() < deadline, driver.execute_script("return JSON.stringify(window.footmatLive)")
+            time.sleep(0.1)
+        canvas = driver.find_element(By.ID, "live-canvas")
+
+        def picture():
+            return hashlib.sha256(driver.execute_script(
+                "return document.getElementById('live-canvas').toDataURL('image/png')").encode()).hexdigest()
+
+        def states():
+            return driver.execute_script("return window.footmatLive.states")
+
+        n0, p0 = states(), picture()
+        pictures = {p0}
+        for _ in range(6):
+            time.sleep(0.3)
+            pictures.add(picture())
+        n1 = states()
+        assert mirror.running()
+        assert n1 - n0 >= 25, (n0, n1)                       # ~1.8 s of states reached the page
+        assert len(pictures) >= 4                             # and the canvas moved with them
+        live = driver.execute_script("const l = window.footmatLive; return {hello: l.hello.drill, "
+                                     "state: l.state.state, conn: document.getElementById('live-conn').textContent}")
+        assert live == {"hello": "spiral", "state": "running", "conn": "connected"}
+        png = canvas.screenshot_as_png
+        (tmp_path / "live.png").write_bytes(png)
+        shot = Path(os.environ.get("FOOTMAT_LIVE_SHOT", tmp_path / "live.png"))
+        shot.write_bytes(png)
+        img = Image.open(io.BytesIO(png))
+        w, h = img.size
+        assert w >= 600 and abs(w / h - 5 / 3) < 0.05, img.size           # the mat view's 5:3
+        feet = img.crop((0, int(h * 0.2), int(w * 0.62), int(h * 0.88)))
+        assert _count(feet, COLORS["foot"]) > 0.05 * feet.size[0] * feet.size[1]     # the two feet
+        assert _count(feet, COLORS["left"]) > 50 and _count(feet, COLORS["right"]) > 50   # loads, each foot's CoP
+        assert _count(feet, COLORS["target"]) > 50                                    # the ring and the path
+        assert _count(feet, COLORS["cop"], tol=30) > 30                               # the whole-body CoP
+        cue = img.crop((0, 0, w, int(h * 0.2)))
+        assert _count(cue, (0x21, 0x25, 0x29), tol=40) > 200                          # the cue, in capitals
+        counter = img.crop((int(w * 0.62), int(h * 0.2), w, int(h * 0.88)))
+        assert _count(counter, (0x21, 0x25, 0x29), tol=40) > 200                      # the counter: loop k/3
+    finally:
+        driver.quit()
