@@ -456,20 +456,36 @@ def sync_people(client: Client, srv: dict, res: Result) -> None:
     local = {pid: with_times(d, base.get(pid)) for pid, d in local_people().items()}
     out = merge_people(local, remote, base)
     for pid, d in out.to_mat.items():
+        if pid not in local and "weight_kg" not in d:
+            continue                         # known at the clinic only from sessions: no person file to make
         note = write_person(d, (local.get(pid) or {}).get("name"))
         if note:
             res.notes.append(f"{d.get('name')}: {note}")
         else:
             res.people_received += 1
-    if out.to_clinic:
-        r = client.request("POST", client.url + proto.PEOPLE_PATH,
-                           json={"people": [to_wire(d) for d in out.to_clinic.values()]})
-        if r.status_code in (proto.OK, proto.CREATED, proto.NO_CONTENT):
-            res.people_sent += len(out.to_clinic)
-        else:
+    unsent = set()
+    entries = list(out.to_clinic.values())
+    for i in range(0, len(entries), proto.MAX_PEOPLE_PER_POST):
+        batch = entries[i:i + proto.MAX_PEOPLE_PER_POST]
+        r = client.request("POST", client.url + proto.PEOPLE_PATH, json={"people": [to_wire(d) for d in batch]})
+        if r.status_code not in (proto.OK, proto.CREATED):
             res.notes.append(f"people not sent: {_why(r)}")
-            out.people = {pid: d for pid, d in out.people.items() if pid not in out.to_clinic or pid in remote}
-    res.clashes = [c.text() for c in out.clashes]
+            unsent |= {d["person_id"] for d in batch}
+            continue
+        answer = _json(r)
+        stored = answer.get("stored") if isinstance(answer.get("stored"), list) else [d["person_id"] for d in batch]
+        res.people_sent += len([d for d in batch if d["person_id"] in stored])
+        unsent |= {d["person_id"] for d in batch if d["person_id"] not in stored}
+        for c in answer.get("clashes") or []:
+            if isinstance(c, dict):
+                res.clashes.append(f"name clash at the clinic: {c.get('name')!r} is another person there "
+                                   f"({str(c.get('other_person_id'))[:8]}); {str(c.get('person_id'))[:8]} from this "
+                                   "mat was not merged (rename one)")
+    # what the clinic did not take is not agreed: it stays out of the base and is sent again next time
+    out.people = {pid: (remote[pid] if pid in remote else None) if pid in unsent else d
+                  for pid, d in out.people.items()}
+    out.people = {pid: d for pid, d in out.people.items() if d is not None}
+    res.clashes = [c.text() for c in out.clashes] + res.clashes
     res.notes += out.notes
     srv["base"] = out.people
     srv["clashes"] = res.clashes
