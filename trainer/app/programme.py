@@ -383,10 +383,11 @@ def decide(person, history: list[Day], today: Day) -> list[Decision]:
             pp, rp = ps[-1]
             if int(pp.get("level", 0)) != level:
                 break
-            if pp.get("eased"):
+            u = units(drill, rp)
+            if pp.get("eased") or not u:       # eased for pain, or all done holding on: not counted
                 continue
             sessions += 1
-            scores.extend(reversed(units(drill, rp)))
+            scores.extend(reversed(u))
         scores = scores[:WINDOW_UNITS]
         med = statistics.median(scores) if scores else None
         up = STEP_UP_SCORE.get(drill, STEP_UP_DEFAULT)
