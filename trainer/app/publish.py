@@ -23,8 +23,15 @@ loop (every ~25–33 ms) and:
 - sends what the queue holds without blocking, and stops at the first ``EAGAIN`` (a slow server):
   the rest waits for the next block, the oldest falling out first.
 
-Measured by ``footmat bench --section web`` (``web.publish_us_per_frame`` with a server,
-``web.publish_idle_us_per_frame`` without one).
+With a view at full feedback, the states sent are the ones the view drew (one reading of the
+drill's live timers: the same picture on the mat and in the browser); otherwise the publisher reads
+its own, at full feedback (``person_feedback`` says what the person sees).
+
+The server's end of a Unix datagram socket queues at most ``net.unix.max_dgram_qlen`` messages
+(10 on Linux: ~300 ms of states); the server reads them as they come (an event-loop reader).
+
+Measured by ``footmat bench --section web``: ``web.publish_cpu_us_per_state`` (thread CPU time of
+one call with a server reading) and ``web.publish_idle_cpu_us`` (no server).
 
 The messages (JSON objects, ``k`` their kind):
 

@@ -238,3 +238,30 @@ def test_the_live_loop_publishes_on_a_real_clock_only(footmat_home):
     span = states[-1]["mono"] - states[0]["mono"]
     assert span > 1.5 and (len(states) - 1) / span >= 25, (len(states), span, wall)
     assert all(0 <= time.perf_counter() - s["mono"] < 10 for s in states)     # frames stamped on the monotonic clock
+
+
+def test_with_a_view_the_states_sent_are_the_ones_the_view_drew(footmat_home):
+    from trainer.ui.view import LiveView
+
+    server = ReadingServer(socket_path())
+    src, est, engine = rig(loops=1, period_s=6.0, clock=RealClock())
+    view = LiveView(engine.layout)                      # Agg: drawn off screen, at 30 fps
+    drawn = []
+    draw = view.maybe_draw
+
+    def maybe_draw(*a, **kw):
+        ok = draw(*a, **kw)
+        if ok:
+            drawn.append((view.status.t, view.status.cue, view.status.counter.value))
+        return ok
+    view.maybe_draw = maybe_draw
+    try:
+        run_drill(src, engine, view=view, estimator=est, max_seconds=1.5)
+    finally:
+        view.close()
+        server.close()
+    states = [m for m in server.got if m["k"] == "state"]
+    assert server.got[-1]["k"] == "end"
+    sent = [(m["t"], m["cue"], m["counter"]["value"]) for m in states[:-1]]     # the last: read at the end
+    assert len(sent) >= 0.9 * len(drawn) and len(drawn) >= 20
+    assert all(any(abs(t - d[0]) < 1e-3 and (c, v) == d[1:] for d in drawn) for t, c, v in sent)
