@@ -78,7 +78,8 @@ def _status(args, url, sync) -> int:
     if args.json:
         print_json({"url": url, "waiting": [{"session": p.rel, "drill": p.drill, "person": p.person,
                                              "started_at": p.started_at} for p in todo],
-                    "recording": [p.rel for p in busy], "last_sync": srv.get("last_sync"),
+                    "recording": [p.rel for p in busy], "people": sync.people_waiting(url, state),
+                    "last_sync": srv.get("last_sync"),
                     "clashes": srv.get("clashes", []), "refused": srv.get("refused", {})})
         return 0
     print(f"clinic server: {url or 'none set (footmat sync --to URL, or url under [sync] in settings.toml)'}")
@@ -92,6 +93,9 @@ def _status(args, url, sync) -> int:
             print(f"  {p.rel}  {p.drill}  {p.person}  {p.started_at}" + (f"  (last time {why})" if why else ""))
     for p in busy:
         print(f"  {p.rel}: still being recorded (sent once it ends)")
+    names = sync.people_waiting(url, state)
+    if names:
+        print(f"people new or changed since the last sync: {', '.join(names)}")
     for line in srv.get("clashes", []):
         print(line)
     return 0

@@ -184,6 +184,11 @@ def _strip(d: dict) -> dict:
     return {k: v for k, v in d.items() if v not in (None, {}, [])}
 
 
+def same_person(a: dict, b: dict) -> bool:
+    """Whether two person dicts hold the same content (times and empty values aside)."""
+    return _strip(a) == _strip(b)
+
+
 def merge_people(local: dict, remote: dict, base: dict) -> Merged:
     """All people: ``local``, ``remote`` and ``base`` map person_id -> person dict.
 

@@ -49,7 +49,7 @@ from trainer.sessions import format as sfmt
 from trainer.sessions import home, people
 from trainer.store import protocol as proto
 from trainer.store.identity import session_identity
-from trainer.store.merge import merge_people
+from trainer.store.merge import merge_people, same_person
 
 SETTINGS_FILE = "settings.toml"
 STATE_VERSION = 1
@@ -246,6 +246,18 @@ def local_people() -> dict:
         if d.get("person_id") and d["person_id"] not in out:
             out[d["person_id"]] = d | {"_mtime": _iso(mtime)}
     return out
+
+
+def people_waiting(url: str | None, state: dict | None = None) -> list[str]:
+    """Names of this mat's people created or changed since the last sync with ``url``."""
+    state = state if state is not None else load_state()
+    base = state["servers"].get(url, {}).get("base", {}) if url else {}
+    out = []
+    for pid, d in local_people().items():
+        d.pop("_mtime", None)
+        if pid not in base or not same_person(d, base[pid]):
+            out.append(d["name"])
+    return sorted(out)
 
 
 def _profile(d: dict) -> dict:

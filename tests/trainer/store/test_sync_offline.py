@@ -44,6 +44,7 @@ def test_offline_mat_records_status_lists_it_and_sync_says_so_in_one_line(cli, a
 
     code, out, err = cli("sync", "--status")
     assert code == 0 and folder.name in out and "1 session(s) wait" in out and url in out
+    assert "people new or changed since the last sync: Ann" in out
     code, out, _ = cli("sync", "--status", "--json")
     st = json.loads(out)
     assert [w["session"] for w in st["waiting"]] == [folder.name] and st["waiting"][0]["person"] == "Ann"
