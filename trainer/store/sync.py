@@ -565,6 +565,51 @@ def run_sync(url: str, tok: str, *, transport=None, wait: bool = False, on_sessi
     return res
 
 
+# --------------------------------------------------------------------------- the server's half
+def accept_people(body) -> dict:
+    """``POST /api/sync/people`` on the serve machine (protocol.py): write each entry of a mat's
+    ``{"people": [...]}`` as a person file in this machine's ``$FOOTMAT_HOME/people`` (checked by
+    the person file's reader, written atomically). A name that is another person_id's here is a
+    clash: not written, reported. Raises :class:`UsageError` (→ 400/422) for a malformed body,
+    before anything is written. Returns ``{"stored": [person_id...], "clashes": [...]}``."""
+    entries = body.get("people") if isinstance(body, dict) else None
+    if not isinstance(entries, list) or len(entries) > proto.MAX_PEOPLE_PER_POST:
+        raise UsageError("the body is not {\"people\": [...]}", f"send at most {proto.MAX_PEOPLE_PER_POST} people")
+    checked = []
+    for e in entries:
+        d = from_wire(e)
+        if d is None or len(d["name"]) > proto.MAX_TEXT_FIELD or d["name"] == people.DEFAULT_NAME:
+            raise UsageError("a person entry is not usable", "person_id and name are required")
+        keep = {k: v for k, v in d.items() if not k.endswith("_at")}
+        try:
+            person = people.parse(json.dumps(keep).encode(), f"entry {d['name']!r}")
+        except DataFileError as err:
+            raise UsageError(err.what, "send a person as footmat person show --json gives it") from None
+        if person.person_id is None:
+            raise UsageError(f"person {person.name!r} has no person_id", "send the person's stable id")
+        checked.append(person)
+    here = {}
+    for name in people.names():
+        with contextlib.suppress(FootmatError, OSError):
+            here[name] = people.load(name).person_id
+    by_id = {pid: name for name, pid in here.items()}
+    stored, clashes = [], []
+    for person in checked:
+        other = here.get(person.name)
+        if other is not None and other != person.person_id:
+            clashes.append({"name": person.name, "person_id": person.person_id, "other_person_id": other})
+            continue
+        people.save(person)
+        old = by_id.get(person.person_id)
+        if old and old != person.name:                    # renamed on the mat: one file per person
+            with contextlib.suppress(OSError):
+                people.path_for(old).unlink()
+        here[person.name] = person.person_id
+        by_id[person.person_id] = person.name
+        stored.append(person.person_id)
+    return {"stored": stored, "clashes": clashes}
+
+
 # --------------------------------------------------------------------------- after a session
 def after_session(say=None) -> bool:
     """Start a background `footmat sync` when settings.toml asks for one after every session.

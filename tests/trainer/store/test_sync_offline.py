@@ -108,3 +108,28 @@ def test_after_session_hook_never_fails_the_drill_offline(cli, ann, footmat_home
     assert "cannot reach the clinic server" in log.read_text()       # the background sync ran and gave up
     todo, _ = sync.waiting(url)
     assert [p.folder for p in todo] == [folder]                       # and the session still waits
+
+
+def test_accept_people_writes_person_files_reports_clashes_and_refuses_malformed_whole(cli, footmat_home):
+    """The server's half of POST /api/sync/people (run here on a home standing for the serve machine)."""
+    from firmware.errors import UsageError
+    from trainer.sessions import people
+
+    assert cli("person", "add", "Bob", "--weight-kg", "80")[0] == 0
+    bob_here = people.load("Bob").person_id
+    ann = {"person_id": "a" * 32, "name": "Ann", "levels": {"spiral": 2}, "caps": {"max_level": {}, "exclude": []},
+           "profile": {"weight_kg": 61.0, "units": "kg"}, "levels_at": {"spiral": "2026-12-01T10:00:00.000Z"}}
+    other_bob = {"person_id": "b" * 32, "name": "Bob", "levels": {}, "caps": {}, "profile": {"weight_kg": 90.0}}
+    before = sorted(p.read_bytes() for p in people.home.people_dir().glob("*.json"))
+    with pytest.raises(UsageError):
+        sync.accept_people({"people": [ann, {"person_id": "c" * 32, "name": "../x", "profile": {"weight_kg": 70}}]})
+    with pytest.raises(UsageError):
+        sync.accept_people({"people": [ann | {"profile": {"weight_kg": 3}}]})
+    assert sorted(p.read_bytes() for p in people.home.people_dir().glob("*.json")) == before   # nothing written
+    out = sync.accept_people({"people": [ann, other_bob]})
+    assert out["stored"] == ["a" * 32]
+    assert out["clashes"] == [{"name": "Bob", "person_id": "b" * 32, "other_person_id": bob_here}]
+    assert people.load("Ann").levels == {"spiral": 2} and people.load("Ann").person_id == "a" * 32
+    assert people.load("Bob").person_id == bob_here and people.load("Bob").weight_kg == 80.0
+    out = sync.accept_people({"people": [ann | {"name": "Anne"}]})               # renamed on a mat
+    assert out["stored"] == ["a" * 32] and "Ann" not in people.names() and people.load("Anne").person_id == "a" * 32
