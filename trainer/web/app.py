@@ -20,7 +20,7 @@ from firmware.errors import FootmatError
 from trainer.web.auth import AuthMiddleware
 from trainer.web.context import AppContext
 
-ROUTE_MODULES = ("pairing", "pages", "api", "live")
+ROUTE_MODULES = ("pairing", "pages", "api", "live", "upload")
 
 log = logging.getLogger("footmat.serve")
 
@@ -83,5 +83,6 @@ def create_app(ctx: AppContext) -> Starlette:
     app = Starlette(routes=routes, middleware=[Middleware(AuthMiddleware, ctx=ctx)],
                     exception_handlers={HTTPException: _http_error, FootmatError: _footmat_error},
                     lifespan=_lifespan(ctx, modules))
+    app.router.redirect_slashes = False          # "/api/sessions/" is not a route: 404, not a 307 to somewhere
     app.state.ctx = ctx
     return app

@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from firmware.errors import FootmatError
+
 from trainer.web import auth
 from trainer.web.api import find_person, people_rows, session_detail, session_rows
 from trainer.web.templating import STATIC, esc, page
@@ -197,33 +199,41 @@ def routes(ctx) -> list:
         counts = people.level_counts()
         ident = auth.identity_of(request)
 
-        def number(v: str, what: str) -> int:
-            if not isinstance(v, str) or not v.isdigit() or len(v) > 3:
-                raise HTTPException(400, f"{what} {v!r} is not a level")
+        def number(v, drill: str, what: str) -> int:
+            if not isinstance(v, str) or not (v.isascii() and v.isdigit()) or len(v) > 3 \
+                    or not 1 <= int(v) <= counts[drill]:
+                raise HTTPException(400, f"{what} of {drill} {str(v)[:20]!r} is not a level (1..{counts[drill]})")
             return int(v)
 
-        if which == "levels":
-            levels = {d: number(form[f"level_{d}"], f"level of {d}") for d in counts if f"level_{d}" in form}
-            unknown = [k for k in form.keys() if k.startswith("level_") and k[6:] not in counts]
-            if unknown:
-                raise HTTPException(400, f"no drill with levels called {unknown[0][6:]!r}")
-            before = p.get("levels")
-            after = await run_in_threadpool(people.set_levels, p["name"], levels)
-            ctx.write_log.append(ident.who, "levels", person=p["name"], before=before, after=after.levels)
-        else:
-            max_level = {}
-            for d in counts:
-                if f"max_{d}" in form:
-                    v = form[f"max_{d}"]
-                    max_level[d] = None if v == "" else number(v, f"highest level of {d}")
-            exclude = [x for x in form.getlist("exclude")]
-            bad = [x for x in exclude if x not in counts]
-            if bad:
-                raise HTTPException(400, f"no drill with levels called {bad[0]!r}")
-            include = [d for d in counts if d not in exclude] if "max_" + next(iter(counts)) in form else []
-            before = p.get("caps")
-            after = await run_in_threadpool(people.set_caps, p["name"], max_level, exclude, include)
-            ctx.write_log.append(ident.who, "caps", person=p["name"], before=before, after=after.caps)
+        prefix = "level_" if which == "levels" else "max_"
+        allowed = {"csrf"} | {prefix + d for d in counts} | ({"exclude"} if which == "caps" else set())
+        unknown = [k for k in form.keys() if k not in allowed]
+        if unknown:
+            raise HTTPException(400, f"unknown field {unknown[0][:40]!r} (drills with levels: {', '.join(counts)})")
+        if not any(k != "csrf" for k in form.keys()):
+            raise HTTPException(400, f"nothing to change: the form has no {which}")
+        try:
+            if which == "levels":
+                levels = {d: number(form[prefix + d], d, "level") for d in counts if prefix + d in form}
+                before = p.get("levels")
+                after = await run_in_threadpool(people.set_levels, p["name"], levels)
+                ctx.write_log.append(ident.who, "levels", person=p["name"], before=before, after=after.levels)
+            else:
+                max_level = {d: None if form[prefix + d] == "" else number(form[prefix + d], d, "highest level")
+                             for d in counts if prefix + d in form}
+                exclude = list(form.getlist("exclude"))
+                bad = [x for x in exclude if x not in counts]
+                if bad:
+                    raise HTTPException(400, f"no drill with levels called {bad[0][:40]!r}")
+                # the page's form sends every drill's cap: a drill not ticked there is no longer excluded
+                include = [d for d in counts if d not in exclude] if len(max_level) == len(counts) else []
+                before = p.get("caps")
+                after = await run_in_threadpool(people.set_caps, p["name"], max_level, exclude, include)
+                ctx.write_log.append(ident.who, "caps", person=p["name"], before=before, after=after.caps)
+        except (ValueError, TypeError) as e:
+            if isinstance(e, FootmatError):
+                raise
+            raise HTTPException(400, f"not saved: {e}") from None
         return RedirectResponse(f"/people/{_url(p['name'])}?saved={which}#programme", status_code=303)
 
     async def sessions_page(request: Request):

@@ -75,11 +75,12 @@ def pair(client, ctx) -> str:
 
 
 def tree_hash(root: Path) -> str:
-    """Every file's path and bytes under ``root``."""
+    """Every file's path and bytes under ``root`` (a socket: its path)."""
     h = hashlib.sha256()
     for dirpath, dirnames, filenames in sorted(os.walk(root)):
         dirnames.sort()
         for f in sorted(filenames):
             p = Path(dirpath) / f
-            h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+            data = p.read_bytes() if p.is_file() else b"(not a file)"      # the live mirror's socket
+            h.update(str(p.relative_to(root)).encode() + b"\0" + data + b"\0")
     return h.hexdigest()
