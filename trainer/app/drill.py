@@ -187,8 +187,8 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
                            person=person.to_dict() | {"default": person.is_default},
                            person_id=person.person_id, pain_before=pain_before, on_note=say,
                            sample_rate_hz=rate, simulated=sim, clock_start=clock.now(), level=level)
-    for kind, detail in events:          # the programme's decisions for this session, with their reasons
-        writer.event(clock.now(), kind, detail)
+    for ev_kind, ev_detail in events:    # the programme's decisions for this session, with their reasons
+        writer.event(clock.now(), ev_kind, ev_detail)
     engine.subscribe(_terminal_cues(virtual))
     audio = open_audio(args, person, drill_name, writer, engine, virtual)
     controls = open_controls(layout, engine, clock) if backend in ("ads1115", "mcp3008") else None
