@@ -254,6 +254,8 @@ class Publisher:
     def _enqueue(self, msg: bytes) -> None:
         if len(self.queue) == self.queue.maxlen:
             self.stats["dropped"] += 1        # the deque drops the oldest
+            if self.queue[0].startswith(b'{"k":"hello"'):
+                self._hello_due = True        # a hello is never lost: made again with the next state
         self.queue.append(msg)
 
     def flush(self, now: float | None = None) -> None:

@@ -176,12 +176,18 @@ def test_a_slow_server_costs_the_loop_nothing_the_oldest_messages_are_dropped(fo
         first = server.recv_all()
         pub.flush()                                   # room again: what waited goes, newest last
         later = server.recv_all()
+        newest = pub.seq
+        pub._hello_due = True                         # (as when a hello has fallen out of the queue)
+        pub.publish(step(src, est, engine))
+        again = server.recv_all()
     finally:
         server.close()
     assert worst < 0.05                               # CPU of one call: never a wait
-    assert first and later and later[-1]["seq"] == pub.seq
+    assert first and later and later[-1]["seq"] == newest
     seqs = [m["seq"] for m in first + later if m["k"] == "state"]
     assert seqs == sorted(seqs) and len(seqs) < pub.seq    # in order, the missing ones dropped
+    assert [m["k"] for m in first][:2] == ["hello", "state"] and [m["k"] for m in again] == ["hello", "state"]
+    assert "hello" in [m["k"] for m in later]     # the target path's hello (made while the server was full) survived
 
 
 def test_a_server_that_goes_away_is_forgotten_and_found_again(footmat_home):
