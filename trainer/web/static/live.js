@@ -15,6 +15,7 @@
   const FULL_SHARE = 0.5;
   const TRAIL_N = 45;         // ~1.5 s of the whole-body CoP at 30 states a second
   const SMOOTH_S = 0.05;      // the drawn CoP follows the newest within ~50 ms
+  const SILENT_MS = 2000;     // no state for this long while a drill runs: the mat is silent
 
   const live = {messages: 0, states: 0, hellos: 0, lastSeq: null, frames: 0, connected: false,
                 hello: null, state: null, ended: null, error: null};
@@ -46,7 +47,7 @@
         live.hellos += 1; live.hello = m; live.ended = null; trail = [];
         title.textContent = (m.drill || "drill") + (m.person ? " · " + m.person : "");
       } else if (m.k === "state") {
-        live.states += 1; live.state = m; live.lastSeq = m.seq; live.ended = null;
+        live.states += 1; live.state = m; live.lastSeq = m.seq; live.ended = null; live.stateAt = performance.now();
         if (m.cop) { trail.push(m.cop.slice()); if (trail.length > TRAIL_N) trail.shift(); }
       } else if (m.k === "end") {
         live.ended = m;
@@ -233,6 +234,7 @@
   function drawOverlay(W, H, st, u) {
     let text = null, color = C.paused;
     if (live.ended) { text = "drill ended"; color = C.done; }
+    else if (st && live.stateAt && performance.now() - live.stateAt > SILENT_MS) { text = "no signal"; color = C.warn; }
     else if (st && st.state === "paused") text = "paused";
     else if (st && st.state === "done") { text = "done"; color = C.done; }
     if (!text) return;
@@ -247,6 +249,8 @@
     fit();
     const dt = lastDraw == null ? 1 : Math.min(1, (ts - lastDraw) / 1000);
     lastDraw = ts;
+    const silent = live.state && !live.ended && performance.now() - (live.stateAt || 0) > SILENT_MS;
+    if (silent !== live.silent) { live.silent = silent; dirty = true; }
     if (!dirty && !Object.keys(shown).length) return;
     dirty = false;
     const W = canvas.width, H = canvas.height, u = Math.max(1, H / 480);
