@@ -7,14 +7,14 @@ DEFAULT_PORT = 8765
 
 
 def _port(text: str) -> int:
-    from firmware.errors import UsageError
+    import argparse
 
     try:
         n = int(text)
     except ValueError:
         n = -1
     if not 1 <= n <= 65535:
-        raise UsageError(f"--port {text!r} is not a port", "give a number 1..65535 (e.g. 8765)")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number 1..65535 (e.g. {DEFAULT_PORT})")
     return n
 
 
@@ -27,12 +27,19 @@ def add_arguments(p):
     p.add_argument("--allow-origin", action="append", default=[], metavar="URL",
                    help="an extra Origin allowed for writes and the live WebSocket (a reverse proxy's https://host)")
     p.add_argument("--revoke-all", action="store_true", help="revoke every paired device, then exit")
-    # --db URL (the clinic's PostgreSQL) is added here by trainer.store's issue: see make_store() below
+    p.add_argument("--db", metavar="URL",
+                   help="the clinic's database, postgresql://user@host:port/dbname (default: this mat's SQLite "
+                        "history); uploaded sessions are kept as files in $FOOTMAT_HOME/uploads")
 
 
 def make_store(args):
-    """The session index serve reads (None: the history's SQLite index). The clinic's --db goes here."""
-    return None
+    """The session index serve reads (None: the history's SQLite index; --db: the clinic's PostgreSQL)."""
+    if not getattr(args, "db", None):
+        return None
+    from trainer.sessions import home
+    from trainer.store.query import open_store
+
+    return open_store(args.db, home.home())
 
 
 def run(args) -> int:
@@ -68,6 +75,8 @@ def run(args) -> int:
         + (" (and this machine's address on the network)" if args.lan else " (this machine only; --lan for the network)"))
     say(f"pair a device: open {scheme}://127.0.0.1:{args.port}/pair on the mat's screen, or type the code "
         f"{format_code(code)} on the coach's device")
+    if args.lan and not args.cert:
+        say("note: plain http on the network — health data: use --cert/--key, or a reverse proxy with TLS (README)")
     if ctx.token:
         say("the fixed token in FOOTMAT_SERVE_TOKEN is accepted as 'Authorization: Bearer …'")
     try:

@@ -20,7 +20,8 @@ else answers 401 (the API, writes, WebSockets) or redirects a browser to ``/pair
   one is made and shown), and a client with :data:`MAX_FAILS_PER_CLIENT` wrong tries within
   :data:`CLIENT_WINDOW_S` gets 429 until the window has passed. All state is per app.
 - **Host check.** Bound to 127.0.0.1 (no ``--lan``), only a loopback client asking for a loopback
-  Host is served, so a web page elsewhere cannot reach the server through DNS rebinding.
+  Host (or the host of an ``--allow-origin``: a reverse proxy) is served, so a web page elsewhere
+  cannot reach the server through DNS rebinding.
 - **Ids** of sessions and people are checked against a strict pattern and resolved strictly
   inside their folder (:func:`session_dir`, :func:`person_name`): no path traversal.
 - **Write log.** Every write (pairing, revocation, levels and caps) is a JSON line in
@@ -326,6 +327,21 @@ def is_loopback_host(headers: dict) -> bool:
     return host_name(headers) in LOOPBACK_HOSTS
 
 
+def served_here(ctx, scope, headers: dict) -> bool:
+    """With --lan: every request. Without: a loopback client asking for a loopback Host, or for the
+    host of an --allow-origin (a reverse proxy on this machine passing the public Host on)."""
+    if ctx.lan:
+        return True
+    if not is_loopback_client(scope):
+        return False
+    host = host_name(headers)
+    if host in LOOPBACK_HOSTS:
+        return True
+    from urllib.parse import urlsplit
+
+    return any((urlsplit(o).hostname or "").lower() == host for o in ctx.allowed_origins)
+
+
 def identify(ctx, scope) -> Identity | None | bool:
     """The identity of a request: an Identity, None (nobody), or False (a bearer header that is wrong)."""
     headers = _headers(scope)
@@ -361,7 +377,7 @@ def authenticate_websocket(ctx, websocket) -> bool:
     device's cookie with an Origin that is this server (a page elsewhere cannot use the cookie)."""
     scope = websocket.scope if hasattr(websocket, "scope") else websocket
     headers = _headers(scope)
-    if not ctx.lan and not (is_loopback_host(headers) and is_loopback_client(scope)):
+    if not served_here(ctx, scope, headers):
         return False
     ident = identify(ctx, scope)
     if not ident:
@@ -452,7 +468,7 @@ class AuthMiddleware:
         if kind != "http":
             return
         method = scope.get("method", "GET").upper()
-        if not ctx.lan and not (is_loopback_host(headers) and is_loopback_client(scope)):
+        if not served_here(ctx, scope, headers):
             return await _send_simple(send, 400, _json_error(400, "this server answers on localhost only "
                                                                   "(start it with --lan to reach it from the network)"),
                                       b"application/json")

@@ -229,3 +229,21 @@ def test_a_short_token_is_refused(web_home, monkeypatch):
     monkeypatch.setenv("FOOTMAT_SERVE_TOKEN", "short")
     with pytest.raises(UsageError, match="at least 16"):
         make_context(web_home)
+
+
+def test_behind_a_reverse_proxy_on_this_machine(ctx, web_home):
+    """Kept on 127.0.0.1 behind a proxy that passes the public Host on (README): the --allow-origin's
+    host is served, browsers there can write, and the pairing code is not shown through the proxy."""
+    from trainer.sessions import people
+
+    ctx.allowed_origins = ("https://clinic.example",)
+    with make_client(ctx, base_url="http://clinic.example") as c:
+        page = c.get("/pair")
+        assert page.status_code == 200 and auth.format_code(ctx.auth.code()) not in page.text
+        csrf = pair(c, ctx)
+        r = c.post("/people/ann/caps", data={"max_spiral": "2", "csrf": csrf}, headers={"origin": "https://clinic.example"})
+        assert r.status_code == 303 and people.load("ann").caps["max_level"] == {"spiral": 2}
+        assert c.post("/people/ann/caps", data={"max_spiral": "3", "csrf": csrf},
+                      headers={"origin": "https://other.example"}).status_code == 403
+    with make_client(ctx, base_url="http://other.example") as c:
+        assert c.get("/api/sessions", headers=BEARER).status_code == 400
