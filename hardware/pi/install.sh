@@ -22,6 +22,12 @@
 # Options:
 #   --autostart[=ARGS]  start `footmat ARGS` at login (default ARGS: routine)
 #   --no-autostart      remove the autostart entry (the rest stays)
+#   --serve[=ARGS]      run `footmat serve ARGS` (default ARGS: --lan) as a systemd user service, started
+#                       at boot: the coach's web view. Pair a phone or tablet with the code that
+#                       http://127.0.0.1:8765/pair shows on the mat's screen (or journalctl --user -u
+#                       footmat-serve); a fixed token for sync goes in ~/.config/footmat/serve.env
+#                       (FOOTMAT_SERVE_TOKEN=...)
+#   --no-serve          stop and remove that service
 #   --dry-run           print what would be done, change nothing (also works off a Pi)
 #   --force             go on although this does not look like Raspberry Pi OS Bookworm on a Pi
 #   -h, --help          this text
@@ -40,6 +46,9 @@ DRY_RUN=0
 FORCE=0
 AUTOSTART=keep   # keep | on | off
 AUTOSTART_ARGS="routine"
+SERVE=keep       # keep | on | off
+SERVE_ARGS="--lan"
+SERVE_UNIT=footmat-serve.service
 
 say() { printf '%s\n' "$*"; }
 warn() { printf 'install.sh: warning: %s\n' "$*" >&2; }
@@ -76,6 +85,9 @@ parse_args() {
       --autostart) AUTOSTART=on ;;
       --autostart=*) AUTOSTART=on; AUTOSTART_ARGS=${1#--autostart=} ;;
       --no-autostart) AUTOSTART=off ;;
+      --serve) SERVE=on ;;
+      --serve=*) SERVE=on; SERVE_ARGS=${1#--serve=} ;;
+      --no-serve) SERVE=off ;;
       --dry-run) DRY_RUN=1 ;;
       --force) FORCE=1 ;;
       -h|--help) usage; exit 0 ;;
@@ -85,6 +97,9 @@ parse_args() {
   done
   case $AUTOSTART_ARGS in
     *[!A-Za-z0-9\ _./:=-]*|'') die "--autostart arguments '$AUTOSTART_ARGS' may only hold letters, digits, spaces and _ . / : = -" ;;
+  esac
+  case $SERVE_ARGS in
+    *[!A-Za-z0-9\ _./:=-]*) die "--serve arguments '$SERVE_ARGS' may only hold letters, digits, spaces and _ . / : = -" ;;
   esac
 }
 
@@ -174,6 +189,28 @@ desktop_entry() {
   sed -e "s|@FOOTMAT@|$exe|g" -e "s|@ARGS@|$AUTOSTART_ARGS|g" "$DESKTOP_TEMPLATE"
 }
 
+# The user service of `footmat serve` (systemd --user; lingering starts it at boot, before login).
+serve_unit() {
+  cat <<UNIT
+[Unit]
+Description=footmat serve: the coach's web view (paired devices only)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+EnvironmentFile=-%h/.config/footmat/serve.env
+Environment=MPLBACKEND=Agg
+ExecStart="$FOOTMAT" serve $SERVE_ARGS
+Restart=on-failure
+RestartSec=5
+NoNewPrivileges=yes
+
+[Install]
+WantedBy=default.target
+UNIT
+}
+
 main() {
   parse_args "$@"
   check_system
@@ -211,6 +248,23 @@ main() {
     off)
       run rm -f "$home/.config/autostart/footmat.desktop"
       say "autostart: removed"
+      ;;
+    keep) ;;
+  esac
+  case $SERVE in
+    on)
+      serve_unit | write_file "$home/.config/systemd/user/$SERVE_UNIT"
+      run systemctl --user daemon-reload
+      run systemctl --user enable --now "$SERVE_UNIT"
+      run sudo loginctl enable-linger "$user"
+      say "serve: footmat serve $SERVE_ARGS runs as a user service; pair a device with the code on"
+      say "       http://127.0.0.1:8765/pair (the mat's screen) or in: journalctl --user -u footmat-serve"
+      ;;
+    off)
+      run systemctl --user disable --now "$SERVE_UNIT" || true
+      run rm -f "$home/.config/systemd/user/$SERVE_UNIT"
+      run systemctl --user daemon-reload
+      say "serve: the user service is removed"
       ;;
     keep) ;;
   esac

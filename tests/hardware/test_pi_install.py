@@ -172,3 +172,23 @@ def test_help(tmp_path):
     p = subprocess.run([BASH, str(SCRIPT), "--help"], capture_output=True, text=True)
     assert p.returncode == 0
     assert "--autostart" in p.stdout and "--dry-run" in p.stdout and not p.stdout.startswith("!")
+
+
+def test_serve_user_service_as_installed(tmp_path):
+    """--serve installs `footmat serve` as a systemd user service (opt-in; default --lan), started at boot."""
+    p = dry_run(tmp_path, "--serve")
+    assert p.returncode == 0, p.stderr
+    unit = _desktop_block(p.stdout, "/.config/systemd/user/footmat-serve.service")
+    assert unit["Service"]["ExecStart"] == f'"{ROOT}/.venv/bin/footmat" serve --lan'
+    assert unit["Service"]["EnvironmentFile"] == "-%h/.config/footmat/serve.env"
+    assert unit["Install"]["WantedBy"] == "default.target"
+    for step in ["+ systemctl --user enable --now footmat-serve.service", "+ sudo loginctl enable-linger "]:
+        assert step in p.stdout, step
+    assert not any((tmp_path / "home").rglob("*"))
+    p = dry_run(tmp_path, "--serve=--port 9000")
+    assert _desktop_block(p.stdout, "/footmat-serve.service")["Service"]["ExecStart"].endswith("serve --port 9000")
+    p = dry_run(tmp_path, "--no-serve")
+    assert "+ systemctl --user disable --now footmat-serve.service" in p.stdout
+    assert "systemctl" not in dry_run(tmp_path).stdout                 # opt-in: nothing without --serve
+    p = dry_run(tmp_path, "--serve=--lan; curl evil")
+    assert p.returncode == 2 and "may only hold" in p.stderr
