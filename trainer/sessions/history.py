@@ -339,14 +339,14 @@ def without_identity(con: sqlite3.Connection) -> list[tuple[str, str | None]]:
                        "ORDER BY folder").fetchall()
 
 
-def person_rows() -> list[tuple]:
-    """The people files of ``$FOOTMAT_HOME/people`` as rows of the ``people`` table (files without
-    a person_id, or damaged, are left out: the person commands report those)."""
+def person_rows(home_dir: Path | None = None) -> list[tuple]:
+    """The people files of ``<home_dir or $FOOTMAT_HOME>/people`` as rows of the ``people`` table
+    (files without a person_id, or damaged, are left out: the person commands report those)."""
     from trainer.sessions import people
 
     out = []
     now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    d = home.home() / "people"
+    d = Path(home_dir if home_dir is not None else home.home()) / "people"
     for p in sorted(d.glob("*.json")) if d.is_dir() else []:
         try:
             data = p.read_bytes()
@@ -364,9 +364,9 @@ def person_rows() -> list[tuple]:
     return out
 
 
-def reconcile_people(con: sqlite3.Connection) -> int:
+def reconcile_people(con: sqlite3.Connection, home_dir: Path | None = None) -> int:
     """Enter the people files in the ``people`` table (their levels and caps); returns how many."""
-    got = person_rows()
+    got = person_rows(home_dir)
     if got:
         with _tx(con):
             con.executemany(UPSERT_PERSON, got)

@@ -229,6 +229,14 @@ class Store:
             if people:
                 self._write(history.ADD_PERSON, people)
 
+    def refresh_people(self) -> int:
+        """Enter this home's people files (their levels and caps) in the store; returns how many."""
+        got = history.person_rows(self.home)
+        if got:
+            with self._lock:
+                self._write(history.UPSERT_PERSON, got)
+        return len(got)
+
     def index_folder(self, folder, identity: str | None = None) -> dict:
         raise NotImplementedError
 
@@ -281,7 +289,7 @@ class SQLiteStore(Store):
 
         with self._lock:
             changed = history.reconcile(self.con)
-            changed["people"] = history.reconcile_people(self.con)
+            changed["people"] = history.reconcile_people(self.con, self.home)
             n = 0
             for folder, stamp in history.without_identity(self.con):
                 try:
@@ -351,9 +359,7 @@ class PostgresStore(Store):
         """Enter the serve machine's people files (levels and caps set at the clinic) and the
         stored uploads the database does not know (a database restored from an older backup)."""
         with self._lock:
-            got = history.person_rows()
-            if got:
-                self._write(history.UPSERT_PERSON, got)
+            n_people = self.refresh_people()
             added = 0
             stored = upload_root(self.home) / "sessions"
             if stored.is_dir():
@@ -365,7 +371,7 @@ class PostgresStore(Store):
                             added += 1
                         except DataFileError:
                             continue
-            return {"people": len(got), "added": added}
+            return {"people": n_people, "added": added}
 
 
 def migrations() -> list[tuple[int, str, str]]:

@@ -20,7 +20,7 @@ from firmware.errors import FootmatError
 from trainer.web.auth import AuthMiddleware
 from trainer.web.context import AppContext
 
-ROUTE_MODULES = ("pairing", "pages", "api", "live")
+ROUTE_MODULES = ("pairing", "pages", "api", "live", "upload")
 
 log = logging.getLogger("footmat.serve")
 
