@@ -84,10 +84,14 @@ def panels(history: list[dict]) -> list[dict]:
     if v:
         out.append({"title": "Sway standing still before a drill", "ylabel": "speed (mm/s)",
                     "ymax": max(10.0, max(v) * 1.25), "fixed": False, "series": [("sway", d, v, "o")]})
-    d, v = series(rows, "level")
-    if v:
-        out.append({"title": "Level", "ylabel": "level", "ymax": max(5.0, max(v) + 1), "fixed": False,
-                    "series": [("level", d, v, "o")]})
+    lv = []                 # the programme's level of each drill over time (`footmat today`)
+    for drill in sorted({r.get("drill") for r in rows if _num(r.get("level")) is not None}):
+        d, v = series([r for r in rows if r.get("drill") == drill], "level")
+        if v:
+            lv.append((drill, d, v, "o"))
+    if lv:
+        top = max(max(s[2]) for s in lv)
+        out.append({"title": "Level", "ylabel": "level", "ymax": max(5.0, top + 1), "fixed": False, "series": lv})
     return out
 
 

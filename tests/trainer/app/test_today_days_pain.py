@@ -1,0 +1,40 @@
+"""Simulated training days of `footmat today` (issue 27): a painful person whose pain rises by 2
+in a session is eased the next session; a holding-on person does not step up. Slow."""
+from __future__ import annotations
+
+import pytest
+
+from firmware.sim.people import get_person
+
+from .days import add, part_events, shown, spiral_levels, train
+
+
+@pytest.mark.slow
+def test_a_painful_persons_rise_of_2_eases_the_next_session(cli):
+    add(cli, "pai", "--exclude", "heel-raises", "--exclude", "toe-press")
+    kind = get_person("painful")
+    rise = next(i for i, (b, a) in enumerate(kind.pain_days) if a - b >= 2)
+    days = train(cli, "pai", "painful", rise + 2)
+    assert days[rise]["programme"]["pain"] == {"before": kind.pain_days[rise][0], "after": kind.pain_days[rise][1]}
+    assert not any(d["programme"]["eased"] for d in days[:rise + 1])
+    eased = days[rise + 1]
+    assert eased["programme"]["eased"]
+    assert "the next session will be easier" in days[rise]["stdout"]
+    assert "easier session because pain rose from 4 to 6" in eased["stdout"]
+    ev = [e for e in part_events(eased, "spiral") if e["kind"] == "ease"]
+    assert ev and any("rose from 4 to 6" in e["detail"] for e in ev)
+    # at level 1 easing halves the volume: fewer loops than the day before
+    plan = {d: d_["programme"]["plan"][0]["params"]["loops"] for d, d_ in ((0, days[rise]), (1, eased))}
+    assert plan[1] < plan[0]
+    assert eased["programme"]["decisions"]["spiral"]["kind"] == "stay"
+    assert shown(cli, "pai")["levels"].get("spiral", 1) == spiral_levels(days)[-1]
+
+
+@pytest.mark.slow
+def test_a_holding_on_person_does_not_step_up(cli):
+    add(cli, "hol", "--exclude", "heel-raises", "--exclude", "toe-press")
+    days = train(cli, "hol", "holding-on", 8)
+    levels = spiral_levels(days)
+    assert set(levels) == {1}
+    assert shown(cli, "hol")["levels"].get("spiral", 1) == 1
+    assert not [e for d in days for e in d["programme"]["events"] if e["kind"] == "level_up"]
