@@ -1,10 +1,11 @@
 """The JSON API: ``GET /api/sessions``, ``/api/sessions/{id}``, ``/api/people``, ``/api/people/{id}``.
 
-The session index is read through ONE function, :func:`session_rows` (the history's SQLite
-index today; trainer.store's ``Store`` when ``ctx.store`` is set): switching is a one-place change.
+The session index is read through ONE function, :func:`session_rows` (trainer.store's ``Store``:
+the clinic's database with ``--db``, else this home's SQLite history).
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -15,24 +16,37 @@ from starlette.routing import Route
 
 from trainer.web import auth
 
+_refresh_lock = threading.Lock()
+
+
+REFRESH_EVERY_S = 2.0          # the index is reconciled with the folders at most this often
+
 
 def session_rows(ctx, person: str | None = None) -> list[dict]:
-    """The sessions under $FOOTMAT_HOME/sessions, oldest first, each with its ``id`` (folder name).
+    """The sessions this server shows, oldest first, each with its ``id`` (its folder's name): the
+    mat's own (``$FOOTMAT_HOME/sessions``) and, on a clinic's server, the uploaded ones.
 
-    The one place that reads the session index."""
-    if ctx.store is not None and hasattr(ctx.store, "sessions"):
-        rows = list(ctx.store.sessions(person=person))
-    else:
-        from trainer.sessions import history
+    The one place that reads the session index: trainer.store's ``Store`` (``ctx.store`` with
+    ``--db``, else this home's SQLite history, shared with the upload API)."""
+    import time
 
-        rows = history.load(person=person)
-    root = (ctx.home / "sessions").resolve()
+    from trainer.web.upload import store_of
+
+    store = store_of(ctx)
+    with _refresh_lock:
+        last = ctx.settings.get("index_refreshed_at", -1e9)
+        if time.monotonic() - last > REFRESH_EVERY_S:
+            store.refresh()
+            ctx.settings["index_refreshed_at"] = time.monotonic()
+    rows = store.sessions(person=person)
+    roots = set(auth.session_roots(ctx))
     out = []
     for r in rows:
         folder = Path(r.get("folder") or "")
-        if not r.get("present", True) or folder.parent != root:
+        if not r.get("present", True) or folder.parent not in roots:
             continue
-        out.append({"id": folder.name, **{k: v for k, v in r.items() if k != "folder"}})
+        row = {"id": folder.name, **{k: v for k, v in r.items() if k not in ("folder", "summary")}}
+        out.append(row)
     return out
 
 

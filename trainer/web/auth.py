@@ -400,21 +400,30 @@ def is_open(method: str, path: str) -> bool:
 
 
 # --------------------------------------------------------------------------- ids
+def session_roots(ctx) -> list[Path]:
+    """Where sessions shown by serve live: the mat's own, then the uploads a clinic's server stored."""
+    from trainer.store.query import upload_root
+
+    return [(ctx.home / "sessions").resolve(), (upload_root(ctx.home) / "sessions").resolve()]
+
+
 def session_dir(ctx, session_id: str) -> Path:
-    """The folder of session ``session_id`` (its folder name under $FOOTMAT_HOME/sessions), or 404."""
+    """The folder of session ``session_id`` (its folder's name in one of :func:`session_roots`), or 404."""
     from starlette.exceptions import HTTPException
 
     if not isinstance(session_id, str) or not _SESSION_ID.match(session_id) or ".." in session_id:
         raise HTTPException(404, "no such session")
-    root = (ctx.home / "sessions").resolve()
-    p = (root / session_id)
-    try:
-        resolved = p.resolve()
-    except (OSError, RuntimeError):
-        raise HTTPException(404, "no such session") from None
-    if resolved.parent != root or not (resolved / "session.json").is_file():
-        raise HTTPException(404, "no such session")
-    return resolved
+    for root in session_roots(ctx):
+        p = root / session_id
+        if p.is_symlink():
+            continue                                   # never follow a link out of the folder
+        try:
+            resolved = p.resolve()
+        except (OSError, RuntimeError):
+            continue
+        if resolved.parent == root and (resolved / "session.json").is_file():
+            return resolved
+    raise HTTPException(404, "no such session")
 
 
 def person_name(name: str) -> str:

@@ -146,6 +146,6 @@ def test_a_coach_pairs_and_looks_at_progress_a_report_and_changes_a_cap(web_home
     assert len(colours) > 50                                             # not a blank page
     counts = {c: n for n, c in colours}
     accent = sum(n for c, n in counts.items() if all(abs(a - b) <= 6 for a, b in zip(c, ACCENT)))
-    assert accent > 0.01 * len(small.getdata())                          # the header bar is drawn in its colour
+    assert accent > 0.01 * small.width * small.height                    # the header bar is drawn in its colour
     assert all(r.startswith(base + "/") for r in resources), resources   # nothing from outside this server
     assert [e["what"] for e in ctx.write_log.entries()] == ["pair", "caps"]
