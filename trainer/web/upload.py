@@ -391,6 +391,38 @@ async def people(request: Request):
     return JSONResponse({"people": await run_in_threadpool(run)})
 
 
+MAX_PEOPLE_BODY = 8 * 1024 * 1024
+_PEOPLE_LOCK = threading.Lock()
+
+
+async def post_people(request: Request):
+    """A mat's people (protocol.py): written as person files here by the sync helper's
+    :func:`trainer.store.sync.accept_people`, then entered in the store."""
+    ctx = request.app.state.ctx
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "application/json":
+        raise Refused(P.UNSUPPORTED_TYPE, f"Content-Type {ctype[:40]!r}", "send application/json")
+    raw = await _body(request, MAX_PEOPLE_BODY)
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise Refused(P.BAD_REQUEST, "the body is not JSON", 'send {"people": [...]}') from None
+
+    def run():
+        from firmware.errors import UsageError
+
+        from trainer.store.sync import accept_people
+
+        with _PEOPLE_LOCK:
+            try:
+                got = accept_people(body)
+            except UsageError as e:
+                raise Refused(P.INVALID, e.what, getattr(e, "fix", "") or "") from None
+            store_of(ctx).refresh_people()
+            return got
+    return JSONResponse(await run_in_threadpool(run))
+
+
 def routes(ctx) -> list:
     return [
         Route(P.SESSION_PATH, _answer(session_state), methods=["GET"]),
@@ -398,4 +430,5 @@ def routes(ctx) -> list:
         Route(P.COMMIT_PATH, _answer(commit), methods=["POST"]),
         Route(P.FILE_PATH, _answer(put_file), methods=["PUT"]),
         Route(P.PEOPLE_PATH, _answer(people), methods=["GET"]),
+        Route(P.PEOPLE_PATH, _answer(post_people), methods=["POST"]),
     ]

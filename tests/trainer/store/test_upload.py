@@ -300,3 +300,24 @@ def test_hostile_uploads_are_refused_and_change_nothing(pg_server, mat, tmp_path
     os.unlink(upload_root(ctx.home) / "partial" / ident)
     # and after all that, the good session still uploads, once
     assert upload(client, good).status_code == 201 and store.count() == 2
+
+
+def test_a_mat_sends_its_people_and_malformed_people_change_nothing(pg_server):
+    client, ctx, store = pg_server
+    dee = {"person_id": "d" * 32, "name": "dee", "levels": {"stance": 2}, "caps": {"max_level": {}, "exclude": []},
+           "profile": {"weight_kg": 70.0}}
+    before = snapshot(ctx, store)
+    people_dir = ctx.home / "people"
+    for body, ctype, status in ((b"{not json", "application/json", 400),
+                                (json.dumps({"people": [{**dee, "name": "../../x"}]}).encode(), "application/json", 422),
+                                (json.dumps({"people": "dee"}).encode(), "application/json", 422),
+                                (json.dumps({"people": [dee]}).encode(), "text/plain", 415)):
+        r = client.post(P.PEOPLE_PATH, content=body, headers={**AUTH, "Content-Type": ctype})
+        assert r.status_code == status, r.text
+        assert snapshot(ctx, store) == before and not list(people_dir.glob("*.json"))
+    assert client.post(P.PEOPLE_PATH, json={"people": [dee]}).status_code == 401
+    r = client.post(P.PEOPLE_PATH, json={"people": [dee]}, headers=AUTH)
+    assert r.status_code == 200 and r.json()["stored"] == [dee["person_id"]]
+    assert store.person("d" * 32)["levels"] == {"stance": 2}                  # in the database at once
+    (got,) = client.get(P.PEOPLE_PATH, headers=AUTH).json()["people"]
+    assert got["name"] == "dee" and got["levels"] == {"stance": 2} and got["profile"]["weight_kg"] == 70.0
