@@ -195,23 +195,114 @@ def f_test(x: np.ndarray, fs: float, bin_index: int) -> dict | None:
     nb = [bin_index + d for d in range(-F_NEIGHBOURS, F_NEIGHBOURS + 1) if d != 0]
     if min(nb) < 1 or max(nb) >= p.size:
         return None
-    k = len(nb)
-    if p.sum() <= 1e-9 * x.size:        # no movement at all: nothing follows
+    return _f_verdict(float(p[bin_index]), p[nb], float(p.sum()), x.size)
+
+
+def _f_verdict(power: float, neighbours, total: float, n: int) -> dict:
+    """The F-test's verdict from the power at the bin, its neighbours' and the total power."""
+    k = len(neighbours)
+    if total <= 1e-9 * n:        # no movement at all: nothing follows
         return {"F": 0.0, "F_critical": round(k * (F_ALPHA ** (-1.0 / k) - 1.0), 2), "significant": False}
-    noise = float(np.mean(p[nb]))
-    F = float(p[bin_index] / noise) if noise > 0 else float("inf")
+    noise = float(np.mean(neighbours))
+    F = float(power / noise) if noise > 0 else float("inf")
     crit = k * (F_ALPHA ** (-1.0 / k) - 1.0)     # F(2, 2K) upper tail: (1 + F/K)^-K
     return {"F": round(min(F, 1e9), 2), "F_critical": round(crit, 2), "significant": bool(F > crit)}
 
 
+MOMENTS = 48     # Taylor terms of the streamed DFT (|delta| <= 2 pi x 2/3 for 3 loops: < 1e-20 left)
+
+
+class StreamingFTest:
+    """The following F-test of :func:`session_measures` over whole loops, fed loop by loop, keeping
+    ``MOMENTS`` complex numbers per loop and axis instead of the loop's frames.
+
+    The window's DFT at bin j (N frames, K loops; j = h K + d, h the axis's harmonic, |d| <= 2) is
+    a sum over the loops of e^{-i w o} sum_m x[o + m] e^{-i w m} (o the loop's first frame in the
+    window, w = 2 pi j / N). With w0 = 2 pi h / L (L = the nominal frames of a loop) and
+    u = m / L: e^{-i w m} = e^{-i w0 m} sum_p (-i (w - w0) L)^p / p! u^p, so each loop keeps
+    mu_p = sum_m x[o + m] e^{-i w0 m} u^p and the bins are summed once N and K are known. NaNs are
+    bridged linearly inside the loop (the whole-trace test bridges across loops: the two differ
+    only for a NaN at a loop's edge); the total power (for 'no movement at all') is Parseval's."""
+
+    def __init__(self, fs: float, period_s: float, centre=(0.0, 0.0)):
+        self.fs = fs
+        self.L = float(round(period_s * fs))
+        self.centre = np.asarray(centre, float)
+        self.n = 0
+        self.finite = 0
+        self.loops = 0
+        self.offsets = []
+        self.mu = {ax: [] for ax in HARMONIC}
+        self.sums = {ax: [0.0, 0.0, 0.0] for ax in HARMONIC}    # sum x, sum x^2, sum (-1)^n x
+
+    def add_loop(self, cop: np.ndarray) -> None:
+        cop = np.asarray(cop, float)
+        m = np.arange(len(cop))
+        u = m / self.L
+        powers = u[:, None] ** np.arange(MOMENTS)          # (n, MOMENTS)
+        sign = np.where((self.n + m) % 2 == 0, 1.0, -1.0)
+        ok_all = np.all(np.isfinite(cop), axis=1)
+        for i, (ax, h) in enumerate(HARMONIC.items()):
+            x = cop[:, i] - self.centre[i]
+            ok = np.isfinite(x)
+            if not ok.all():
+                x = np.interp(m, m[ok], x[ok]) if ok.any() else np.zeros_like(x)
+            w = x * np.exp(-2j * np.pi * h * m / self.L)
+            self.mu[ax].append(w @ powers)
+            sm = self.sums[ax]
+            sm[0] += float(x.sum())
+            sm[1] += float(x @ x)
+            sm[2] += float(sign @ x)
+        self.finite += int(ok_all.sum())
+        self.offsets.append(self.n)
+        self.n += len(cop)
+        self.loops += 1
+
+    def _bin(self, ax: str, j: int) -> complex:
+        w = 2 * np.pi * j / self.n
+        delta = (w - 2 * np.pi * HARMONIC[ax] / self.L) * self.L
+        p = np.arange(MOMENTS)
+        coef = np.cumprod(np.concatenate([[1.0 + 0j], np.full(MOMENTS - 1, -1j * delta) / p[1:]]))
+        mu = np.array(self.mu[ax])                           # (loops, MOMENTS)
+        return complex(np.exp(-1j * w * np.array(self.offsets, float)) @ (mu @ coef))
+
+    def test(self, ax: str) -> dict | None:
+        """:func:`f_test` of axis ``ax`` over the loops added."""
+        n = self.n
+        if not n or self.finite < 0.8 * n:
+            return None
+        b = HARMONIC[ax] * self.loops
+        nb = [b + d for d in range(-F_NEIGHBOURS, F_NEIGHBOURS + 1) if d != 0]
+        if min(nb) < 1 or max(nb) >= n // 2 + 1:
+            return None
+        s, s2, alt = self.sums[ax]
+        ss = max(0.0, s2 - s * s / n)
+        # one-sided power: (N sum (x - mean)^2 + |X[N/2]|^2 for an even N) / 2 (X[0] = 0)
+        total = (n * ss + (alt ** 2 if n % 2 == 0 else 0.0)) / 2.0
+        power = abs(self._bin(ax, b)) ** 2
+        return _f_verdict(power, np.array([abs(self._bin(ax, j)) ** 2 for j in nb]), total, n)
+
+    def following(self) -> dict | None:
+        """The ``following`` entry of :func:`session_measures`."""
+        if self.loops < MIN_LOOPS["following"]:
+            return None
+        tests = {ax: self.test(ax) for ax in HARMONIC}
+        if all(v is not None for v in tests.values()):
+            return {**tests, "following": all(v["significant"] for v in tests.values())}
+        return None
+
+
 def session_measures(loops_coefs: list[dict], loop_phases: list[dict], cop_window: np.ndarray | None,
-                     fs: float, n_loops_window: int) -> dict:
-    """Coherence, inter-loop phase coherence and the following F-test over the session."""
+                     fs: float, n_loops_window: int, streamed: StreamingFTest | None = None) -> dict:
+    """Coherence, inter-loop phase coherence and the following F-test over the session (on
+    ``cop_window``, or, streamed, from ``streamed``)."""
     out = {"coherence": {}, "phase_coherence": {}, "following": None}
     for ax in HARMONIC:
         out["coherence"][ax] = coherence([lc[ax] for lc in loops_coefs])
         out["phase_coherence"][ax] = phase_coherence([lp[ax] for lp in loop_phases])
-    if cop_window is not None and n_loops_window >= MIN_LOOPS["following"]:
+    if streamed is not None:
+        out["following"] = streamed.following()
+    elif cop_window is not None and n_loops_window >= MIN_LOOPS["following"]:
         tests = {ax: f_test(cop_window[:, i], fs, HARMONIC[ax] * n_loops_window) for i, ax in enumerate(HARMONIC)}
         if all(v is not None for v in tests.values()):
             out["following"] = {**tests, "following": all(v["significant"] for v in tests.values())}

@@ -91,24 +91,68 @@ class SpiralDrill(DrillRun):
     def path_xy(self):
         return self._dense
 
-    def score(self, run, fs):
-        loops = []
+    # -- scoring, loop by loop (streaming: the engine keeps two loops' frames) ------------------
+    # A loop is scored on its own frames, its zones looked for from half a loop before it to half
+    # a loop after (the lag shifts them): unit k is that window, [k - 1/2, k + 3/2) loops. The
+    # session's following F-test is fed each whole loop's CoP (tracking.StreamingFTest) instead
+    # of keeping the frames; ``score`` on a whole run keeps the window and tests it at once.
+
+    def units(self):
         P = self.period_s
-        full = []
+        return [((k - 0.5) * P, (k + 1.5) * P) for k in range(self.loops)]
+
+    def start_scoring(self) -> None:
+        self._scored = []
+        self._n_full = 0
+        self._ftest = None
+
+    def _loop(self, k: int, run, fs):
+        """(the loop's figures, or None when under half of it ran; its frames' indices when whole)."""
+        P = self.period_s
+        sel = (run.a >= k * P) & (run.a < (k + 1) * P)
+        if sel.sum() < fs * P * 0.5:
+            return None, None
+        idx = np.flatnonzero(sel)
+        near = np.flatnonzero((run.a >= (k - 0.5) * P) & (run.a < (k + 1.5) * P))
+        lp = spiral_score.score_loop(run.a[idx], _Frames(run, idx), self.path, fs, loop=k,
+                                     around=(run.a[near], _Frames(run, near)))
+        lp["loop"] = k + 1
+        return lp, (idx if sel.sum() >= fs * P * 0.95 else None)
+
+    def score_unit(self, k, run, fs):
+        if run is None:
+            return None
+        lp, full = self._loop(k, run, fs)
+        if lp is not None:
+            self._scored.append(lp)
+        if full is not None:
+            if self._ftest is None:
+                from trainer.analysis.tracking import StreamingFTest
+                self._ftest = StreamingFTest(fs, self.period_s, self.path.centre)
+            self._ftest.add_loop(run.cop[full])
+            self._n_full += 1
+        return None
+
+    def summarise(self, fs):
+        sess = spiral_score.session(self._scored, None, fs, self._n_full, streamed=self._ftest)
+        return self._summary(self._scored, sess)
+
+    def score(self, run, fs):
+        """The whole run at once (a replay, a trace, the live view's loop preview): the same loop
+        figures; the following F-test on the whole loops' CoP kept together."""
+        loops, full = [], []
         for k in range(self.loops):
-            sel = (run.a >= k * P) & (run.a < (k + 1) * P)
-            if sel.sum() < fs * P * 0.5:
-                continue
-            idx = np.flatnonzero(sel)
-            near = np.flatnonzero((run.a >= (k - 0.5) * P) & (run.a < (k + 1.5) * P))
-            lp = spiral_score.score_loop(run.a[idx], _Frames(run, idx), self.path, fs, loop=k,
-                                         around=(run.a[near], _Frames(run, near)))
-            lp["loop"] = k + 1
-            loops.append(lp)
-            if sel.sum() >= fs * P * 0.95:
+            lp, idx = self._loop(k, run, fs)
+            if lp is not None:
+                loops.append(lp)
+            if idx is not None:
                 full.append(idx)
         window = np.concatenate(full) if full else None
         sess = spiral_score.session(loops, None if window is None else run.cop[window], fs, len(full))
+        return self._summary(loops, sess)
+
+    def _summary(self, loops, sess):
+        P = self.period_s
         score = round(float(np.mean([lp["score"] for lp in loops])), 1) if loops else None
         if score is not None and sess["following"] is not None and not sess["following"]["following"]:
             score = min(score, 30.0)

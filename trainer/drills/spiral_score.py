@@ -157,11 +157,13 @@ def score_loop(a: np.ndarray, run_sel, path, fs: float, loop: int = 0, around=No
     return out
 
 
-def session(loops: list[dict], cop_window, fs: float, n_full: int) -> dict:
-    """The session measures (coherence, inter-loop phase coherence, following) from the loops."""
+def session(loops: list[dict], cop_window, fs: float, n_full: int, streamed=None) -> dict:
+    """The session measures (coherence, inter-loop phase coherence, following) from the loops (the
+    following F-test on ``cop_window``, the whole loops' CoP, or ``streamed``: a
+    :class:`~trainer.analysis.tracking.StreamingFTest` fed those loops one by one)."""
     coefs = [lp.pop("_coefs") for lp in loops]
     phases = [{"x": lp["phase_x_deg"], "y": lp["phase_y_deg"]} for lp in loops]
-    return tr.session_measures(coefs, phases, cop_window, fs, n_full)
+    return tr.session_measures(coefs, phases, cop_window, fs, n_full, streamed=streamed)
 
 
 _ZONE_WORD = {"toes": "big toe", "ball": "ball of the foot", "heel": "heel", "outer ball": "outer edge of the foot"}

@@ -11,7 +11,9 @@ from firmware.sim.person import ScriptedPerson
 from trainer.app.live import run_drill
 from trainer.app.simcal import calibrate_on_sim
 from trainer.app.simperson import Follower, natural_centre
+from trainer.analysis import tracking as tr
 from trainer.drills.engine import DrillEngine
+from trainer.drills.spiral import SpiralDrill
 from trainer.drills.exercise import (LEAD_S, HeelRaisesDrill, ToePressDrill, count_heel_raises,
                                      detect_toe_presses)
 from trainer.estimate.estimator import Estimator
@@ -76,3 +78,49 @@ def test_toe_presses_keep_one_press_and_score_as_the_whole_run():
     s2, _ = whole.results()
     assert s1 == s2 and s1["count"] == 4
     assert kept <= (3.0 + 5.0 + 1.0) * RATE < kept_all       # the lead and one press at most
+
+
+class WholeSpiral(SpiralDrill):
+    """The spiral scored the whole-trace way: every running frame kept, the loops and the
+    following F-test (on the whole loops' CoP together) at the end."""
+
+    def units(self):
+        return None
+
+
+def test_spiral_keeps_two_loops_and_scores_as_the_whole_run():
+    kw = dict(loops=4, period=8.0)
+    streamed, kept = run(SpiralDrill(**kw))
+    whole, kept_all = run(WholeSpiral(**kw))
+    s1, _ = streamed.results()
+    s2, _ = whole.results()
+    assert len(s1["loops"]) == 4 and s1["following"] is not None
+    assert s1 == s2
+    # a loop's zones are looked for half a loop either side: two loops (and a block or two) kept
+    assert kept <= 2 * 8.0 * RATE + 2 * RATE < 4 * 8.0 * RATE <= kept_all
+
+
+def test_streamed_f_test_is_the_whole_window_f_test():
+    """tracking.StreamingFTest, fed loop by loop, against the FFT of the loops put together:
+    loops of unequal length, a gap of NaNs inside a loop, noise, a still person."""
+    fs, period = 200.0, 6.0
+    rng = np.random.default_rng(7)
+    for lens, amp in (([1200] * 3, 30.0), ([1200, 1201, 1199, 1200, 1200], 20.0), ([1200] * 4, 0.0)):
+        parts, n0 = [], 0
+        for n in lens:
+            t = (n0 + np.arange(n)) / fs
+            n0 += n
+            xy = np.column_stack([amp * np.sin(2 * np.pi * t / period), 110 + amp * np.sin(4 * np.pi * t / period)])
+            parts.append(xy + (rng.normal(0, 5, (n, 2)) if amp else 0.0))
+        parts[1][100:130] = np.nan
+        window = np.concatenate(parts)
+        whole = tr.session_measures([], [], window, fs, len(lens))["following"]
+        st = tr.StreamingFTest(fs, period, centre=(0.0, 110.0))
+        for p in parts:
+            st.add_loop(p)
+        assert st.following() == whole and whole["following"] is bool(amp)
+    noise = np.cumsum(rng.normal(0, 1, (3600, 2)), axis=0)
+    st = tr.StreamingFTest(fs, period)
+    for k in range(3):
+        st.add_loop(noise[k * 1200:(k + 1) * 1200])
+    assert st.following() == tr.session_measures([], [], noise, fs, 3)["following"]
