@@ -249,7 +249,14 @@ class AuthState:
                     and self._code_tries < MAX_TRIES_PER_CODE:
                 self._new_code("the last one was used")
                 return "ok"
-            self._fails.setdefault(client, []).append(self.clock())
+            t = self.clock()
+            if len(self._fails) > 10_000:          # many clients (addresses are cheap): forget the stale ones
+                self._fails = {c: f for c, f in self._fails.items() if f and t - f[-1] < CLIENT_WINDOW_S}
+            fails = self._fails.setdefault(client, [])
+            fails.append(t)
+            if len(fails) == MAX_FAILS_PER_CLIENT and self.say:
+                self.say(f"pairing: {client} gave {MAX_FAILS_PER_CLIENT} wrong codes; refused for "
+                         f"{CLIENT_WINDOW_S / 60:.0f} minutes")
             if self._code == current:
                 self._code_tries += 1
                 if self._code_tries >= MAX_TRIES_PER_CODE:
@@ -550,6 +557,38 @@ def _replay(body: bytes, receive):
         return await receive()
 
     return again
+
+
+async def read_body(request, limit: int = MAX_FORM_BYTES) -> bytes:
+    """The request's body, or 413 once it passes ``limit`` bytes (never read whole into memory first)."""
+    from starlette.exceptions import HTTPException
+
+    try:
+        declared = int(request.headers.get("content-length", "0") or 0)
+    except ValueError:
+        raise HTTPException(400, "bad Content-Length") from None
+    if declared > limit:
+        raise HTTPException(413, f"more than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"more than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_form(request, limit: int = MAX_FORM_BYTES, max_fields: int = 100) -> dict[str, list[str]]:
+    """A urlencoded form, bounded: field → its values; 400/413/415 when it is not one."""
+    from starlette.exceptions import HTTPException
+
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        raise HTTPException(415, "send a form (application/x-www-form-urlencoded)")
+    body = await read_body(request, limit)
+    try:
+        return parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=max_fields)
+    except (UnicodeDecodeError, ValueError):
+        raise HTTPException(400, "unreadable form") from None
 
 
 def identity_of(request) -> Identity | None:

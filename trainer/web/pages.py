@@ -192,10 +192,8 @@ def routes(ctx) -> list:
         if which not in ("levels", "caps"):
             raise HTTPException(404, "no such page")
         p = await run_in_threadpool(find_person, ctx, request.path_params["name"])
-        try:
-            form = await request.form(max_files=0, max_fields=100)
-        except Exception:
-            raise HTTPException(400, "unreadable form") from None
+        fields = await auth.read_form(request)
+        form = {k: v[-1] for k, v in fields.items()}
         counts = people.level_counts()
         ident = auth.identity_of(request)
 
@@ -207,10 +205,10 @@ def routes(ctx) -> list:
 
         prefix = "level_" if which == "levels" else "max_"
         allowed = {"csrf"} | {prefix + d for d in counts} | ({"exclude"} if which == "caps" else set())
-        unknown = [k for k in form.keys() if k not in allowed]
+        unknown = [k for k in form if k not in allowed]
         if unknown:
             raise HTTPException(400, f"unknown field {unknown[0][:40]!r} (drills with levels: {', '.join(counts)})")
-        if not any(k != "csrf" for k in form.keys()):
+        if not any(k != "csrf" for k in form):
             raise HTTPException(400, f"nothing to change: the form has no {which}")
         try:
             if which == "levels":
@@ -221,7 +219,7 @@ def routes(ctx) -> list:
             else:
                 max_level = {d: None if form[prefix + d] == "" else number(form[prefix + d], d, "highest level")
                              for d in counts if prefix + d in form}
-                exclude = list(form.getlist("exclude"))
+                exclude = list(fields.get("exclude", []))
                 bad = [x for x in exclude if x not in counts]
                 if bad:
                     raise HTTPException(400, f"no drill with levels called {bad[0][:40]!r}")

@@ -2,6 +2,8 @@
 ``GET /pair/assets/<name>`` (open), ``GET /devices``, ``POST /devices/<id>/revoke``, ``POST /logout``."""
 from __future__ import annotations
 
+import json
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -64,27 +66,21 @@ def routes(ctx) -> list:
         if "origin" in request.headers and not auth.origin_ok(ctx, {k: v for k, v in request.headers.items()},
                                                               request.url.scheme):
             raise HTTPException(403, "cross-origin pairing refused")
-        ctype = request.headers.get("content-type", "").split(";")[0].strip()
-        if ctype not in ("application/x-www-form-urlencoded", "multipart/form-data", "application/json"):
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype not in ("application/x-www-form-urlencoded", "application/json"):
             raise HTTPException(415, "send the code as a form or JSON")
-        body = await request.body()
-        if len(body) > 4096:
-            raise HTTPException(413, "too large")
-        try:
-            if ctype == "application/json":
-                import json
-
+        if ctype == "application/json":
+            body = await auth.read_body(request, 4096)
+            try:
                 data = json.loads(body.decode("utf-8"))
-                if not isinstance(data, dict):
-                    raise ValueError
-                code, device = data.get("code"), data.get("device")
-            else:
-                form = await request.form(max_files=0, max_fields=10)
-                code, device = form.get("code"), form.get("device")
-        except HTTPException:
-            raise
-        except Exception:
-            raise HTTPException(400, "unreadable form") from None
+            except (UnicodeDecodeError, ValueError, RecursionError):
+                raise HTTPException(400, "unreadable JSON") from None
+            if not isinstance(data, dict):
+                raise HTTPException(400, "send {\"code\": \"…\"}")
+            code, device = data.get("code"), data.get("device")
+        else:
+            form = await auth.read_form(request, 4096, max_fields=10)
+            code, device = (form.get("code") or [None])[0], (form.get("device") or [None])[0]
         if not isinstance(code, str) or not isinstance(device, (str, type(None))):
             raise HTTPException(400, "no code given")
         result = ctx.auth.try_code(client, code)

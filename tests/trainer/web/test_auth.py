@@ -247,3 +247,19 @@ def test_behind_a_reverse_proxy_on_this_machine(ctx, web_home):
                       headers={"origin": "https://other.example"}).status_code == 403
     with make_client(ctx, base_url="http://other.example") as c:
         assert c.get("/api/sessions", headers=BEARER).status_code == 400
+
+
+def test_bodies_are_bounded(client, web_home):
+    from trainer.sessions import people
+
+    before = people.path_for("ann").read_bytes()
+    assert client.post("/pair/exchange", content=b"code=" + b"1" * 5000,
+                       headers={"content-type": "application/x-www-form-urlencoded"}).status_code == 413
+    r = client.post("/people/ann/caps", content=b"max_spiral=2&" + b"x=1&" * 30000,
+                    headers={**BEARER, "content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413
+    r = client.post("/people/ann/caps", content=b"max_spiral=2&" + b"x=1&" * 200,
+                    headers={**BEARER, "content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400                                   # too many fields
+    assert client.post("/people/ann/caps", json={"max_spiral": 2}, headers=BEARER).status_code == 415
+    assert people.path_for("ann").read_bytes() == before
