@@ -190,7 +190,8 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     for ev_kind, ev_detail in events:    # the programme's decisions for this session, with their reasons
         writer.event(clock.now(), ev_kind, ev_detail)
     engine.subscribe(_terminal_cues(virtual))
-    audio = open_audio(args, person, drill_name, writer, engine, virtual)
+    audio = open_audio(args, person, drill_name, writer, engine, virtual,
+                       fade=getattr(args, "feedback", None) or feedback or "full")
     controls = open_controls(layout, engine, clock) if backend in ("ads1115", "mcp3008") else None
     view = None
     if show:
@@ -252,7 +253,7 @@ def check_audio_out(args) -> None:
         raise UsageError(f"--audio-out: folder {p.parent} does not exist", "create it, or write the track elsewhere")
 
 
-def open_audio(args, person, drill_name: str, writer, engine, virtual: bool):
+def open_audio(args, person, drill_name: str, writer, engine, virtual: bool, fade: str = "full"):
     """The drill's sound (PRODUCT.md §7), or None: spoken cues and beats played live on a real
     clock (--audio, else the person's setting, else on), and the sound track rendered for
     --audio-out in either time. Without a sound device: one notice, audio off, nothing else changes."""
@@ -264,7 +265,7 @@ def open_audio(args, person, drill_name: str, writer, engine, virtual: bool):
 
     audio = Audio(mode, language=getattr(person, "language", "en") or "en", drill=drill_name, live=not virtual,
                   render_t0=writer.clock_start if out else None, record=writer.event,
-                  countdown_s=engine.countdown_s, error=getattr(args, "audio_error", None) or "off")
+                  countdown_s=engine.countdown_s, error=getattr(args, "audio_error", None) or "off", fade=fade)
     for note in audio.notices:
         say(note)
     if not audio.active:

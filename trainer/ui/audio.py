@@ -98,8 +98,11 @@ class Director:
     recorder's event."""
 
     def __init__(self, mode: str, sounds: Sounds, sinks, *, record=None, drill: str = "", countdown_s: float = 3.0,
-                 error: str = "off"):
+                 error: str = "off", fade: str = "full"):
         self.mode = mode
+        # spoken cues fade with the level's feedback (issue 27): full — each phase named in every
+        # loop; target — named in the first loop only, then ticks; none — beats only (no phase names)
+        self.fade = fade if fade in ("full", "target", "none") else "full"
         self.sounds = sounds
         self.sinks = list(sinks)
         self.record = record or (lambda t, kind, detail: None)
@@ -216,7 +219,10 @@ class Director:
         if kind == "countdown":
             return 2, ["<tick>"] if beats else [detail]
         if kind == "loop":
-            self._reset_loop()
+            if self.fade == "full":
+                self._reset_loop()
+            else:                                 # fading: the phases keep the names said once
+                self._rep_cue, self._rep = None, 1
             try:
                 n, m = (int(x) for x in detail.split("/"))
             except ValueError:
@@ -239,6 +245,10 @@ class Director:
             first = detail not in self._seen
             self._seen.add(detail)
             return 2, ["<chime-up>" if first else "<tick>"]
+        if self.fade == "none":
+            return 2, ["<tick>"]
+        if self.fade == "target" and detail in self._seen:
+            return 2, ["<tick>"]
         if detail not in self._seen:
             self._seen.add(detail)
             return 2, [detail]
@@ -446,7 +456,8 @@ class Audio:
     person should be told (the app says them)."""
 
     def __init__(self, mode: str, *, language: str = "en", drill: str = "", live: bool = False, render_t0=None,
-                 record=None, countdown_s: float = 3.0, error: str = "off", player=None, speech=None):
+                 record=None, countdown_s: float = 3.0, error: str = "off", player=None, speech=None,
+                 fade: str = "full"):
         self.notices: list[str] = []
         self.mode = mode
         self.player = None
@@ -474,7 +485,7 @@ class Audio:
                 threading.Thread(target=speech.prepare, args=(all_cue_texts(),), name="footmat-speech",
                                  daemon=True).start()
         self.director = Director(sound_mode, Sounds(sound_mode, speech), sinks, record=record, drill=drill,
-                                 countdown_s=countdown_s, error=error)
+                                 countdown_s=countdown_s, error=error, fade=fade)
 
     @property
     def active(self) -> bool:
