@@ -15,6 +15,10 @@ loop (every ~25–33 ms) and:
 
 - without a server, does nothing but look at the clock; it tries the socket again once every
   :data:`RETRY_S`;
+- with a server that nobody watches (no ``run/live.watched``, which the server makes while a
+  browser is connected), does nothing either; it looks for a watcher once every :data:`RETRY_S`
+  and, when one comes, sends the geometry first (the live timers of a hold already under way then
+  start from that moment: the figures that count are the scorer's, in the summary);
 - at most :data:`MAX_HZ` times a second reads the engine's status
   (:class:`~trainer.drills.status.DrillStatus`: the same single view-state object the mat's view
   draws; the view's own when it has just drawn one at full feedback), encodes it compactly (JSON,
@@ -60,6 +64,7 @@ from pathlib import Path
 import numpy as np
 
 SOCKET_NAME = "live.sock"
+WATCHED_NAME = "live.watched"   # present while someone watches (the server makes it): states are built only then
 MAX_HZ = 50.0          # at most this many states a second (the live loop runs at 30-40 blocks a second)
 QUEUE_N = 8            # messages waiting for a slow server; the oldest are dropped first
 RETRY_S = 1.0          # how often a publisher without a server looks for one
@@ -77,6 +82,10 @@ def run_dir(home: Path | None = None) -> Path:
 
 def socket_path(home: Path | None = None) -> Path:
     return run_dir(home) / SOCKET_NAME
+
+
+def watched_path(home: Path | None = None) -> Path:
+    return run_dir(home) / WATCHED_NAME
 
 
 class SocketAddress:
@@ -198,7 +207,11 @@ class Publisher:
         self.period = 1.0 / float(max_hz)
         self.retry_s = float(retry_s)
         self.queue: deque = deque(maxlen=int(queue_n))
+        self._status_class = DrillStatus
         self.reader = DrillStatus(engine, self.layout, feedback)
+        self.watched_path = self.path.with_name(WATCHED_NAME)
+        self._watched = False
+        self._watch_at = 0.0          # perf_counter when the watched flag is looked at again
         # with a view at full feedback, only the states the view drew are sent (one reading of the
         # drill's live timers, the same picture on the mat and in the browser)
         self.follows_view = bool(follows_view)
@@ -239,6 +252,7 @@ class Publisher:
             return False
         self._sock, self._addr = s, addr
         self._hello_due = True
+        self._watched, self._watch_at = False, 0.0
         self.queue.clear()
         return True
 
@@ -310,6 +324,16 @@ class Publisher:
         if self._sock is None:
             if now < self._retry_at or not self._connect(now):
                 return False
+        if now >= self._watch_at:           # is anyone watching? (one stat a second)
+            self._watch_at = now + self.retry_s
+            watched = self.watched_path.exists()
+            if watched and not self._watched:
+                self._hello_due = True      # a new watcher: the geometry first, live timers afresh
+                self.reader = self._status_class(self.engine, self.layout, self.feedback)
+            self._watched = watched
+        if not self._watched and not force:
+            self.queue.clear()
+            return False
         if not force and (now < self._next or (self.follows_view and status is None)):
             if self.queue:
                 self.flush(now)

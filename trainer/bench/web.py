@@ -11,8 +11,9 @@
 - ``live_updates_per_s``: states received per second while the drill runs.
 - ``publish_cpu_us_per_state`` (median, and p95): the publisher's CPU time (thread time) in the live
   loop for one state: reading the engine's view state, encoding it and sending it, with a server
-  reading; ``publish_idle_cpu_us`` the same call when no server listens (it only looks at the
-  clock); ``state_bytes`` a state's size (median). Spiral, virtual time, every block published.
+  reading and a browser watching; ``publish_idle_cpu_us`` the same call when no server listens (it
+  only looks at the clock; a server nobody watches costs the same); ``state_bytes`` a state's size
+  (median). Spiral, virtual time, every block published.
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def publish_cost() -> dict:
     from firmware.sim.mat import SimMat
     from firmware.sim.person import ScriptedPerson
     from firmware.sim.vector import VectorSimSource
-    from trainer.app.publish import Publisher, SocketAddress, socket_path
+    from trainer.app.publish import WATCHED_NAME, Publisher, SocketAddress, socket_path
     from trainer.app.simcal import nominal_sim_calibration
     from trainer.app.simperson import Follower, natural_centre
     from trainer.drills.engine import DrillEngine, SpiralDrill
@@ -65,6 +66,8 @@ def publish_cost() -> dict:
     server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     server.bind(addr.address)
     server.setblocking(False)
+    watched = path.with_name(WATCHED_NAME)
+    watched.touch()                      # a browser watches (else a publisher builds nothing)
     pub = Publisher(engine, max_hz=1e9)
     idle = Publisher(engine, path=path.with_name("nobody.sock"), max_hz=1e9)
     busy, free, sizes = [], [], []
@@ -90,6 +93,7 @@ def publish_cost() -> dict:
         server.close()
         addr.close()
         path.unlink(missing_ok=True)
+        watched.unlink(missing_ok=True)
     busy_us, free_us = np.array(busy) * 1e6, np.array(free) * 1e6
     return {"publish_cpu_us_per_state": round(float(np.median(busy_us)), 1),
             "publish_cpu_p95_us": round(float(np.percentile(busy_us, 95)), 1),

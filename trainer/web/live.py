@@ -5,7 +5,9 @@ coach's browser.
   ``$FOOTMAT_HOME/run/live.sock`` (:mod:`trainer.app.publish`: why a Unix datagram socket, what the
   messages hold). :class:`LiveHub` binds that socket (the folder 0700, the socket 0600), reads it
   in the event loop (``add_reader``: no thread, no polling), keeps the newest ``hello`` (the
-  geometry) and state, and hands each message to every client.
+  geometry) and state, and hands each message to every client. While at least one client is
+  connected it keeps ``run/live.watched``: a drill builds and sends states only then (a server
+  nobody watches costs the mat nothing either).
 - ``/api/live`` is a WebSocket: authenticated as the rest of the app
   (:func:`trainer.web.auth.authenticate_websocket`: the bearer token, or a paired device's cookie
   with this server as its Origin; a wrong Origin is refused), it gets the newest hello and state at
@@ -38,7 +40,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from trainer.app.publish import SocketAddress, run_dir, socket_path
+from trainer.app.publish import SocketAddress, run_dir, socket_path, watched_path
 
 CLIENT_QUEUE_N = 4          # states waiting for one slow browser; the oldest dropped first
 MAX_DATAGRAM = 256 * 1024
@@ -92,6 +94,7 @@ class LiveHub:
     def __init__(self, home: Path):
         self.home = Path(home)
         self.path = socket_path(self.home)
+        self.watched = watched_path(self.home)
         self.clients: set[LiveClient] = set()
         self.hello: bytes | None = None
         self.last: bytes | None = None
@@ -156,6 +159,7 @@ class LiveHub:
                 log.warning("live mirror: %s; this server shows no live drill", self.note)
                 return False
             self.path.unlink()
+        self._set_watched(False)
         addr = SocketAddress(self.path)
         s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         try:
@@ -205,6 +209,7 @@ class LiveHub:
                 pass
             self._sock = self._addr = None
             self.listening = False
+            self._set_watched(False)
             for c in self.clients:
                 c.event.set()
 
@@ -237,19 +242,34 @@ class LiveHub:
             c.offer("hello" if kind == "hello" else "state", data)
 
     # -- watchers ----------------------------------------------------------------------------
+    def _set_watched(self, on: bool) -> None:
+        """``run/live.watched`` while someone watches: a drill builds and sends states only then."""
+        try:
+            if on:
+                self.watched.touch(mode=0o600)
+            else:
+                self.watched.unlink(missing_ok=True)
+        except OSError:
+            pass
+
     def add(self) -> LiveClient:
         c = LiveClient()
         for data in (self.hello, self.last, self.ended):
             if data is not None:
                 c.offer(_kind(data), data)
         self.clients.add(c)
+        if self.listening and len(self.clients) == 1:
+            self._set_watched(True)
         return c
 
     def remove(self, c: LiveClient) -> None:
         self.clients.discard(c)
+        if self.listening and not self.clients:
+            self._set_watched(False)
 
     def status(self) -> dict:
         return {"listening": self.listening, "socket": str(self.path), "note": self.note, "received": self.received,
+                "watched": self.watched.exists(),
                 "watchers": len(self.clients), "last_message_age_s":
                     None if self.last_at is None else round(time.time() - self.last_at, 3),
                 "drill": (json.loads(self.hello).get("drill") if self.hello else None)}
@@ -327,8 +347,12 @@ def routes(ctx) -> list:
             await websocket.close(code=1008)
             return
         await hub.start()
-        await websocket.accept()
-        client = hub.add()
+        client = hub.add()          # watched from the handshake on: the drill starts sending
+        try:
+            await websocket.accept()
+        except BaseException:
+            hub.remove(client)
+            raise
 
         async def pump():
             while True:

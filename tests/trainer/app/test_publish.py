@@ -49,8 +49,10 @@ def step(src, est, engine):
 class Server:
     """The server's end of the channel, as trainer.web.live binds it (a plain datagram socket)."""
 
-    def __init__(self, path):
+    def __init__(self, path, watched=True):
         path.parent.mkdir(parents=True, exist_ok=True)
+        if watched:                                   # a browser watches (the server keeps this file then)
+            path.with_name(publish.WATCHED_NAME).touch()
         self.addr = SocketAddress(path)
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(self.addr.address)
@@ -106,6 +108,23 @@ def test_without_a_server_a_publisher_does_nothing_and_looks_again_once_a_second
         assert pub.publish(step(src, est, engine)) is True
         msgs = server.recv_all()
         assert [m["k"] for m in msgs] == ["hello", "state"]
+    finally:
+        server.close()
+
+
+def test_a_server_nobody_watches_gets_nothing_until_someone_does(footmat_home):
+    src, est, engine = rig()
+    server = Server(socket_path(), watched=False)
+    pub = Publisher(engine, max_hz=1e6, retry_s=0.0)
+    try:
+        for _ in range(20):
+            assert pub.publish(step(src, est, engine)) is False
+        assert pub.connected and pub.stats["built"] == 0 and server.recv_all() == []
+        publish.watched_path().touch()                # a browser connects
+        assert pub.publish(step(src, est, engine))
+        assert [m["k"] for m in server.recv_all()] == ["hello", "state"]
+        publish.watched_path().unlink()               # and leaves
+        assert pub.publish(step(src, est, engine)) is False and server.recv_all() == []
     finally:
         server.close()
 

@@ -87,6 +87,14 @@ def test_the_hubs_socket_is_the_users_own_is_never_taken_from_a_live_server_and_
                 break
             await asyncio.sleep(0.01)
         assert json.loads(hub.last)["seq"] == 7 and hub.status()["received"] == 1
+        watched = path.with_name("live.watched")
+        a = hub.add()
+        b = hub.add()
+        assert watched.exists() and hub.status()["watched"]          # the drill sends while someone watches
+        hub.remove(a)
+        assert watched.exists()
+        hub.remove(b)
+        assert not watched.exists()
         await hub.stop()
         assert not path.exists() and not hub.listening
     asyncio.run(go())
@@ -132,14 +140,25 @@ class Mirror:
             [FOOTMAT, "drill", "spiral", "--loops", "3", "--period", "10", "--backend", "sim", "--no-plot",
              "--realtime", "--pain-before", "0", "--pain-after", "0", "--audio", "off"],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        # until the drill runs (its process starting and stepping on take a few seconds)
-        deadline = time.monotonic() + 90
-        hub = self.ctx.settings["live_hub"]
-        while not (hub.last and json.loads(hub.last)["state"] == "running"):
-            assert self.drill.poll() is None, (self.home / "drill.log").read_text()
-            assert time.monotonic() < deadline, "the drill never published a running state"
-            time.sleep(0.1)
+        # watched until the drill runs (its process starting and stepping on take a few seconds)
+        asyncio.run(self._until_running(90.0))
         return self
+
+    async def _until_running(self, timeout_s):
+        import websockets
+
+        deadline = time.monotonic() + timeout_s
+        async with websockets.connect(self.ws_url, additional_headers={"Authorization": f"Bearer {TOKEN}"}) as ws:
+            assert (self.home / "run" / "live.watched").exists()          # someone watches: the drill sends
+            while True:
+                assert self.drill.poll() is None, (self.home / "drill.log").read_text()
+                assert time.monotonic() < deadline, "the drill never published a running state"
+                try:
+                    m = json.loads(await asyncio.wait_for(ws.recv(), 1.0))
+                except asyncio.TimeoutError:
+                    continue
+                if m["k"] == "state" and m["state"] == "running":
+                    return
 
     def running(self) -> bool:
         return self.drill.poll() is None
@@ -165,6 +184,7 @@ def mirror(tmp_path_factory):
     finally:
         m.stop()
     assert not (m.home / "run" / "live.sock").exists()      # the app's end removed it
+    assert not (m.home / "run" / "live.watched").exists()
 
 
 async def _watch(url, seconds, **kw):
@@ -188,7 +208,10 @@ def test_a_client_with_the_token_gets_at_least_25_states_a_second_from_a_separat
     assert mirror.running()
     assert got[0][1]["k"] == "hello" and got[0][1]["drill"] == "spiral"
     assert {s["name"] for s in got[0][1]["sensors"]} == {s.name for s in __import__("firmware.layout", fromlist=["x"]).load_layout().sensors}
-    states = [(t, m) for t, m in got if m["k"] == "state"]
+    # the first state is the hub's newest, handed over at once; the drill's own stream follows
+    # (within a second: a drill looks for a watcher once a second)
+    states = [(t, m) for t, m in got if m["k"] == "state"][1:]
+    assert states[-1][0] - states[0][0] > 2.0
     rate = (len(states) - 1) / (states[-1][0] - states[0][0])
     assert rate >= 25, rate
     seqs = [m["seq"] for _, m in states]
