@@ -2,8 +2,8 @@
 serve, and fetch people, levels and caps (trainer/store/sync.py).
 
 Exit codes: 0 everything sent and fetched; 1 something still waits (the server could not be
-reached, or refused a session: the line says which; nothing is lost); 2 a usage or settings
-error (no URL, no token, a bad settings.toml, a token the server refuses).
+reached, refused a session, or another sync is running: the line says which; nothing is lost);
+2 a usage or settings error (no URL, no token, a bad settings.toml, a token the server refuses).
 """
 from __future__ import annotations
 
@@ -47,6 +47,9 @@ def run(args) -> int:
         res = sync.run_sync(url, tok, wait=args.background,
                             on_session=None if args.json else lambda item, outcome: say(
                                 f"{'sent' if outcome == 'stored' else 'already there'}: {item.rel}"))
+    except sync.Busy as e:
+        say(f"{e.what}: {e.fix}")
+        return EXIT_WAITING
     except sync.Offline as e:
         todo, _ = sync.waiting(url)
         if args.json:

@@ -68,6 +68,10 @@ class Offline(FootmatError, OSError):
     """The server could not be reached: nothing is lost, the next sync sends what waits."""
 
 
+class Busy(FootmatError, RuntimeError):
+    """Another `footmat sync` runs on this mat."""
+
+
 # --------------------------------------------------------------------------- settings
 @dataclass
 class Settings:
@@ -514,7 +518,7 @@ def lock(wait: bool):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
-            raise UsageError("another footmat sync is running on this mat", "wait for it to finish") from None
+            raise Busy("another footmat sync is running on this mat", "it sends what waits; or run this again later") from None
         yield
     finally:
         os.close(fd)
@@ -617,7 +621,12 @@ def after_session(say=None) -> bool:
     here (the next sync sends what waits). Returns whether one was started."""
     try:
         s = load_settings()
-        if not (s.after_every_session and s.url and os.environ.get(TOKEN_ENV)):
+        if not (s.after_every_session and s.url):
+            return False
+        if not os.environ.get(TOKEN_ENV):
+            if say:
+                say(f"note: settings.toml asks for a sync after every session, but {TOKEN_ENV} is not set: "
+                    "not syncing (the session waits for the next footmat sync)")
             return False
         log = home.ensure("sync") / "last-background-sync.log"
         with open(log, "ab") as out:

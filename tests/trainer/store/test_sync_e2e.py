@@ -127,6 +127,10 @@ def sync_json(cli, url):
 
 def test_two_mats_one_history_no_doubles_and_caps_reach_the_mats(cli, mats, server):
     server.start()
+    with mats("A"), pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FOOTMAT_SYNC_TOKEN", "not-the-token-0123456789")
+        code, _, err = cli("sync", "--to", server.url)
+        assert code == 2 and "refused the sync token (401)" in err
     with mats("A"):
         assert cli("person", "add", "Ann", "--weight-kg", "61")[0] == 0
         assert cli("person", "set", "Ann", "--level", "spiral=3")[0] == 0

@@ -133,3 +133,10 @@ def test_accept_people_writes_person_files_reports_clashes_and_refuses_malformed
     assert people.load("Bob").person_id == bob_here and people.load("Bob").weight_kg == 80.0
     out = sync.accept_people({"people": [ann | {"name": "Anne"}]})               # renamed on a mat
     assert out["stored"] == ["a" * 32] and "Ann" not in people.names() and people.load("Anne").person_id == "a" * 32
+
+
+def test_one_sync_at_a_time_the_second_says_so_and_exits_1(cli, footmat_home, monkeypatch):
+    monkeypatch.setenv("FOOTMAT_SYNC_TOKEN", "t" * 32)
+    with sync.lock(wait=False):
+        code, _, err = cli("sync", "--to", f"http://127.0.0.1:{closed_port()}")
+    assert code == 1 and "another footmat sync is running" in err
