@@ -54,6 +54,16 @@ class PainSource:
         if self.backend == "sim":
             self.kind = app_drill.sim_person(args, person)[0]
 
+    def _view(self):
+        """The live view for the rating screen, when there is a display (None otherwise)."""
+        if getattr(self.args, "no_plot", False) or not app_drill.has_display():
+            return None
+        from firmware.layout import load_layout
+
+        from trainer.ui.view import LiveView
+
+        return LiveView(load_layout(getattr(self.args, "layout", None)), title="footmat — pain rating")
+
     def get(self, when: str) -> int | None:
         given = getattr(self.args, f"pain_{when}", None)
         if given is not None:
@@ -63,18 +73,24 @@ class PainSource:
         if self.backend.startswith("replay:"):
             return None
         if self.backend not in ("sim",):          # a live mat: the person cannot type
+            view = None
             try:
-                return hands_free(self.args, self.person, when)
+                view = self._view()
+                return hands_free(self.args, self.person, when, view=view)
             except UsageError:
                 raise
             except Exception as e:     # the rating must never stop the session: ask instead
                 say(f"the hands-free pain rating did not work ({e.__class__.__name__}: {e})")
+            finally:
+                if view is not None:
+                    view.close()
         return ask_pain(f"{when} today's session")
 
 
-def hands_free(args, person, when: str, *, source=None, estimator=None, controls=None) -> int | None:
+def hands_free(args, person, when: str, *, source=None, estimator=None, controls=None, view=None) -> int | None:
     """The hands-free pain rating on the mat (trainer.drills.pain_rating): lean left/right to move
-    the number, stand still 2 s (or press the button) to confirm. Returns the rating or None."""
+    the number, stand still 2 s (or press the button) to confirm. Returns the rating or None.
+    Shown on the terminal, and through the live ``view`` (its cue text) when there is one."""
     from firmware.clock import RealClock
     from firmware.layout import load_layout
 
@@ -105,9 +121,16 @@ def hands_free(args, person, when: str, *, source=None, estimator=None, controls
             eb = estimator.estimate(block)
             for k in range(len(eb.t)):
                 yield float(eb.t[k]), float(eb.cop[k, 0]), not bool(eb.unloaded[k])
+            if view is not None:
+                view.feed(eb.t, eb.cop)
+                view.maybe_draw(rating.snapshot(eb.t[-1], eb.cop[-1]))
+                view.poll()
 
     try:
-        return run_rating(frames(), rating, on_change=lambda r: say(r.status))
+        got = run_rating(frames(), rating, on_change=lambda r: say(r.status))
+        if view is not None:
+            view.maybe_draw(rating.snapshot(rating.t, (float("nan"), float("nan"))), force=True)
+        return got
     finally:
         if opened:
             source.close()

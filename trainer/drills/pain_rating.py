@@ -59,6 +59,20 @@ class PainRating:
         return "lean left or right to change, stand still 2 s to confirm"
 
     @property
+    def view_cue(self) -> str:
+        """The cue for the live view: the number as the headline, what to do as the hint."""
+        return f"pain {self.value} of 10: {self.cue}"
+
+    def snapshot(self, t: float, cop):
+        """A :class:`~trainer.drills.state.Snapshot` the existing live view draws (its cue text)."""
+        import numpy as np
+
+        from trainer.drills.state import Snapshot
+
+        return Snapshot(t=float(t), state="running" if not self.done else "done",
+                        cop=np.asarray(cop, float), cue=self.view_cue)
+
+    @property
     def status(self) -> str:
         return f"Pain {self.when}: {self.value} / 10 — {self.cue}"
 

@@ -71,11 +71,16 @@ def test_a_scripted_lean_to_6_then_standing_still_records_6_on_the_simulated_mat
                          scenario="ideal")
     cal, _, _ = sim_calibration(layout, seed=3, scenario="ideal")
     est = Estimator(layout, cal, 70.0 * 9.80665, float(source.rate_hz))
+    from trainer.ui.view import LiveView
+
+    view = LiveView(layout)                       # the existing live view shows it (offscreen here)
     try:
-        got = hands_free(None, None, "before", source=source, estimator=est)
+        got = hands_free(None, None, "before", source=source, estimator=est, view=view)
     finally:
         source.close()
     assert got == 6
+    assert view.frames_drawn > 0 and view.status.cue == "pain 6 of 10" and "recorded" in view.status.hint
+    view.close()
     assert source.clock.now() < 15.0          # confirmed by standing still, not by the timeout
 
 
