@@ -1,5 +1,5 @@
 """Simulated training days of `footmat today` (issue 27): a painful person whose pain rises by 2
-in a session is eased the next session; a holding-on person does not step up. Slow."""
+in a session is eased the next session. Slow (five sessions on the simulated mat, ~33 s of CPU)."""
 from __future__ import annotations
 
 import pytest
@@ -28,13 +28,3 @@ def test_a_painful_persons_rise_of_2_eases_the_next_session(cli):
     assert plan[1] < plan[0]
     assert eased["programme"]["decisions"]["spiral"]["kind"] == "stay"
     assert shown(cli, "pai")["levels"].get("spiral", 1) == spiral_levels(days)[-1]
-
-
-@pytest.mark.slow
-def test_a_holding_on_person_does_not_step_up(cli):
-    add(cli, "hol", "--exclude", "heel-raises", "--exclude", "toe-press")
-    days = train(cli, "hol", "holding-on", 8)
-    levels = spiral_levels(days)
-    assert set(levels) == {1}
-    assert shown(cli, "hol")["levels"].get("spiral", 1) == 1
-    assert not [e for d in days for e in d["programme"]["events"] if e["kind"] == "level_up"]
