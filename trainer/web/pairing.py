@@ -54,7 +54,9 @@ def pair_page(ctx, request: Request, *, message: str = "", status: int = 200, gi
                  '<label for="name-input">This device</label> '
                  '<input id="name-input" name="device" maxlength="60" placeholder="e.g. coach\'s tablet"> '
                  '<button type="submit" id="pair-button">Pair</button></form>')
-    return HTMLResponse(page("Pair", "\n".join(parts), request=request, nav=False), status_code=status)
+    # the mat's screen shows the current code: reloaded every 2 minutes, so a used or expired one is replaced
+    head = '<meta http-equiv="refresh" content="120">' if _shows_code(ctx, request) and not message else ""
+    return HTMLResponse(page("Pair", "\n".join(parts), request=request, nav=False, head=head), status_code=status)
 
 
 def routes(ctx) -> list:
@@ -128,7 +130,10 @@ def routes(ctx) -> list:
         body = ("<h1>Paired devices</h1><table><tr><th>Device</th><th>Paired</th><th>From</th><th></th></tr>"
                 + "".join(rows) + "</table>"
                 + ("" if rows else "<p>No device is paired (this request used the fixed token).</p>")
-                + "<p>Revoke them all from the mat: <code>footmat serve --revoke-all</code>.</p>")
+                + "<p>Revoke them all from the mat: <code>footmat serve --revoke-all</code>.</p>"
+                + (f'<form method="post" action="/logout"><input type="hidden" name="csrf" value="{esc(me.csrf)}">'
+                   '<button type="submit" id="unpair">Unpair this device</button></form>'
+                   if me and me.kind == "device" else ""))
         return HTMLResponse(page("Devices", body, request=request))
 
     async def revoke(request: Request):

@@ -21,7 +21,7 @@ def template(name: str) -> Template:
     return Template((TEMPLATES / name).read_text(encoding="utf-8"))
 
 
-def page(title: str, body: str, *, request=None, nav: bool = True) -> str:
+def page(title: str, body: str, *, request=None, nav: bool = True, head: str = "") -> str:
     """A whole page: ``body`` is HTML already escaped. An unpaired browser gets the pairing page's
     own assets (/pair/assets/…), the only files it may load."""
     ident = getattr(getattr(request, "state", None), "identity", None) if request is not None else None
@@ -30,5 +30,5 @@ def page(title: str, body: str, *, request=None, nav: bool = True) -> str:
         links = '<nav><a href="/">People</a> <a href="/sessions">Sessions</a> <a href="/devices">Devices</a></nav>'
     base = "/static/" if ident else "/pair/assets/"
     css = "".join(f'<link rel="stylesheet" href="{base}{n}">' for n in ("footmat.css",) + (() if nav else ("pair.css",)))
-    return template("base.html").substitute(title=esc(title), nav=links, body=body, css=css,
+    return template("base.html").substitute(title=esc(title), nav=links, body=body, css=css + head,
                                             csrf=esc(getattr(ident, "csrf", "") or ""))

@@ -94,6 +94,13 @@ def test_the_fixed_token_lists_sessions_and_people_and_downloads_a_report(client
     assert ex.status_code == 200 and "attachment" in ex.headers["content-disposition"]
     body = json.loads(ex.content)
     assert isinstance(body, dict) and body
+    pdf = client.get(f"/sessions/{session_id}/report.pdf", headers=BEARER)        # drawn on request
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and len(pdf.content) > 10_000
+    csv = client.get(f"/sessions/{session_id}/export.csv", headers=BEARER)          # the CSV and its sidecar
+    import zipfile
+
+    names = sorted(zipfile.ZipFile(io.BytesIO(csv.content)).namelist())
+    assert names == [f"{session_id}.csv", f"{session_id}.meta.json"]
     # nothing was written into the session by reading it
     assert sorted(p.name for p in (web_home / "sessions" / session_id).iterdir()) == \
         ["events.csv", "report.png", "session.json", "trace.csv"]
@@ -186,6 +193,10 @@ def test_cookie_writes_need_csrf_and_a_same_origin(ctx, client, web_home):
     # the fixed token writes without CSRF (no browser sends it by itself)
     r = client.post("/people/ann/caps", data={"max_spiral": ""}, headers=BEARER)
     assert r.status_code == 303 and people.load("ann").caps["max_level"] == {}
+    # unpairing oneself is a write too
+    assert client.post("/logout").status_code == 403
+    assert client.post("/logout", data={"csrf": csrf}).status_code == 303
+    assert client.get("/api/sessions").status_code == 401 and not ctx.auth.devices.all()
 
 
 def test_revocation_one_device_and_all(ctx, client, cli):
