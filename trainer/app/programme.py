@@ -62,8 +62,10 @@ SAFETY_CAPS = {"one-leg": 4}
 #: the spiral "keeps scoring high": this many sessions in a row at or above STEP_UP while at a
 #: cap of the reach → re-measure the reach (limits) next time
 LIMITS_HIGH_SESSIONS = 3
-#: the drills of a day, in order (limits is added when it is due)
-PLAN_DRILLS = ("spiral", "heel-raises", "toe-press")
+#: the day's parts: the routine's (PRODUCT.md §4b), each drill with levels at the person's level
+#: (limits is added after the first part when it is due). A physiotherapist's own copy in
+#: $FOOTMAT_HOME/routines/daily.toml wins over the shipped one
+ROUTINE = "daily"
 
 RED_FLAG_NOTICE = ("Red flags: new numbness, new weakness in a leg, or loss of bladder or bowel control — "
                    "stop and seek medical care at once.")
@@ -250,7 +252,7 @@ def _eased_params(drill: str, params: dict) -> dict:
 
 #: `footmat today --short`: each part at its level's intensity, with less of it (a demonstration,
 #: or a test that runs many days on the simulated mat)
-SHORT = {"loops": 2, "reps": 4, "sets": 1, "cycles": 1, "max-time": 10.0, "lean-time": 4.0}
+SHORT = {"loops": 1, "reps": 4, "sets": 1, "cycles": 1, "max-time": 10.0, "lean-time": 4.0, "duration": 10.0}
 
 
 def short_params(params: dict) -> dict:
@@ -295,11 +297,14 @@ def plan(person, history: list[Day], on: Date, pain_before: int | None, short: b
     if pain_before is not None and pain_before >= PAIN_HIGH:
         notes.append(RED_FLAG_NOTICE)
     parts = []
-    drills_today = list(PLAN_DRILLS)
+    from trainer.drills import routine as rt
+
+    routine = rt.load(ROUTINE, home.home() / "routines")
+    drills_today = [(p.drill, dict(p.params)) for p in routine.parts if p.drill in lv.names()]
     why_limits = limits_due(person, history, on)
     if why_limits:
-        drills_today.insert(0, "limits")
-    for d in drills_today:
+        drills_today.insert(1 if drills_today else 0, ("limits", {}))
+    for d, given in drills_today:
         if d in excluded(person):
             events.append(("excluded", f"{d} is excluded by your clinician: not run"))
             continue
@@ -312,6 +317,8 @@ def plan(person, history: list[Day], on: Date, pain_before: int | None, short: b
         levels[d] = level
         run_level = max(1, level - 1) if eased else level
         params, feedback = lv.params_for(d, run_level)
+        # the routine's own choices the level does not set (the spiral's direction and start foot)
+        params |= {k: v for k, v in given.items() if k not in lv.table()[d]["level"][run_level - 1]}
         if eased and level == 1:
             params = _eased_params(d, params)
         if short:
@@ -368,23 +375,26 @@ def decide(person, history: list[Day], today: Day) -> list[Decision]:
     out = []
     pain = today.pain
     b, a = pain.get("before"), pain.get("after")
-    for part_plan, part in [(pp, rp) for d in lv.names() for pp, rp in today.parts(d)]:
-        drill = part_plan["drill"]
-        level = int(part_plan["level"])
-        if lv.top(drill) == 1:
+    for drill in lv.names():
+        ps = today.parts(drill)
+        if not ps or lv.top(drill) == 1:
             continue
+        level = int(ps[0][0]["level"])
+        part_plan = {"eased": any(pp.get("eased") for pp, _ in ps)}
+        part = {"complete": all(rp.get("complete") for _, rp in ps)}
+        held = any(holding_on(rp) for _, rp in ps)
+        today_units = [u for _, rp in ps for u in units(drill, rp)]
         top, why_top = allowed_max(person, drill)
         # the sessions at this level, newest first: their units (not eased, not holding on)
-        scores, sessions, held = [], 0, holding_on(part)
+        scores, sessions = [], 0
         for d in reversed(history):
-            ps = d.parts(drill)
-            if not ps:
+            dps = d.parts(drill)
+            if not dps:
                 continue
-            pp, rp = ps[-1]
-            if int(pp.get("level", 0)) != level:
+            if int(dps[0][0].get("level", 0)) != level:
                 break
-            u = units(drill, rp)
-            if pp.get("eased") or not u:       # eased for pain, or all done holding on: not counted
+            u = [x for _, rp in dps for x in units(drill, rp)]
+            if any(pp.get("eased") for pp, _ in dps) or not u:   # eased for pain, or all holding on
                 continue
             sessions += 1
             scores.extend(reversed(u))
@@ -392,7 +402,6 @@ def decide(person, history: list[Day], today: Day) -> list[Decision]:
         med = statistics.median(scores) if scores else None
         up = STEP_UP_SCORE.get(drill, STEP_UP_DEFAULT)
         down = STEP_DOWN_SCORE.get(drill, STEP_DOWN_DEFAULT)
-        today_units = units(drill, part)
         mtxt = f"the median of the last {len(scores)} scored units is {med:.0f}" if med is not None else ""
 
         def make(kind, new, reason):

@@ -23,7 +23,8 @@ LEVELS_FILE = Path(__file__).resolve().parent / "levels.toml"
 FEEDBACK = ("full", "target", "none")
 # the drill's own name in a sentence
 TITLES = {"spiral": "Spiral", "heel-raises": "Heel raises", "toe-press": "Toe presses", "one-leg": "One-leg stance",
-          "shift-lr": "Left/right shifts", "shift-ap": "Forward/back shifts", "limits": "Limits of stability"}
+          "shift-lr": "Left/right shifts", "shift-ap": "Forward/back shifts", "limits": "Limits of stability",
+          "stance": "Stance check"}
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
@@ -104,6 +105,8 @@ def describe(drill: str, level: int, params: dict | None = None, feedback: str |
     if drill == "spiral":
         what = (f"{count(p['loops'])} loop{'s' if p['loops'] != 1 else ''} of {_s(p['period'])}, with about "
                 f"{p['share']:.0f} % of your weight on the working foot")
+        if params and "direction" in params:
+            what += f", {p['direction'].replace('-', ' ')} starting on the {p['start-foot']} foot"
     elif drill == "heel-raises":
         what = (f"{count(p['sets'])} set{'s' if p['sets'] != 1 else ''} of {p['reps']} raises, "
                 f"{_s(4 * p['tempo'])} a raise")
@@ -114,6 +117,8 @@ def describe(drill: str, level: int, params: dict | None = None, feedback: str |
     elif drill in ("shift-lr", "shift-ap"):
         paces = " then ".join(f"{x.strip()} s" for x in str(p["paces"]).split(","))
         what = (f"{count(p['cycles'])} cycles at {paces} a movement, to {p['amplitude'] * 100:.0f} % of your reach")
+    elif drill == "stance":
+        what = f"stand still and relaxed for {_s(p['duration'])}"
     elif drill == "limits":
         what = (f"lean in each of 8 directions for {_s(p['lean-time'])} "
                 f"(your reach is re-measured every {remeasure_days()} days)")

@@ -77,17 +77,17 @@ def test_a_pain_rise_eases_the_next_session_and_7_eases_this_one():
     who = person(levels={"spiral": 3})
     p = pg.plan(who, [day(0, [50], level=3, pain=(3, 5))], D0 + timedelta(days=2), pain_before=3)
     assert p.eased and "rose from 3 to 5" in p.ease_reasons[0]
-    spiral = p.parts[0]
-    assert spiral.run_level == 2 and spiral.level == 3 and any(k == "ease" for k, _ in spiral.events)
+    spiral = p.parts[1]
+    assert spiral.drill == "spiral" and spiral.run_level == 2 and spiral.level == 3 and any(k == "ease" for k, _ in spiral.events)
     p = pg.plan(who, [day(0, [50], level=3, pain=(3, 3))], D0 + timedelta(days=2), pain_before=5)
     assert p.eased and "before rose from 3" in p.ease_reasons[0]
     p = pg.plan(who, [day(0, [50], level=3, pain=(3, 3))], D0 + timedelta(days=2), pain_before=7)
     assert p.eased and pg.RED_FLAG_NOTICE in p.notes
     p = pg.plan(who, [day(0, [50], level=3, pain=(3, 3))], D0 + timedelta(days=2), pain_before=4)
-    assert not p.eased and p.parts[0].run_level == 3
+    assert not p.eased and p.parts[1].run_level == 3
     # at level 1, easing halves the volume
     p = pg.plan(person(), [day(0, [50], pain=(3, 6))], D0 + timedelta(days=2), pain_before=4)
-    assert p.parts[0].run_level == 1 and p.parts[0].params["loops"] < 3
+    assert p.parts[1].run_level == 1 and p.parts[1].params["loops"] < 3
 
 
 def test_eased_three_sessions_running_suggests_a_clinician():
@@ -100,9 +100,9 @@ def test_eased_three_sessions_running_suggests_a_clinician():
 def test_a_long_break_steps_back_one():
     who = person(levels={"spiral": 4, "toe-press": 1})
     p = pg.plan(who, [day(0, [50], level=4)], D0 + timedelta(days=pg.BREAK_DAYS), pain_before=2)
-    assert p.parts[0].level == 3 and any(k == "step_back" for k, _ in p.events)
+    assert p.parts[1].level == 3 and any(k == "step_back" for k, _ in p.events)
     p = pg.plan(who, [day(0, [50], level=4)], D0 + timedelta(days=pg.BREAK_DAYS - 1), pain_before=2)
-    assert p.parts[0].level == 4
+    assert p.parts[1].level == 4
 
 
 def test_caps_reach_and_exclusions_hold():
@@ -115,11 +115,11 @@ def test_caps_reach_and_exclusions_hold():
     d = decide([day(0, good, level=4), day(1, good, level=4)], no_reach)
     assert d.kind == "capped" and "reach" in d.reason
     p = pg.plan(capped, [], D0, pain_before=1)
-    assert [x.drill for x in p.parts] == ["spiral", "heel-raises"]
+    assert [x.drill for x in p.parts] == ["stance", "spiral", "spiral", "heel-raises", "stance"]
     assert ("excluded", "toe-press is excluded by your clinician: not run") in p.events
     over = person(levels={"spiral": 6}, caps={"max_level": {"spiral": 3}, "exclude": []}, reach_mm={"left": 80.0})
     p = pg.plan(over, [], D0, pain_before=1)
-    assert p.parts[0].level == 3 and any(k == "cap" for k, _ in p.parts[0].events)
+    assert p.parts[1].level == 3 and any(k == "cap" for k, _ in p.parts[1].events)
     assert pg.allowed_max(person(), "one-leg")[0] == pg.SAFETY_CAPS["one-leg"]
 
 

@@ -17,8 +17,11 @@ def test_a_new_person_gets_level_1_the_notices_the_plan_and_what_changed(cli):
     assert code == 0, err
     assert "First session" in out and FIRST_RUN_NOTICE in out and programme.RED_FLAG_NOTICE in out
     assert "Today's plan:" in out
-    assert "1. Spiral, level 1: two loops of 16 s, with about 57 % of your weight on the working foot" in out
-    assert "Heel raises, level 1" in out and "Toe presses, level 1" in out
+    assert "1. Stance check: stand still and relaxed for 10 s" in out
+    assert ("2. Spiral, level 1: one loop of 16 s, with about 57 % of your weight on the working foot, heel to "
+            "toes starting on the left foot") in out
+    assert "3. Spiral, level 1: one loop of 16 s" in out and "toes to heel starting on the right foot" in out
+    assert "4. Heel raises, level 1" in out and "5. Toe presses, level 1" in out and "6. Stance check" in out
     assert "What changed:" in out and "Spiral: stays at level 1, because" in out
     # the default person got a file, with levels the programme keeps
     assert "default" in people.names()
@@ -28,7 +31,7 @@ def test_a_new_person_gets_level_1_the_notices_the_plan_and_what_changed(cli):
     rj = json.loads((folder / "routine.json").read_text())
     prog = rj["programme"]
     assert prog["date"] == "2026-03-02" and rj["complete"]
-    assert [p["drill"] for p in prog["plan"]] == ["spiral", "heel-raises", "toe-press"]
+    assert [p["drill"] for p in prog["plan"]] == ["stance", "spiral", "spiral", "heel-raises", "toe-press", "stance"]
     assert set(prog["decisions"]) == {"spiral", "heel-raises", "toe-press"}
     assert all(e["kind"].startswith("level_") for e in prog["events"])
     assert prog["levels_after"] == people.load("default").levels
@@ -59,7 +62,8 @@ def test_a_bad_date_or_unknown_person_is_one_line(cli):
 
 def test_everything_excluded_runs_nothing(cli):
     cli("person", "add", "ex", "--weight-kg", "70")
-    cli("person", "set", "ex", "--exclude", "spiral", "--exclude", "heel-raises", "--exclude", "toe-press")
+    cli("person", "set", "ex", "--exclude", "spiral", "--exclude", "heel-raises", "--exclude", "toe-press",
+        "--exclude", "stance")
     code, out, _ = cli("today", "--person", "ex", "--date", "2026-03-02", *SIM)
     assert code == 0 and "every drill is excluded" in out
     assert not list(home.sessions_dir().glob("*-routine-today*")) if home.sessions_dir().is_dir() else True

@@ -13,7 +13,8 @@ ORDER = {f: i for i, f in enumerate(lv.FEEDBACK)}
 
 
 def test_every_level_is_valid_parameters_of_its_drill():
-    assert set(lv.names()) == {"spiral", "heel-raises", "toe-press", "one-leg", "shift-lr", "shift-ap", "limits"}
+    assert set(lv.names()) == {"spiral", "heel-raises", "toe-press", "one-leg", "shift-lr", "shift-ap", "limits",
+                                "stance"}
     for d in lv.names():
         for n in range(1, lv.top(d) + 1):
             params, fb = lv.params_for(d, n)
