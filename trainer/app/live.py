@@ -71,15 +71,18 @@ def run_drill(source, engine, writer=None, view=None, *, estimator, max_seconds:
         if t_end is not None and float(block.t[-1]) >= t_end:
             engine.finish(float(block.t[-1]), "time limit (--seconds) reached")
         if live:
-            _gather(view)
+            _gather(view, pub)
     if pub is not None:
         pub.close(engine.snapshot.state)
     return frames
 
 
-def _gather(view) -> None:
+def _gather(view, pub=None) -> None:
     """Wait (real clock) while the acquisition thread buffers frames: until the view's next frame
-    is due, or :data:`BLOCK_S` without a view."""
+    is due, or :data:`BLOCK_S` without a view (watched through the live mirror: until its next
+    state is due, on its grid of :data:`trainer.app.publish.MAX_HZ`)."""
     wait = view.until_next_frame() if view is not None else BLOCK_S
+    if view is None and pub is not None and pub.watched:
+        wait = pub.until_next()
     if wait > 0:
         time.sleep(min(wait, 0.1))

@@ -65,7 +65,7 @@ import numpy as np
 
 SOCKET_NAME = "live.sock"
 WATCHED_NAME = "live.watched"   # present while someone watches (the server makes it): states are built only then
-MAX_HZ = 50.0          # at most this many states a second (the live loop runs at 30-40 blocks a second)
+MAX_HZ = 40.0          # at most this many states a second (a view's 30 fps: each frame it draws)
 QUEUE_N = 8            # messages waiting for a slow server; the oldest are dropped first
 RETRY_S = 1.0          # how often a publisher without a server looks for one
 PATH_MAX_POINTS = 400  # the target path in a hello message
@@ -233,6 +233,16 @@ class Publisher:
     def connected(self) -> bool:
         return self._sock is not None
 
+    @property
+    def watched(self) -> bool:
+        """A server listens and someone watches: states are being sent."""
+        return self._sock is not None and self._watched and not self.closed
+
+    def until_next(self) -> float:
+        """Seconds until the next state is due (0: now): a live loop without a view that is
+        watched waits this long, keeping the mirror's :data:`MAX_HZ`."""
+        return max(0.0, self._next - time.perf_counter())
+
     def _connect(self, now: float) -> bool:
         self._retry_at = now + self.retry_s
         if not self.path.exists():
@@ -334,7 +344,8 @@ class Publisher:
         if not self._watched and not force:
             self.queue.clear()
             return False
-        if not force and (now < self._next or (self.follows_view and status is None)):
+        # following a view: each frame it draws (its own fps is the limit); else at most MAX_HZ
+        if not force and ((status is None) if self.follows_view else now < self._next):
             if self.queue:
                 self.flush(now)
             return False
