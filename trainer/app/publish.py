@@ -19,9 +19,9 @@ loop (every ~25–33 ms) and:
   browser is connected), does nothing either; it looks for a watcher once every :data:`RETRY_S`
   and, when one comes, sends the geometry first (the live timers of a hold already under way then
   start from that moment: the figures that count are the scorer's, in the summary);
-- at most :data:`MAX_HZ` times a second reads the engine's status
-  (:class:`~trainer.drills.status.DrillStatus`: the same single view-state object the mat's view
-  draws; the view's own when it has just drawn one at full feedback), encodes it compactly (JSON,
+- at most :data:`MAX_HZ` times a second (with a view: each frame it draws) reads the engine's
+  status (:class:`~trainer.drills.status.DrillStatus`: the same single view-state object the mat's
+  view draws; the view's own when it has just drawn one at full feedback), encodes it compactly (JSON,
   mm to 0.1, newtons to 0.1) and appends it to a bounded queue (:data:`QUEUE_N` messages: the
   oldest is dropped when full);
 - sends what the queue holds without blocking, and stops at the first ``EAGAIN`` (a slow server):
@@ -29,7 +29,10 @@ loop (every ~25–33 ms) and:
 
 With a view at full feedback, the states sent are the ones the view drew (one reading of the
 drill's live timers: the same picture on the mat and in the browser); otherwise the publisher reads
-its own, at full feedback (``person_feedback`` says what the person sees).
+its own, at full feedback (``person_feedback`` says what the person sees). A live loop without a
+view that is watched waits on the publisher's grid (:meth:`Publisher.until_next`) rather than a
+fixed :data:`~trainer.app.live.BLOCK_S` after each block, so a busy machine still streams
+:data:`MAX_HZ` states a second; unwatched, the loop is as it was.
 
 The server's end of a Unix datagram socket queues at most ``net.unix.max_dgram_qlen`` messages
 (10 on Linux: ~300 ms of states); the server reads them as they come (an event-loop reader).
