@@ -2,6 +2,7 @@
 pairing code, answers the fixed token, pairs with the printed code, and refuses bad options."""
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -51,6 +52,42 @@ def test_serve_prints_the_code_and_serves_only_paired_clients(footmat_home, tmp_
         for a in list(addrs)[:1]:
             with pytest.raises(httpx.TransportError):
                 httpx.get(f"http://{a}:{port}/pair", timeout=2)
+    finally:
+        os.killpg(p.pid, signal.SIGINT)
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        err.close()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a test certificate")
+def test_serve_speaks_tls_with_cert_and_key_and_its_cookie_is_secure(footmat_home, tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=60)
+    port = _free_port()
+    env = {**os.environ, "FOOTMAT_HOME": str(footmat_home), "PYTHONUNBUFFERED": "1"}
+    err = open(tmp_path / "stderr.txt", "w+")
+    p = subprocess.Popen([sys.executable, "-m", "trainer.cli", "serve", "--port", str(port), "--cert", str(cert),
+                          "--key", str(key)], env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+    try:
+        base = f"https://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/pair", verify=False, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert p.poll() is None and time.monotonic() < deadline, (tmp_path / "stderr.txt").read_text()
+            time.sleep(0.2)
+        with pytest.raises(httpx.TransportError):                     # plain http is not served on that port
+            httpx.get(f"http://127.0.0.1:{port}/pair", timeout=5)
+        code = re.search(r"type the code (\d{4} \d{4})", (tmp_path / "stderr.txt").read_text()).group(1)
+        r = httpx.post(base + "/pair/exchange", data={"code": code}, verify=False, timeout=10)
+        assert r.status_code == 303 and "; Secure" in r.headers["set-cookie"]
     finally:
         os.killpg(p.pid, signal.SIGINT)
         try:
