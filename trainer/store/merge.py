@@ -9,6 +9,8 @@
   created on two mats) stay two people: the newcomer is not written on this mat (the file name is
   taken), and the clash is returned in ``clashes`` for the command to print. A person renamed on
   one side follows their id.
+* **A person removed on the mat** (``footmat person remove``) since the last sync is not made
+  again from the clinic's copy; the clinic keeps them (their history is the audit trail).
 * **Profile fields** (weight, height, feet, reach, language, ...): a three-way merge against the
   base. A side that did not change a field since the last sync takes the other side's value;
   when both changed it, the later change wins (the side's ``changed_at``); without both times,
@@ -201,6 +203,10 @@ def merge_people(local: dict, remote: dict, base: dict) -> Merged:
         names_here.setdefault(p.get("name"), pid)
     for pid in sorted(set(local) | set(remote)):
         lo, re_ = local.get(pid), remote.get(pid)
+        if lo is None and pid in base:       # removed on this mat since the last sync: not made again
+            out.people[pid] = re_
+            out.notes.append(f"{re_.get('name')}: removed on this mat, kept at the clinic")
+            continue
         if lo is None:                       # new to this mat: a clash when the name is someone else's
             other = names_here.get(re_.get("name"))
             if other is not None and other != pid:

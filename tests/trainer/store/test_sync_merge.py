@@ -97,3 +97,8 @@ def test_levels_three_way_a_side_that_did_not_change_takes_the_other():
     assert levels == {"spiral": 4}
     levels, _ = merge_levels({"spiral": 4}, {"spiral": T3}, {"spiral": 2}, {}, base)
     assert levels == {"spiral": 2}
+
+
+def test_a_person_removed_on_the_mat_is_not_made_again():
+    out = merge_people({}, {A: person(A, "Ann")}, base={A: person(A, "Ann")})
+    assert not out.to_mat and not out.to_clinic and A in out.people and "removed" in out.notes[0]
