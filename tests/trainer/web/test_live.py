@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from firmware.layout import load_layout
+
 from .conftest import TOKEN
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -207,7 +209,7 @@ def test_a_client_with_the_token_gets_at_least_25_states_a_second_from_a_separat
     got = asyncio.run(_watch(mirror.ws_url, 4.0, additional_headers={"Authorization": f"Bearer {TOKEN}"}))
     assert mirror.running()
     assert got[0][1]["k"] == "hello" and got[0][1]["drill"] == "spiral"
-    assert {s["name"] for s in got[0][1]["sensors"]} == {s.name for s in __import__("firmware.layout", fromlist=["x"]).load_layout().sensors}
+    assert [s["name"] for s in got[0][1]["sensors"]] == [s.name for s in load_layout().sensors]
     # the first state is the hub's newest, handed over at once; the drill's own stream follows
     # (within a second: a drill looks for a watcher once a second)
     states = [(t, m) for t, m in got if m["k"] == "state"][1:]
