@@ -103,11 +103,14 @@
     return size;
   }
 
+  let moving = false;         // a smoothed marker has not reached its newest position yet
+
   function smooth(key, xy, dt) {
     if (!xy) { delete shown[key]; return null; }
     const old = shown[key];
     const a = old ? 1 - Math.exp(-dt / SMOOTH_S) : 1;
     const v = old ? [old[0] + a * (xy[0] - old[0]), old[1] + a * (xy[1] - old[1])] : xy.slice();
+    if (Math.abs(v[0] - xy[0]) + Math.abs(v[1] - xy[1]) > 0.1) moving = true;
     shown[key] = v;
     return v;
   }
@@ -251,8 +254,8 @@
     lastDraw = ts;
     const silent = live.state && !live.ended && performance.now() - (live.stateAt || 0) > SILENT_MS;
     if (silent !== live.silent) { live.silent = silent; dirty = true; }
-    if (!dirty && !Object.keys(shown).length) return;
-    dirty = false;
+    if (!dirty && !moving) return;          // nothing new and nothing gliding: no redraw
+    dirty = false; moving = false;
     const W = canvas.width, H = canvas.height, u = Math.max(1, H / 480);
     const L = layout(W, H);
     ctx.fillStyle = "#f8f9fa"; ctx.fillRect(0, 0, W, H);
