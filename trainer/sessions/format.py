@@ -526,6 +526,17 @@ class TraceLines:
                 return
             yield nos, rows
 
+    def raw_chunks(self, n: int = 20000):
+        """Every record, up to ``n`` at a time, as a list of pieces: (first line number, the
+        records' text joined — the file's own — and how many) for a run of plain records, or
+        (line number, fields or None, the record as canonical CSV text) for one read line by line."""
+        while True:
+            pieces, have = self._chunks(n)
+            if not have:
+                return
+            self.records += have
+            yield pieces
+
     def text_chunks(self, n: int = 20000):
         """Every record as canonical CSV text, ``n`` at a time: (line numbers, texts, the texts
         joined). Plain records are the file's own text; a record is quoted by the csv module's

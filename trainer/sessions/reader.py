@@ -15,7 +15,6 @@ import gc
 import json
 import re
 from contextlib import contextmanager
-from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,12 +155,11 @@ def iter_rows(sf: SessionFolder, as_json: bool = False):
     and noted.
     """
     block_pat, line_pat, repl = _line_patterns(sf.header, groups=as_json)
-    whole = _whole_pattern(tuple(sf.header))
     width = len(sf.header)
     quoted = [i for i, h in enumerate(sf.header) if h in TEXT_COLUMNS]
     with sfmt.TraceLines(sf.trace, required=REQUIRED_COLUMNS) as tr:
         for nos, lines, text in tr.text_chunks(CHUNK_ROWS):
-            if whole.fullmatch(text) is None:     # one record off the fast path: each on its own
+            if _plain_block(text, width, quoted) is None:   # a record off the fast path: each on its own
                 out = _slow_block(sf, line_pat, block_pat, repl, nos, lines, as_json)
                 if as_json:
                     text = out
@@ -171,13 +169,6 @@ def iter_rows(sf: SessionFolder, as_json: bool = False):
         for n in tr.notes:
             if n not in sf.notes:
                 sf.notes.append(n)
-
-
-@lru_cache(maxsize=8)
-def _whole_pattern(header: tuple):
-    """Every line of a block a plain record of ``header`` (one match, nothing allocated per line)."""
-    line = _line_patterns(list(header))[1].pattern
-    return re.compile(f"(?:{line}\n)*+")
 
 
 def _json_rows(text: str, width: int, quoted: list[int]) -> str:
@@ -240,6 +231,125 @@ def _slow_block(sf: SessionFolder, line_pat, block_pat, repl, nos, lines, as_jso
     return "".join(out) if as_json else None
 
 
+# --------------------------------------------------------------------------- plain records with numpy
+_P10 = 10.0 ** np.arange(23)      # exact powers of ten (10**22 is the last one a float holds exactly)
+_CLASS = np.full(256, 5, np.uint8)          # byte classes for _plain_block
+_CLASS[48:58], _CLASS[45], _CLASS[46], _CLASS[44], _CLASS[10] = 0, 1, 2, 3, 3
+_CLASS[[*range(10), *range(11, 32), 34, 92]] = 4
+_EXACT_DIGITS = 15                 # up to this many digits, digits / 10**decimals is the correctly rounded float
+
+
+@dataclass
+class _Plain:
+    """A block of plain records as byte positions: ``b`` its bytes, ``starts``/``ends`` each field's
+    (rows × width, the end being its separator), ``sep_count`` the separators up to each byte (a
+    byte's field number), ``digit``/``minus``/``dot`` where those are in the numeric fields."""
+
+    b: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    sep_count: np.ndarray
+    digit: np.ndarray
+    digit_mask: np.ndarray
+    minus: np.ndarray
+    dot: np.ndarray
+
+
+def _plain_block(text: str, width: int, textcols) -> _Plain | None:
+    """Check a block of records the way the fast path's pattern would (every line ``width`` fields;
+    a numeric field a number as footmat writes it — ``-?(0|[1-9][0-9]*)(\\.[0-9]+)?`` — or empty,
+    never empty in the first column; a text field without quote, backslash or control character),
+    with numpy over the bytes → their positions (:class:`_Plain`), or None when a record is not one
+    (then :func:`_slow_block` checks each record on its own and names the bad one)."""
+    if not text or not text.endswith("\n") or '"' in text:
+        return None
+    b = np.frombuffer(text.encode("utf-8"), np.uint8)
+    issep = (b == 44) | (b == 10)
+    seps = np.flatnonzero(issep)
+    n = seps.size // width
+    if n == 0 or seps.size != n * width:
+        return None
+    ends = seps.reshape(n, width)
+    if not (b[ends[:, -1]] == 10).all() or (b[ends[:, :-1]] == 10).any():
+        return None                          # a line with another number of fields
+    starts = np.empty_like(ends)
+    starts.flat[0] = 0
+    starts.flat[1:] = seps[:-1] + 1
+    if (starts[:, 0] == ends[:, 0]).any():
+        return None                          # no time
+    d = np.zeros(b.size + 1, np.int8)
+    for j in textcols:
+        d[starts[:, j]] += 1
+        d[ends[:, j]] -= 1
+    intext = np.cumsum(d[:-1], dtype=np.int8).view(np.bool_)
+    cls = _CLASS[b]                          # 0 digit, 1 '-', 2 '.', 3 separator, 4 never in text, 5 other
+    if (cls[intext] == 4).any():
+        return None
+    cls[intext] = 6                          # text: no rule below
+    if ((cls == 4) | (cls == 5)).any():
+        return None                          # a numeric field holds something else than [0-9.-]
+    digit = cls == 0
+    minus = np.flatnonzero(cls == 1)
+    dots = np.flatnonzero(cls == 2)
+    nxt = np.append(cls[1:], 3)
+    if minus.size and ((_prev(cls, minus) != 3) | (nxt[minus] != 0)).any():
+        return None                          # '-' not first or not before a digit
+    if dots.size and ((_prev(cls, dots) != 0) | (nxt[dots] != 0)).any():
+        return None                          # a dot not between digits
+    zeros = np.flatnonzero((b == 48) & digit & (nxt == 0))
+    if zeros.size and np.isin(_prev(cls, zeros), (1, 3)).any():
+        return None                          # a leading zero
+    sep_count = np.cumsum(cls == 3, dtype=np.int32)
+    if dots.size > 1 and (np.diff(sep_count[dots]) == 0).any():
+        return None                          # two dots in one field
+    return _Plain(b, starts, ends, sep_count, np.flatnonzero(digit), digit, minus, dots)
+
+
+def _prev(cls, at):
+    """The class of the byte before each of ``at`` (a separator before the first)."""
+    out = cls[np.maximum(at - 1, 0)]
+    out[at == 0] = 3
+    return out
+
+
+def _plain_numbers(pl: _Plain, cols) -> np.ndarray:
+    """The numeric columns ``cols`` of a checked block (rows × len(cols), NaN where empty): each
+    field's digits as one integer over 10**decimals — the correctly rounded float, as float() and
+    loadtxt give it — and float() of the text for a field of more than 15 digits."""
+    b, starts, ends = pl.b, pl.starts.ravel(), pl.ends.ravel()
+    nf = starts.size
+    cd = np.cumsum(pl.digit_mask, dtype=np.int32)    # digits up to each byte
+    fid = pl.sep_count[pl.digit]                     # each digit's field
+    at_end = cd[ends]
+    ndig = at_end - np.append(0, at_end[:-1])
+    power = np.minimum(at_end[fid] - cd[pl.digit], 22)   # digits after it in its field
+    mant = np.bincount(fid, weights=(b[pl.digit] - np.uint8(48)) * _P10[power], minlength=nf)
+    dec = np.zeros(nf, np.int64)
+    dfid = pl.sep_count[pl.dot]
+    dec[dfid] = ends[dfid] - pl.dot - 1
+    val = mant / _P10[np.minimum(dec, 22)]
+    val[pl.sep_count[pl.minus]] *= -1.0
+    val[starts == ends] = np.nan
+    val = val.reshape(pl.starts.shape)[:, cols]
+    big = ndig.reshape(pl.starts.shape)[:, cols] > _EXACT_DIGITS
+    if big.any():
+        raw = pl.b.tobytes()
+        r, k = np.nonzero(big)
+        j = np.asarray(cols)[k]
+        val[r, k] = [float(raw[a:e]) for a, e in zip(pl.starts[r, j].tolist(), pl.ends[r, j].tolist())]
+    return val
+
+
+def _plain_texts(pl: _Plain, j: int) -> list[str]:
+    """Text column ``j`` of a checked block: one str per record."""
+    m = np.zeros(pl.b.size + 1, np.int8)
+    m[pl.starts[:, j]] += 1
+    m[pl.ends[:, j] + 1] -= 1                        # the field and its separator
+    sel = pl.b[np.cumsum(m[:-1], dtype=np.int8).view(np.bool_)]
+    sel[sel == 44] = 10
+    return sel.tobytes().decode("utf-8").split("\n")[:-1]
+
+
 @dataclass
 class Session:
     """A session's samples as arrays: ``num[col]`` float (NaN = missing), ``text[col]`` str arrays."""
@@ -264,29 +374,50 @@ class Session:
 
 
 def read_session(path) -> Session:
-    """Read and check a whole session folder → :class:`Session` (numbers as float64 arrays)."""
+    """Read and check a whole session folder → :class:`Session` (numbers as float64 arrays).
+
+    Plain records (what footmat writes) are checked and converted a block at a time with numpy
+    over the bytes (:func:`_plain_block`); a record read line by line (quoted text, an older
+    format's) is checked and converted on its own.
+    """
     sf = open_session(path) if not isinstance(path, SessionFolder) else path
     numeric = [i for i, h in enumerate(sf.header) if h not in TEXT_COLUMNS]
     textcol = [i for i, h in enumerate(sf.header) if h in TEXT_COLUMNS]
+    width = len(sf.header)
     blocks, texts = [], {sf.header[i]: [] for i in textcol}
-    with no_gc():
-        for lines, text in iter_rows(sf):
-            if '"' in text:    # a cue that needed quoting: this block record by record
-                rows = [sfmt.split_record(ln) for ln in lines]
-                blocks.append(np.array([[sfmt.to_float(r[i]) for i in numeric] for r in rows], float))
-                for i in textcol:
-                    texts[sf.header[i]].extend(r[i] for r in rows)
-                continue
-            filled = text.replace(",,", ",nan,").replace(",,", ",nan,").replace(",\n", ",nan\n")
-            arr = np.loadtxt(filled.splitlines(), delimiter=",", usecols=numeric, dtype=float,
-                             comments=None, ndmin=2)
-            blocks.append(arr)
-            if textcol:
-                last = max(textcol) + 2
-                for ln in lines:
-                    f = ln.split(",", last)
+    pats = None
+    with no_gc(), sfmt.TraceLines(sf.trace, required=REQUIRED_COLUMNS) as tr:
+        for pieces in tr.raw_chunks(CHUNK_ROWS):
+            rows = []                                   # records read line by line, in order
+            for p in pieces:
+                if isinstance(p[1], str):               # a run of plain records
+                    if rows:
+                        blocks.append(np.array(rows, float))
+                        rows = []
+                    first, text, k = p
+                    pl = _plain_block(text, width, textcol)
+                    if pl is None:                      # names the bad record (raises)
+                        pats = pats or _line_patterns(sf.header)
+                        lines = [ln + "\n" for ln in text[:-1].split("\n")]
+                        _slow_block(sf, pats[1], pats[0], pats[2], range(first, first + k), lines, False)
+                        raise AssertionError(f"{sf.trace}: lines {first}-{first + k - 1} passed one check and not the other")
+                    blocks.append(_plain_numbers(pl, numeric))
                     for i in textcol:
-                        texts[sf.header[i]].append(f[i])
+                        texts[sf.header[i]].extend(_plain_texts(pl, i))
+                    continue
+                no, fields, text = p
+                pats = pats or _line_patterns(sf.header)
+                _slow_block(sf, pats[1], pats[0], pats[2], [no], [text], False)
+                if fields is None:
+                    fields = sfmt.split_record(text)
+                rows.append([sfmt.to_float(fields[i]) for i in numeric])
+                for i in textcol:
+                    texts[sf.header[i]].append(fields[i])
+            if rows:
+                blocks.append(np.array(rows, float))
+        for n in tr.notes:
+            if n not in sf.notes:
+                sf.notes.append(n)
     data = np.concatenate(blocks) if blocks else np.zeros((0, len(numeric)))
     if data.shape[0] == 0:
         _fail(sf.trace, "has a header but no rows", "the session recorded nothing; record it again")
