@@ -12,8 +12,10 @@
 - ``publish_cpu_us_per_state`` (median, and p95): the publisher's CPU time (thread time) in the live
   loop for one state: reading the engine's view state, encoding it and sending it, with a server
   reading and a browser watching; ``publish_idle_cpu_us`` the same call when no server listens (it
-  only looks at the clock; a server nobody watches costs the same); ``state_bytes`` a state's size
-  (median). Spiral, virtual time, every block published.
+  only looks at the clock; a server nobody watches costs the same);
+  ``publish_slow_server_cpu_us`` (median, and max) with a server that never reads (its queue
+  full: each call builds its state, finds ``EAGAIN`` and drops the oldest); ``state_bytes`` a
+  state's size (median). Spiral, virtual time, every block published.
 """
 from __future__ import annotations
 
@@ -68,9 +70,16 @@ def publish_cost() -> dict:
     server.setblocking(False)
     watched = path.with_name(WATCHED_NAME)
     watched.touch()                      # a browser watches (else a publisher builds nothing)
+    slow_path = path.parent / "slow" / path.name         # a server that never reads: its queue full
+    slow_path.parent.mkdir(exist_ok=True)
+    slow_addr = SocketAddress(slow_path)
+    slow_server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    slow_server.bind(slow_addr.address)
+    slow_path.with_name(WATCHED_NAME).touch()
     pub = Publisher(engine, max_hz=1e9)
     idle = Publisher(engine, path=path.with_name("nobody.sock"), max_hz=1e9)
-    busy, free, sizes = [], [], []
+    slow = Publisher(engine, path=slow_path, max_hz=1e9)
+    busy, free, stuck, sizes = [], [], [], []
     try:
         while not engine.done:
             b = src.read()
@@ -80,8 +89,11 @@ def publish_cost() -> dict:
             t1 = time.thread_time()
             idle.publish(float(b.t[-1]))
             t2 = time.thread_time()
+            slow.publish(float(b.t[-1]))
+            t3 = time.thread_time()
             busy.append(t1 - t0)
             free.append(t2 - t1)
+            stuck.append(t3 - t2)
             while True:
                 try:
                     data = server.recv(1 << 20)
@@ -92,12 +104,17 @@ def publish_cost() -> dict:
     finally:
         server.close()
         addr.close()
+        slow_server.close()
+        slow_addr.close()
         path.unlink(missing_ok=True)
         watched.unlink(missing_ok=True)
     busy_us, free_us = np.array(busy) * 1e6, np.array(free) * 1e6
     return {"publish_cpu_us_per_state": round(float(np.median(busy_us)), 1),
             "publish_cpu_p95_us": round(float(np.percentile(busy_us, 95)), 1),
             "publish_idle_cpu_us": round(float(np.median(free_us)), 2),
+            "publish_slow_server_cpu_us": round(float(np.median(np.array(stuck) * 1e6)), 1),
+            "publish_slow_server_max_us": round(float(np.max(np.array(stuck) * 1e6)), 1),
+            "publish_slow_server_dropped": slow.stats["dropped"],
             "publish_cpu_pct_at_40hz": round(float(np.median(busy_us)) * 40 / 1e4, 2),
             "state_bytes": int(np.median(sizes)) if sizes else None,
             "publish_states": len(busy)}
