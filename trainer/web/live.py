@@ -283,15 +283,20 @@ def hub_of(ctx) -> LiveHub:
     return hub
 
 
-async def startup(ctx) -> None:
-    """Start listening for a drill (the app's lifespan); a socket that cannot be made costs the
-    mirror only (its status says why), never the rest of the app."""
-    hub = hub_of(ctx)
+async def _listen(hub: LiveHub, counted: bool = False) -> bool:
+    """Start the hub; a socket that cannot be made costs the mirror only (its status says why),
+    never the rest of the app."""
     try:
-        await hub.acquire()
+        return await (hub.acquire() if counted else hub.start())
     except OSError as e:
         hub.note = f"cannot listen on {hub.path}: {e.strerror or e}"
         log.warning("live mirror: %s", hub.note)
+        return False
+
+
+async def startup(ctx) -> None:
+    """Start listening for a drill (the app's lifespan)."""
+    await _listen(hub_of(ctx), counted=True)
 
 
 async def shutdown(ctx) -> None:
@@ -328,7 +333,7 @@ def routes(ctx) -> list:
     hub = hub_of(ctx)
 
     async def page(request):
-        await hub.start()
+        await _listen(hub)
         return HTMLResponse(PAGE)
 
     async def asset(request):
@@ -339,14 +344,14 @@ def routes(ctx) -> list:
         return FileResponse(STATIC / name, media_type=media)
 
     async def status(request):
-        await hub.start()
+        await _listen(hub)
         return JSONResponse(hub.status())
 
     async def live_ws(websocket: WebSocket):
         if not authenticate_websocket(ctx, websocket):
             await websocket.close(code=1008)
             return
-        await hub.start()
+        await _listen(hub)
         client = hub.add()          # watched from the handshake on: the drill starts sending
         try:
             await websocket.accept()
