@@ -18,7 +18,9 @@ else answers 401 (the API, writes, WebSockets) or redirects a browser to ``/pair
 - **Origin check** on WebSockets: :func:`authenticate_websocket`.
 - **Rate limiting** of code attempts: :data:`MAX_TRIES_PER_CODE` wrong tries kill a code (a new
   one is made and shown), and a client with :data:`MAX_FAILS_PER_CLIENT` wrong tries within
-  :data:`CLIENT_WINDOW_S` gets 429 until the window has passed. All state is per app.
+  :data:`CLIENT_WINDOW_S` gets 429 until the window has passed; :data:`MAX_FAILS_ALL` wrong tries
+  from all clients within :data:`GLOBAL_WINDOW_S` pause pairing for everyone (many addresses do not
+  multiply the guesses: at most 43 200 a day against a 10⁸ code space). All state is per app.
 - **Host check.** Bound to 127.0.0.1 (no ``--lan``), only a loopback client asking for a loopback
   Host (or the host of an ``--allow-origin``: a reverse proxy) is served, so a web page elsewhere
   cannot reach the server through DNS rebinding.
@@ -57,6 +59,8 @@ CODE_TTL_S = 600.0
 MAX_TRIES_PER_CODE = 5
 MAX_FAILS_PER_CLIENT = 10
 CLIENT_WINDOW_S = 900.0
+MAX_FAILS_ALL = 30               # wrong codes from all clients together per GLOBAL_WINDOW_S: many
+GLOBAL_WINDOW_S = 60.0           # addresses (a LAN, IPv6) cannot multiply the guesses
 MAX_FORM_BYTES = 64 * 1024
 COOKIE_MAX_AGE_S = 180 * 24 * 3600
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -210,6 +214,7 @@ class AuthState:
         self._code_made = 0.0
         self._code_tries = 0
         self._fails: dict[str, list[float]] = {}
+        self._all_fails: list[float] = []
 
     def _new_code(self, why: str | None = None) -> None:
         self._code = "".join(str(secrets.randbelow(10)) for _ in range(CODE_DIGITS))
@@ -236,6 +241,9 @@ class AuthState:
                 self._fails.pop(client, None)
             if len(fails) >= MAX_FAILS_PER_CLIENT:
                 return max(1.0, CLIENT_WINDOW_S - (t - fails[0]))
+            self._all_fails = [f for f in self._all_fails if t - f < GLOBAL_WINDOW_S]
+            if len(self._all_fails) >= MAX_FAILS_ALL:
+                return max(1.0, GLOBAL_WINDOW_S - (t - self._all_fails[0]))
             return 0.0
 
     def try_code(self, client: str, given: str) -> str:
@@ -254,6 +262,11 @@ class AuthState:
                 self._fails = {c: f for c, f in self._fails.items() if f and t - f[-1] < CLIENT_WINDOW_S}
             fails = self._fails.setdefault(client, [])
             fails.append(t)
+            self._all_fails.append(t)
+            if len(self._all_fails) == MAX_FAILS_ALL and self.say:
+                self.say(f"pairing: {MAX_FAILS_ALL} wrong codes within {GLOBAL_WINDOW_S:.0f} s from "
+                         f"{len({c for c, f in self._fails.items() if f and t - f[-1] < GLOBAL_WINDOW_S})} client(s); "
+                         "pairing paused for a minute")
             if len(fails) == MAX_FAILS_PER_CLIENT and self.say:
                 self.say(f"pairing: {client} gave {MAX_FAILS_PER_CLIENT} wrong codes; refused for "
                          f"{CLIENT_WINDOW_S / 60:.0f} minutes")

@@ -170,6 +170,17 @@ def test_rate_limits_per_code_and_per_client(ctx):
         r = b.post("/pair/exchange", data={"code": ctx.auth.code()})    # b is not
         assert r.status_code == 303
 
+    # many clients together: pairing pauses for everyone once MAX_FAILS_ALL wrong codes came in a minute
+    from trainer.web.context import make_context
+
+    ctx = make_context(ctx.home, token=TOKEN, lan=True)                  # a fresh app: its own limits
+    for i in range(auth.MAX_FAILS_ALL):
+        with make_client(ctx, client=(f"10.0.1.{i}", 1), base_url=lan) as c:
+            assert c.post("/pair/exchange", data={"code": "x"}).status_code == 403
+    with make_client(ctx, client=("10.0.2.1", 1), base_url=lan) as c:
+        r = c.post("/pair/exchange", data={"code": ctx.auth.code()})
+        assert r.status_code == 429 and 0 < int(r.headers["retry-after"]) <= auth.GLOBAL_WINDOW_S + 1
+
 
 def test_cookie_writes_need_csrf_and_a_same_origin(ctx, client, web_home):
     from trainer.sessions import people
