@@ -4,6 +4,13 @@ Every command that reads the mat (a drill, ``check``, ``calibrate``) and the ben
 source with :func:`open_source`. A recorded session (``--backend replay:PATH``) is a source too,
 but it is read with the session format (``trainer.sessions.replay.open_replay``), so the app
 opens that one itself.
+
+Acquisition: on a real clock the chips are read in a process of their own
+(:class:`~firmware.sampler.ProcessSampler`: drawing, recording and the GIL cannot hold a conversion
+up) — the default for the real chips. The simulated mat keeps the acquisition thread: its
+simulated person follows the drill's engine, which lives in this process (a forked acquisition
+would read a frozen copy of it). :func:`acquisition_for` says which and why; the source carries
+it as ``source.acquisition`` (kind, reason).
 """
 from __future__ import annotations
 
@@ -17,12 +24,13 @@ from firmware.sim.person import ScriptedPerson
 from firmware.sim.vector import VectorSimSource
 
 BACKENDS = ("sim", "ads1115", "mcp3008")
+ACQUISITION = ("auto", "process", "thread")
 SIM_RATE_HZ = 200.0
 
 
 def open_source(backend: str, layout, clock, rate_hz: float | None = None, *, mat=None, script=None,
                 person_kg: float = 70.0, seed: int = 1, vector: bool = False, scenario=None, sim_person=None,
-                session: int = 0, **options) -> FrameSource:
+                session: int = 0, acquisition: str = "auto", **options) -> FrameSource:
     """The frame source of ``backend`` for ``layout``, stamped on ``clock`` at ``rate_hz``.
 
     ``ads1115``: :func:`~firmware.ads1115.open_ads1115` (``rate_hz`` None: what the chips'
@@ -37,13 +45,17 @@ def open_source(backend: str, layout, clock, rate_hz: float | None = None, *, ma
     ``osc_error``, ``stock_driver``, ``prepare``, ``allow_missing``), or with ``vector=True``
     straight from its physics (:class:`VectorSimSource`, no options; a virtual clock).
 
+    ``acquisition``: ``auto`` (:func:`acquisition_for`), ``process`` or ``thread``.
+
     An unknown backend is a one-line :class:`UsageError`; a missing chip or bus a
     :class:`~firmware.errors.SensorError` from the driver.
     """
+    if acquisition not in ACQUISITION:
+        raise ValueError(f"acquisition must be one of {ACQUISITION}, not {acquisition!r}")
     if backend == "ads1115":
-        return open_ads1115(layout, clock, rate_hz, **options)
+        return _acquired(open_ads1115(layout, clock, rate_hz, **options), backend, clock, acquisition)
     if backend == "mcp3008":
-        return open_mcp3008(layout, clock, rate_hz, **options)
+        return _acquired(open_mcp3008(layout, clock, rate_hz, **options), backend, clock, acquisition)
     if backend != "sim":
         raise UsageError(f"unknown backend {backend!r}", f"use {', '.join(BACKENDS)}")
     rate = SIM_RATE_HZ if rate_hz is None else rate_hz
@@ -57,4 +69,33 @@ def open_source(backend: str, layout, clock, rate_hz: float | None = None, *, ma
         if options:
             raise TypeError(f"the vectorised simulated mat takes no options ({', '.join(options)})")
         return VectorSimSource(mat, clock, rate)
-    return open_sim(layout, mat, clock, rate, **options)
+    return _acquired(open_sim(layout, mat, clock, rate, **options), backend, clock, acquisition)
+
+
+def acquisition_for(backend: str, clock, asked: str = "auto") -> tuple[str, str]:
+    """How a source of ``backend`` on ``clock`` acquires: (``process`` | ``thread`` | ``synchronous``, why)."""
+    import multiprocessing
+
+    if clock.virtual:
+        return "synchronous", "a virtual clock: each read produces its frames"
+    if asked == "thread":
+        return "thread", "asked for"
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return "thread", "this OS cannot fork the acquisition into a process of its own"
+    if asked == "process":
+        return "process", "asked for"
+    if backend == "sim":
+        return "thread", ("the simulated person follows the drill's engine in this process (a forked "
+                          "acquisition would read a frozen copy of it)")
+    return "process", "the chips are read in a process of their own: drawing and recording cannot delay them"
+
+
+def _acquired(source, backend: str, clock, asked: str):
+    """``source`` (a :class:`~firmware.sampler.Sampler`) acquiring as :func:`acquisition_for` says."""
+    from firmware.sampler import ProcessSampler, Sampler
+
+    kind, why = acquisition_for(backend, clock, asked)
+    if kind == "process" and type(source) is Sampler:
+        source = ProcessSampler(source.reader, source.layout, source.clock, source.rate_hz, truth=source.truth)
+    source.acquisition = (kind, why)
+    return source

@@ -95,6 +95,46 @@ def test_ads1115_on_a_given_bus(layout):
         assert not src.has_truth and len(src.read(5)) == 5
 
 
+def test_real_chips_on_the_real_clock_are_read_in_a_process_of_their_own(layout):
+    """The product's default (issue 33): the ADS1115 driver on a real clock acquires in its own
+    process — every frame the chips' values, handed over in order; ``thread`` keeps the thread."""
+    import time
+
+    from firmware.sampler import ProcessSampler
+    from trainer.bench.acquisition import _bus, _expected
+
+    clock = RealClock()
+    src = open_source("ads1115", layout, clock, 100.0, i2c=_bus(layout, clock, 400))
+    try:
+        assert isinstance(src, ProcessSampler) and src.acquisition[0] == "process"
+        _conforms(src)
+        src.read(timeout=3.0)
+        time.sleep(0.3)
+        b = src.read(timeout=1.0)
+        assert src._proc is not None and src._proc.pid != __import__("os").getpid()
+    finally:
+        src.close()
+    ok = ~np.isnan(b.raw).any(axis=1)
+    assert ok.sum() > 5 and np.array_equal(b.raw[ok], np.broadcast_to(_expected(layout), b.raw[ok].shape))
+    assert np.all(np.diff(b.t) > 0)
+    with open_source("ads1115", layout, clock, 100.0, i2c=_bus(layout, clock, 400), acquisition="thread") as src:
+        assert type(src) is Sampler and src.acquisition == ("thread", "asked for")
+
+
+def test_the_simulated_mat_keeps_the_thread_and_says_why(layout):
+    from firmware.backends import acquisition_for
+
+    with open_source("sim", layout, RealClock(), script=Script.still(0, 110), seed=1) as src:
+        assert type(src) is Sampler and src.acquisition[0] == "thread"
+        assert "engine" in src.acquisition[1]
+    with open_source("sim", layout, VirtualClock(), script=Script.still(0, 110), seed=1) as src:
+        assert src.acquisition[0] == "synchronous" and len(src.read(4)) == 4
+    assert acquisition_for("ads1115", VirtualClock())[0] == "synchronous"
+    assert acquisition_for("mcp3008", RealClock())[0] == "process"
+    with pytest.raises(ValueError):
+        open_source("sim", layout, VirtualClock(), script=Script.still(0, 110), acquisition="fast")
+
+
 def test_a_replay_is_a_frame_source(layout, tmp_path):
     from trainer.sessions.replay import ReplaySource, open_replay
     from trainer.sessions.writer import SessionWriter

@@ -84,7 +84,8 @@ def _rates(block) -> tuple[float, float]:
 def _run(layout, khz: int, seconds: float, fail_p: float = 0.0) -> dict:
     clock = RealClock()
     bus = _bus(layout, clock, khz)
-    source = open_source("ads1115", layout, clock, math.inf, i2c=bus)
+    # the driver on the acquisition thread: the injected faults are counted on this side of the bus
+    source = open_source("ads1115", layout, clock, math.inf, i2c=bus, acquisition="thread")
     hook = RandomFailures(fail_p, seed=5) if fail_p else None
     try:
         bus.fail = hook
@@ -128,7 +129,7 @@ def _stuck(layout) -> dict:
     """Wall time from a chip getting stuck to the first frame flagged TIMEOUT, and the rate after."""
     clock = RealClock()
     bus = _bus(layout, clock, 400)
-    source = open_source("ads1115", layout, clock, 200.0, i2c=bus)
+    source = open_source("ads1115", layout, clock, 200.0, i2c=bus, acquisition="thread")   # the chip sticks here
     try:
         source.read(timeout=1.0)
         time.sleep(0.2)
@@ -187,13 +188,13 @@ def acquisition() -> dict:
     result["stock_driver_400khz"] = _stock(layout, 400, SECONDS_STOCK)
     result["stuck_chip"] = _stuck(layout)
     result.update(_sim_cost(layout))
-    result["under_load"] = under_load()                       # the sampler the product opens (a thread)
-    result["under_load"]["process_sampler"] = under_load(kind="process")   # acquisition in its own process
+    result["under_load"] = under_load()                       # the sampler the product opens (its own process)
+    result["under_load"]["thread_sampler"] = under_load(kind="thread")    # the acquisition thread, for comparison
     return result
 
 
 # -- under load ----------------------------------------------------------------------------------------
-def under_load(quiet_s: float = SECONDS_QUIET, loaded_s: float = SECONDS_LOADED, kind: str = "thread") -> dict:
+def under_load(quiet_s: float = SECONDS_QUIET, loaded_s: float = SECONDS_LOADED, kind: str = "auto") -> dict:
     """``frames_per_s`` of the 400-kHz source read by the real live loop (spiral drill, estimator,
     recorder writing the session, the view drawing at 60 fps, Agg offscreen) while one busy
     process per core but one (at least one) spins, against ``quiet_frames_per_s``: the same source
@@ -225,27 +226,18 @@ def _spin():  # pragma: no cover - a busy process
         pass
 
 
-def _child_under_load(quiet_s: float, loaded_s: float, hogs_n: int, kind: str = "thread") -> dict:
+def _child_under_load(quiet_s: float, loaded_s: float, hogs_n: int, kind: str = "auto") -> dict:
     import multiprocessing
-    import shutil
-    import tempfile
 
     from trainer.app.live import run_drill
-    from trainer.app.simcal import nominal_sim_calibration
-    from trainer.drills.engine import DrillEngine, SpiralDrill
-    from trainer.estimate.estimator import Estimator
-    from trainer.sessions.writer import SessionWriter
+    from trainer.bench.live import live_spiral
     from trainer.ui.view import LiveView
 
     layout = load_layout("default-6")
     clock = RealClock()
 
-    def source():
-        src = open_source("ads1115", layout, clock, math.inf, i2c=_bus(layout, clock, 400))
-        if kind == "process":             # the same reader, acquired in its own process
-            from firmware.sampler import ProcessSampler
-            return ProcessSampler(src.reader, layout, clock, math.inf)
-        return src
+    def source():                         # kind: auto (the product's choice), process or thread
+        return open_source("ads1115", layout, clock, math.inf, i2c=_bus(layout, clock, 400), acquisition=kind)
 
     src = source()
     try:
@@ -254,25 +246,18 @@ def _child_under_load(quiet_s: float, loaded_s: float, hogs_n: int, kind: str = 
         src.close()
     quiet, _ = _rates(quiet_block)
 
-    weight_n = 70 * 9.81
-    cal = nominal_sim_calibration(layout)
-    drill = SpiralDrill(loops=50, period_s=12.0)
-    engine = DrillEngine(drill, layout, weight_n, 200.0)
-    estimator = Estimator(layout, cal, weight_n, 200.0)
-    tmp = tempfile.mkdtemp(prefix="footmat-bench-load-")
-    writer = SessionWriter(tmp, "spiral", layout=layout, calibration=cal.to_dict(), params=drill.params,
-                           person={"name": "bench"}, sample_rate_hz=200.0, simulated=True, clock_start=clock.now())
     view = LiveView(layout, title="footmat — bench under load", fps=60.0)
     ctx = multiprocessing.get_context("spawn")
     hogs = [ctx.Process(target=_spin, daemon=True) for _ in range(hogs_n)]
     for h in hogs:
         h.start()
     stamps = []
-    src = source()
+    live = live_spiral(loops=50, period_s=12.0, source=lambda _layout, _clock: source())
+    src = live.source
     try:
         f0 = view.frames_drawn
         t0 = time.perf_counter()
-        run_drill(src, engine, writer, view, estimator=estimator, max_seconds=loaded_s,
+        run_drill(src, live.engine, live.writer, view, estimator=live.estimator, max_seconds=loaded_s,
                   on_block=lambda block, _engine: stamps.append(block.t))
         wall = time.perf_counter() - t0
         drawn = view.frames_drawn - f0
@@ -282,17 +267,13 @@ def _child_under_load(quiet_s: float, loaded_s: float, hogs_n: int, kind: str = 
         for h in hogs:
             h.terminate()
             h.join(5)
-        try:
-            writer.finish(*engine.results(), {"before": None, "after": None})
-        except Exception:
-            writer.abort()
+        live.close()
         view.close()
-        shutil.rmtree(tmp, ignore_errors=True)
     t = np.concatenate(stamps)
     loaded, overall = _rates(FrameBlock(t, np.zeros((len(t), 0)), np.zeros(len(t), np.uint16)))
     return {"frames_per_s": round(float(loaded), 1), "frames_per_s_overall": round(float(overall), 1),
             "quiet_frames_per_s": round(float(quiet), 1), "ratio": round(float(loaded / quiet), 3) if quiet else None,
-            "view_fps": round(drawn / wall, 1), "busy_processes": hogs_n, "sampler": kind, "seconds": round(wall, 2),
+            "view_fps": round(drawn / wall, 1), "busy_processes": hogs_n, "sampler": src.acquisition[0], "seconds": round(wall, 2),
             "late": int(counters.get("late") or 0), "dropped": int(counters.get("dropped") or 0),
             "scenario": ("the 400-kHz timing-faithful simulated chips (constant inputs), free-running; the live "
                          "loop of a spiral drill with the recorder and the view at 60 fps (Agg), "

@@ -21,7 +21,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -152,46 +151,23 @@ class place_sink:
 
 
 def _loop_jitter(player) -> float:
-    from firmware.clock import RealClock
-    from firmware.layout import load_layout
-    from firmware.sim.backend import open_sim
-    from firmware.sim.mat import SimMat
-    from firmware.sim.person import ScriptedPerson
     from trainer.app.live import run_drill
-    from trainer.app.simcal import nominal_sim_calibration
-    from trainer.app.simperson import Follower, natural_centre
-    from trainer.drills.engine import DrillEngine, SpiralDrill
-    from trainer.estimate.estimator import Estimator
-    from trainer.sessions.writer import SessionWriter
+    from trainer.bench.live import live_spiral
     from trainer.ui.audio import Audio
 
-    layout = load_layout("default-6")
-    cal = nominal_sim_calibration(layout)
-    clock = RealClock()
-    follower = Follower(natural_centre(layout))
-    person = ScriptedPerson(follower, seed=1)
-    source = open_sim(layout, SimMat(layout, person, seed=1), clock, 200.0)
-    drill = SpiralDrill(loops=3, period_s=4.0)
-    estimator = Estimator(layout, cal, person.weight_n, 200.0)
-    engine = DrillEngine(drill, layout, person.weight_n, 200.0, countdown_s=1.0)
-    follower.engine = engine
-    tmp = tempfile.mkdtemp(prefix="footmat-bench-")
-    writer = SessionWriter(tmp, "spiral", layout=layout, calibration=cal.to_dict(), params=drill.params,
-                           person={"name": "bench"}, sample_rate_hz=200.0, simulated=True, clock_start=clock.now())
+    live = live_spiral(loops=3, period_s=4.0, countdown_s=1.0)
     audio = None
     if player is not None:
-        audio = Audio("on", live=True, player=player, record=writer.event, drill="spiral", countdown_s=1.0)
-        engine.subscribe(audio.on_event)
+        audio = Audio("on", live=True, player=player, record=live.writer.event, drill="spiral", countdown_s=1.0)
+        live.engine.subscribe(audio.on_event)
     stamps = []
-    run_drill(source, engine, writer, None, estimator=estimator, max_seconds=LOOP_S, audio=audio,
-              on_block=lambda b, e: stamps.append(time.perf_counter()))
-    source.close()
-    writer.abort()
-    if audio is not None:
-        audio.close()
-    import shutil
-
-    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        run_drill(live.source, live.engine, live.writer, None, estimator=live.estimator, max_seconds=LOOP_S,
+                  audio=audio, on_block=lambda b, e: stamps.append(time.perf_counter()))
+    finally:
+        live.close()
+        if audio is not None:
+            audio.close()
     iv = np.diff(stamps) * 1000
     med = statistics.median(iv)
     return round(float(np.percentile(np.abs(iv - med), 95)), 2)

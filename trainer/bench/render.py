@@ -41,11 +41,11 @@ from firmware.sim.person import Script, ScriptBuilder, ScriptedPerson
 from trainer.app import drill as runner
 from trainer.app.live import run_drill
 from trainer.app.simcal import nominal_sim_calibration
-from trainer.app.simperson import Follower, natural_centre
+from trainer.app.simperson import natural_centre
 from trainer.bench import temporary_home
+from trainer.bench.live import live_spiral
 from trainer.drills.engine import DrillEngine, SpiralDrill
 from trainer.estimate.estimator import Estimator
-from trainer.sessions.writer import SessionWriter
 from trainer.ui.display_filter import CopFilter, step_response_half_ms
 
 RENDER_S = 15.0
@@ -186,34 +186,18 @@ def first_frame_s(repeat: int = 3) -> float:
 def _child_render(seconds: float, fps: float) -> dict:
     from trainer.ui.view import LiveView     # matplotlib: only in the child that draws
 
-    layout = load_layout("default-6")
-    cal = nominal_sim_calibration(layout)
-    clock = RealClock()
-    follower = Follower(natural_centre(layout))
-    person = ScriptedPerson(follower, seed=1)
-    source = open_sim(layout, SimMat(layout, person, seed=1), clock, 200.0)
-    drill = SpiralDrill(loops=3, period_s=12.0)
-    estimator = Estimator(layout, cal, person.weight_n, 200.0)
-    engine = DrillEngine(drill, layout, person.weight_n, 200.0)
-    follower.engine = engine
-    tmp = tempfile.mkdtemp(prefix="footmat-bench-")
-    writer = SessionWriter(tmp, "spiral", layout=layout, calibration=cal.to_dict(), params=drill.params,
-                           person={"name": "bench"}, sample_rate_hz=200.0, simulated=True, clock_start=clock.now())
+    live = live_spiral(loops=3, period_s=12.0)
+    source, layout = live.source, live.layout
     view = LiveView(layout, title="footmat — bench render", fps=fps)
     f0 = view.frames_drawn
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
-    frames = run_drill(source, engine, writer, view, estimator=estimator, max_seconds=seconds)
+    frames = run_drill(source, live.engine, live.writer, view, estimator=live.estimator, max_seconds=seconds)
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     counters = dict(source.counters)
-    source.close()
-    try:
-        writer.finish(*engine.results(), {"before": None, "after": None})
-    except Exception:
-        writer.abort()
+    live.close()
     view.close()
-    shutil.rmtree(tmp, ignore_errors=True)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     drawn = max(view.frames_drawn - f0, 1)
     return {"view_fps": round((view.frames_drawn - f0) / wall, 1), "sampling_hz": round(frames / wall, 1),

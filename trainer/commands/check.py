@@ -65,10 +65,11 @@ def _open(args, layout, backend: str, clock, rate, guided: bool):
     if not sim and (args.sim_fault or args.sim_i2c_errors or args.sim_swap):
         raise UsageError("--sim-fault, --sim-i2c-errors and --sim-swap work only with --backend sim",
                          "add --backend sim")
+    # check reports the chips' states from the driver itself: acquired on a thread of this process
     if backend == "ads1115":
-        return open_source(backend, layout, clock, rate, allow_missing=True), "ADS1115 chips on I2C bus 1"
+        return open_source(backend, layout, clock, rate, allow_missing=True, acquisition="thread"), "ADS1115 chips on I2C bus 1"
     if backend == "mcp3008":
-        return open_source(backend, layout, clock, rate), "MCP3008 on SPI0"
+        return open_source(backend, layout, clock, rate, acquisition="thread"), "MCP3008 on SPI0"
     weight = 70.0
     if args.person:
         from trainer.sessions import people
