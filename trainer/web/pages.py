@@ -212,10 +212,17 @@ def routes(ctx) -> list:
             raise HTTPException(400, f"nothing to change: the form has no {which}")
         try:
             if which == "levels":
-                levels = {d: number(form[prefix + d], d, "level") for d in counts if prefix + d in form}
-                before = p.get("levels")
-                after = await run_in_threadpool(people.set_levels, p["name"], levels)
-                ctx.write_log.append(ident.who, "levels", person=p["name"], before=before, after=after.levels)
+                asked = {d: number(form[prefix + d], d, "level") for d in counts if prefix + d in form}
+                before = p.get("levels") or {}
+                caps = (p.get("caps") or {}).get("max_level") or {}
+                over = [d for d, n in asked.items() if d in caps and n > caps[d] and n != before.get(d, 1)]
+                if over:
+                    raise HTTPException(400, f"level {asked[over[0]]} of {over[0]} is above the clinician's cap "
+                                             f"({caps[over[0]]}): change the cap first")
+                levels = {d: n for d, n in asked.items() if n != before.get(d, 1)}   # only what changes is written
+                if levels:
+                    after = await run_in_threadpool(people.set_levels, p["name"], levels)
+                    ctx.write_log.append(ident.who, "levels", person=p["name"], before=before, after=after.levels)
             else:
                 max_level = {d: None if form[prefix + d] == "" else number(form[prefix + d], d, "highest level")
                              for d in counts if prefix + d in form}

@@ -198,6 +198,11 @@ def test_cookie_writes_need_csrf_and_a_same_origin(ctx, client, web_home):
     assert r.status_code == 303 and people.load("ann").levels["spiral"] == 2
     assert client.post("/people/ann/levels", data={"level_spiral": "99", "csrf": csrf}).status_code == 400
     assert people.load("ann").levels["spiral"] == 2
+    r = client.post("/people/ann/levels", data={"level_spiral": "4", "csrf": csrf})       # above the cap of 3
+    assert r.status_code == 400 and "cap" in r.json()["error"] and people.load("ann").levels["spiral"] == 2
+    unchanged = people.path_for("ann").read_bytes()
+    r = client.post("/people/ann/levels", data={"level_spiral": "2", "level_stance": "1", "csrf": csrf})
+    assert r.status_code == 303 and people.path_for("ann").read_bytes() == unchanged   # nothing changed, nothing written
     log = ctx.write_log.entries()
     assert [e["what"] for e in log] == ["pair", "caps", "levels"]
     assert log[1]["after"]["max_level"] == {"spiral": 3} and log[1]["who"].startswith("device ")
