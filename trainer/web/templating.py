@@ -27,7 +27,8 @@ def page(title: str, body: str, *, request=None, nav: bool = True, head: str = "
     ident = getattr(getattr(request, "state", None), "identity", None) if request is not None else None
     links = ""
     if nav and ident:
-        links = '<nav><a href="/">People</a> <a href="/sessions">Sessions</a> <a href="/devices">Devices</a></nav>'
+        links = ('<nav><a href="/">People</a> <a href="/sessions">Sessions</a> <a href="/live">Live</a> '
+                 '<a href="/devices">Devices</a></nav>')
     base = "/static/" if ident else "/pair/assets/"
     css = "".join(f'<link rel="stylesheet" href="{base}{n}">' for n in ("footmat.css",) + (() if nav else ("pair.css",)))
     return template("base.html").substitute(title=esc(title), nav=links, body=body, css=css + head,
