@@ -35,6 +35,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "export": ("export", "export"),
     "audio": ("audio", "audio"),
     "web": ("web", "web"),
+    "history": ("store", "history"), "sync": ("store", "sync"),     # issue 31: the session index, uploads
 }
 
 # Each section's time budget (s, wall clock on the development machine) and the simulated
@@ -73,6 +74,7 @@ TARGETS: dict[str, dict[str, tuple[str, float]]] = {
     "sessions": {"drill_rss_growth_mb_per_h": ("<=", 5.0)},
     "export": {"csv_one_hour_s": ("<=", 2.0), "json_one_hour_s": ("<=", 2.0), "c3d_one_hour_s": ("<=", 2.0)},
     "web": {"live_p95_ms": ("<=", 150.0), "live_updates_per_s": (">=", 25.0)},
+    "history": {"progress_query_ms": ("<=", 200.0)},
 }
 
 

@@ -54,7 +54,8 @@ CREATE INDEX IF NOT EXISTS sessions_started ON sessions(started_at);
 CREATE TABLE IF NOT EXISTS roots (root TEXT PRIMARY KEY NOT NULL);
 """
 _V2 = """
-CREATE INDEX IF NOT EXISTS sessions_person_started ON sessions(person_id, started_at);
+CREATE INDEX IF NOT EXISTS sessions_progress ON sessions(person_id, started_at, complete, present, drill, score,
+    left_pct, asymmetry_pp, sway_mm_s, level, duration_s, pain_before, pain_after, identity, folder);
 CREATE INDEX IF NOT EXISTS sessions_identity ON sessions(identity);
 CREATE TABLE IF NOT EXISTS people (
     person_id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, levels TEXT, caps TEXT, profile TEXT,
@@ -356,8 +357,10 @@ def person_rows(home_dir: Path | None = None) -> list[tuple]:
             continue
         if not person.person_id:
             continue
-        levels = raw.get("levels") if isinstance(raw.get("levels"), dict) else {}
-        caps = raw.get("caps") if isinstance(raw.get("caps"), dict) else {}
+        levels = getattr(person, "levels", None)           # as the person file's reader checked them
+        caps = getattr(person, "caps", None)
+        levels = levels if isinstance(levels, dict) else (raw.get("levels") if isinstance(raw.get("levels"), dict) else {})
+        caps = caps if isinstance(caps, dict) else (raw.get("caps") if isinstance(raw.get("caps"), dict) else {})
         profile = {k: v for k, v in person.to_dict().items() if k not in ("name", "person_id", "levels", "caps")}
         out.append((person.person_id, person.name, json.dumps(levels, sort_keys=True),
                     json.dumps(caps, sort_keys=True), json.dumps(profile, sort_keys=True), now))

@@ -62,7 +62,8 @@ _PROGRESS = (f"SELECT {', '.join(_PROGRESS_COLUMNS)} FROM sessions WHERE person_
 
 
 def _f(v, nd: int = 6):
-    """A number as both databases give it back (their sums and means differ in the last bits)."""
+    """An aggregate as both databases give it (their sums and means differ in the last bits); a
+    stored number comes back as the same float from both (8-byte IEEE on both) and is not rounded."""
     return None if v is None else round(float(v), nd)
 
 
@@ -80,10 +81,10 @@ def session_row(values) -> dict:
     d = dict(zip(SESSION_COLUMNS, values))
     return {
         "identity": d["identity"], "folder": d["folder"], "person": d["person"], "person_id": d["person_id"],
-        "drill": d["drill"], "started_at": d["started_at"], "duration_s": _f(d["duration_s"]),
-        "complete": bool(d["complete"]), "score": _f(d["score"]),
+        "drill": d["drill"], "started_at": d["started_at"], "duration_s": d["duration_s"],
+        "complete": bool(d["complete"]), "score": d["score"],
         "pain": {"before": d["pain_before"], "after": d["pain_after"]},
-        "left_pct": _f(d["left_pct"]), "asymmetry_pp": _f(d["asymmetry_pp"]), "sway_mm_s": _f(d["sway_mm_s"]),
+        "left_pct": d["left_pct"], "asymmetry_pp": d["asymmetry_pp"], "sway_mm_s": d["sway_mm_s"],
         "level": d["level"], "summary": _json(d["summary"], {}), "present": bool(d["present"]),
     }
 
@@ -210,14 +211,9 @@ class Store:
         q = _PROGRESS.format(w=" AND drill = ?" if drill else "")
         with self._lock:
             got = self._all(q, args)
-        out = []
-        for r in got:
-            d = dict(zip(_PROGRESS_COLUMNS, r))
-            for k in ("score", "left_pct", "asymmetry_pp", "sway_mm_s", "duration_s"):
-                d[k] = _f(d[k])
-            d["pain"] = {"before": d.pop("pain_before"), "after": d.pop("pain_after")}
-            out.append(d)
-        return out
+        return [{"started_at": r[0], "drill": r[1], "score": r[2], "left_pct": r[3], "asymmetry_pp": r[4],
+                 "sway_mm_s": r[5], "level": r[6], "duration_s": r[7], "pain": {"before": r[8], "after": r[9]},
+                 "identity": r[10]} for r in got]
 
     # -- writes --------------------------------------------------------------------------------------
     def insert_rows(self, rows: list[dict]) -> None:

@@ -108,11 +108,12 @@ def test_postgresql_migrations_are_versioned_and_applied_once(footmat_home, pg_u
     import psycopg
 
     with open_store(pg_url, footmat_home) as s1:
-        assert s1.version == 1
+        assert s1.version == 2
     with open_store(pg_url, footmat_home) as s2:
         assert s2.count() == 0
     with psycopg.connect(pg_url, autocommit=True) as con:
-        assert con.execute("SELECT version, name FROM footmat_migrations").fetchall() == [(1, "0001_initial.sql")]
+        assert con.execute("SELECT version, name FROM footmat_migrations ORDER BY version").fetchall() == [
+            (1, "0001_initial.sql"), (2, "0002_progress_index.sql")]
         con.execute("INSERT INTO footmat_migrations (version, name) VALUES (99, '0099_future.sql')")
     with pytest.raises(UsageError, match="newer than this footmat"):
         open_store(pg_url, footmat_home)

@@ -304,7 +304,7 @@ def test_hostile_uploads_are_refused_and_change_nothing(pg_server, mat, tmp_path
 
 def test_a_mat_sends_its_people_and_malformed_people_change_nothing(pg_server):
     client, ctx, store = pg_server
-    dee = {"person_id": "d" * 32, "name": "dee", "levels": {"stance": 2}, "caps": {"max_level": {}, "exclude": []},
+    dee = {"person_id": "d" * 32, "name": "dee", "levels": {"spiral": 2}, "caps": {"max_level": {}, "exclude": []},
            "profile": {"weight_kg": 70.0}}
     before = snapshot(ctx, store)
     people_dir = ctx.home / "people"
@@ -318,6 +318,6 @@ def test_a_mat_sends_its_people_and_malformed_people_change_nothing(pg_server):
     assert client.post(P.PEOPLE_PATH, json={"people": [dee]}).status_code == 401
     r = client.post(P.PEOPLE_PATH, json={"people": [dee]}, headers=AUTH)
     assert r.status_code == 200 and r.json()["stored"] == [dee["person_id"]]
-    assert store.person("d" * 32)["levels"] == {"stance": 2}                  # in the database at once
+    assert store.person("d" * 32)["levels"] == {"spiral": 2}                  # in the database at once
     (got,) = client.get(P.PEOPLE_PATH, headers=AUTH).json()["people"]
-    assert got["name"] == "dee" and got["levels"] == {"stance": 2} and got["profile"]["weight_kg"] == 70.0
+    assert got["name"] == "dee" and got["levels"] == {"spiral": 2} and got["profile"]["weight_kg"] == 70.0
