@@ -54,7 +54,8 @@ from trainer.store.merge import merge_people, same_person
 SETTINGS_FILE = "settings.toml"
 STATE_VERSION = 1
 SETTLE_S = 600.0            # an incomplete session untouched this long was killed: it is sent as it is
-TIMEOUT_S = 20.0            # per request (connect 5 s): a mat with no network gives up quickly
+TIMEOUT_S = 60.0            # per request once connected (connect: 5 s, so a mat with no network gives up quickly)
+COMMIT_TIMEOUT_S = 900.0    # the commit: the server reads the whole session back and recomputes its identity
 TOKEN_ENV = "FOOTMAT_SYNC_TOKEN"
 # For tests only: seconds to sleep after each chunk, and a smaller chunk, so that an upload can be
 # killed in the middle (tests/trainer/store/test_sync_e2e.py). Never set in use.
@@ -448,7 +449,8 @@ def upload_session(client: Client, folder: Path, identity: str) -> str:
                     if total == 0:
                         break
         else:
-            r = client.request("POST", proto.commit_url(base, identity))
+            r = client.request("POST", proto.commit_url(base, identity),
+                               timeout=client.httpx.Timeout(COMMIT_TIMEOUT_S, connect=5.0))
             if r.status_code in (proto.OK, proto.CREATED):
                 return "already" if _json(r).get("already") else "stored"
             if r.status_code == proto.CONFLICT and attempt < 2:
@@ -507,6 +509,19 @@ def sync_people(client: Client, srv: dict, res: Result) -> None:
     srv["clashes"] = res.clashes
 
 
+def _identity(state: dict, item: Pending, stamp: str) -> str:
+    """The session's identity, computed once per version of its files (it reads the whole trace:
+    seconds for a long session), kept in the outbox beside what was sent."""
+    cache = state.setdefault("identities", {})
+    got = cache.get(item.rel)
+    if got and got.get("stamp") == stamp:
+        return got["identity"]
+    identity = session_identity(item.folder)
+    cache[item.rel] = {"stamp": stamp, "identity": identity}
+    save_state(state)
+    return identity
+
+
 @contextlib.contextmanager
 def lock(wait: bool):
     """One sync at a time on a mat (a SIGKILLed sync's lock goes with its process)."""
@@ -541,7 +556,7 @@ def run_sync(url: str, tok: str, *, transport=None, wait: bool = False, on_sessi
                 for item in todo:
                     stamp = _stamp(item.folder)
                     try:
-                        identity = session_identity(item.folder)
+                        identity = _identity(state, item, stamp)
                     except (FootmatError, OSError) as e:
                         res.refused.append((item.rel, f"cannot be read here: {getattr(e, 'what', e)}"))
                         continue
