@@ -27,7 +27,7 @@ import numpy as np
 from calibration.live import LiveAdjuster
 from trainer.estimate.block import EstimatedBlock
 from trainer.estimate.cop import MIN_LOAD_FRACTION, CopModel
-from trainer.estimate.placement import PlacementAdjuster
+from trainer.estimate.placement import PlacementAdjuster, zone_sigmas
 from trainer.estimate.stillness import StateDetector
 
 
@@ -45,7 +45,8 @@ class Estimator:
         # re-tare when unloaded, rescale to body weight when still (PRODUCT.md §5)
         self.adjuster = LiveAdjuster(calibration, layout, weight_n) if live_adjust else None
         # where the feet landed this time: per-sensor factors re-learnt after each step-on
-        self.placement = PlacementAdjuster(len(layout.sensors), weight_n, rate_hz) \
+        self.placement = PlacementAdjuster(len(layout.sensors), weight_n, rate_hz, sensor_sigma=zone_sigmas(layout),
+                                           feet=[0 if s.foot == "left" else 1 for s in layout.sensors]) \
             if (placement and live_adjust) else None
 
     def estimate(self, block) -> EstimatedBlock:

@@ -13,11 +13,21 @@ kᵢ; a person who moves (shifts weight from foot to foot, rolls heel to toes, s
 independent equations, and the factors become determined. So, from the first still moment after
 each step-on:
 
-- each still stretch of ``WINDOW_S`` (the shared detector's ``still``, no support: total within
-  from −``BAND_LOW`` to +``BAND_HIGH`` of W) adds one equation — the mean force vector h of that stretch, h·k = W;
-- the factors are the ridge solution of those (linear) equations in k = c + d: a common factor c
-  (creep, temperature, a disc under a peak of pressure: almost free) and per-sensor deviations
-  d with a prior d ~ 0 ± ``SENSOR_SIGMA``; the equations weigh ``1/OBS_SIGMA`` per % of W;
+- every ``WINDOW_S`` on the mat adds one equation — the mean force vector h of that chunk,
+  h·k = W — still or not: a person moving from foot to foot or rolling heel to toes keeps
+  their weight on the mat, and every chunk of the move is another row of the system, so the
+  factors are pinned down within seconds of the first weight shift, not after many still
+  poses (issue 22: on the ``realistic`` mat a forefoot disc reads ×0.4 … ×2.5 of what it read
+  at the calibration, a few mm of landing on a pressure peak 10 mm wide). A moving chunk
+  weighs less (``MOVING_SIGMA`` against ``OBS_SIGMA``: the body's acceleration, the FSRs'
+  hysteresis). Not used: the first ``SETTLE_S`` after stepping on, a chunk not followed by a
+  still loaded mat ``CONFIRM_S`` later (the step-off ramp), a raw total outside ``RAW_BAND`` × W,
+  and, once the factors are learnt, a chunk whose adjusted total is more than ``BAND_LOW``
+  below W (holding on);
+- the factors are the ridge solution of those (linear) equations in k = c·(1 + d): a common
+  factor c (creep, temperature: almost free) and per-sensor deviations d with a prior
+  d ~ 0 ± the sensor's zone's ``ZONE_SIGMA`` (a heel disc under a pressure peak 30 mm wide
+  barely changes; a ball or toe disc under a 20 mm one does);
 - a step-off (the mat unloaded) forgets them: the next step-on is a new placement.
 
 Why it cannot hide a real left/right asymmetry: a person who stands 58/42 gives, standing still,
@@ -33,24 +43,46 @@ from __future__ import annotations
 
 import numpy as np
 
-WINDOW_S = 0.5        # one equation per half-second of stillness
-BAND_LOW = 0.15       # a still total more than 15 % below W: holding on, not used
-BAND_HIGH = 1.0       # … or more than twice W: a misread, not used
-OBS_SIGMA = 2.0       # % of W: a still stretch's total is W within about 2 % (sway, creep)
-SENSOR_SIGMA = 0.20   # per-sensor factor prior: 1 ± 20 % (a 12.7 mm disc on a shifted foot)
-MAX_DEVIATION = 0.5   # never scale a sensor by more than ×1.5 or less than ×0.5
+WINDOW_S = 0.1        # one equation per tenth of a second on the mat (a chunk's mean forces)
+CONFIRM_S = 0.5       # a chunk counts once the mat is still loaded this much later (no step-off ramp)
+SETTLE_S = 1.0        # nor the first second after stepping on (the step-on ramp)
+BAND_LOW = 0.15       # an adjusted total more than 15 % below W: holding on, not used
+RAW_BAND = (0.3, 5.0)  # a raw total outside 0.3–5 × W: stepping, a misread — not used
+OBS_SIGMA = 2.0       # % of W: a still chunk's total is W within about 2 % (sway, creep)
+MOVING_SIGMA = 4.0    # % of W: a moving chunk's (the body's acceleration, the FSRs' hysteresis)
+SENSOR_SIGMA = 0.20   # per-sensor factor prior when the zone is not given: 1 ± 20 %
+ZONE_SIGMA = {"heel": 0.08, "outer": 0.15, "ball": 0.15, "toes": 0.2}
+FOOT_SIGMA = 0.30     # a foot's own factor (all its discs at once): 1 ± 30 %
+COMMON_SIGMA = 0.15   # the common factor's prior: 1 ± 15 % (creep, temperature, the curve)
+MAX_DEVIATION = (-0.9, 4.0)   # a sensor's factor stays within ×0.1 … ×5 of the common one
+
+
+def zone_sigmas(layout) -> np.ndarray:
+    """Each sensor's prior deviation (S,) from its zone (``ZONE_SIGMA``)."""
+    return np.array([ZONE_SIGMA.get(s.zone, SENSOR_SIGMA) for s in layout.sensors])
 
 
 class PlacementAdjuster:
-    """Per-sensor factors (1 + e) for the current placement of the feet, learnt online."""
+    """Per-sensor factors c·(1 + d) for the current placement of the feet, learnt online."""
 
     def __init__(self, n_sensors: int, weight_n: float, rate_hz: float, *, window_s: float = WINDOW_S,
-                 sensor_sigma: float = SENSOR_SIGMA, obs_sigma_pct: float = OBS_SIGMA):
+                 sensor_sigma=SENSOR_SIGMA, obs_sigma_pct: float = OBS_SIGMA,
+                 moving_sigma_pct: float = MOVING_SIGMA, common_sigma: float = COMMON_SIGMA, feet=None,
+                 foot_sigma: float = FOOT_SIGMA):
         self.S = int(n_sensors)
         self.weight_n = float(weight_n)
         self.window_n = max(1, int(round(window_s * rate_hz)))
-        self.sensor_sigma = float(sensor_sigma)
+        self.confirm = max(1, int(round(CONFIRM_S / window_s)))
+        self.settle_n = int(round(SETTLE_S * rate_hz))
+        self.sensor_sigma = np.broadcast_to(np.asarray(sensor_sigma, float), (self.S,)).copy()
+        # each sensor's foot (0 left, 1 right): a term shared by a foot's sensors (where the
+        # foot landed moves all its discs at once), or none
+        feet = np.zeros(self.S, int) if feet is None else np.asarray(feet, int)
+        self._G = np.zeros((self.S, 0)) if feet is None else (feet[:, None] == np.arange(2)[None, :]).astype(float)
+        self.foot_sigma = float(foot_sigma)
         self.obs_sigma = float(obs_sigma_pct) / 100.0
+        self.moving_sigma = float(moving_sigma_pct) / 100.0
+        self.common_sigma = float(common_sigma)
         self.reset()
 
     def reset(self) -> None:
@@ -59,73 +91,118 @@ class PlacementAdjuster:
         self.common = 1.0
         self.deviation = np.zeros(S)
         self.equations = 0
-        # normal equations of the ridge problem in θ = (c, d₁…d_S), k = c + d: h·k = W is linear
-        self._A = np.zeros((S + 1, S + 1))
-        self._b = np.zeros(S + 1)
+        # normal equations of the ridge problem in θ = (c, c·d₁ … c·d_S): h·k = W is linear
+        P = 1 + self._G.shape[1] + S
+        self._A = np.zeros((P, P))
+        self._b = np.zeros(P)
         self._acc = np.zeros(S)
         self._acc_n = 0
+        self._acc_still = True
+        self._on_n = 0                 # loaded frames since the step-on
+        self._pending: list = []       # chunks waiting for CONFIRM_S of a loaded mat after them
 
     @property
     def factors(self) -> np.ndarray:
         """What each sensor's calibrated force is multiplied by: common × (1 + deviation)."""
         return self.common * (1.0 + self.deviation)
 
-    def _add_equation(self, h: np.ndarray) -> None:
+    def _commit(self, h: np.ndarray, still: bool) -> bool:
         W = self.weight_n
         tot = float(h.sum())
-        # a still total far below W is someone holding on (not an equation); far above it cannot
-        # be, and is what a disc that now sits under a peak of pressure reads: keep it
-        if not np.isfinite(tot) or not (1.0 - BAND_LOW) * W <= tot <= (1.0 + BAND_HIGH) * W:
-            return
-        row = np.concatenate([[tot], h]) / W / self.obs_sigma
+        if not np.isfinite(tot) or not RAW_BAND[0] * W <= tot <= RAW_BAND[1] * W:
+            return False
+        if self.equations and float(h @ self.factors) < (1.0 - BAND_LOW) * W:
+            return False                       # holding on (or lifting a foot off): not W
+        sig = self.obs_sigma if still else self.moving_sigma
+        row = np.concatenate([[tot], h @ self._G, h]) / W / sig
         self._A += np.outer(row, row)
-        self._b += row * (1.0 / self.obs_sigma)
+        self._b += row * (1.0 / sig)
         self.equations += 1
-        # priors: the common factor free (1 ± 100 %), each deviation 0 ± sensor_sigma
-        prior_p = np.concatenate([[1.0], np.full(self.S, 1.0 / self.sensor_sigma ** 2)])
-        prior_m = np.concatenate([[1.0], np.zeros(self.S)])
+        return True
+
+    def _solve(self) -> None:
+        # θ = (c, e₁ … e_S) with k = c + e (e = c·d): priors c ~ 1 ± COMMON_SIGMA, e ~ 0 ± sigma.
+        # c is held about as tightly as a heel disc: a whole mat reading far off is rarer than a
+        # forefoot disc that landed on (or off) its pressure peak, so a first, lone equation
+        # (standing still after stepping on) moves the loose forefoot discs, not every sensor
+        nG = self._G.shape[1]
+        prior_p = np.concatenate([[1.0 / self.common_sigma ** 2], np.full(nG, 1.0 / self.foot_sigma ** 2),
+                                  1.0 / self.sensor_sigma ** 2])
+        prior_m = np.concatenate([[1.0], np.zeros(nG + self.S)])
         theta = np.linalg.solve(self._A + np.diag(prior_p), self._b + prior_p * prior_m)
         c = float(np.clip(theta[0], 0.3, 3.0))
         self.common = c
-        self.deviation = np.clip(theta[1:] / c, -MAX_DEVIATION, MAX_DEVIATION)
+        self.deviation = np.clip((self._G @ theta[1:1 + nG] + theta[1 + nG:]) / c, *MAX_DEVIATION)
+
+    def _chunk(self, loaded_total: float, h: np.ndarray | None, still: bool) -> bool:
+        """A chunk ended (h None: a chunk not usable, its total only confirms the ones before)."""
+        learnt = False
+        keep = []
+        for k, (ph, pst, ptot, age) in enumerate(self._pending):
+            age += 1
+            if age >= self.confirm:
+                if loaded_total >= 0.7 * ptot:      # the mat still carries the person: not a step-off
+                    learnt |= self._commit(ph, pst)
+            else:
+                keep.append((ph, pst, ptot, age))
+        self._pending = keep
+        if h is not None:
+            self._pending.append((h, still, float(h.sum()), 0))
+        return learnt
 
     def update(self, forces: np.ndarray, still: np.ndarray, unloaded: np.ndarray, support_free=None) -> np.ndarray:
-        """Learn from a block's still frames, return the block's forces × the factors.
+        """Learn from a block's frames, return the block's forces × the factors.
 
         ``forces`` (n, S) as calibrated; ``still``/``unloaded`` (n,) from the shared detector.
-        Frames are taken in order: an unloaded frame forgets the placement, still frames add to
-        the current stretch, which becomes an equation every ``window_n`` frames; a frame that
-        is not still drops a partial stretch."""
+        Frames are taken in order: an unloaded frame forgets the placement; loaded frames make
+        chunks of ``window_n`` frames, each an equation once confirmed. The factors change at
+        most once per chunk."""
         f = np.asarray(forces, float)
         out = np.empty_like(f)
         n = f.shape[0]
         still = np.asarray(still, bool)
         unloaded = np.asarray(unloaded, bool)
         ok = np.all(np.isfinite(f), axis=1)
+        W = self.weight_n
         i = 0
-        # the factors change only at the end of a stretch or at a step-off: apply them in runs
         while i < n:
             j = i
             fac = self.factors
-            while j < n:
+            changed = False
+            while j < n and not changed:
                 if unloaded[j]:
-                    if self.equations or self._acc_n:
+                    if self.equations or self._acc_n or self._pending or self._on_n:
                         if j > i:
                             break                 # frames before the step-off keep their factors
                         self.reset()
                         fac = self.factors
-                elif still[j] and ok[j]:
-                    self._acc += f[j]
-                    self._acc_n += 1
-                    if self._acc_n >= self.window_n:
-                        self._add_equation(self._acc / self._acc_n)
-                        self._acc[:] = 0.0
-                        self._acc_n = 0
-                        j += 1
-                        break
-                else:
+                    j += 1
+                    continue
+                tot = float(np.nansum(f[j]))
+                if tot < RAW_BAND[0] * W or not ok[j]:
+                    # on the way on or off (or a channel unread): no chunk; the settling restarts
+                    if tot < RAW_BAND[0] * W:
+                        self._on_n = 0
                     self._acc[:] = 0.0
                     self._acc_n = 0
+                    self._acc_still = True
+                    j += 1
+                    continue
+                self._on_n += 1
+                if self._on_n <= self.settle_n:
+                    j += 1
+                    continue
+                self._acc += f[j]
+                self._acc_n += 1
+                self._acc_still &= bool(still[j])
+                if self._acc_n >= self.window_n:
+                    h = self._acc / self._acc_n
+                    changed = self._chunk(float(h.sum()), h, self._acc_still)
+                    if changed:
+                        self._solve()
+                    self._acc[:] = 0.0
+                    self._acc_n = 0
+                    self._acc_still = True
                 j += 1
             out[i:j] = f[i:j] * fac
             i = j
