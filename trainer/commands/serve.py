@@ -71,8 +71,12 @@ def run(args) -> int:
     app = create_app(ctx)
     scheme = "https" if args.cert else "http"
     code = ctx.auth.code()
+    from trainer.web.pairing import pairing_url
+
+    url, reachable = pairing_url(ctx, scheme, f"127.0.0.1:{args.port}", code)
     say(f"footmat serve: {scheme}://127.0.0.1:{args.port}/"
-        + (" (and this machine's address on the network)" if args.lan else " (this machine only; --lan for the network)"))
+        + ((f" and {url.split('/pair')[0]}/ on the network" if reachable else " (and this machine's address on "
+            "the network)") if args.lan else " (this machine only; --lan for the network)"))
     say(f"pair a device: open {scheme}://127.0.0.1:{args.port}/pair on the mat's screen, or type the code "
         f"{format_code(code)} on the coach's device")
     if args.lan and not args.cert:
@@ -83,7 +87,7 @@ def run(args) -> int:
         import qrcode
 
         qr = qrcode.QRCode(border=1)
-        qr.add_data(f"{scheme}://127.0.0.1:{args.port}/pair?code={code}")
+        qr.add_data(url)          # with --lan: this machine's network address (a phone cannot open 127.0.0.1)
         qr.print_ascii(invert=True)
     except Exception:
         pass

@@ -29,6 +29,40 @@ def _shows_code(ctx, request: Request) -> bool:
     return auth.is_loopback_client(request.scope) and auth.is_loopback_host({"host": request.headers.get("host", "")})
 
 
+def lan_address() -> str | None:
+    """This machine's address on the network (the interface a route out would use), or None.
+
+    A UDP socket's connect() only picks the route: no packet is sent, nothing leaves the machine."""
+    import ipaddress
+    import socket
+
+    for probe in ("10.254.254.254", "192.168.254.254", "172.31.254.254"):
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.connect((probe, 9))
+                ip = s.getsockname()[0]
+        except OSError:
+            continue
+        if not ipaddress.ip_address(ip).is_loopback and not ipaddress.ip_address(ip).is_unspecified:
+            return ip
+    return None
+
+
+def pairing_url(ctx, scheme: str, host_header: str, code: str) -> tuple[str, bool]:
+    """The link in the QR code → (url, reachable from another device). With --lan it names this
+    machine's network address (a phone cannot open the mat's 127.0.0.1); without, the host asked for."""
+    host = host_header or "127.0.0.1"
+    port = ctx.port
+    if port is None and host.rsplit(":", 1)[-1].isdigit() and not host.endswith("]"):
+        port = int(host.rsplit(":", 1)[-1])
+    if ctx.lan:
+        ip = lan_address()
+        if ip is not None:
+            default = 443 if scheme == "https" else 80
+            return f"{scheme}://{ip}{'' if port in (None, default) else f':{port}'}/pair?code={code}", True
+    return f"{scheme}://{host}/pair?code={code}", False
+
+
 def pair_page(ctx, request: Request, *, message: str = "", status: int = 200, given: str = "") -> HTMLResponse:
     parts = ["<h1>Pair this device</h1>"]
     if auth.identity_of(request):
@@ -37,11 +71,15 @@ def pair_page(ctx, request: Request, *, message: str = "", status: int = 200, gi
         parts.append(f'<p class="error" id="message">{esc(message)}</p>')
     if _shows_code(ctx, request):
         code = ctx.auth.code()
-        host = request.headers.get("host", "127.0.0.1")
+        url, reachable = pairing_url(ctx, request.url.scheme, request.headers.get("host", ""), code)
         parts.append(f'<p>Pairing code: <strong id="code" class="code">{esc(auth.format_code(code))}</strong></p>')
-        parts.append('<p>Scan it with the coach\'s phone or tablet on the same network '
-                     '(the server must run with <code>--lan</code>), or type the code there.</p>')
-        parts.append(_qr_svg(f"{request.url.scheme}://{host}/pair?code={code}"))
+        parts.append(_qr_svg(url))
+        if reachable:
+            parts.append("<p>On the coach's phone or tablet, on the same network: scan the QR code, or open "
+                         f'<strong id="pair-url">{esc(url.split("?")[0])}</strong> and type the code.</p>')
+        else:
+            parts.append("<p>This server answers on this machine only. To pair a phone or tablet, restart it "
+                         "with <code>footmat serve --lan</code>: the QR code then opens it on the network.</p>")
     else:
         parts.append("<p>Type the pairing code shown on the mat's screen or in the terminal that runs "
                      "<code>footmat serve</code>.</p>")

@@ -147,6 +147,32 @@ def test_the_code_is_not_shown_to_the_network(ctx):
         assert auth.format_code(code) not in page.text
 
 
+def test_with_lan_the_qr_code_on_the_mats_screen_opens_the_mat_on_the_network(ctx, monkeypatch):
+    """A phone cannot open the mat's 127.0.0.1: with --lan the QR code names this machine's network
+    address (and the page says it); without --lan the page says how to reach a phone."""
+    from trainer.web import pairing
+
+    code = ctx.auth.code()
+    with make_client(ctx, base_url="http://127.0.0.1:8765") as mat:
+        page = mat.get("/pair").text
+        assert "--lan" in page and 'id="pair-url"' not in page
+    monkeypatch.setattr(pairing, "lan_address", lambda: "192.0.2.7")     # this machine's address on the LAN
+    ctx.lan = True
+    with make_client(ctx, base_url="http://127.0.0.1:8765") as mat:
+        page = mat.get("/pair").text
+    assert pairing._qr_svg(f"http://192.0.2.7:8765/pair?code={code}") in page       # the QR code's link
+    assert pairing._qr_svg(f"http://127.0.0.1:8765/pair?code={code}") not in page
+    assert "http://192.0.2.7:8765/pair</strong>" in page
+    monkeypatch.setattr(pairing, "lan_address", lambda: None)            # no network: the host asked for
+    with make_client(ctx, base_url="http://127.0.0.1:8765") as mat:
+        assert pairing._qr_svg(f"http://127.0.0.1:8765/pair?code={code}") in mat.get("/pair").text
+    monkeypatch.undo()
+    import ipaddress
+
+    ip = pairing.lan_address()                  # this machine's own: an address, never the loopback
+    assert ip is None or not ipaddress.ip_address(ip).is_loopback
+
+
 def test_a_wrong_host_is_refused_without_lan(client):
     r = client.get("/api/sessions", headers={**BEARER, "host": "evil.example"})
     assert r.status_code == 400
