@@ -142,6 +142,12 @@ class Mirror:
             [FOOTMAT, "drill", "spiral", "--loops", "3", "--period", "10", "--backend", "sim", "--no-plot",
              "--realtime", "--pain-before", "0", "--pain-after", "0", "--audio", "off"],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        # the drill is the mat's foreground task; here it shares 2 cores with the rest of the suite
+        # (xdist workers, chromium): give it the priority it has on a mat (root, as in CI; else as is)
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.drill.pid, -10)
+        except OSError:
+            pass
         # watched until the drill runs (its process starting and stepping on take a few seconds)
         asyncio.run(self._until_running(90.0))
         return self
@@ -206,20 +212,28 @@ async def _watch(url, seconds, **kw):
 
 def test_a_client_with_the_token_gets_at_least_25_states_a_second_from_a_separate_drill_process(mirror):
     assert mirror.running()
-    got = asyncio.run(_watch(mirror.ws_url, 4.0, additional_headers={"Authorization": f"Bearer {TOKEN}"}))
+    got = asyncio.run(_watch(mirror.ws_url, 6.0, additional_headers={"Authorization": f"Bearer {TOKEN}"}))
     assert mirror.running()
     assert got[0][1]["k"] == "hello" and got[0][1]["drill"] == "spiral"
     assert [s["name"] for s in got[0][1]["sensors"]] == [s.name for s in load_layout().sensors]
     # the first state is the hub's newest, handed over at once; the drill's own stream follows
     # (within a second: a drill looks for a watcher once a second)
     states = [(t, m) for t, m in got if m["k"] == "state"][1:]
-    assert states[-1][0] - states[0][0] > 2.0
-    rate = (len(states) - 1) / (states[-1][0] - states[0][0])
-    assert rate >= 25, rate
-    seqs = [m["seq"] for _, m in states]
-    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     running = [m for _, m in states if m["state"] == "running"]
-    assert running and all(m["ring"] and m["cop"] and m["forces"] and m["counter"]["label"] == "loop" for m in running)
+    assert len(running) == len(states) and all(m["ring"] and m["cop"] and m["forces"] and
+                                               m["counter"]["label"] == "loop" for m in running)
+    seqs = [m["seq"] for m in running]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    # the rate: the states this client received, per second of the mat's own frames (each state a
+    # newer frame than the last, stamped by the drill on the machine's monotonic clock). The drill
+    # being late, the server or the hub dropping states, or this client missing them all lower it;
+    # this client's own wake-ups on a loaded machine (it only reads) do not.
+    monos = [m["mono"] for m in running]
+    assert all(b > a for a, b in zip(monos, monos[1:])), "a state without a newer frame"
+    assert monos[-1] - monos[0] > 3.0, (monos[0], monos[-1])
+    rate = (len(running) - 1) / (monos[-1] - monos[0])
+    received = (len(states) - 1) / (states[-1][0] - states[0][0])
+    assert rate >= 25, (rate, received, f"{len(running)} states of seq {seqs[0]}..{seqs[-1]}")
     # frame on the mat -> this client, on the machine's monotonic clock (a loaded machine: a loose bound;
     # the bench measures the p95)
     lat = sorted(t - m["mono"] for t, m in states)
