@@ -168,32 +168,39 @@ def _session_script(layout, seed: int):
 
 def _measure_session(layout, cal, scenario, mat_seed: int, session: int, person_seed: int, weight_kg: float):
     """Per still window: whole-body CoP error (x, y) mm, |total − load on the mat| % BW, left
-    share error pp — the product's Estimator on the frames of one session."""
+    share error pp — the product's Estimator on the frames of one session. Returns (rows of the
+    default Estimator, rows of the same frames through ``Estimator(placement=True)``, the
+    placement re-estimate of trainer.estimate.placement, off by default)."""
     script, windows = _session_script(layout, session * 1000 + mat_seed)
     person = ScriptedPerson(script, weight_kg=weight_kg, seed=person_seed)
     mat = SimMat(layout, person, seed=mat_seed, scenario=scenario, session=session)
     src = VectorSimSource(mat, VirtualClock(), ACC_RATE)
     est = Estimator(layout, cal, person.weight_n, ACC_RATE)
+    est_p = Estimator(layout, cal, person.weight_n, ACC_RATE, placement=True)
     n = int((script.duration + 0.5) * ACC_RATE)
-    parts = [est.estimate(src.read(50)) for _ in range(n // 50)]
-    t = np.concatenate([b.t for b in parts])
-    cop = np.concatenate([b.cop for b in parts])
-    total = np.concatenate([b.total for b in parts])
-    left = np.concatenate([b.left_pct for b in parts])
-    true_cop = np.concatenate([b.true_cop for b in parts])
-    loads, _ = mat.foot_truth(t)
-    rows = []
-    for a, b in windows:
-        m = (t >= a) & (t < b)
-        true_load = loads[m].sum(axis=1)
-        if not np.isfinite(cop[m]).any():           # no estimate in the window (too little load seen)
-            rows.append((np.nan, np.nan, np.nan, np.nan))
-            continue
-        e = np.nanmean(cop[m] - true_cop[m], axis=0)
-        rows.append((float(e[0]), float(e[1]),
-                     float(abs(np.nanmean(total[m]) - true_load.mean()) / person.weight_n * 100),
-                     float(np.nanmean(left[m]) - np.mean(loads[m, 0] / true_load) * 100)))
-    return rows
+    blocks = [src.read(50) for _ in range(n // 50)]
+    out = []
+    for e_ in (est, est_p):
+        parts = [e_.estimate(b) for b in blocks]
+        t = np.concatenate([b.t for b in parts])
+        cop = np.concatenate([b.cop for b in parts])
+        total = np.concatenate([b.total for b in parts])
+        left = np.concatenate([b.left_pct for b in parts])
+        true_cop = np.concatenate([b.true_cop for b in parts])
+        loads, _ = mat.foot_truth(t)
+        rows = []
+        for a, b in windows:
+            m = (t >= a) & (t < b)
+            true_load = loads[m].sum(axis=1)
+            if not np.isfinite(cop[m]).any():           # no estimate in the window (too little load seen)
+                rows.append((np.nan, np.nan, np.nan, np.nan))
+                continue
+            e = np.nanmean(cop[m] - true_cop[m], axis=0)
+            rows.append((float(e[0]), float(e[1]),
+                         float(abs(np.nanmean(total[m]) - true_load.mean()) / person.weight_n * 100),
+                         float(np.nanmean(left[m]) - np.mean(loads[m, 0] / true_load) * 100)))
+        out.append(rows)
+    return out[0], out[1]
 
 
 def _summarise(rows) -> dict:
@@ -216,6 +223,7 @@ def accuracy_sessions(layout_name: str, scenario, mats: int = ACC_MATS, sessions
     sc = scenarios.get(scenario)
     layout = load_layout(layout_name)
     own, cross, worst, failed = [], [], [], []
+    own_p, cross_p = [], []
     seeds = []
     for seed in range(1, 2 * mats + 1):      # mats whose calibration the procedure refused are replaced
         if len(seeds) == mats:
@@ -229,18 +237,27 @@ def accuracy_sessions(layout_name: str, scenario, mats: int = ACC_MATS, sessions
         seeds.append(seed)
         rows = []
         for k in sessions:
-            rows += _measure_session(layout, cal, sc, seed, k, pseed, kg)
+            r, rp = _measure_session(layout, cal, sc, seed, k, pseed, kg)
+            rows += r
+            own_p += rp
         own += rows
         worst.append(_summarise(rows)["cop_rms_mm"])
         if cross_person:
             opseed, okg = _owner(seed + 1)
-            cross += _measure_session(layout, cal, sc, seed, 9, opseed, okg)
+            r, rp = _measure_session(layout, cal, sc, seed, 9, opseed, okg)
+            cross += r
+            cross_p += rp
     out = _summarise(own + cross) if own else {}
     out |= {"scenario": sc.name, "assumes": sc.assumes, "layout": layout_name,
             "mats": len(seeds), "sessions_per_mat": len(sessions) + int(cross_person),
             "windows": len(own) + len(cross), "worst_mat_cop_rms_mm": round(max(worst), 2) if worst else None}
     if cross:
         out["cross_person"] = _summarise(cross)
+    if own_p:
+        # the same frames through Estimator(placement=True): the placement re-estimate, off by default
+        out["placement_reestimate"] = _summarise(own_p + cross_p)
+        if cross_p:
+            out["placement_reestimate"]["cross_person"] = _summarise(cross_p)
     if failed:
         out["calibrations_failed"] = failed
     return out
@@ -274,7 +291,9 @@ def breakdown(layout_name: str = "default-6", scenario: str = "realistic", mats:
 def accuracy() -> dict:
     """`calibrated`/`uncalibrated` on the ideal mat (as before), then `realistic` (default-6),
     `realistic_8` (default-8), `misplaced` and `ideal_sessions` (the same protocol on the ideal
-    mat) and the breakdown of the realistic mat's error sources."""
+    mat) and the breakdown of the realistic mat's error sources. Each session part also gives
+    ``placement_reestimate``: the same frames through ``Estimator(placement=True)`` (the
+    per-step-on re-estimate of trainer.estimate.placement, off by default)."""
     out = accuracy_ideal()
     out["scenario"] = "ideal (calibrated, uncalibrated); each other part names its own"
     out["realistic"] = accuracy_sessions("default-6", "realistic")
