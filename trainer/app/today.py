@@ -184,9 +184,11 @@ def run_today(args) -> int:
 
     def run_part(part_args, drill_name, params, *, time_cap_s=None, pain_before=None, pain_after=None):
         part = by_index[next(counter)]
+        if pains.kind is not None:          # a simulated person's report is known: every part gets it
+            pain_after = pains.get("after")
         return app_drill.run_drill_command(part_args, drill_name, params, time_cap_s=time_cap_s,
                                            pain_before=pain_before, pain_after=pain_after, level=part.run_level,
-                                           feedback=part.feedback, events=plan.events + part.events,
+                                           feedback=part.feedback, events=part.events + plan.events,
                                            programme=prog_meta | {"person_level": part.level, "eased": part.eased})
 
     app_routine.check_mat(args)
