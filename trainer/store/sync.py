@@ -511,14 +511,14 @@ def sync_people(client: Client, srv: dict, res: Result) -> None:
 
 def _identity(state: dict, item: Pending, stamp: str) -> str:
     """The session's identity, computed once per version of its files (it reads the whole trace:
-    seconds for a long session), kept in the outbox beside what was sent."""
+    seconds for a long session); kept in the outbox until the session is sent (a session the
+    server refused, or one waiting when the network went, is not hashed again)."""
     cache = state.setdefault("identities", {})
     got = cache.get(item.rel)
     if got and got.get("stamp") == stamp:
         return got["identity"]
     identity = session_identity(item.folder)
-    cache[item.rel] = {"stamp": stamp, "identity": identity}
-    save_state(state)
+    cache[item.rel] = {"stamp": stamp, "identity": identity}   # saved with the next outbox write
     return identity
 
 
@@ -571,6 +571,7 @@ def run_sync(url: str, tok: str, *, transport=None, wait: bool = False, on_sessi
                         save_state(state)
                         continue
                     srv["sent"][item.rel] = {"identity": identity, "stamp": stamp, "at": _now_iso()}
+                    state.get("identities", {}).pop(item.rel, None)   # kept in "sent" from now on
                     srv["refused"].pop(item.rel, None)
                     save_state(state)             # atomically, after the server said "stored"
                     (res.sent if outcome == "stored" else res.already).append(item.rel)
