@@ -320,6 +320,7 @@ PAGE = """<!doctype html>
 <main>
 <canvas id="live-canvas" width="800" height="480" aria-label="the drill on the mat, live"></canvas>
 <p id="live-note" class="note">Waiting for a drill: start one on the mat (footmat drill …, footmat today).</p>
+<p id="live-rotate" class="note rotate">Turn the phone sideways for a larger view.</p>
 </main>
 </body>
 </html>

@@ -49,7 +49,8 @@ def _figures(summary: dict) -> list[tuple[str, str]]:
 def _table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
     th = "".join(f"<th>{esc(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
+    # in its own scroller: a wide table scrolls sideways on a phone, not the whole page
+    return f'<div class="scroll"><table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _num(v, fmt="{:.0f}") -> str:
@@ -60,14 +61,29 @@ def _session_table(rows: list[dict]) -> str:
     if not rows:
         return "<p>No sessions yet.</p>"
     out = []
+    known = _known_people()
     for r in reversed(rows):
         pain = r.get("pain") or {}
-        out.append([f'<a href="/sessions/{_url(r["id"])}">{esc(r.get("started_at", "")[:16].replace("T", " "))}</a>',
-                    esc(r.get("person") or ""), esc(r.get("drill") or ""), _num(r.get("duration_s")) + " s",
+        who = r.get("person") or ""
+        out.append([f'<a class="when" href="/sessions/{_url(r["id"])}">{esc(r.get("started_at", "")[:16].replace("T", " "))}</a>',
+                    _person_link(who, known), esc(r.get("drill") or ""), _num(r.get("duration_s")) + " s",
                     _num(r.get("score")), f'{_num(pain.get("before"))} → {_num(pain.get("after"))}',
                     "yes" if r.get("complete") else "no"])
     return _table(["Started (UTC)", "Person", "Drill", "Duration", "Score", "Pain before → after", "Complete"],
                   out, "sessions")
+
+
+def _known_people() -> set[str]:
+    from trainer.sessions import people
+
+    return set(people.names())
+
+
+def _person_link(name: str, known: set[str]) -> str:
+    """A person's name, linked to their page when they have one (a session's "default": plain text)."""
+    if name in known and ".." not in name:
+        return f'<a href="/people/{_url(name)}">{esc(name)}</a>'
+    return esc(name)
 
 
 def _render_png(fn, *args) -> bytes:
@@ -168,8 +184,9 @@ def routes(ctx) -> list:
         body = (f'<h1 id="person-name">{esc(p["name"])}</h1>'
                 + (f'<p class="ok" id="saved">Saved the {esc(saved)}.</p>' if saved in ("levels", "caps") else "")
                 + _table(["", ""], figures, "figures")
-                + f'<h2>Progress</h2><img id="progress" class="plot" src="/people/{n}/progress.png" '
-                  f'alt="Progress of {esc(p["name"])}" width="800" height="480">'
+                + f'<h2>Progress</h2><a href="/people/{n}/progress.png" title="Open the plot at full size">'
+                  f'<img id="progress" class="plot" src="/people/{n}/progress.png" '
+                  f'alt="Progress of {esc(p["name"])}" width="800" height="480"></a>'
                 + f'<p><a href="/people/{n}/progress.pdf">Progress as PDF</a></p>'
                 + _levels_forms(p, ident.csrf if ident and ident.csrf else "")
                 + "<h2>Sessions</h2>" + _session_table(rows))
@@ -254,7 +271,7 @@ def routes(ctx) -> list:
         summary = meta.get("summary") or {}
         person = (meta.get("person") or {}).get("name") or "—"
         u = _url(sid)
-        head = [["Person", esc(person)], ["Drill", esc(meta.get("drill"))],
+        head = [["Person", _person_link(person, await run_in_threadpool(_known_people))], ["Drill", esc(meta.get("drill"))],
                 ["Started (UTC)", esc(str(meta.get("started_at", ""))[:19].replace("T", " "))],
                 ["Duration", _num(meta.get("duration_s")) + " s"], ["Complete", "yes" if meta.get("complete") else "no"],
                 ["Pain before → after", f'{_num((meta.get("pain") or {}).get("before"))} → '
@@ -263,9 +280,12 @@ def routes(ctx) -> list:
             head.append(["Level", esc(meta.get("level"))])
         fb = feedback_of(summary) if isinstance(summary, dict) else None
         figs = [[esc(k), esc(v)] for k, v in _figures(summary if isinstance(summary, dict) else {})]
-        body = (f'<h1>Session {esc(sid)}</h1>' + _table(["", ""], head, "figures")
+        when = str(meta.get("started_at", ""))[:16].replace("T", " ")
+        body = (f'<h1>{esc(meta.get("drill"))} · {esc(person)} <small class="when">{esc(when)} UTC</small></h1>'
+                f'<p class="muted">Session <code>{esc(sid)}</code></p>' + _table(["", ""], head, "figures")
                 + (f'<p class="feedback" id="feedback">{esc(fb)}</p>' if fb else "")
-                + f'<h2>Report</h2><img id="report" class="report" src="/sessions/{u}/report.png" alt="The session\'s report">'
+                + f'<h2>Report</h2><a href="/sessions/{u}/report.png" title="Open the report at full size">'
+                  f'<img id="report" class="report" src="/sessions/{u}/report.png" alt="The session\'s report"></a>'
                 + f'<p class="downloads"><a href="/sessions/{u}/report.png" download>Report PNG</a> '
                   f'<a href="/sessions/{u}/report.pdf" download>Report PDF</a> '
                   + " ".join(f'<a href="/sessions/{u}/export.{f}" download>Export {f.upper()}</a>' for f in EXPORT_TYPES)
@@ -278,7 +298,7 @@ def routes(ctx) -> list:
         if fmt not in ("png", "pdf"):
             raise HTTPException(404, "no such file")
         on_disk = folder / f"report.{fmt}"
-        if on_disk.is_file():
+        if on_disk.is_file() and not on_disk.is_symlink():        # a planted link is never followed: drawn afresh
             data = await run_in_threadpool(on_disk.read_bytes)
         else:
             data = await run_in_threadpool(_render_png, _report, folder, fmt)
