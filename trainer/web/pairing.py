@@ -24,8 +24,15 @@ def _qr_svg(text: str) -> str:
     return svg.replace("<svg ", '<svg class="qr" role="img" aria-label="QR code of the pairing link" ', 1)
 
 
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip", "via")
+
+
 def _shows_code(ctx, request: Request) -> bool:
-    """Only the mat's own screen sees the code: a loopback client that asked for a loopback host."""
+    """Only the mat's own screen sees the code: a loopback client that asked for a loopback host,
+    and not through a proxy (a reverse proxy on this machine that does not pass the public Host on,
+    e.g. nginx without ``proxy_set_header Host``, would otherwise show it to the whole network)."""
+    if any(h in request.headers for h in PROXY_HEADERS):
+        return False
     return auth.is_loopback_client(request.scope) and auth.is_loopback_host({"host": request.headers.get("host", "")})
 
 

@@ -173,6 +173,30 @@ def test_with_lan_the_qr_code_on_the_mats_screen_opens_the_mat_on_the_network(ct
     assert ip is None or not ipaddress.ip_address(ip).is_loopback
 
 
+@pytest.mark.parametrize("header", ["x-forwarded-for", "x-real-ip", "forwarded", "via"])
+def test_the_code_is_not_shown_through_a_proxy_that_keeps_the_loopback_host(ctx, header):
+    """nginx without `proxy_set_header Host $host` asks for 127.0.0.1: every LAN client would be the
+    mat's own screen. A request that came through a proxy never sees the code."""
+    code = ctx.auth.code()
+    with make_client(ctx, base_url="http://127.0.0.1:8765") as mat:
+        assert auth.format_code(code) in mat.get("/pair").text
+        page = mat.get("/pair", headers={header: "for=192.168.1.20" if header == "forwarded" else "192.168.1.20"})
+        assert page.status_code == 200 and auth.format_code(code) not in page.text and "<svg" not in page.text
+
+
+def test_a_report_planted_as_a_link_is_not_followed(client, web_home, session_id, tmp_path):
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\n not this session's report: a file outside the sessions")
+    report = web_home / "sessions" / session_id / "report.png"
+    report.unlink()
+    report.symlink_to(secret)
+    r = client.get(f"/sessions/{session_id}/report.png", headers=BEARER)
+    assert r.status_code == 200 and b"outside the sessions" not in r.content
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(r.content)).size[0] > 400           # the session's report, drawn afresh
+
+
 def test_a_wrong_host_is_refused_without_lan(client):
     r = client.get("/api/sessions", headers={**BEARER, "host": "evil.example"})
     assert r.status_code == 400
