@@ -582,6 +582,8 @@ def run_sync(url: str, tok: str, *, transport=None, wait: bool = False, on_sessi
             save_state(state)
         finally:
             client.close()
+            with contextlib.suppress(OSError):
+                save_state(state)            # the identities hashed before the network went, too
     return res
 
 

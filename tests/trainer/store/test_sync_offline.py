@@ -41,6 +41,9 @@ def test_offline_mat_records_status_lists_it_and_sync_says_so_in_one_line(cli, a
     assert code == 1
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert len(lines) == 1 and "cannot reach the clinic server" in lines[0] and "1 session(s) wait" in lines[0]
+    from trainer.store.identity import session_identity
+    cached = sync.load_state()["identities"][folder.name]             # hashed once, not again next time
+    assert cached["identity"] == session_identity(folder) and not sync.load_state()["servers"][url]["sent"]
 
     code, out, err = cli("sync", "--status")
     assert code == 0 and folder.name in out and "1 session(s) wait" in out and url in out
