@@ -27,6 +27,21 @@ def _qr_svg(text: str) -> str:
 PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip", "via")
 
 
+def device_name(user_agent: str) -> str:
+    """A name a coach recognises for a device paired without one: "Safari on iPhone", not its
+    whole User-Agent."""
+    ua = user_agent or ""
+    system = next((n for key, n in (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
+                                     ("Windows", "Windows"), ("Mac OS X", "Mac"), ("CrOS", "Chromebook"),
+                                     ("Linux", "Linux")) if key in ua), None)
+    browser = next((n for key, n in (("Firefox/", "Firefox"), ("FxiOS/", "Firefox"), ("Edg", "Edge"),
+                                      ("CriOS/", "Chrome"), ("Chrome/", "Chrome"), ("Chromium/", "Chromium"),
+                                      ("Safari/", "Safari")) if key in ua), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or (" ".join(ua.split())[:40] or "a browser")
+
+
 def _shows_code(ctx, request: Request) -> bool:
     """Only the mat's own screen sees the code: a loopback client that asked for a loopback host,
     and not through a proxy (a reverse proxy on this machine that does not pass the public Host on,
@@ -145,7 +160,7 @@ def routes(ctx) -> list:
                 return pair_page(ctx, request, message="That code is not right (or has been used): "
                                  "check the code on the mat's screen.", status=403)
             raise HTTPException(403, "wrong or used code")
-        name = " ".join((device or "").split())[:60] or request.headers.get("user-agent", "browser")[:60]
+        name = " ".join((device or "").split())[:60] or device_name(request.headers.get("user-agent", ""))
         device_id, token = ctx.auth.devices.add(name, client)
         ctx.write_log.append(f"device {device_id}", "pair", device=name, client=client)
         if html_wanted:
@@ -168,7 +183,7 @@ def routes(ctx) -> list:
         rows = []
         for dev_id, d in sorted(ctx.auth.devices.all().items(), key=lambda kv: kv[1].get("created_at", "")):
             this = " (this device)" if me and me.device_id == dev_id else ""
-            rows.append(f"<tr><td>{esc(d.get('name'))}{this}</td><td>{esc(d.get('created_at'))}</td>"
+            rows.append(f"<tr><td>{esc(d.get('name'))}{this}</td><td class=\"when\">{esc(_when(d.get('created_at')))}</td>"
                         f"<td>{esc(d.get('client'))}</td><td><form method=\"post\" action=\"/devices/{esc(dev_id)}/revoke\">"
                         f"<input type=\"hidden\" name=\"csrf\" value=\"{esc(me.csrf if me else '')}\">"
                         f"<button type=\"submit\">Revoke</button></form></td></tr>")
@@ -210,6 +225,12 @@ def routes(ctx) -> list:
         Route("/devices/{device}/revoke", revoke, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
     ]
+
+
+def _when(iso) -> str:
+    """'2026-12-07T03:39:04.757Z' → '2026-12-07 03:39 UTC'."""
+    text = str(iso or "")
+    return f"{text[:10]} {text[11:16]} UTC" if len(text) >= 16 and text[10] == "T" else text
 
 
 def _file(name: str) -> Response:

@@ -340,3 +340,15 @@ def test_bodies_are_bounded(client, web_home):
     assert r.status_code == 400                                   # too many fields
     assert client.post("/people/ann/caps", json={"max_spiral": 2}, headers=BEARER).status_code == 415
     assert people.path_for("ann").read_bytes() == before
+
+
+def test_a_device_paired_without_a_name_is_listed_by_browser_and_system(ctx):
+    iphone = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+              "Version/17.1 Mobile/15E148 Safari/604.1")
+    with make_client(ctx, headers={"user-agent": iphone}) as phone:
+        assert phone.post("/pair/exchange", data={"code": ctx.auth.code()}).status_code == 303
+        page = phone.get("/devices", headers={"accept": "text/html"}).text
+    (dev,) = ctx.auth.devices.all().values()
+    assert dev["name"] == "Safari on iPhone"
+    assert "Safari on iPhone (this device)" in page and "AppleWebKit" not in page
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", page)
