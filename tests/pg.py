@@ -73,7 +73,7 @@ class Cluster:
     def start(self) -> "Cluster":
         self._run(self.bindir / "initdb", "-D", self.data, "-U", USER, "-A", "trust", "-E", "UTF8",
                   "--locale=C", "--no-sync")
-        opts = f"-k {self.dir} -p {self.port} -h '' -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+        opts = f"-k {self.dir} -p {self.port} -h '' -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c shared_buffers=16MB -c max_connections=40"
         self._run(self.bindir / "pg_ctl", "-D", self.data, "-o", opts, "-l", self.dir / "log", "-w", "-t", "60",
                   "start")
         return self
