@@ -396,66 +396,84 @@ def _sha256(path: Path) -> tuple[str, int]:
     return h.hexdigest(), n
 
 
+def _int(v, default: int = 0) -> int:
+    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else default
+
+
+class _Restart(Exception):
+    """The server's partial upload cannot be continued (a file changed since): dropped, start over."""
+
+
+def _send_file(client: Client, identity: str, name: str, path: Path, pos: int, known: bool,
+               chunk: int, throttle: float) -> str | None:
+    """Send ``path`` from byte ``pos``. Returns None when the file is complete on the server,
+    "already" when the server has the whole session, "refused: why"; raises :class:`_Restart`."""
+    digest, total = _sha256(path)
+    if pos > total:
+        raise _Restart
+    url = proto.file_url(client.url, identity, name)
+    stuck = 0
+    with open(path, "rb") as f:
+        while pos < total or (total == 0 and not known):
+            f.seek(pos)
+            data = f.read(min(chunk, total - pos))
+            r = client.request("PUT", url, content=data, headers={
+                proto.HEADER_RANGE: proto.content_range(pos, len(data), total),
+                proto.HEADER_SHA256: digest, "Content-Type": proto.CONTENT_TYPE})
+            d = _json(r)
+            if r.status_code == proto.OK and d.get("state") == proto.STATE_STORED:
+                return "already"
+            if r.status_code in (proto.CONFLICT, proto.INVALID):
+                # 409: the server stands elsewhere (resume there) or holds another version of this
+                # file (no progress: drop the partial upload); 422: its chunks were dropped (from 0)
+                new = _int(d.get("received"), -1) if r.status_code == proto.CONFLICT else 0
+                stuck = stuck + 1 if new == pos or new < 0 else 0
+                if stuck >= 2 or new > total:
+                    raise _Restart
+                pos = max(new, 0) if new >= 0 else pos
+                continue
+            if r.status_code != proto.OK:
+                return f"refused: {_why(r)}"
+            pos, stuck, known = _int(d.get("received"), pos + len(data)), 0, True
+            if throttle:
+                time.sleep(throttle)
+    return None
+
+
 def upload_session(client: Client, folder: Path, identity: str) -> str:
     """Send one session; returns "stored" (stored now) or "already" (the server had it).
-    Raises :class:`Offline`; returns "refused: why" when the server will not take it."""
+    Raises :class:`Offline`; returns "refused: why" when the server will not take it.
+
+    Resumes where the server's bytes end (``GET`` state); a partial upload that cannot be
+    continued (a file changed since, e.g. session.json rewritten) is dropped and sent again."""
     chunk = int(os.environ.get(CHUNK_ENV) or proto.MAX_CHUNK_BYTES)
     chunk = max(1, min(chunk, proto.MAX_CHUNK_BYTES))
     throttle = float(os.environ.get(THROTTLE_ENV) or 0)
-    base = client.url
     for attempt in range(3):
-        r = client.request("GET", proto.session_url(base, identity))
+        r = client.request("GET", proto.session_url(client.url, identity))
         if r.status_code != proto.OK:
             return f"refused: {_why(r)}"
         st = _json(r)
         if st.get("state") == proto.STATE_STORED:
             return "already"
         have = st.get("files") if isinstance(st.get("files"), dict) else {}
-        for name in proto.FILES:
-            path = folder / name
-            if not path.is_file():
-                continue
-            digest, total = _sha256(path)
-            pos = int(have.get(name) or 0)
-            if pos > total:
-                client.request("DELETE", proto.session_url(base, identity))
-                break
-            with open(path, "rb") as f:
-                while True:
-                    if pos >= total and not (total == 0 and name not in have):
-                        break
-                    f.seek(pos)
-                    data = f.read(min(chunk, total - pos))
-                    r = client.request("PUT", proto.file_url(base, identity, name), content=data, headers={
-                        proto.HEADER_RANGE: proto.content_range(pos, len(data), total),
-                        proto.HEADER_SHA256: digest, "Content-Type": proto.CONTENT_TYPE})
-                    d = _json(r)
-                    if r.status_code == proto.OK and d.get("state") == proto.STATE_STORED:
-                        return "already"
-                    if r.status_code == proto.CONFLICT and isinstance(d.get("received"), int):
-                        pos = d["received"]          # the server stands elsewhere: resume there
-                        if pos > total:
-                            return f"refused: {_why(r)}"
-                        continue
-                    if r.status_code == proto.INVALID:
-                        pos = 0                      # the file's chunks were dropped: again from 0
-                        continue
-                    if r.status_code != proto.OK:
-                        return f"refused: {_why(r)}"
-                    pos = int(d.get("received", pos + len(data)))
-                    have[name] = pos
-                    if throttle:
-                        time.sleep(throttle)
-                    if total == 0:
-                        break
-        else:
-            r = client.request("POST", proto.commit_url(base, identity),
-                               timeout=client.httpx.Timeout(COMMIT_TIMEOUT_S, connect=5.0))
-            if r.status_code in (proto.OK, proto.CREATED):
-                return "already" if _json(r).get("already") else "stored"
-            if r.status_code == proto.CONFLICT and attempt < 2:
-                continue                             # a file was not complete after all: ask again
-            return f"refused: {_why(r)}"
+        try:
+            for name in proto.FILES:
+                if (folder / name).is_file():
+                    got = _send_file(client, identity, name, folder / name, _int(have.get(name)), name in have,
+                                     chunk, throttle)
+                    if got is not None:
+                        return got
+        except _Restart:
+            client.request("DELETE", proto.session_url(client.url, identity))
+            continue
+        r = client.request("POST", proto.commit_url(client.url, identity),
+                           timeout=client.httpx.Timeout(COMMIT_TIMEOUT_S, connect=5.0))
+        if r.status_code in (proto.OK, proto.CREATED):
+            return "already" if _json(r).get("already") else "stored"
+        if r.status_code == proto.CONFLICT and attempt < 2:
+            continue                                 # a file was not complete after all: ask again
+        return f"refused: {_why(r)}"
     return "refused: the upload did not complete after 3 attempts"
 
 

@@ -234,6 +234,12 @@ def test_offline_then_sigkill_mid_upload_then_every_session_once(cli, mats, serv
             proc.wait()
             assert server.get(f"/api/upload/sessions/{ident}").json()["state"] == "partial"
             json.loads((home / "sync" / "state.json").read_text())  # the outbox is whole
+        # session.json rewritten since (its summary, say): the partial upload of it cannot be
+        # continued, so it is dropped and sent again; the identity (trace, events, drill, start,
+        # person) is the same
+        meta = json.loads((big / "session.json").read_text())
+        (big / "session.json").write_text(json.dumps(meta | {"note": "rewritten after the kill"}))
+        assert session_identity(big) == ident
         code, out, err = cli("sync", "--json")                        # resumes: every session once
         assert code == 0, err
         res = json.loads(out)
@@ -243,3 +249,7 @@ def test_offline_then_sigkill_mid_upload_then_every_session_once(cli, mats, serv
     rows = server.sessions()
     idents = [r.get("identity") for r in rows]
     assert sorted(idents) == sorted({session_identity(small), ident})
+    from trainer.store.query import upload_root
+    stored = upload_root(server.home) / "sessions" / ident
+    assert "rewritten after the kill" in (stored / "session.json").read_text()      # the new version went
+    assert (stored / "trace.csv").read_bytes() == (big / "trace.csv").read_bytes()
