@@ -13,6 +13,10 @@ EXIT_WAITING = 1
 
 
 def add_arguments(p):
+    p.epilog = ("The token comes from FOOTMAT_SYNC_TOKEN (the server's FOOTMAT_SERVE_TOKEN); "
+                "after_every_session = true under [sync] in settings.toml syncs when each session ends. "
+                "Exit codes: 0 all sent and fetched; 1 something still waits (no network, a session "
+                "refused, another sync running; nothing is lost); 2 a usage or settings error.")
     p.add_argument("--to", metavar="URL",
                    help="the clinic's footmat serve (default: url in [sync] of $FOOTMAT_HOME/settings.toml)")
     p.add_argument("--status", action="store_true",
