@@ -13,7 +13,10 @@ Keys: ``one_hour_peak_mb`` (peak memory the recorder allocates, tracemalloc, ove
 virtual time, ``MPLBACKEND=Agg``, its own FOOTMAT_HOME) of ``DRILL_MINUTES`` virtual minutes; its
 resident memory (/proc) is sampled against the virtual time the session's trace.csv has reached,
 and the least-squares slope after ``WARMUP_MIN`` virtual minutes is the growth per hour
-(``drill_rss_fit_minutes``: the virtual minutes the slope is fitted over).
+(``drill_rss_fit_minutes``: the virtual minutes the slope is fitted over). The whole app runs —
+simulated mat and person, estimator, engine (scoring rep by rep), session writer, events — but no
+live view: with ``--no-plot`` (and Agg, which has no display) none is built, so the view's own
+memory (its trail is a fixed-length buffer) is not part of the figure.
 """
 from __future__ import annotations
 

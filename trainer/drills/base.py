@@ -78,8 +78,9 @@ class DrillRun:
 
     # -- scoring ------------------------------------------------------------------------------
     # A drill scores either the whole run at once (``score``), or, streaming, unit by unit: it
-    # lists its units (``units()``: active-time windows [a0, a1), in order of a1 — a set, a press,
-    # a lean) and scores each on its own frames as it completes (``score_unit``), keeping only the
+    # lists its units (``units()``: active-time windows [a0, a1), in order of a1 — a rep, a press,
+    # a lean, a pace, a loop with half a loop either side) and scores each on its own frames as it
+    # completes (``score_unit``), keeping only the
     # per-unit results; ``summarise`` builds the summary from them. The engine then keeps at most
     # the frames of the units not yet scored, so an hour costs what a minute costs; ``score`` on a
     # whole run (a replay, a trace) goes through the very same units.

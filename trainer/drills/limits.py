@@ -34,6 +34,7 @@ ZONE_MIN_RADIUS_MM = 15.0         # never smaller: about a 6-sensor mat's CoP er
 HOLD_S = 1.0                      # a limits zone held this long is a success
 DEFAULT_HEIGHT_CM = 170.0         # for the theoretical limit of stability when the person gave no height
 MAX_SPEED_MM_S = 1000.0           # a movement velocity above this is refused (METRICS.md)
+STREAM_MARGIN_S = 3.0             # streamed scoring: frames either side of a unit's own, for the low-pass
 _LOS_DEG = {"lateral": 8.0, "forward": 8.0, "back": 4.5}    # METRICS.md: theoretical limit of stability
 
 
@@ -327,60 +328,95 @@ class LimitsDrill(DrillRun):
         pts = [self.centre + self.targets[d]["reach_mm"] * unit(d) for d in DIRECTIONS]
         return np.array(pts + pts[:1])
 
-    def zone_scores(self, run, fs) -> list[dict]:
-        """Each lean window as one presentation of its zone (the CoP as recorded)."""
+    # -- scoring, lean by lean (streaming: the engine keeps about one lean's frames) ------------
+    # Unit k: from a second before direction k's cue (its baseline) to the end of the settle after
+    # it (the return), with STREAM_MARGIN_S more either side, so the zero-lag low-pass of the
+    # window equals the whole run's where it is used (its transients die out within the margin).
+
+    def units(self):
         out = []
-        for k, d in enumerate(DIRECTIONS):
+        for k in range(len(DIRECTIONS)):
             a_cue = self.cue_time(k)
-            sel = (run.a >= a_cue) & (run.a < a_cue + self.lean_time)
-            z = self.targets[d]
-            centre = self.centre + z["reach_mm"] * unit(d)
-            row = score_presentation(run.a[sel], run.cop[sel], centre, z["radius_mm"], hold_s=HOLD_S, fs=fs,
-                                     origin=self.centre, end_t=a_cue + self.lean_time)
-            out.append({"direction": d, **row})
+            out.append((a_cue - 1.0 - STREAM_MARGIN_S, a_cue + self.lean_time + self.SETTLE_S + STREAM_MARGIN_S))
         return out
 
-    def score(self, run, fs):
-        cop = lowpass(run.cop, fs, a=run.a)
+    def start_scoring(self) -> None:
+        self._parts = {}
+
+    def score_unit(self, k, run, fs):
+        a, cop = (run.a, run.cop) if run is not None else (np.zeros(0), np.zeros((0, 2)))
+        lp = lowpass(cop, fs, a=a) if len(a) else cop
+        self._parts[k] = (*self._direction(k, a, lp, fs), self._zone(k, a, cop, fs))
+        return None
+
+    def summarise(self, fs):
+        parts = [self._parts[k] for k in range(len(DIRECTIONS))]
+        return self._summary([p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts])
+
+    def _zone(self, k, a, cop, fs) -> dict:
+        d = DIRECTIONS[k]
+        a_cue = self.cue_time(k)
+        sel = (a >= a_cue) & (a < a_cue + self.lean_time)
+        z = self.targets[d]
+        centre = self.centre + z["reach_mm"] * unit(d)
+        row = score_presentation(a[sel], cop[sel], centre, z["radius_mm"], hold_s=HOLD_S, fs=fs,
+                                 origin=self.centre, end_t=a_cue + self.lean_time)
+        return {"direction": d, **row}
+
+    def zone_scores(self, run, fs) -> list[dict]:
+        """Each lean window as one presentation of its zone (the CoP as recorded)."""
+        return [self._zone(k, run.a, run.cop, fs) for k in range(len(DIRECTIONS))]
+
+    def _direction(self, k, a, cop, fs):
+        """(the row of direction ``k``, its reach or None) from the low-passed CoP ``cop``."""
+        d = DIRECTIONS[k]
         rel = cop - self.centre
-        rows, reach = [], {}
-        for k, d in enumerate(DIRECTIONS):
-            u = unit(d)
-            perp = np.array([-u[1], u[0]])
-            p, q = rel @ u, rel @ perp
-            a_cue = self.cue_time(k)
-            a_end = a_cue + self.lean_time
-            m = primary_movement(run.a, p, q, a_cue, a_end, fs)
-            tgt = self.targets[d]["reach_mm"]
-            row = {"direction": d, "target_mm": rounded(tgt)}
-            for key in ("reaction_time_s", "movement_velocity_mm_s", "endpoint_excursion_mm", "max_excursion_mm",
-                        "directional_control_pct"):
-                row[key] = rounded(m[key], 2 if key.endswith("_s") else 1)
-            for key in ("endpoint_excursion", "max_excursion"):
-                v = m[f"{key}_mm"]
-                row[f"{key}_pct"] = rounded(100.0 * v / tgt) if v is not None and tgt > 0 else None
-            row["return_time_s"] = None
-            if "_i" in m:
-                _, _, p0 = m["_i"]
-                amp = m["max_excursion_mm"] - p0
-                back = (run.a >= a_end) & (run.a < a_end + self.SETTLE_S)
-                near = back & (p <= p0 + max(0.1 * amp, MIN_LEAN_MM))
-                if near.any():
-                    row["return_time_s"] = rounded(float(run.a[np.flatnonzero(near)[0]] - a_end), 2)
-                if m["max_excursion_mm"] >= MIN_LEAN_MM:
-                    reach[d] = min(m["max_excursion_mm"], self.targets[d]["edge_mm"])
-            if m.get("note"):
-                row["note"] = m["note"]
-            if m.get("flags"):
-                row["flags"] = m["flags"]
-            rows.append(row)
+        u = unit(d)
+        perp = np.array([-u[1], u[0]])
+        p, q = rel @ u, rel @ perp
+        a_cue = self.cue_time(k)
+        a_end = a_cue + self.lean_time
+        m = primary_movement(a, p, q, a_cue, a_end, fs)
+        tgt = self.targets[d]["reach_mm"]
+        row = {"direction": d, "target_mm": rounded(tgt)}
+        for key in ("reaction_time_s", "movement_velocity_mm_s", "endpoint_excursion_mm", "max_excursion_mm",
+                    "directional_control_pct"):
+            row[key] = rounded(m[key], 2 if key.endswith("_s") else 1)
+        for key in ("endpoint_excursion", "max_excursion"):
+            v = m[f"{key}_mm"]
+            row[f"{key}_pct"] = rounded(100.0 * v / tgt) if v is not None and tgt > 0 else None
+        row["return_time_s"] = None
+        reach = None
+        if "_i" in m:
+            _, _, p0 = m["_i"]
+            amp = m["max_excursion_mm"] - p0
+            back = (a >= a_end) & (a < a_end + self.SETTLE_S)
+            near = back & (p <= p0 + max(0.1 * amp, MIN_LEAN_MM))
+            if near.any():
+                row["return_time_s"] = rounded(float(a[np.flatnonzero(near)[0]] - a_end), 2)
+            if m["max_excursion_mm"] >= MIN_LEAN_MM:
+                reach = min(m["max_excursion_mm"], self.targets[d]["edge_mm"])
+        if m.get("note"):
+            row["note"] = m["note"]
+        if m.get("flags"):
+            row["flags"] = m["flags"]
+        return row, reach
+
+    def score(self, run, fs):
+        """The whole run at once (a replay, a trace): the run low-passed whole, the same rows."""
+        cop = lowpass(run.cop, fs, a=run.a)
+        parts = [self._direction(k, run.a, cop, fs) for k in range(len(DIRECTIONS))]
+        return self._summary([p[0] for p in parts], [p[1] for p in parts], self.zone_scores(run, fs))
+
+    def _summary(self, rows, reaches, zone_rows):
+        reach = {d: v for d, v in zip(DIRECTIONS, reaches) if v is not None}
         summary = {"directions": rows,
                    "reach_mm": {d: round(v, 1) for d, v in reach.items()},
                    "hull_mm": {d: round(self.targets[d]["edge_mm"], 1) for d in DIRECTIONS},
                    "centre_mm": [round(float(c), 1) for c in self.centre],
                    "targets_from": sorted({t["source"] for t in self.targets.values()})}
         summary.update(self._summary_means(rows))
-        zones = summarise(self.zone_scores(run, fs))
+        zones = summarise(zone_rows)
         summary["targets"] = zones["targets"]
         for key in ("hits", "successes", "crossings", "gaps", "biodex_score"):
             summary[key] = zones[key]

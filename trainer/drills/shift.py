@@ -17,7 +17,7 @@ from trainer.analysis.zones import METHODS as ZONE_METHODS
 from trainer.analysis.zones import MAX_SPEED_MM_S, bounded_dc, score_presentation, summarise
 
 from .base import FEEDBACK_METHOD, DrillRun, plural, sentences
-from .limits import LOWPASS_HZ, ZONE_MIN_RADIUS_MM, ZONE_RADIUS_FRACTION, lowpass, reach_toward, rounded, unit, zone_radius
+from .limits import LOWPASS_HZ, STREAM_MARGIN_S, ZONE_MIN_RADIUS_MM, ZONE_RADIUS_FRACTION, lowpass, reach_toward, rounded, unit, zone_radius
 
 LEAD_S = 2.0      # at the centre before each pace
 TAIL_S = 1.0      # at the centre after the last pace (a lagging person finishes the movement)
@@ -145,75 +145,112 @@ class ShiftDrill(DrillRun):
                          self.centre + self.dist[self.DIRS[1]] * unit(self.DIRS[1])])
 
     # -- scoring --------------------------------------------------------------------------
-    def zone_scores(self, run, fs) -> list[dict]:
-        """Each beat as one presentation of the zone of the target it arrives at (CoP as recorded)."""
+    # -- scoring, pace by pace (streaming: the engine keeps about one pace's frames) ------------
+    # Unit j: pace j's movements (to half a second after its last) with STREAM_MARGIN_S more either
+    # side, so the zero-lag low-pass of the window equals the whole run's where it is used.
+
+    def units(self):
         out = []
-        for b, j, sign in self.beat_times():
+        for j, pace in enumerate(self.paces):
+            m0 = self.block_start[j] + LEAD_S
+            out.append((m0 - STREAM_MARGIN_S, m0 + 2 * self.cycles * pace + 0.5 + STREAM_MARGIN_S))
+        return out
+
+    def start_scoring(self) -> None:
+        self._parts = {}
+
+    def score_unit(self, j, run, fs):
+        if run is None:
+            a, cop, target = np.zeros(0), np.zeros((0, 2)), np.zeros((0, 2))
+        else:
+            a, cop, target = run.a, run.cop, run.target
+        lp = lowpass(cop, fs, a=a) if len(a) else cop
+        self._parts[j] = (self._pace(j, a, lp, cop, target, fs), self._zones(j, a, cop, fs))
+        return None
+
+    def summarise(self, fs):
+        parts = [self._parts[j] for j in range(len(self.paces))]
+        return self._summary([p[0] for p in parts], [z for p in parts for z in p[1]])
+
+    def _zones(self, j, a, cop, fs) -> list[dict]:
+        out = []
+        for b, jb, sign in self.beat_times():
+            if jb != j:
+                continue
             pace = self.paces[j]
             d = self.DIRS[0] if sign > 0 else self.DIRS[1]
-            sel = (run.a >= b - pace / 2) & (run.a < b + pace / 2)
+            sel = (a >= b - pace / 2) & (a < b + pace / 2)
             centre = self.centre + self.dist[d] * unit(d)
-            row = score_presentation(run.a[sel], run.cop[sel], centre, zone_radius(self.dist[d]),
+            row = score_presentation(a[sel], cop[sel], centre, zone_radius(self.dist[d]),
                                      hold_s=HOLD_FRACTION * pace, fs=fs, origin=self.centre, end_t=b + pace / 2)
             out.append({"direction": d, "pace_s": pace, **row})
         return out
 
-    def score(self, run, fs):
-        cop = lowpass(run.cop, fs, a=run.a)
+    def zone_scores(self, run, fs) -> list[dict]:
+        """Each beat as one presentation of the zone of the target it arrives at (CoP as recorded)."""
+        return [z for j in range(len(self.paces)) for z in self._zones(j, run.a, run.cop, fs)]
+
+    def _pace(self, j, a_all, cop, cop_raw, target, fs) -> dict:
+        """The row of pace ``j`` (``cop`` low-passed, ``cop_raw`` as recorded)."""
         ua = unit(self.DIRS[0])
         perp = np.array([-ua[1], ua[0]])
         rel = cop - self.centre
         p, q = rel @ ua, rel @ perp
-        beats = self.beat_times()
-        rows = []
-        for j, pace in enumerate(self.paces):
-            m0 = self.block_start[j] + LEAD_S
-            m1 = m0 + 2 * self.cycles * pace
-            sel = (run.a >= m0) & (run.a < m1 + 0.5)
-            row = {"pace_s": pace}
-            if sel.sum() < fs * pace:
-                row["note"] = "too few frames at this pace (paused?)"
-                rows.append(row)
+        pace = self.paces[j]
+        m0 = self.block_start[j] + LEAD_S
+        m1 = m0 + 2 * self.cycles * pace
+        sel = (a_all >= m0) & (a_all < m1 + 0.5)
+        row = {"pace_s": pace}
+        if sel.sum() < fs * pace:
+            row["note"] = "too few frames at this pace (paused?)"
+            return row
+        a, ps, qs = a_all[sel], p[sel], q[sel]
+        stepok = np.diff(a) <= 2.0 / fs          # no path length across a gap (trainer.analysis.zones)
+        dur = float(np.diff(a)[stepok].sum()) + 1.0 / fs
+        on = float(np.sum(np.abs(np.diff(ps))[stepok]))
+        off = float(np.sum(np.abs(np.diff(qs))[stepok]))
+        errs, exc = [], []
+        for b, jb, sign in self.beat_times():
+            if jb != j:
                 continue
-            a, ps, qs = run.a[sel], p[sel], q[sel]
-            stepok = np.diff(a) <= 2.0 / fs          # no path length across a gap (trainer.analysis.zones)
-            dur = float(np.diff(a)[stepok].sum()) + 1.0 / fs
-            on = float(np.sum(np.abs(np.diff(ps))[stepok]))
-            off = float(np.sum(np.abs(np.diff(qs))[stepok]))
-            errs, exc = [], []
-            for b, jb, sign in beats:
-                if jb != j:
-                    continue
-                w = (a >= b - pace / 2) & (a < b + pace / 2)
-                if w.sum() < 3:
-                    continue
-                k = int(np.argmax(sign * ps[w]))
-                errs.append(float(a[w][k] - b))
-                d = self.dist[self.DIRS[0] if sign > 0 else self.DIRS[1]]
-                exc.append(100.0 * sign * float(ps[w][k]) / d)
-            d2 = np.sum((run.cop[sel] - run.target[sel]) ** 2, axis=1)
-            d2 = d2[np.isfinite(d2)]
-            flags = []
-            vel = on / dur
-            if vel > MAX_SPEED_MM_S:
-                flags.append(f"on_axis_velocity_mm_s refused: {vel:.0f} mm/s is above {MAX_SPEED_MM_S:g} mm/s")
-                vel = None
-            dc, f2 = bounded_dc(100.0 * (on - off) / on if on > 0 else None)
-            flags += f2
-            if flags:
-                row["flags"] = flags
-            row.update({
-                "on_axis_velocity_mm_s": rounded(vel),
-                "target_velocity_mm_s": rounded((self.dist[self.DIRS[0]] + self.dist[self.DIRS[1]]) / pace),
-                "directional_control_pct": rounded(dc),
-                "rhythm_error_ms": rounded(1000 * np.mean(np.abs(errs)), 0) if errs else None,
-                "lag_ms": rounded(1000 * np.mean(errs), 0) if errs else None,
-                "rhythm_sd_ms": rounded(1000 * np.std(errs), 0) if len(errs) > 1 else None,
-                "excursion_pct": rounded(np.mean(exc)) if exc else None,
-                "tracking_rms_mm": rounded(np.sqrt(d2.mean())) if d2.size else None,
-                "beats": len(errs),
-            })
-            rows.append(row)
+            w = (a >= b - pace / 2) & (a < b + pace / 2)
+            if w.sum() < 3:
+                continue
+            k = int(np.argmax(sign * ps[w]))
+            errs.append(float(a[w][k] - b))
+            d = self.dist[self.DIRS[0] if sign > 0 else self.DIRS[1]]
+            exc.append(100.0 * sign * float(ps[w][k]) / d)
+        d2 = np.sum((cop_raw[sel] - target[sel]) ** 2, axis=1)
+        d2 = d2[np.isfinite(d2)]
+        flags = []
+        vel = on / dur
+        if vel > MAX_SPEED_MM_S:
+            flags.append(f"on_axis_velocity_mm_s refused: {vel:.0f} mm/s is above {MAX_SPEED_MM_S:g} mm/s")
+            vel = None
+        dc, f2 = bounded_dc(100.0 * (on - off) / on if on > 0 else None)
+        flags += f2
+        if flags:
+            row["flags"] = flags
+        row.update({
+            "on_axis_velocity_mm_s": rounded(vel),
+            "target_velocity_mm_s": rounded((self.dist[self.DIRS[0]] + self.dist[self.DIRS[1]]) / pace),
+            "directional_control_pct": rounded(dc),
+            "rhythm_error_ms": rounded(1000 * np.mean(np.abs(errs)), 0) if errs else None,
+            "lag_ms": rounded(1000 * np.mean(errs), 0) if errs else None,
+            "rhythm_sd_ms": rounded(1000 * np.std(errs), 0) if len(errs) > 1 else None,
+            "excursion_pct": rounded(np.mean(exc)) if exc else None,
+            "tracking_rms_mm": rounded(np.sqrt(d2.mean())) if d2.size else None,
+            "beats": len(errs),
+        })
+        return row
+
+    def score(self, run, fs):
+        """The whole run at once (a replay, a trace): the run low-passed whole, the same rows."""
+        cop = lowpass(run.cop, fs, a=run.a)
+        rows = [self._pace(j, run.a, cop, run.cop, run.target, fs) for j in range(len(self.paces))]
+        return self._summary(rows, self.zone_scores(run, fs))
+
+    def _summary(self, rows, zone_rows):
         summary = {
             "axis": "-".join(self.DIRS),
             "paces": rows,
@@ -227,7 +264,7 @@ class ShiftDrill(DrillRun):
         for key in ("directional_control_pct", "rhythm_error_ms", "on_axis_velocity_mm_s"):
             vals = [r[key] for r in rows if r.get(key) is not None]
             summary[f"mean_{key}"] = round(float(np.mean(vals)), 1) if vals else None
-        zones = summarise(self.zone_scores(run, fs))
+        zones = summarise(zone_rows)
         summary["targets"] = zones["targets"]
         for key in ("hits", "successes", "crossings", "gaps", "biodex_score"):
             summary[key] = zones[key]

@@ -2,6 +2,7 @@
 and the engine keeps at most the frames of the units still to come — the same summary as scoring
 the whole run at once."""
 import numpy as np
+import pytest
 
 from firmware.clock import VirtualClock
 from firmware.layout import load_layout
@@ -13,6 +14,8 @@ from trainer.app.simcal import calibrate_on_sim
 from trainer.app.simperson import Follower, natural_centre
 from trainer.analysis import tracking as tr
 from trainer.drills.engine import DrillEngine
+from trainer.drills.limits import LimitsDrill
+from trainer.drills.shift import ShiftForwardBack, ShiftLeftRight
 from trainer.drills.spiral import SpiralDrill
 from trainer.drills.exercise import (LEAD_S, HeelRaisesDrill, ToePressDrill, count_heel_raises,
                                      detect_toe_presses)
@@ -124,3 +127,50 @@ def test_streamed_f_test_is_the_whole_window_f_test():
     for k in range(3):
         st.add_loop(noise[k * 1200:(k + 1) * 1200])
     assert st.following() == tr.session_measures([], [], noise, fs, 3)["following"]
+
+
+def close(x, y, path="summary"):
+    """Equal, numbers within float tolerance (the low-pass of a window vs of the whole run)."""
+    if isinstance(x, dict):
+        assert isinstance(y, dict) and x.keys() == y.keys(), path
+        for k in x:
+            close(x[k], y[k], f"{path}.{k}")
+    elif isinstance(x, (list, tuple)):
+        assert isinstance(y, (list, tuple)) and len(x) == len(y), path
+        for i, (a, b) in enumerate(zip(x, y)):
+            close(a, b, f"{path}[{i}]")
+    elif isinstance(x, float) and isinstance(y, float):
+        assert x == pytest.approx(y, rel=1e-9, abs=1e-9), path
+    else:
+        assert x == y, path
+
+
+class WholeLimits(LimitsDrill):
+    def units(self):
+        return None
+
+
+class WholeShiftLR(ShiftLeftRight):
+    def units(self):
+        return None
+
+
+class WholeShiftAP(ShiftForwardBack):
+    def units(self):
+        return None
+
+
+@pytest.mark.parametrize("cls, whole, kw", [
+    (LimitsDrill, WholeLimits, dict(lean_time=4.0)),
+    (ShiftLeftRight, WholeShiftLR, dict(cycles=2, paces="2,1")),
+    (ShiftForwardBack, WholeShiftAP, dict(cycles=2, paces="2,1")),
+], ids=["limits", "shift-lr", "shift-ap"])
+def test_reach_drills_keep_about_one_lean_and_score_as_the_whole_run(cls, whole, kw):
+    streamed, kept = run(cls(**kw))
+    entire, kept_all = run(whole(**kw))
+    s1, _ = streamed.results()
+    s2, _ = entire.results()
+    close(s1, s2)
+    assert s1["hits"] > 0
+    longest = max(b - a for a, b in cls(**kw).units() if np.isfinite(b))
+    assert kept <= longest * RATE + 2 * RATE < kept_all
