@@ -126,7 +126,7 @@ def _attachment(data: bytes, filename: str, media: str, inline: bool = False) ->
     return Response(data, media_type=media, headers={"content-disposition": f'{disp}; filename="{safe}"'})
 
 
-def _levels_forms(person: dict, csrf: str) -> str:
+def _levels_forms(person: dict, csrf: str, saved: str | None = None) -> str:
     from trainer.sessions import people
 
     counts = people.level_counts()
@@ -145,8 +145,10 @@ def _levels_forms(person: dict, csrf: str) -> str:
         ex = " checked" if drill in caps.get("exclude", []) else ""
         crows.append([esc(drill), f'<select name="max_{esc(drill)}" id="cap-{esc(drill)}">{copts}</select>',
                       f'<input type="checkbox" name="exclude" value="{esc(drill)}" id="exclude-{esc(drill)}"{ex}>'])
+    # the confirmation under the section's heading: after a save the page opens at #programme
     return (f'<section id="programme"><h2>Programme</h2>'
-            f'<form method="post" action="/people/{name}/levels" id="levels-form">{hidden}'
+            + (f'<p class="ok" id="saved">Saved the {esc(saved)}.</p>' if saved else "")
+            + f'<form method="post" action="/people/{name}/levels" id="levels-form">{hidden}'
             + _table(["Drill", "Level"], lrows, "levels")
             + '<button type="submit" id="save-levels">Save levels</button></form>'
             f'<h3>A clinician\'s caps</h3><form method="post" action="/people/{name}/caps" id="caps-form">{hidden}'
@@ -182,13 +184,12 @@ def routes(ctx) -> list:
             figures.append(["Reach on this mat", esc(", ".join(f"{k} {v:.0f} mm" for k, v in p["reach_mm"].items()))])
         n = _url(p["name"])
         body = (f'<h1 id="person-name">{esc(p["name"])}</h1>'
-                + (f'<p class="ok" id="saved">Saved the {esc(saved)}.</p>' if saved in ("levels", "caps") else "")
                 + _table(["", ""], figures, "figures")
                 + f'<h2>Progress</h2><a href="/people/{n}/progress.png" title="Open the plot at full size">'
                   f'<img id="progress" class="plot" src="/people/{n}/progress.png" '
                   f'alt="Progress of {esc(p["name"])}" width="800" height="480"></a>'
                 + f'<p><a href="/people/{n}/progress.pdf">Progress as PDF</a></p>'
-                + _levels_forms(p, ident.csrf if ident and ident.csrf else "")
+                + _levels_forms(p, ident.csrf if ident and ident.csrf else "", saved if saved in ("levels", "caps") else None)
                 + "<h2>Sessions</h2>" + _session_table(rows))
         return HTMLResponse(page(p["name"], body, request=request))
 
