@@ -32,6 +32,7 @@ A store is safe to share between threads (each call holds the store's lock). Wri
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from importlib import resources
@@ -236,7 +237,7 @@ class Store:
     def index_folder(self, folder, identity: str | None = None) -> dict:
         raise NotImplementedError
 
-    def refresh(self) -> dict:
+    def refresh(self, identity_budget_s: float | None = 1.0) -> dict:
         raise NotImplementedError
 
 
@@ -279,21 +280,30 @@ class SQLiteStore(Store):
             row["identity"] = identity
             return row
 
-    def refresh(self) -> dict:
-        """Reconcile with the folders and people files; compute the identities not known yet."""
+    def refresh(self, identity_budget_s: float | None = 1.0) -> dict:
+        """Reconcile with the folders and people files; compute the identities not known yet
+        (hashing each trace once) for at most ``identity_budget_s`` seconds (None: all of them;
+        the next refresh goes on where this one stopped: ``identities_pending``)."""
+        import time
+
         from trainer.store.identity import session_identity
 
         with self._lock:
             changed = history.reconcile(self.con)
             changed["people"] = history.reconcile_people(self.con, self.home)
             n = 0
-            for folder, stamp in history.without_identity(self.con):
+            todo = history.without_identity(self.con)
+            t0 = time.monotonic()
+            for k, (folder, stamp) in enumerate(todo):
+                if identity_budget_s is not None and time.monotonic() - t0 > identity_budget_s:
+                    break
                 try:
                     ident = session_identity(folder)
                 except DataFileError:
                     continue
                 n += history.set_identity(self.con, folder, stamp, ident)
             changed["identities"] = n
+            changed["identities_pending"] = len(todo) - n
             return changed
 
 
@@ -351,16 +361,17 @@ class PostgresStore(Store):
         self.insert_rows([row])
         return row
 
-    def refresh(self) -> dict:
+    def refresh(self, identity_budget_s: float | None = None) -> dict:
         """Enter the serve machine's people files (levels and caps set at the clinic) and the
         stored uploads the database does not know (a database restored from an older backup)."""
         with self._lock:
             n_people = self.refresh_people()
             added = 0
             stored = upload_root(self.home) / "sessions"
-            if stored.is_dir():
+            names = os.listdir(stored) if stored.is_dir() else []
+            if len(names) > self.count():         # the usual case (every upload indexed) costs a count
                 known = {r[0] for r in self._all("SELECT identity FROM sessions WHERE identity IS NOT NULL")}
-                for p in sorted(stored.iterdir()):
+                for p in sorted(stored / n for n in names):
                     if p.name not in known and p.is_dir() and (p / "session.json").is_file():
                         try:
                             self.index_folder(p, p.name)
