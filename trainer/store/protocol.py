@@ -106,6 +106,7 @@ MAX_FILE_BYTES = {
 MAX_TEXT_FIELD = 200                                   # characters: person name, drill, ids
 MAX_PEOPLE_PER_POST = 1000                             # entries in one POST /api/sync/people
 MAX_PARTIAL_UPLOADS = 256                              # partial uploads kept at once (then 429)
+PARTIAL_KEPT_S = 7 * 86400                             # a partial upload untouched this long may be dropped
 
 STATE_STORED = "stored"
 STATE_PARTIAL = "partial"

@@ -135,6 +135,23 @@ def _drop_file(part: Path, name: str) -> None:
         pass
 
 
+def _drop_stale(partial: Path) -> int:
+    """Drop the partial uploads nobody touched for :data:`~trainer.store.protocol.PARTIAL_KEPT_S`
+    (a mat that never came back); only when the partial area is full."""
+    import time
+
+    now, n = time.time(), 0
+    for d in list(partial.iterdir()):
+        if d.is_symlink() or not d.is_dir() or not P.IDENTITY_RE.match(d.name):
+            continue
+        newest = max([d.lstat().st_mtime] + [f.lstat().st_mtime for f in d.iterdir()])
+        if now - newest > P.PARTIAL_KEPT_S:
+            with _lock(d.name):
+                shutil.rmtree(d, ignore_errors=True)
+            n += 1
+    return n
+
+
 # -- checks of one request ---------------------------------------------------------------------------
 def _identity(request: Request) -> str:
     ident = request.path_params.get("identity", "")
@@ -237,6 +254,8 @@ async def put_file(request: Request):
             partial = _dir(root, "partial", create=True)
             part = _dir(root, "partial", ident)
             if not part.is_dir():
+                if sum(1 for _ in partial.iterdir()) >= P.MAX_PARTIAL_UPLOADS:
+                    _drop_stale(partial)
                 if sum(1 for _ in partial.iterdir()) >= P.MAX_PARTIAL_UPLOADS:
                     raise Refused(P.TOO_MANY, "too many unfinished uploads on this server",
                                   "finish or delete the others first")

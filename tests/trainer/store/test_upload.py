@@ -321,3 +321,26 @@ def test_a_mat_sends_its_people_and_malformed_people_change_nothing(pg_server):
     assert store.person("d" * 32)["levels"] == {"spiral": 2}                  # in the database at once
     (got,) = client.get(P.PEOPLE_PATH, headers=AUTH).json()["people"]
     assert got["name"] == "dee" and got["levels"] == {"spiral": 2} and got["profile"]["weight_kg"] == 70.0
+
+
+def test_a_full_partial_area_drops_only_week_old_uploads(pg_server, mat, monkeypatch):
+    import time
+
+    from trainer.web import upload as up
+
+    client, ctx, store = pg_server
+    monkeypatch.setattr(P, "MAX_PARTIAL_UPLOADS", 2)
+    data = (mat[0] / "session.json").read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    old, fresh, new = "1" * 64, "2" * 64, "3" * 64
+    for ident in (old, fresh):
+        assert put(client, ident, "session.json", data[:10], 0, len(data), sha).status_code == 200
+    part = upload_root(ctx.home) / "partial"
+    week = time.time() - P.PARTIAL_KEPT_S - 60
+    for f in [part / old] + list((part / old).iterdir()):
+        os.utime(f, (week, week))
+    assert put(client, new, "session.json", data[:10], 0, len(data), sha).status_code == 200   # old dropped
+    assert sorted(p.name for p in part.iterdir()) == [fresh, new]
+    r = put(client, "4" * 64, "session.json", data[:10], 0, len(data), sha)                    # full of fresh ones
+    assert r.status_code == 429 and sorted(p.name for p in part.iterdir()) == [fresh, new]
+    assert up.P is P
