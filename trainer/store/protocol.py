@@ -42,7 +42,8 @@ optional); any other file name is ``404`` (so no path, no ``..``, no archive is 
 3. ``POST /api/upload/sessions/{identity}/commit`` (empty body) — the server checks the session as
    a whole: every required file complete; ``session.json`` a valid session (the reader's checks,
    plus field limits: :data:`MAX_TEXT_FIELD` characters for names and ids); the trace and events
-   read back whole with the product's reader (no NUL bytes, no torn line, no damaged record);
+   read back with the product's reader (no damaged record; a torn last line, as a session killed
+   mid-recording leaves it, is read as the reader reads it and is not part of the identity);
    and the identity computed from the files equals ``{identity}``. Then it moves the folder into
    the store and indexes it in the database, in one step. Answers:
    - ``201 {"state": "stored", "identity": ..., "already": false}`` — stored now;

@@ -186,6 +186,15 @@ def _session_files(folder):
     return {n: (folder / n).read_bytes() for n in P.FILES if (folder / n).exists()}
 
 
+def _damage(trace: bytes, line: int) -> bytes:
+    """``trace`` with a number on ``line`` that is not a number."""
+    lines = trace.split(b"\n")
+    fields = lines[line].split(b",")
+    fields[1] = b"12abc"
+    lines[line] = b",".join(fields)
+    return b"\n".join(lines)
+
+
 def _hostile_cases(folder, tmp):
     """(name, expected status, the requests) — each a whole hostile upload."""
     ident = session_identity(folder)
@@ -262,7 +271,8 @@ def _hostile_cases(folder, tmp):
         req("a trace changed after hashing", 422,
             lambda c: upload(c, folder, ident=ident, replace={"trace.csv": trace.replace(b"countdown", b"countdowm", 1)})),
         bad_session("a report that is not a PNG", 422, {"report.png": b"<script>alert(1)</script>"}),
-        bad_session("a torn trace", 422, {"trace.csv": trace[:-5]}),
+        bad_session("a damaged record mid-trace", 422, {"trace.csv": _damage(trace, 300)}),
+        bad_session("NUL bytes mid-events", 422, {"events.csv": files["events.csv"].replace(b"cue", b"c\x00e", 1)}),
         req("a session under another's identity", 422,
             lambda c: upload(c, folder, ident="0" * 64)),
         req("deleting a stored session", 409, None),          # filled in by the test (needs a stored one)
@@ -344,3 +354,20 @@ def test_a_full_partial_area_drops_only_week_old_uploads(pg_server, mat, monkeyp
     r = put(client, "4" * 64, "session.json", data[:10], 0, len(data), sha)                    # full of fresh ones
     assert r.status_code == 429 and sorted(p.name for p in part.iterdir()) == [fresh, new]
     assert up.P is P
+
+
+def test_a_session_killed_mid_recording_is_a_session(pg_server, tmp_path, monkeypatch, footmat_home):
+    """A torn last line and the NUL bytes a power cut leaves: stored, read as the reader reads it."""
+    client, ctx, store = pg_server
+    monkeypatch.setenv("FOOTMAT_HOME", str(tmp_path / "mat-home"))
+    folder = make_session(tmp_path / "mat-home" / "sessions", complete=False, frames=300, score=None)
+    monkeypatch.setenv("FOOTMAT_HOME", str(footmat_home))
+    with open(folder / "trace.csv", "ab") as fh:
+        fh.write(b"1.5,12,3" + b"\x00" * 64)
+    ident = session_identity(folder)
+    r = upload(client, folder)
+    assert r.status_code == 201, r.text
+    stored = upload_root(ctx.home) / "sessions" / ident
+    back = reader.read_session(stored)
+    assert back.frames == 300 and any("cut short" in n for n in back.notes)
+    assert store.session(ident)["complete"] is False
