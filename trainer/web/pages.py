@@ -65,11 +65,11 @@ def _session_table(rows: list[dict]) -> str:
     for r in reversed(rows):
         pain = r.get("pain") or {}
         who = r.get("person") or ""
-        out.append([f'<a class="when" href="/sessions/{_url(r["id"])}">{esc(r.get("started_at", "")[:16].replace("T", " "))}</a>',
+        out.append([f'<a class="when" href="/sessions/{_url(r["id"])}">{esc(_local(r.get("started_at")))}</a>',
                     _person_link(who, known), esc(r.get("drill") or ""), _num(r.get("duration_s")) + " s",
                     _num(r.get("score")), f'{_num(pain.get("before"))} → {_num(pain.get("after"))}',
                     "yes" if r.get("complete") else "no"])
-    return _table(["Started (UTC)", "Person", "Drill", "Duration", "Score", "Pain before → after", "Complete"],
+    return _table(["Started", "Person", "Drill", "Duration", "Score", "Pain before → after", "Complete"],
                   out, "sessions")
 
 
@@ -77,6 +77,22 @@ def _known_people() -> set[str]:
     from trainer.sessions import people
 
     return set(people.names())
+
+
+def _local(iso, seconds: bool = False, zone: bool = False) -> str:
+    """A session's UTC start in the mat's local time ('2026-12-07 04:36', + ' CET' with ``zone``):
+    the coach's day, as ``footmat today`` counts days. Not a time: the text as it is."""
+    from datetime import datetime
+
+    text = str(iso or "")
+    try:
+        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text[:19].replace("T", " ")
+    if t.tzinfo is None:
+        return text[:19].replace("T", " ")
+    t = t.astimezone()
+    return t.strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "")) + (f" {t.strftime('%Z')}" if zone else "")
 
 
 def _person_link(name: str, known: set[str]) -> str:
@@ -167,7 +183,7 @@ def routes(ctx) -> list:
             last[r.get("person")] = r.get("started_at")
         prow = [[f'<a href="/people/{_url(p["name"])}">{esc(p["name"])}</a>',
                  esc(f'{p["weight_kg"]:.1f} kg') if "weight_kg" in p else esc(p.get("error", "")),
-                 str(count.get(p["name"], 0)), esc((last.get(p["name"]) or "—")[:10])] for p in ppl]
+                 str(count.get(p["name"], 0)), esc(_local(last[p["name"]])[:10] if last.get(p["name"]) else "—")] for p in ppl]
         body = ("<h1>People</h1>" + (_table(["Name", "Weight", "Sessions", "Last session"], prow, "people")
                                      if prow else "<p>No people yet: <code>footmat person add NAME --weight-kg N</code>.</p>")
                 + "<h2>Recent sessions</h2>" + _session_table(rows[-10:])
@@ -273,7 +289,7 @@ def routes(ctx) -> list:
         person = (meta.get("person") or {}).get("name") or "—"
         u = _url(sid)
         head = [["Person", _person_link(person, await run_in_threadpool(_known_people))], ["Drill", esc(meta.get("drill"))],
-                ["Started (UTC)", esc(str(meta.get("started_at", ""))[:19].replace("T", " "))],
+                ["Started", esc(_local(meta.get("started_at"), seconds=True, zone=True))],
                 ["Duration", _num(meta.get("duration_s")) + " s"], ["Complete", "yes" if meta.get("complete") else "no"],
                 ["Pain before → after", f'{_num((meta.get("pain") or {}).get("before"))} → '
                                          f'{_num((meta.get("pain") or {}).get("after"))}']]
@@ -281,8 +297,8 @@ def routes(ctx) -> list:
             head.append(["Level", esc(meta.get("level"))])
         fb = feedback_of(summary) if isinstance(summary, dict) else None
         figs = [[esc(k), esc(v)] for k, v in _figures(summary if isinstance(summary, dict) else {})]
-        when = str(meta.get("started_at", ""))[:16].replace("T", " ")
-        body = (f'<h1>{esc(meta.get("drill"))} · {esc(person)} <small class="when">{esc(when)} UTC</small></h1>'
+        when = _local(meta.get("started_at"), zone=True)
+        body = (f'<h1>{esc(meta.get("drill"))} · {esc(person)} <small class="when">{esc(when)}</small></h1>'
                 f'<p class="muted">Session <code>{esc(sid)}</code></p>' + _table(["", ""], head, "figures")
                 + (f'<p class="feedback" id="feedback">{esc(fb)}</p>' if fb else "")
                 + f'<h2>Report</h2><a href="/sessions/{u}/report.png" title="Open the report at full size">'

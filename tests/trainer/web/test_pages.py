@@ -27,3 +27,24 @@ def test_a_sessions_person_links_to_their_page_and_the_report_to_its_full_size(c
     home = client.get("/", headers=HTML).text
     assert '<a href="/people/ann">ann</a>' in home and '<div class="scroll"><table class="sessions">' in home
     assert '<a href="/live">Live</a>' in home
+
+
+def test_times_are_the_mats_local_time(client, session_id, monkeypatch):
+    import time
+
+    from trainer.sessions.format import load_meta
+
+    started = load_meta(client.app.state.ctx.home / "sessions" / session_id)["started_at"]    # UTC, "…Z"
+    monkeypatch.setenv("TZ", "Asia/Kolkata")                    # UTC+05:30, no summer time
+    time.tzset()
+    try:
+        page = client.get(f"/sessions/{session_id}", headers=HTML).text
+        listing = client.get("/sessions", headers=HTML).text
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    from datetime import datetime, timedelta
+
+    local = datetime.fromisoformat(started.replace("Z", "+00:00")).replace(tzinfo=None) + timedelta(hours=5, minutes=30)
+    assert f'{local:%Y-%m-%d %H:%M} IST' in page and f"{local:%Y-%m-%d %H:%M:%S} IST" in page
+    assert f">{local:%Y-%m-%d %H:%M}</a>" in listing and "(UTC)" not in listing
