@@ -15,9 +15,15 @@ or a ``grip_fn`` is given), so `firmware` still knows nothing of drills.
 """
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 from firmware.sim.person import FootTarget, PersonKind
+
+SCREEN_TAU_PER_LAG = 5.0   # a named person corrects what the screen shows with a time constant of this x their lag
+SCREEN_MAX_SHARE = 0.3     # … by at most this much of the load (a share)
+SIDE_BAND = 0.1            # a share this far from standing is wholly one foot's side
 from firmware.sim.physics import FootGeometry
 
 
@@ -47,6 +53,11 @@ class Follower:
         self.reaction_s = reaction_s    # answers every cue this much later (s of active time)
         self.lean_mm = lean_mm          # how far they lean when a drill asks (mm, or a dict per direction)
         self.give_up_s = give_up_s      # stops following at this active time (back to the centre: foot down)
+        # a named person on a drill on the feet watches the screen's share mark: what they aimed
+        # (recent calls, clock time -> share) and their correction on each foot's side
+        self._aims = collections.deque(maxlen=256)
+        self._screen = {"left": 0.0, "right": 0.0}
+        self._snap_t = None
 
     def _set_feet(self, layout):
         g = FootGeometry(layout)
@@ -104,6 +115,7 @@ class Follower:
         if self.kind is not None:
             sup = np.maximum(sup, self.kind.support)
             if feet is not None:
+                self._watch_screen()
                 feet = self._as_kind_feet(t, feet, run)
             else:
                 cop = self._as_kind(t, cop, run)
@@ -145,6 +157,11 @@ class Follower:
         w = self._wander_at(t)
         span = right[0] - left[0]
         share = share + k.asymmetry_pp / 100.0 - np.where(run, w[:, 0] / span, 0.0)
+        if run.any():
+            self._aims.append((t[run], share[run]))
+            side = np.clip((share - base) / SIDE_BAND, -1.0, 1.0)
+            share = share + np.where(run, self._screen["left"] * np.maximum(side, 0.0)
+                                     + self._screen["right"] * np.maximum(-side, 0.0), 0.0)
         cap = ball_y + k.toe_roll * (toe_y - ball_y)
         lc = feet.left_cop.copy()
         rc = feet.right_cop.copy()
@@ -153,6 +170,35 @@ class Follower:
             c[run, 1] += w[run, 1]
         grip = None if feet.grip is None else feet.grip * k.toe_roll
         return FootTarget(np.clip(share, 0.0, 1.0), lc, rc, grip)
+
+    def _watch_screen(self) -> None:
+        """A person watching the screen: the mat shows their share on each foot as the mat reads it,
+        which is not quite what they put there (the reading depends on where on the foot the load
+        sits, and on where the feet landed). They compare the share mark with what they meant
+        (their aim a lag earlier, as the screen shows it now) and correct, on each foot's side,
+        with a time constant of SCREEN_TAU_PER_LAG x their lag: quick people correct quickly."""
+        eng = self.engine
+        snap = getattr(eng, "snapshot", None)
+        if snap is None or eng.state != "running" or not self._aims or not np.isfinite(snap.left_pct):
+            return
+        if self._snap_t is None or snap.t <= self._snap_t:
+            self._snap_t = snap.t if self._snap_t is None else self._snap_t
+            return
+        dt = min(snap.t - self._snap_t, 0.1)
+        self._snap_t = snap.t
+        when = snap.t - self.kind.lag_s          # the script is asked a lag ahead of the mat
+        t = np.concatenate([a for a, _ in self._aims])
+        v = np.concatenate([b for _, b in self._aims])
+        i = int(np.argmin(np.abs(t - when)))
+        if abs(t[i] - when) > 0.5:
+            return
+        aim = float(v[i])
+        base = self._standing_feet(1).left_share[0]
+        side = float(np.clip((aim - base) / SIDE_BAND, -1.0, 1.0))
+        err = aim - snap.left_pct / 100.0
+        g = dt / (SCREEN_TAU_PER_LAG * max(self.kind.lag_s, 0.05))
+        for foot, wgt in (("left", max(side, 0.0)), ("right", max(-side, 0.0))):
+            self._screen[foot] = float(np.clip(self._screen[foot] + g * wgt * err, -SCREEN_MAX_SHARE, SCREEN_MAX_SHARE))
 
     def grip_at(self, t):
         """Toe grip (0..1) at clock times ``t``: the drill's ``person_grip`` (or ``grip_fn``) on
