@@ -1,8 +1,9 @@
 """Bench section `export`: CSV, JSON and C3D exports of one hour of a 200 Hz session (PRODUCT.md §8).
 
-Keys: ``csv_one_hour_s``, ``json_one_hour_s`` (target ≤ 5 s each) and ``c3d_one_hour_s``
-(measured), each the wall time of the whole export (reading and checking the session folder
-included), plus the file sizes and the time to read the session alone.
+Keys: ``csv_one_hour_s``, ``json_one_hour_s`` and ``c3d_one_hour_s`` (target ≤ 2 s each), each
+the wall time of the whole export (reading and checking the session folder included), with
+``<fmt>_one_hour_cpu_s`` beside it (this process's CPU time: what a busy machine does not
+inflate), plus the file sizes and the time to read the session alone.
 
 :func:`synthetic_session` writes the session through the real :class:`~trainer.sessions.writer.SessionWriter`
 (the tests use it too, e.g. for a C3D longer than 65,535 frames).
@@ -96,6 +97,13 @@ def _timed(fn) -> float:
     return time.perf_counter() - t0
 
 
+def _timed_cpu(fn) -> tuple[float, float]:
+    """(wall s, CPU s of this process) of ``fn()``."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    fn()
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
 def export() -> dict:
     with tempfile.TemporaryDirectory(prefix="footmat-bench-export-") as tmp:
         tmp = Path(tmp)
@@ -106,9 +114,11 @@ def export() -> dict:
         out = {}
         for fmt in ("csv", "json", "c3d"):
             f = tmp / f"one_hour.{fmt}"
-            out[f"{fmt}_one_hour_s"] = round(_timed(lambda: export_session(folder, fmt, f)), 3)
+            wall, cpu = _timed_cpu(lambda: export_session(folder, fmt, f))
+            out[f"{fmt}_one_hour_s"] = round(wall, 3)
+            out[f"{fmt}_one_hour_cpu_s"] = round(cpu, 3)
             out[f"{fmt}_mb"] = round(f.stat().st_size / 1e6, 1)
         out.update(frames=int(SECONDS * FS_HZ), read_session_s=round(read_s, 3),
                    trace_mb=round((folder / "trace.csv").stat().st_size / 1e6, 1),
-                   write_session_s=round(make_s, 3), target_s=5.0)
+                   write_session_s=round(make_s, 3), target_s=2.0)
         return out
