@@ -424,7 +424,8 @@ def decide(person, history: list[Day], today: Day) -> list[Decision]:
             elif a - b >= PAIN_RISE or a >= PAIN_HIGH:
                 make("stay", level, f"{mtxt}, but pain went from {b} to {a}: no step up")
             elif len(scores) < MIN_UNITS_UP:
-                make("stay", level, f"{mtxt}, but only {len(scores)} units so far (need {MIN_UNITS_UP})")
+                make("stay", level, f"{mtxt}, but only {len(scores)} unit{'s' if len(scores) != 1 else ''} so far "
+                                    f"(need {MIN_UNITS_UP})")
             elif sessions < HOLD_SESSIONS:
                 make("stay", level, f"{mtxt} (clearly good), held for {sessions} session(s) so far: "
                                     f"a level is held {HOLD_SESSIONS} sessions before it steps up")
