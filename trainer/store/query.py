@@ -97,7 +97,8 @@ def upload_root(home) -> Path:
 
 
 def redact(url: str) -> str:
-    """A database URL fit to print: the password replaced by ***."""
+    """A database URL fit to print: the password (in the authority or as ?password=) replaced by ***."""
+    url = re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", url)
     try:
         u = urlsplit(url)
         if u.password is not None:

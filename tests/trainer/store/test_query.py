@@ -125,6 +125,9 @@ def test_a_bad_db_url_is_one_clear_error(footmat_home, postgres):
         open_store("mysql://x@y/z", footmat_home)
     with pytest.raises(UsageError, match=r"cannot reach the database .*\*\*\*"):
         open_store(f"postgresql://footmat:secret@/nosuchdb?host={postgres.dir}&port={postgres.port}", footmat_home)
+    with pytest.raises(UsageError) as e:
+        open_store(f"postgresql:///nosuchdb?host={postgres.dir}&port={postgres.port}&password=secret", footmat_home)
+    assert "secret" not in str(e.value) and "password=***" in str(e.value)
 
 
 def test_a_version_1_history_is_migrated_in_place(footmat_home):
