@@ -33,8 +33,8 @@ SESSIONS = 100_000
 PEOPLE = 20
 DRILLS = ("spiral", "stance", "heel-raises", "toe-press", "shifts", "one-leg")
 REPEAT = 7
-SYNC_SESSIONS = 20
-SYNC_SECONDS = 60
+SYNC_SESSIONS = 8
+SYNC_SECONDS = 30
 DB_ENV = "FOOTMAT_BENCH_DB"
 
 
@@ -125,7 +125,7 @@ def history() -> dict:
         out["progress_query_ms"] = _median_ms(lambda: store.progress(pid))
         out["progress_drill_query_ms"] = _median_ms(lambda: store.progress(pid, "spiral"))
         out["sessions_query_ms"] = _median_ms(lambda: store.sessions(person_id=pid, limit=50, newest_first=True))
-        out["summaries_query_ms"] = _median_ms(lambda: store.summaries(), 3)
+        out["summaries_query_ms"] = _median_ms(lambda: store.summaries(), 1)
         total, parts = _sizes(store)
         out["db_bytes"] = total
         out["bytes_per_session"] = round(total / SESSIONS)

@@ -222,10 +222,10 @@ class Store:
         """Enter session rows (dicts with :data:`SESSION_COLUMNS`) in one transaction."""
         with self._lock:
             self._write(history.UPSERT_SESSION, [[r.get(c) for c in SESSION_COLUMNS] for r in rows])
-            people = [(r["person_id"], r["person"], r.get("indexed_at")) for r in rows
-                      if r.get("person_id") and r.get("person")]
+            people = {r["person_id"]: (r["person_id"], r["person"], r.get("indexed_at")) for r in rows
+                      if r.get("person_id") and r.get("person")}
             if people:
-                self._write(history.ADD_PERSON, people)
+                self._write(history.ADD_PERSON, list(people.values()))
 
     def refresh_people(self) -> int:
         """Enter this home's people files (their levels and caps) in the store; returns how many."""
