@@ -7,7 +7,7 @@ from .common import add_json_option, print_json, say
 def add_arguments(p):
     p.add_argument("--section", metavar="NAME", action="append",
                    help="run only this section (repeatable): machine, startup, pipeline, accuracy, "
-                        "acquisition, render, latency, analysis, sessions, export, audio, web")
+                        "acquisition, render, latency, analysis, sessions, export, audio, web, history, sync")
     add_json_option(p)
 
 
