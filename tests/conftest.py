@@ -14,6 +14,44 @@ os.environ.setdefault("BLINKA_SKIP_DEPENDENCY_CHECK", "1")
 os.environ["FOOTMAT_HOME"] = tempfile.mkdtemp(prefix="footmat-tests-home-")
 
 
+# The files that take longest (pytest --durations on this 2-core machine, issue 33) start first, so
+# that make test's workers (pytest-xdist, --dist loadfile: a file's tests stay on one worker) do
+# not end with one of them running alone; a file with a test marked slow follows them. Only the
+# order changes: every test runs, each file's tests in their own order.
+HEAVY_FIRST = (
+    "trainer/sessions/test_readback_routine.py",
+    "trainer/sessions/test_readback.py",
+    "trainer/ui/test_report_drills.py",
+    "trainer/drills/test_balance.py",
+    "trainer/sessions/test_replay.py",
+    "trainer/sessions/test_history.py",
+    "trainer/drills/test_reach_zones.py",
+    "trainer/drills/test_feedback.py",
+    "trainer/app/test_pipeline.py",
+    "trainer/ui/test_view_screen.py",
+    "trainer/sessions/test_format.py",
+    "trainer/sessions/test_person_id.py",
+    "trainer/drills/test_exercise.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    tests = ROOT / "tests"
+
+    def key(item):
+        try:
+            rel = item.path.relative_to(tests).as_posix()
+        except ValueError:
+            return (2, 0)
+        if rel in rank:
+            return (0, rank[rel])
+        return (1, 0) if item.path in slow_files else (2, 0)
+
+    items.sort(key=key)          # stable: the rest keep the order they were collected in
+
+
 @pytest.fixture(autouse=True)
 def footmat_home(tmp_path, monkeypatch):
     """Every test gets its own FOOTMAT_HOME, never the user's."""

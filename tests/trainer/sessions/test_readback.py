@@ -223,10 +223,8 @@ def test_daily_routine_parts_at_their_shortest_read_back(cli, tmp_path):
     _routine_reads_back(cli, tmp_path, [str(_short_daily(tmp_path))])
 
 
-@pytest.mark.slow
-def test_daily_routine_reads_back(cli, tmp_path):
-    """`footmat routine` as shipped (the daily routine, no rests): about a minute on 2 cores."""
-    _routine_reads_back(cli, tmp_path, [])
+# `footmat routine` as shipped reads back too: tests/trainer/sessions/test_readback_routine.py (a file
+# of its own, so that make test's workers run it beside the rest of this file)
 
 
 # --- 2. a session written the old way ----------------------------------------------------------
