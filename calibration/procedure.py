@@ -43,7 +43,8 @@ WINDOW_S = 1.0        # … of which the detector's window is the first second
 TARE_S = 2.0
 TIMEOUT_S = 30.0
 MAX_TIMEOUTS = 2
-FOOT_SHARE = 0.55     # a lean onto a foot: at least this share of the load on it
+FOOT_SHARE = 0.55     # a lean onto a foot: at least this share of the load on it …
+OTHER_FOOT_DROP = 0.7  # … or the other foot down to 70 % of its even-stance load (see _foot_ok)
 
 
 @dataclass
@@ -323,7 +324,23 @@ class Procedure:
             with np.errstate(invalid="ignore", divide="ignore"):
                 odds = left / np.maximum(1.0 - left, 1e-9) * (1.0 - s0) / s0
                 left = odds / (1.0 + odds)
+            # A lean onto the toes puts that foot's load on the discs the guide reads worst (a
+            # toe disc off its pressure peak reads a fraction of it): the other foot is then
+            # the witness — it carried half the weight at the even stance and now clearly less.
+            # Leaning onto the wrong foot raises it instead, so that is never recorded.
+            feet = self._foot_loads(raw)
+            ref = self._foot_loads(self.pose_raw[0]).mean(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                off_r = feet[:, 1] <= OTHER_FOOT_DROP * ref[1]
+                off_l = feet[:, 0] <= OTHER_FOOT_DROP * ref[0]
+            return {"left": (left >= FOOT_SHARE) | off_r, "right": ((1 - left) >= FOOT_SHARE) | off_l}
         return {"left": left >= FOOT_SHARE, "right": (1 - left) >= FOOT_SHARE}
+
+    def _foot_loads(self, raw) -> np.ndarray:
+        """The guide's load (n, 2) on the left and the right foot."""
+        f = np.nan_to_num(self.guide.forces(raw, self.layout))
+        return np.stack([f[:, self.layout.mask(foot="left")].sum(axis=1),
+                         f[:, self.layout.mask(foot="right")].sum(axis=1)], axis=1)
 
     # -- the result ----------------------------------------------------------------------------
     def calibration(self, *, calibrated_by: str | None = None, scale=None):

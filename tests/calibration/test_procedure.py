@@ -185,8 +185,10 @@ def _procedure_on(scenario, seed):
     return proc, events
 
 
-@pytest.mark.parametrize("scenario, seed", [("realistic", 5), ("misplaced", 1)])
+@pytest.mark.parametrize("scenario, seed", [("realistic", 5), ("misplaced", 1), ("realistic", 7)])
 def test_mats_unlike_the_guide_are_calibrated_not_refused(scenario, seed):
+    # realistic 7: the deep lean onto the left toes, judged by the other foot's drop from the
+    # even stance (OTHER_FOOT_DROP); refused without it
     # both were refused before issue 22's fix: the guide's gains (an ideal mat's) read the light
     # lean onto one foot below 55 % on that foot; the even stance is now the reference
     proc, events = _procedure_on(scenario, seed)
