@@ -11,6 +11,7 @@ the fast checked paths the report, the exports and the bench read through.
 """
 from __future__ import annotations
 
+import collections
 import gc
 import json
 import re
@@ -403,24 +404,47 @@ def read_session(path) -> Session:
     width = len(sf.header)
     blocks, texts = [], {sf.header[i]: [] for i in textcol}
     pats = None
-    with no_gc(), sfmt.TraceLines(sf.trace, required=REQUIRED_COLUMNS) as tr:
+
+    def plain(text):                                    # a run of plain records → (numbers, texts) or None
+        pl = _plain_block(text, width, textcol)
+        if pl is None:
+            return None
+        return _plain_numbers(pl, numeric), [_plain_texts(pl, i) for i in textcol]
+
+    def take(part):                                     # a part's results, in the file's order
+        nonlocal pats
+        if len(part) == 2:                              # records read line by line
+            rows, txts = part
+            blocks.append(np.array(rows, float))
+            for i, t in zip(textcol, txts):
+                texts[sf.header[i]].extend(t)
+            return
+        fut, first, k, text = part
+        got = fut.result()
+        if got is None:                                 # names the bad record (raises)
+            pats = pats or _line_patterns(sf.header)
+            lines = [ln + "\n" for ln in text[:-1].split("\n")]
+            _slow_block(sf, pats[1], pats[0], pats[2], range(first, first + k), lines, False)
+            raise AssertionError(f"{sf.trace}: lines {first}-{first + k - 1} passed one check and not the other")
+        blocks.append(got[0])
+        for i, t in zip(textcol, got[1]):
+            texts[sf.header[i]].extend(t)
+
+    # numpy lets go of the GIL for most of a block's work: two blocks are converted at once
+    from concurrent.futures import ThreadPoolExecutor
+
+    pending = collections.deque()
+    with no_gc(), ThreadPoolExecutor(max_workers=2) as pool, \
+            sfmt.TraceLines(sf.trace, required=REQUIRED_COLUMNS) as tr:
         for pieces in tr.raw_chunks(READ_ROWS):
-            rows = []                                   # records read line by line, in order
+            rows, txts = [], [[] for _ in textcol]      # records read line by line, in order
             for p in pieces:
                 if isinstance(p[1], str):               # a run of plain records
                     if rows:
-                        blocks.append(np.array(rows, float))
-                        rows = []
+                        pending.append((rows, txts))
+                        rows, txts = [], [[] for _ in textcol]
                     first, text, k = p
-                    pl = _plain_block(text, width, textcol)
-                    if pl is None:                      # names the bad record (raises)
-                        pats = pats or _line_patterns(sf.header)
-                        lines = [ln + "\n" for ln in text[:-1].split("\n")]
-                        _slow_block(sf, pats[1], pats[0], pats[2], range(first, first + k), lines, False)
-                        raise AssertionError(f"{sf.trace}: lines {first}-{first + k - 1} passed one check and not the other")
-                    blocks.append(_plain_numbers(pl, numeric))
-                    for i in textcol:
-                        texts[sf.header[i]].extend(_plain_texts(pl, i))
+                    pending.append((pool.submit(plain, text), first, k, text))
                     continue
                 no, fields, text = p
                 pats = pats or _line_patterns(sf.header)
@@ -428,10 +452,14 @@ def read_session(path) -> Session:
                 if fields is None:
                     fields = sfmt.split_record(text)
                 rows.append([sfmt.to_float(fields[i]) for i in numeric])
-                for i in textcol:
-                    texts[sf.header[i]].append(fields[i])
+                for t, i in zip(txts, textcol):
+                    t.append(fields[i])
             if rows:
-                blocks.append(np.array(rows, float))
+                pending.append((rows, txts))
+            while len(pending) > 4:                     # a few blocks in flight, not the whole file
+                take(pending.popleft())
+        while pending:
+            take(pending.popleft())
         for n in tr.notes:
             if n not in sf.notes:
                 sf.notes.append(n)
