@@ -12,7 +12,8 @@ Keys: ``one_hour_peak_mb`` (peak memory the recorder allocates, tracemalloc, ove
 ``drill_rss_growth_mb_per_h``: a real drill process (``footmat drill heel-raises --backend sim`` in
 virtual time, ``MPLBACKEND=Agg``, its own FOOTMAT_HOME) of ``DRILL_MINUTES`` virtual minutes; its
 resident memory (/proc) is sampled against the virtual time the session's trace.csv has reached,
-and the least-squares slope after ``WARMUP_MIN`` virtual minutes is the growth per hour
+and the least-squares slope after ``WARMUP_MIN`` virtual minutes, up to the drill's end (samples
+taken once the trace has stopped — scoring, the report — are left out), is the growth per hour
 (``drill_rss_fit_minutes``: the virtual minutes the slope is fitted over). The whole app runs —
 simulated mat and person, estimator, engine (scoring rep by rep), session writer, events — but no
 live view: with ``--no-plot`` (and Agg, which has no display) none is built, so the view's own
@@ -97,6 +98,11 @@ def drill_rss_growth(args=DRILL_ARGS, warmup_min: float = WARMUP_MIN, poll_s: fl
     if proc.returncode != 0:
         raise RuntimeError(f"the bench drill failed ({proc.returncode}): {err.strip().splitlines()[-1:]}")
     s = np.array(samples)
+    if len(s):
+        # the drill's memory while it runs: once the trace stops advancing the drill has ended and
+        # the process scores, writes and draws the report (which reads the whole trace back) at
+        # the same virtual time; those samples are not the drill's growth
+        s = s[s[:, 0] < s[:, 0].max()]
     fit = s[s[:, 0] >= warmup_min * 60.0] if len(s) else s
     if len(fit) < 5:
         return {"drill_rss_growth_mb_per_h": None, "drill_rss_fit_minutes": 0.0}
