@@ -344,6 +344,8 @@ class TraceLines:
         self._i_phase = cols.index("phase") if "phase" in cols else None
         self._commas = self.width - 1
         self._avg = 256                # bytes per record, learnt from the chunks read
+        self._careful = 0              # records still to read line by line before a chunk again
+        self._backoff = 1              # how many, the next time a chunk is refused
 
     # -- physical lines
     def _physical(self) -> str | None:
@@ -491,12 +493,21 @@ class TraceLines:
         a plain run or (line number, fields, text) for one record read line by line."""
         pieces, have = [], 0
         while have < n:
-            got = self._fast(n - have)
+            got = self._fast(n - have) if self._careful <= 0 else None
             if got is not None:
+                self._backoff = 1
                 pieces.append(got)
                 have += got[2]
                 continue
+            if self._careful <= 0:
+                # The chunk path refused the very next record (a quoted cue, say). A cue is written
+                # on every frame of its phase, so the next records are likely the same: read the
+                # next `_backoff` of them line by line before trying a chunk again (doubling while
+                # it keeps refusing), instead of reading and scanning 64 KB for each one.
+                self._careful = self._backoff
+                self._backoff = min(2 * self._backoff, 4096)
             r = self._record()
+            self._careful -= 1
             if r is None:
                 break
             pieces.append(r)
