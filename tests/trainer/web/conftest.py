@@ -3,6 +3,7 @@ per worker and copied into each test's own FOOTMAT_HOME; an app and a TestClient
 import hashlib
 import os
 import shutil
+import socket
 import warnings
 from pathlib import Path
 
@@ -84,3 +85,43 @@ def tree_hash(root: Path) -> str:
             data = p.read_bytes() if p.is_file() else b"(not a file)"      # the live mirror's socket
             h.update(str(p.relative_to(root)).encode() + b"\0" + data + b"\0")
     return h.hexdigest()
+
+
+# -- a real browser and a real server (Debian's chromium through its chromedriver: no downloads) ---
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def need_browser():
+    """Skip where chromium, its driver or selenium is missing — but under CI=true, fail."""
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(p)]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("the selenium package")
+    if missing:
+        why = f"{', '.join(missing)} missing (Debian: apt install chromium chromium-driver; .ci/system-deps)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{why}; CI=true, so the browser test must run", pytrace=False)
+        pytest.skip(why)
+
+
+def headless_chromium(width: int, height: int, *extra: str):
+    """A headless chromium (as root it needs --no-sandbox) with nothing that reaches the network."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              f"--window-size={width},{height}", "--no-first-run", "--disable-extensions",
+              "--disable-background-networking", "--disable-sync", "--disable-component-update",
+              "--disable-default-apps", *extra):
+        opts.add_argument(a)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

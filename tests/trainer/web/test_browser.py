@@ -8,38 +8,15 @@ session's report, check a screenshot, and check that no request left this server
 import io
 import os
 import shutil
-import socket
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from .conftest import TOKEN
+from .conftest import TOKEN, free_port, headless_chromium, need_browser
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*httpx.*")
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 ACCENT = (0x00, 0x72, 0xB2)          # the header's colour (static/footmat.css --accent)
-
-
-def _need_browser():
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(p)]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("the selenium package")
-    if missing:
-        why = f"{', '.join(missing)} missing (Debian: apt install chromium chromium-driver; .ci/system-deps)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{why}; CI=true, so the browser test must run", pytrace=False)
-        pytest.skip(why)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Server:
@@ -67,16 +44,7 @@ class _Server:
 
 
 def _browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900",
-              "--no-first-run", "--disable-extensions", "--disable-background-networking", "--disable-sync",
-              "--disable-component-update", "--disable-default-apps", "--metrics-recording-only"):
-        opts.add_argument(a)
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    return headless_chromium(1280, 900, "--metrics-recording-only")
 
 
 def _loaded(driver, css) -> bool:
@@ -85,7 +53,7 @@ def _loaded(driver, css) -> bool:
 
 
 def test_a_coach_pairs_and_looks_at_progress_a_report_and_changes_a_cap(web_home, session_id, tmp_path):
-    _need_browser()
+    need_browser()
     from PIL import Image
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -95,7 +63,7 @@ def test_a_coach_pairs_and_looks_at_progress_a_report_and_changes_a_cap(web_home
     from trainer.web.context import make_context
 
     ctx = make_context(web_home, token=TOKEN)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     with _Server(create_app(ctx), port):
         driver = _browser()

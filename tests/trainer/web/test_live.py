@@ -23,11 +23,9 @@ import pytest
 
 from firmware.layout import load_layout
 
-from .conftest import TOKEN
+from .conftest import TOKEN, free_port, headless_chromium, need_browser
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 FOOTMAT = str(Path(sys.executable).with_name("footmat"))
 COLORS = {"left": (0x00, 0x72, 0xB2), "right": (0xE6, 0x9F, 0x00), "target": (0x00, 0x9E, 0x73),
           "foot": (0xE9, 0xEC, 0xEF), "cop": (0, 0, 0)}
@@ -103,12 +101,6 @@ def test_the_hubs_socket_is_the_users_own_is_never_taken_from_a_live_server_and_
 
 
 # -- a real server, a real drill -----------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Mirror:
     """uvicorn serving the app (its lifespan on) in a thread, and a `footmat drill` process."""
 
@@ -120,7 +112,7 @@ class Mirror:
 
         self.home = home
         self.ctx = make_context(home, token=TOKEN)
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/api/live"
         self.server = uvicorn.Server(uvicorn.Config(create_app(self.ctx), host="127.0.0.1", port=self.port,
@@ -271,19 +263,6 @@ def test_the_unauthenticated_a_wrong_token_and_a_wrong_origin_are_refused(mirror
     assert r.status_code == 200 and r.json()["listening"] and r.json()["drill"] == "spiral"
 
 
-def _need_browser():
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(p)]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("the selenium package")
-    if missing:
-        why = f"{', '.join(missing)} missing (Debian: apt install chromium chromium-driver; .ci/system-deps)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{why}; CI=true, so the browser test must run", pytrace=False)
-        pytest.skip(why)
-
-
 def _count(img, rgb, tol=12) -> int:
     import numpy as np
 
@@ -292,22 +271,14 @@ def _count(img, rgb, tol=12) -> int:
 
 
 def test_headless_chromium_draws_the_drill_and_the_canvas_changes(mirror, tmp_path):
-    _need_browser()
+    need_browser()
     from PIL import Image
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
     from trainer.web.auth import COOKIE
 
     assert mirror.running()
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1000,700",
-              "--no-first-run", "--disable-extensions", "--disable-background-networking", "--disable-sync",
-              "--disable-component-update", "--disable-default-apps", "--force-device-scale-factor=1"):
-        opts.add_argument(a)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver = headless_chromium(1000, 700, "--force-device-scale-factor=1")
     try:
         device, token = mirror.ctx.auth.devices.add("coach browser", "127.0.0.1")   # a paired device
         driver.get(mirror.base + "/pair")                                            # open: sets the origin
