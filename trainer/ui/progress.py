@@ -102,6 +102,7 @@ def plot(history: list[dict], out: Path, person: str | None = None) -> Path:
     if matplotlib.get_backend() == "":
         matplotlib.use("Agg")
     import matplotlib.dates as mdates
+    from matplotlib.ticker import FixedLocator, FuncFormatter
     from matplotlib.figure import Figure
 
     out = Path(out)
@@ -128,6 +129,15 @@ def plot(history: list[dict], out: Path, person: str | None = None) -> Path:
         lo, hi = min(dates), max(dates)
         pad = max(timedelta(days=1), (hi - lo) * 0.05)          # days and weeks, never hours
         xlim = (lo - pad, max(hi + pad, lo + timedelta(days=7)))
+        # Within a few months every tick says its day and month ("7 Dec"), as a person writes a date;
+        # matplotlib's concise labels ("09", "13" under a "2026-Dec") read as numbers, not dates.
+        short_span = (xlim[1] - xlim[0]) <= timedelta(days=120)
+        day_month = FuncFormatter(lambda x, _pos: f"{mdates.num2date(x).day} {mdates.num2date(x):%b}")
+        # the ticks start on the first session's day, a few days apart
+        first_day = lo.replace(hour=0, minute=0, second=0, microsecond=0)
+        step = max(1, math.ceil((xlim[1] - first_day).days / 4))
+        day_ticks = [mdates.date2num(first_day + timedelta(days=k))
+                     for k in range(0, (xlim[1] - first_day).days + 1, step)]
         for ax, p in zip(axes.flat, pans):
             for label, d, v, mark in p["series"]:
                 c = colour.setdefault(label, PALETTE[len(colour) % 6])
@@ -141,8 +151,8 @@ def plot(history: list[dict], out: Path, person: str | None = None) -> Path:
             loc = mdates.AutoDateLocator(minticks=2, maxticks=4, interval_multiples=True)
             loc.intervald[mdates.HOURLY] = []          # ticks on days, weeks and months only
             loc.intervald[mdates.MINUTELY] = []
-            ax.xaxis.set_major_locator(loc)
-            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+            ax.xaxis.set_major_locator(FixedLocator(day_ticks) if short_span else loc)
+            ax.xaxis.set_major_formatter(day_month if short_span else mdates.ConciseDateFormatter(loc))
             ax.tick_params(labelsize=8)
             ax.grid(alpha=0.3)
             if len(p["series"]) > 1:

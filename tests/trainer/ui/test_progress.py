@@ -83,3 +83,20 @@ def test_history_plot_of_one_person_two_drills(tmp_path, cli, footmat_home, monk
     assert cli("history", "--person", "pat", "--plot", str(pdf))[0] == 0
     fig = seen[-1]
     assert tuple(round(v, 2) for v in fig.get_size_inches()) == (11.69, 8.27)      # A4
+
+
+def test_dates_read_as_dates_from_the_first_session_day(tmp_path, monkeypatch):
+    """Within a few months each tick says day and month ("3 Mar"), the first on the first session's
+    day — not matplotlib's concise "05", "09" under a "2026-Mar" that read as numbers."""
+    from matplotlib.figure import Figure
+
+    drawn = []
+    real = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), real(self, *a, **k))[1])
+    plot([_row(3, "spiral", 40.0, pain=(3, 2)), _row(4, "spiral", 45.0, pain=(3, 1))], tmp_path / "p.png")
+    (fig,) = drawn
+    fig.canvas.draw()
+    for ax in fig.axes:
+        labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        assert labels[0] == "3 Mar" and all(lab.split()[1] == "Mar" for lab in labels), labels
+        assert len(labels) >= 2
