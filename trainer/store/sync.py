@@ -412,7 +412,7 @@ def _send_file(client: Client, identity: str, name: str, path: Path, pos: int, k
     if pos > total:
         raise _Restart
     url = proto.file_url(client.url, identity, name)
-    stuck = 0
+    stuck = invalid = 0
     with open(path, "rb") as f:
         while pos < total or (total == 0 and not known):
             f.seek(pos)
@@ -428,7 +428,10 @@ def _send_file(client: Client, identity: str, name: str, path: Path, pos: int, k
                 # file (no progress: drop the partial upload); 422: its chunks were dropped (from 0)
                 new = _int(d.get("received"), -1) if r.status_code == proto.CONFLICT else 0
                 stuck = stuck + 1 if new == pos or new < 0 else 0
-                if stuck >= 2 or new > total:
+                invalid += r.status_code == proto.INVALID
+                if stuck >= 2 or new > total or invalid >= 2:
+                    # a second 422: the file changes while it is sent (its digest was taken at the
+                    # start) — start over with a fresh digest (bounded by upload_session's attempts)
                     raise _Restart
                 pos = max(new, 0) if new >= 0 else pos
                 continue

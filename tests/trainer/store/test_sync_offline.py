@@ -143,3 +143,42 @@ def test_one_sync_at_a_time_the_second_says_so_and_exits_1(cli, footmat_home, mo
     with sync.lock(wait=False):
         code, _, err = cli("sync", "--to", f"http://127.0.0.1:{closed_port()}")
     assert code == 1 and "another footmat sync is running" in err
+
+
+def test_a_file_the_server_keeps_finding_damaged_is_given_up_not_sent_forever(tmp_path, monkeypatch):
+    """The server takes each chunk but finds the whole file's SHA-256 wrong at its last one (the
+    file changed while it was sent) and drops it (422, from 0): the client starts over with a fresh
+    digest a bounded number of times, then reports the session refused — never resends forever."""
+    import re
+
+    import httpx
+
+    from trainer.store import protocol as proto
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    for name in ("session.json", "trace.csv"):
+        (folder / name).write_bytes(b"x" * 5000)
+    monkeypatch.setenv(sync.CHUNK_ENV, "1000")
+    puts = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json={"state": proto.STATE_PARTIAL, "files": {}})
+        if request.method == "PUT":
+            puts.append(request.url.path)
+            if len(puts) > 200:
+                raise AssertionError("the client keeps resending the file")
+            first, last, total = map(int, re.findall(r"\d+", request.headers[proto.HEADER_RANGE]))
+            if last + 1 < total:
+                return httpx.Response(200, json={"received": last + 1})
+            return httpx.Response(proto.INVALID, json={"received": 0, "error": "sha-256 does not match"})
+        return httpx.Response(204)
+
+    client = sync.Client("http://clinic.test", "t" * 20, transport=httpx.MockTransport(handler))
+    try:
+        got = sync.upload_session(client, folder, "a" * 64)
+    finally:
+        client.close()
+    assert got.startswith("refused"), got
+    assert len(puts) <= 3 * 2 * 5, len(puts)    # 3 attempts, each at most two passes of 5 chunks
