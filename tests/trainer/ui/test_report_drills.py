@@ -136,9 +136,9 @@ def test_routine_report_has_a_page_per_part(tmp_path, cli):
 def test_this_session_against_the_last_five(tmp_path, cli, monkeypatch):
     from trainer.sessions import history
 
-    for _ in range(6):
-        code, _, err = cli("drill", "toe-press", "--reps", "3", "--backend", "sim", "--no-plot",
-                           "--out", str(tmp_path / "s"))
+    for _ in range(6):          # short holds: the comparison needs six sessions, not long ones
+        code, _, err = cli("drill", "toe-press", "--reps", "3", "--hold", "1", "--relax", "1", "--backend", "sim",
+                           "--no-plot", "--out", str(tmp_path / "s"))
         assert code == 0, err
     folders = sorted((tmp_path / "s").iterdir())
     last = folders[-1]
