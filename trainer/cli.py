@@ -52,7 +52,10 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with ``only`` (a registered command's name) that command's module is the
+    only one imported and given its arguments — the others are listed by name and help alone
+    (start-up: `footmat demo` need not import every other command's module)."""
     from . import __version__
 
     parser = _Parser(
@@ -63,15 +66,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"footmat {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in _available().items():
-        mod = importlib.import_module(f"trainer.commands.{module}")
         p = sub.add_parser(name, help=help_text, description=help_text)
+        if only is not None and name != only:
+            continue
+        mod = importlib.import_module(f"trainer.commands.{module}")
         mod.add_arguments(p)
         p.set_defaults(_module=mod)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    first = argv[0] if argv else None
+    parser = build_parser(only=first if first in _available() else None)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()

@@ -117,7 +117,7 @@ class LiveView(Painter):
             if getattr(manager, "key_press_handler_id", None) is not None:
                 canvas.mpl_disconnect(manager.key_press_handler_id)   # no pan/zoom/log-scale keys
             plt.show(block=False)
-            plt.pause(0.05)
+            canvas.flush_events()   # the window up and its pending events handled (no fixed 50 ms wait: start-up)
             self.fit_screen(os.environ.get("FOOTMAT_FULLSCREEN", "") not in ("", "0"))
         self.rescale()
         canvas.draw()
