@@ -23,10 +23,13 @@ OWN_PANELS = {
     "toe-press": {"Each toe hold", "How hard the toes pressed"},
     "one-leg": {"Time on your left foot", "Sway on the left foot"},
 }
+# Short runs that still draw every panel (two sets of raises, two paces of the side shift, all
+# eight leans): the registry's lower limits, and no rest between the sets of raises.
 SHORT = {"spiral": ["--loops", "1"], "shift-lr": ["--cycles", "1", "--paces", "3,2"],
          "shift-ap": ["--cycles", "1", "--paces", "3"], "stance": ["--duration", "10"],
-         "heel-raises": ["--reps", "3", "--sets", "2"], "toe-press": ["--reps", "3"],
-         "one-leg": ["--max-time", "10"], "limits": []}
+         "heel-raises": ["--reps", "3", "--sets", "2", "--rest", "0"],
+         "toe-press": ["--reps", "3", "--hold", "1", "--relax", "1"],
+         "one-leg": ["--max-time", "5"], "limits": ["--lean-time", "4"]}
 
 
 def _run(*argv) -> int:
