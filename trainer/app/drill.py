@@ -145,11 +145,12 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     backend = resolve_backend(args, layout)
     check_audio_out(args)
     person = people.ensure_id(people.resolve(args.person, say))
-    cal, cal_text = resolve_calibration(args, layout, backend, person.name)
     sim = backend == "sim"
     replay = backend.startswith("replay:")
     show = has_display() and not args.no_plot
     virtual = (sim or replay) and not show and not args.realtime
+    warm_sound(args, person, virtual)
+    cal, cal_text = resolve_calibration(args, layout, backend, person.name)
     clock = VirtualClock() if virtual else RealClock()
     rate = 200.0
     run = defn.make(params)
@@ -251,6 +252,25 @@ def check_audio_out(args) -> None:
         raise UsageError(f"--audio-out {out!r} is not a .wav file", "give a file name ending in .wav")
     if not p.parent.is_dir():
         raise UsageError(f"--audio-out: folder {p.parent} does not exist", "create it, or write the track elsewhere")
+
+
+def warm_sound(args, person, virtual: bool) -> None:
+    """When the drill will play sound live (:func:`open_audio`'s rule), start importing sounddevice
+    on a thread while the drill is set up: PortAudio's start-up mostly runs outside the GIL, so
+    the view's first frame comes sooner (issue 33). :class:`~trainer.ui.audio.Audio` imports it as
+    before (at once, or when this import is done); a failed import here is left to it to report."""
+    mode = getattr(args, "audio", None) or getattr(person, "audio", None) or "on"
+    if virtual or mode == "off":
+        return
+    import threading
+
+    def load():
+        try:
+            import sounddevice  # noqa: F401, PLC0415
+        except Exception:      # no PortAudio: Audio's own import says so, with the notice
+            pass
+
+    threading.Thread(target=load, name="footmat-sound-import", daemon=True).start()
 
 
 def open_audio(args, person, drill_name: str, writer, engine, virtual: bool, fade: str = "full"):
