@@ -121,7 +121,7 @@ def test_routine_report_has_a_page_per_part(tmp_path, cli):
     routine = tmp_path / "two.toml"
     routine.write_text('name = "two"\ntitle = "Two parts"\nrest_s = 0\n\n[[part]]\ndrill = "stance"\n'
                        'title = "Stand"\nparams = { duration = 10 }\n\n[[part]]\ndrill = "toe-press"\n'
-                       'title = "Toes"\nparams = { reps = 3 }\n')
+                       'title = "Toes"\nparams = { reps = 3, hold = 1.0, relax = 1.0 }\n')
     code, _, err = cli("routine", str(routine), "--backend", "sim", "--no-plot", "--out", str(tmp_path / "rt"))
     assert code == 0, err
     folder = next((tmp_path / "rt").iterdir())
