@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "footmat: creating the virtual environment in $(VENV) …"; $(PYTHON) -m venv $(VENV); }
 	@echo "footmat: updating pip and setuptools (about 10 s) …"
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip "setuptools>=77" wheel
-	@echo "footmat: installing footmat and numpy, scipy, matplotlib, gpiozero, the ADS1115 driver, c3d, pytest, hypothesis (about 45 s the first time) …"
+	@echo "footmat: installing footmat and numpy, scipy, matplotlib, gpiozero, the ADS1115 driver, c3d, the web view's Starlette, uvicorn and psycopg, pytest, hypothesis, selenium (about a minute the first time) …"
 	@PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@# byte-compile footmat's own modules once (an editable install does not), so that a first
 	@# start does not compile ~75 modules from source (~0.15 s of `footmat demo`'s first frame)

@@ -194,7 +194,8 @@ def feedback(loops: list[dict], sess: dict, share_pct: float, period_s: float) -
     if rolls and all(all(r.values()) for r in rolls):
         good.append(f"You rolled each foot from heel to toes in order on all {n} loops.")
     if depth and min(depth.values()) >= share_pct - SHARE_TOLERANCE_PP:
-        good.append(f"You moved about {min(depth.values()):.0f} % of your weight onto each foot, as the level asks.")
+        good.append(f"You moved about {min(depth.values()):.0f} % of your weight onto each foot, close to the "
+                    f"{share_pct:.0f} % asked.")
     if lag is not None and abs(lag) < 0.5 and directions.count("right way round") == n:
         good.append(f"You kept pace with the ring, about {abs(lag):.1f} seconds {'behind' if lag >= 0 else 'ahead of'} it.")
     if gain is not None and 0.85 <= gain <= 1.15:
