@@ -20,6 +20,15 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
+def _stop(p: subprocess.Popen) -> None:
+    """Stop a `footmat serve` started in its own session: Ctrl-C, then SIGKILL after 20 s."""
+    os.killpg(p.pid, signal.SIGINT)
+    try:
+        p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+
 
 def test_serve_prints_the_code_and_serves_only_paired_clients(footmat_home, tmp_path):
     port = _free_port()
@@ -53,12 +62,7 @@ def test_serve_prints_the_code_and_serves_only_paired_clients(footmat_home, tmp_
             with pytest.raises(httpx.TransportError):
                 httpx.get(f"http://{a}:{port}/pair", timeout=2)
     finally:
-        os.killpg(p.pid, signal.SIGINT)
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+        _stop(p)
         err.close()
 
 
@@ -89,12 +93,7 @@ def test_serve_speaks_tls_with_cert_and_key_and_its_cookie_is_secure(footmat_hom
         r = httpx.post(base + "/pair/exchange", data={"code": code}, verify=False, timeout=10)
         assert r.status_code == 303 and "; Secure" in r.headers["set-cookie"]
     finally:
-        os.killpg(p.pid, signal.SIGINT)
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+        _stop(p)
         err.close()
 
 
