@@ -61,6 +61,16 @@ def ellipse_points(x, y, n: int = 100, chi2: float = 5.991):
     return pts[0] + x[ok].mean(), pts[1] + y[ok].mean()
 
 
+def _percent_bars(ax, x, values) -> None:
+    """Bars of 0–100 figures with each value written on top (a missing value: no bar, no number)."""
+    ax.bar(x, np.nan_to_num(values), color=LEFT_C)
+    for i, s in zip(x, values):
+        if math.isfinite(s):
+            ax.text(i, s + 2, f"{s:.0f}", ha="center", fontsize=8)
+    ax.set_xticks(x)
+    ax.set_ylim(0, 105)
+
+
 def _feet_ax(ax, layout):
     draw_feet(ax, layout)
     ax.set_aspect("equal")
@@ -88,13 +98,7 @@ def spiral(fig, box, sess, layout, summary):
         ax.set_title("Your path on the feet")
 
     def loops(ax):
-        n = np.arange(1, len(scores) + 1)
-        ax.bar(n, np.nan_to_num(scores), color=LEFT_C)
-        for i, s in zip(n, scores):
-            if math.isfinite(s):
-                ax.text(i, s + 2, f"{s:.0f}", ha="center", fontsize=8)
-        ax.set_xticks(n)
-        ax.set_ylim(0, 105)
+        _percent_bars(ax, np.arange(1, len(scores) + 1), scores)
         ax.set_xlabel("loop")
         ax.set_ylabel("score (0–100)")
         ax.set_title("Score of each loop")
@@ -143,13 +147,8 @@ def shift(fig, box, sess, layout, summary):
 
     def per_pace(ax):
         labels = [f"{p.get('pace_s', '?'):g} s" if isinstance(p.get("pace_s"), (int, float)) else "?" for p in paces]
-        ax.bar(np.arange(len(dc)), np.nan_to_num(dc), color=LEFT_C)
-        for i, s in enumerate(dc):
-            if math.isfinite(s):
-                ax.text(i, s + 2, f"{s:.0f}", ha="center", fontsize=8)
-        ax.set_xticks(np.arange(len(dc)))
+        _percent_bars(ax, np.arange(len(dc)), dc)
         ax.set_xticklabels(labels)
-        ax.set_ylim(0, 105)
         ax.set_xlabel("time per movement")
         ax.set_ylabel("how straight you moved (%)")
         ax.set_title("At each pace")
