@@ -9,7 +9,9 @@ server's drawing is not in it).
 - ``render``: the whole live drill — the simulated mat read through the real driver with the
   chips converting instantly, paced by the real clock at 200 Hz, the engine, the session
   recorder and the view at 30 fps — run by ``trainer.app.live.run_drill``: view frames per second,
-  achieved sampling rate (and late/dropped frames), CPU % of one core.
+  achieved sampling rate (and late/dropped frames), CPU % of one core: the product's share
+  (``cpu_pct_one_core``, the targets') with the simulated chips' own cost measured inside the
+  same run and kept apart (``sim_cpu_pct_one_core``, :class:`SimMeter`), and the total.
 - ``latency``: a step response. A simulated person with no lag, sway or smoothing steps their
   *true* CoP between two points 70 mm apart at random moments; the time from each step to the
   end of the first frame whose drawn marker has moved half-way (display filter included) is
@@ -143,8 +145,17 @@ def render() -> dict:
     out["setup"] = ("default-6, simulated ADS1115 chips converting instantly read through the register-level "
                     "driver on the fake bus, real clock at 200 Hz, drill engine + session recorder + view at 30 fps "
                     "(at_60fps: at 60 fps), "
-                    f"run by trainer.app.live.run_drill for {RENDER_S:g} s (countdown included); CPU = the process's "
-                    "user+system time over wall time")
+                    f"run by trainer.app.live.run_drill for {RENDER_S:g} s (countdown included). CPU = the process's "
+                    "user+system time over wall time: total_cpu_pct_one_core is all of it; cpu_pct_one_core is the "
+                    "product's share, which EXCLUDES only the simulated chips (sim_cpu_pct_one_core: the thread CPU "
+                    "time inside each simulated ADS1115's write/read, i.e. its register emulation, conversions and the "
+                    "simulated mat's physics and person, work the real chips do on a Pi) and INCLUDES the real "
+                    "driver, the sampler thread and the fake bus's own transaction code (standing in for the Pi's "
+                    "busio/kernel I2C cost). Split of the product's share by thread: view_cpu_pct_one_core (the "
+                    "view's frames, thread CPU), acquisition_cpu_pct_one_core (driver + sampler), "
+                    "loop_cpu_pct_one_core (estimator, engine, display filter, recorder, the loop), "
+                    "other_cpu_pct_one_core; view_pct_one_core / view_ms_per_frame are wall time in the view's frames "
+                    "(GIL and CPU waits included). source_only: the simulated mat read alone, split the same way")
     return out
 
 
@@ -185,48 +196,120 @@ def first_frame_s(repeat: int = 3) -> float:
 
 
 # -- the children -------------------------------------------------------------------------------------
+class SimMeter:
+    """CPU time the *simulated* chips cost, measured inside the run: each simulated ADS1115's
+    ``write`` / ``read`` (its register emulation, the conversion it finishes and the simulated
+    mat's physics and person behind it), timed with the calling thread's CPU clock. On a Pi that
+    work is done by the chips themselves. The real driver (``firmware.ads1115`` on the Adafruit
+    ``I2CDevice``), the sampler and the fake bus's own transaction code (standing in for Blinka's
+    busio and the kernel's ioctl, which a Pi pays instead) stay outside it: the product's figure."""
+
+    def __init__(self, source):
+        self.cpu_s = 0.0
+        self.calls = 0
+        bus = getattr(getattr(source, "reader", None), "i2c", None)
+        for chip in getattr(bus, "devices", {}).values():
+            for name in ("write", "read"):
+                setattr(chip, name, self._timed(getattr(chip, name)))   # the instance's, the class untouched
+
+    def _timed(self, fn):
+        clock = time.thread_time
+
+        def timed(*args):
+            t0 = clock()
+            try:
+                return fn(*args)
+            finally:
+                self.cpu_s += clock() - t0
+                self.calls += 1
+
+        return timed
+
+
+def _thread_cpu_s(thread) -> float:
+    """CPU seconds of a running thread (0 when it is not running, or the OS cannot tell)."""
+    ident = getattr(thread, "ident", None)
+    if ident is None:
+        return 0.0
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(ident))
+    except (AttributeError, OSError):
+        return 0.0
+
+
+def _cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _pct(s: float, wall: float) -> float:
+    return round(100 * s / wall, 1)
+
+
 def _child_render(seconds: float, fps: float) -> dict:
     from trainer.ui.view import LiveView     # matplotlib: only in the child that draws
 
     live = live_spiral(loops=3, period_s=12.0)
     source, layout = live.source, live.layout
+    sim = SimMeter(source)
     view = LiveView(layout, title="footmat — bench render", fps=fps)
     f0 = view.frames_drawn
-    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    main0 = time.thread_time()
+    c0 = _cpu_s()
     t0 = time.perf_counter()
-    frames = run_drill(source, live.engine, live.writer, view, estimator=live.estimator, max_seconds=seconds)
+    acq = {}
+
+    def on_block(block, engine):        # the acquisition thread's CPU, read while it runs
+        acq["s"] = _thread_cpu_s(getattr(source, "_thread", None))
+
+    frames = run_drill(source, live.engine, live.writer, view, estimator=live.estimator, max_seconds=seconds,
+                       on_block=on_block)
     wall = time.perf_counter() - t0
-    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    total = _cpu_s() - c0
+    main = time.thread_time() - main0
     counters = dict(source.counters)
     live.close()
     view.close()
-    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     drawn = max(view.frames_drawn - f0, 1)
+    product = total - sim.cpu_s
+    acq_s = acq.get("s", 0.0)
     return {"view_fps": round((view.frames_drawn - f0) / wall, 1), "sampling_hz": round(frames / wall, 1),
-            "cpu_pct_one_core": round(100 * cpu / wall, 1), "target_fps": fps, "seconds": round(wall, 2),
+            "cpu_pct_one_core": _pct(product, wall),
+            "sim_cpu_pct_one_core": _pct(sim.cpu_s, wall),
+            "total_cpu_pct_one_core": _pct(total, wall),
+            "target_fps": fps, "seconds": round(wall, 2),
             "view_ms_per_frame": round(1e3 * view.draw_s / drawn, 2),
-            "view_pct_one_core": round(100 * view.draw_s / wall, 1),
+            "view_pct_one_core": _pct(view.draw_s, wall),
+            "view_cpu_ms_per_frame": round(1e3 * view.draw_cpu_s / drawn, 2),
+            "view_cpu_pct_one_core": _pct(view.draw_cpu_s, wall),
+            # the product's share split by thread: the acquisition thread without the simulated chips
+            # (driver + sampler), the live loop without the view (estimator, engine, display filter,
+            # recorder, the loop itself), and the rest (start-up of threads, the engine's scoring thread)
+            "acquisition_cpu_pct_one_core": _pct(max(acq_s - sim.cpu_s, 0.0), wall),
+            "loop_cpu_pct_one_core": _pct(main - view.draw_cpu_s, wall),
+            "other_cpu_pct_one_core": _pct(max(total - main - acq_s, 0.0), wall),
             "source_only": _source_only(min(seconds, 5.0)),
             "frames": frames, "late": counters.get("late"), "dropped": counters.get("dropped"),
             "max_jitter_ms": round(float(counters.get("max_jitter_ms") or 0.0), 2)}
 
 
 def _source_only(seconds: float) -> dict:
-    """The simulated mat alone (physics + chips + driver + acquisition thread): its share of the
-    CPU figure, which the view cannot change."""
+    """The simulated mat alone (physics + chips + driver + acquisition thread), the simulated
+    chips' share (:class:`SimMeter`) apart: what the view cannot change."""
     layout = load_layout("default-6")
     person = ScriptedPerson(Script.still(*natural_centre(layout)), seed=1)
     source = open_sim(layout, SimMat(layout, person, seed=1), RealClock(), 200.0)
-    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    sim = SimMeter(source)
+    c0 = _cpu_s()
     t0 = time.perf_counter()
     n = 0
     while time.perf_counter() - t0 < seconds:
         n += len(source.read())
     wall = time.perf_counter() - t0
-    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    total = _cpu_s() - c0
     source.close()
-    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    return {"sampling_hz": round(n / wall, 1), "cpu_pct_one_core": round(100 * cpu / wall, 1)}
+    return {"sampling_hz": round(n / wall, 1), "cpu_pct_one_core": _pct(total - sim.cpu_s, wall),
+            "sim_cpu_pct_one_core": _pct(sim.cpu_s, wall), "total_cpu_pct_one_core": _pct(total, wall)}
 
 
 def _child_latency(fps: float, steps: int) -> dict:

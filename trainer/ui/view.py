@@ -74,6 +74,7 @@ class LiveView(Painter):
         self.on_key: list = []
         self.frames_drawn = 0
         self.draw_s = 0.0            # time spent in maybe_draw's frames (bench: the view's share)
+        self.draw_cpu_s = 0.0        # the drawing thread's CPU time in them (no waits for the GIL or the CPU)
         self.last_draw_t = None     # perf_counter when the last frame was on screen
         self.status = None          # the ViewStatus drawn last
         self._reader = None
@@ -281,12 +282,14 @@ class LiveView(Painter):
         now = time.perf_counter()
         if not force and now - self._last < 1.0 / self.fps:
             return False
+        cpu0 = time.thread_time()
         # keep to the frame grid, but never try to catch up with a burst of frames
         self._last = now if now - self._last > 2.0 / self.fps else self._last + 1.0 / self.fps
         self.status = self.read(snap, engine)
         self.update(self.status, path_xy)
         self.draw()
         self.draw_s += time.perf_counter() - now
+        self.draw_cpu_s += time.thread_time() - cpu0
         return True
 
     def marker_px(self, foot: str | None = None) -> tuple[float, float] | None:
