@@ -3,7 +3,8 @@ reach the window.
 
 The figure is split into regions (:class:`Regions`: the feet, the cue band, the counter, the
 load bar), each with its own cached background; a frame restores and redraws only the regions
-whose content changed. Layers that change slowly are cached *in* a region's background: the
+whose content changed (the feet's moving layer too: the markers' and the trail's places in
+whole pixels, :meth:`Regions.moving_sig`). Layers that change slowly are cached *in* a region's background: the
 target path, the spiral's zones, the ring, the heel bars and the sensor discs in the feet's, the
 bar figures in the bar panel's. Copying the image to the window costs a fixed ~0.2 ms a copy
 plus its area, so the changed rectangles (the markers, target and trail where they are and were,
@@ -62,7 +63,7 @@ class Regions:
 
     def __init__(self, scene):
         self.scene = s = scene
-        feet = [s.trail_lc, s.target_dot, *s.foot_dots.values(), s.cop_dot, s.overlay, s.overlay_text]
+        feet = [s.trail_lc, s.markers, s.overlay, s.overlay_text]
         self.parts = {
             # the feet: the slow layers are cached with the region's background, the moving things drawn on it
             "feet": {"bbox": lambda: whole_px(s.ax.bbox), "artists": feet,
@@ -141,23 +142,35 @@ class Regions:
             s.fig.draw_artist(s.bar_text_b[i])
         self.bg["bars"] = canvas.copy_from_bbox(self.parts["bars"]["bbox"]())
 
+    def moving_sig(self) -> tuple:
+        """What the moving layer shows, in whole pixels: each marker's image and place, and the
+        trail's vertices rounded to the pixel. The same signature, the same picture (to within a
+        pixel's antialiasing and the trail's fading by a frame): the feet are not redrawn."""
+        s = self.scene
+        places = s.markers.places()
+        segs = s.trail_segments
+        if len(segs):
+            m = s.ax.transData.get_matrix()
+            pix = segs.reshape(-1, 2) @ m[:2, :2].T + m[:2, 2]
+            self._trail_pix = pix
+            trail = np.round(pix).astype(np.int32).tobytes()
+        else:
+            self._trail_pix = None
+            trail = b""
+        self._places = places
+        return s.markers.signature(places), trail
+
     def moving_rects(self) -> list:
         """Display rectangles [x0, y0, x1, y1] of the feet region that changed since the last
-        frame: where the markers, target and trail are, and where they were."""
+        frame: where the markers, target and trail are, and where they were (after
+        :meth:`moving_sig`)."""
         s = self.scene
-        tr = s.ax.transData
         px = s.fig.dpi / 72.0
-        pts, pads = [], []
-        for line in (s.cop_dot, s.target_dot, *s.foot_dots.values()):
-            xy = line.get_xydata()
-            if len(xy):
-                pts.append(tr.transform(xy))
-                pads.append((line.get_markersize() / 2 + line.get_markeredgewidth()) * px + 2)
-        tail = s.trail[np.all(np.isfinite(s.trail), axis=1)]
-        if len(tail) and len(s.trail_lc.get_segments()):
-            pts.append(tr.transform(tail))
-            pads.append(s.trail_lc.get_linewidth()[0] * px + 2)
-        rects = [np.r_[p.min(axis=0) - pad, p.max(axis=0) + pad] for p, pad in zip(pts, pads)]
+        rects = [r + (-1, -1, 1, 1) for r in s.markers.boxes(self._places)]       # the markers' exact pixels
+        p = self._trail_pix
+        if p is not None:
+            pad = s.trail_lc.get_linewidth()[0] * px + 2
+            rects.append(np.r_[p.min(axis=0) - pad, p.max(axis=0) + pad])
         # the markers are apart (two feet, the body between): each its own box, merged when that pays
         now = [np.array(r) for r in merge_rects(rects)] if rects else []
         out = now + (self.moving_box or [])
@@ -275,6 +288,7 @@ class Regions:
         if old.get("barextra") != sig["barextra"]:
             old = dict(old, bars=None)
         blits = []
+        feet_bg = True                   # the feet's cached background changed: the region is drawn again
         if self.path_new:                # a new path: the feet's cached layers and all the feet
             self.path_new = False
             self.cache_under(path=True)
@@ -286,19 +300,29 @@ class Regions:
                 blits += self.heel_rects(old.get("heel"), sig["heel"])
             if old.get("ring") != sig["ring"]:
                 blits += self.ring_rects(old.get("ring"))
-        for name, region in self.parts.items():
-            if name != "feet" and old.get(name) == sig.get(name) and not (name == "bars" and old.get("bars") is None):
-                continue
-            canvas.restore_region(self.bg[name])
-            for a in region["artists"]:
-                s.fig.draw_artist(a)
-            if name == "feet" and old.get("overlay") == sig["overlay"]:
-                blits += self.moving_rects()
-            elif name == "bars" and not text_changed and old.get("bars") is not None:
-                blits += self.bar_rects(old["bars"], sig["bars"])
-            else:
-                blits.append(np.array(region["bbox"]().extents))
+        else:
+            feet_bg = False
+        sig["feet"] = self.moving_sig()
+        s.markers.frame_places = self._places
+        try:
+            for name, region in self.parts.items():
                 if name == "feet":
-                    self.moving_rects()
+                    if not feet_bg and old.get("feet") == sig["feet"] and old.get("overlay") == sig["overlay"]:
+                        continue         # nothing in the feet moved a pixel: the window already shows it
+                elif old.get(name) == sig.get(name) and not (name == "bars" and old.get("bars") is None):
+                    continue
+                canvas.restore_region(self.bg[name])
+                for a in region["artists"]:
+                    s.fig.draw_artist(a)
+                if name == "feet" and old.get("overlay") == sig["overlay"]:
+                    blits += self.moving_rects()
+                elif name == "bars" and not text_changed and old.get("bars") is not None:
+                    blits += self.bar_rects(old["bars"], sig["bars"])
+                else:
+                    blits.append(np.array(region["bbox"]().extents))
+                    if name == "feet":
+                        self.moving_rects()
+        finally:
+            s.markers.frame_places = None
         self.sig = sig
         return blits

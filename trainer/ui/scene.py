@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from trainer.drills.targets import foot_outline, heel_x
+from trainer.ui.sprites import sprite_layer_class
 from trainer.ui.stamp import stamp_text_class  # noqa: F401  (re-exported: the view's text)
 
 COLORS = {"cop": "#000000", "target": "#009E73", "disc": "#9e9e9e", "foot": "#e9ecef", "edge": "#495057",
@@ -154,6 +155,7 @@ class Scene:
         self.ax.add_patch(self.ring)
         self.trail_n = trail_n
         self.trail = np.full((self.trail_n, 2), np.nan)
+        self.trail_segments = np.zeros((0, 2, 2))      # the trail's drawn segments (mm)
         self.trail_lc = LineCollection([], linewidths=3.0, zorder=4, capstyle="round")
         self._scaled.append((self.trail_lc, "set_linewidth", 3.0))
         self.ax.add_collection(self.trail_lc)
@@ -173,6 +175,12 @@ class Scene:
             self.foot_dots[foot] = dot
         (self.cop_dot,) = self.ax.plot([], [], "o", ms=15, color=COLORS["cop"], mec="white", mew=2, zorder=6)
         self._scaled += [(self.cop_dot, "set_markersize", 15), (self.cop_dot, "set_markeredgewidth", 2)]
+        # the moving markers are drawn as one artist, from their kept images (trainer.ui.sprites): the
+        # lines above stay their model (data, sizes, colours) but leave the axes, clipped as they were
+        self.marker_lines = [self.target_dot, *self.foot_dots.values(), self.cop_dot]
+        for line in self.marker_lines:
+            line.remove()
+        self.markers = self.ax.add_artist(sprite_layer_class()(self.marker_lines, zorder=5))
         self.overlay = Rectangle((0, 0), 1, 1, transform=self.ax.transAxes, fc=COLORS["overlay"], ec="none",
                                  alpha=0.78, zorder=9, visible=False)
         self.ax.add_patch(self.overlay)
@@ -298,5 +306,6 @@ class Scene:
         pts = self.trail[idx]
         segs = np.stack([pts[:-1], pts[1:]], axis=1)
         ok = np.all(np.isfinite(segs), axis=(1, 2))
-        self.trail_lc.set_segments(segs[ok])
+        self.trail_segments = segs[ok]
+        self.trail_lc.set_segments(self.trail_segments)
         self.trail_lc.set_color(self._trail_rgba[idx[1:]][ok])

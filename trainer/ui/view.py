@@ -21,7 +21,12 @@ Speed by design (``footmat bench --section render``):
   the ring, the heel bars and the sensor discs in the feet's, the bar figures in the bar panel's.
   The markers, target and trail move every frame; the discs and bars at :data:`LOAD_HZ`, the
   figures at :data:`TEXT_HZ`;
-- text keeps its rendered image (:func:`trainer.ui.stamp.stamp_text_class`);
+- text keeps its rendered image (:func:`trainer.ui.stamp.stamp_text_class`), and so do the
+  moving markers (target, the feet's dots, the CoP): one artist pastes their images at their
+  whole-pixel places, as Agg stamps a marker (:func:`trainer.ui.sprites.sprite_layer_class`);
+- a frame in which no marker moved to another pixel and no trail vertex to another pixel (and
+  nothing else changed) draws and copies nothing: the window already shows it
+  (:attr:`frames_unchanged` counts them);
 - only the pixels that changed reach the screen, in as few copies as pays
   (:func:`trainer.ui.blit.merge_rects`);
 - ``maybe_draw`` draws at the view's own rate (``fps``), never more often, whatever the
@@ -73,6 +78,7 @@ class LiveView(Painter):
         self.next_requested = False
         self.on_key: list = []
         self.frames_drawn = 0
+        self.frames_unchanged = 0   # frames drawn whose pixels were all as the last frame's (nothing copied)
         self.draw_s = 0.0            # time spent in maybe_draw's frames (bench: the view's share)
         self.draw_cpu_s = 0.0        # the drawing thread's CPU time in them (no waits for the GIL or the CPU)
         self.last_draw_t = None     # perf_counter when the last frame was on screen
@@ -261,6 +267,8 @@ class LiveView(Painter):
             self.regions.sig = self.regions.signatures()
         else:
             blits = self.regions.redraw()
+            if not blits:
+                self.frames_unchanged += 1     # nothing moved a pixel: the window already shows this frame
             if self.interactive:
                 # the window shows what is drawn: copying the image to it is the dearest part of a frame
                 for r in merge_rects(blits):

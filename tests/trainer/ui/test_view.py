@@ -333,3 +333,70 @@ def test_feedback_fades_from_full_to_target_to_none():
 def test_done_shows_the_score(view):
     view.maybe_draw(_snap(state="done", cue="well done", last_score=82.4), force=True)
     assert view.overlay_text.get_text() == "DONE\nscore 82"
+
+
+@pytest.mark.parametrize("dpi", [100, 139])
+def test_the_marker_layer_draws_what_the_lines_draw(dpi):
+    """The moving markers are one artist pasting kept images: pixel for pixel what matplotlib
+    draws for the same Line2D markers, at any sub-pixel place, clipped at the axes' edge too."""
+    import matplotlib.pyplot as plt
+
+    from trainer.ui.sprites import sprite_layer_class
+
+    rng = np.random.default_rng(3)
+    styles = [dict(ms=26, mfc="none", mec=COLORS["target"], mew=5), dict(ms=17.3, color=COLORS["left"], mec="white", mew=2),
+              dict(ms=15, color=COLORS["cop"], mec="white", mew=2)]
+    for trial in range(6):
+        fig = plt.figure(figsize=(4, 3), dpi=dpi)
+        fig.patch.set_facecolor("#e9ecef")
+        ax = fig.add_axes([0.1, 0.1, 0.8, 0.8])
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_axis_off()
+        lines = [ax.plot(*rng.uniform(-0.05, 1.05, (2, 3)), "o", ls="none", **kw)[0] for kw in styles]
+        images = []
+        for _ in range(2):                # the lines themselves, then the layer (its images made, then kept)
+            fig.canvas.draw()
+            images.append(np.asarray(fig.canvas.buffer_rgba()).astype(int).copy())
+            if len(images) == 1:
+                for line in lines:
+                    line.remove()
+                layer = ax.add_artist(sprite_layer_class()(lines))
+        fig.canvas.draw()
+        images.append(np.asarray(fig.canvas.buffer_rgba()).astype(int).copy())
+        plt.close(fig)
+        assert np.abs(images[0] - images[0][0, 0]).max() > 60          # the markers are there
+        assert np.abs(images[0] - images[1]).max() <= 1 and np.array_equal(images[1], images[2])
+        boxes = layer.boxes()
+        h = images[0].shape[0]
+        drawn = np.abs(images[0] - images[0][0, 0]).max(axis=2) > 0
+        covered = np.zeros_like(drawn)
+        for x0, y0, x1, y1 in boxes:                                   # every drawn pixel is in a box
+            covered[max(int(h - y1), 0):max(int(h - y0), 0), max(int(x0), 0):max(int(x1), 0)] = True
+        assert not (drawn & ~covered).any()
+
+
+def test_a_frame_where_nothing_moved_a_pixel_copies_nothing(view):
+    """The same state again (the markers less than a pixel away): the frame is on screen already,
+    nothing is drawn or copied; a move of a few pixels is drawn."""
+    nan = np.full(2, np.nan)
+    snap = _snap(left_pct=float("nan"), cop=nan)                     # no CoP: no trail
+    for _ in range(3):
+        assert view.maybe_draw(snap, force=True)
+    n0 = view.frames_unchanged
+    px = view.regions.px_per_mm()
+    for k in range(5):
+        nudged = _snap(left_pct=float("nan"), cop=nan, target=np.array([-20.0, 120.0 + 0.04 * k / px]))
+        assert view.maybe_draw(nudged, force=True)                   # a frame on screen all the same
+    assert view.frames_unchanged == n0 + 5
+    assert view.regions.redraw() == []
+    at = view.ax.transData.transform([-20.0, 120.0])
+    moved = _snap(left_pct=float("nan"), cop=nan, target=np.array([-20.0, 120.0 + 20 / px]))
+    view.maybe_draw(moved, force=True)
+    assert view.frames_unchanged == n0 + 5
+    buf = np.asarray(view.fig.canvas.buffer_rgba())[..., :3].astype(int)
+    h = buf.shape[0]
+    ring = tuple(int(COLORS["target"][i:i + 2], 16) for i in (1, 3, 5))
+    r = view.target_dot.get_markersize() / 2 * view.fig.dpi / 72     # the ring's radius, pixels
+    x, y = int(round(at[0] + r)), int(round(h - at[1] - 20))
+    assert np.abs(buf[y - 2:y + 3, x - 2:x + 3] - ring).max(axis=2).min() < 40   # the ring where it went
