@@ -19,6 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 
+try:       # the ufunc np.clip calls, without its Python wrappers (same result, a fraction of the cost)
+    from numpy._core.umath import clip as _clip
+except ImportError:  # pragma: no cover - older numpy
+    _clip = np.clip
+
 G_ACCEL = 9.80665
 # Regions of the right foot on the 260 mm reference foot (mm, same frame as the reference
 # layout): centre x, centre y, sigma x, sigma y, share of the foot's load in quiet standing.
@@ -128,41 +133,90 @@ def tilt_weights(centres: np.ndarray, base: np.ndarray, ty: np.ndarray, tx: np.n
     centres (R, 2) mm; ty, tx (n,) targets. With ``tx`` None only y is matched (x follows).
     Targets beyond the foot are approached as closely as the foot allows.
     """
-    n = ty.shape[0]
+    cy, cx, logb, ty = _tilt_axes(centres, base, ty)
+    return _tilt_groups(cy, logb, centres[:, 1], ty, [(cx, centres[:, 0], tx, iters, ty.shape[0])])
+
+
+def _tilt_axes(centres: np.ndarray, base: np.ndarray, ty: np.ndarray):
+    """The scaled axes of a foot's regions, the log of the base weights and ``ty`` clipped to
+    where the foot reaches (what every tilt of that foot starts from)."""
     cy = (centres[:, 1] - centres[:, 1].mean()) / 100.0
     cx = (centres[:, 0] - centres[:, 0].mean()) / 30.0
-    lam = np.zeros(n)
-    mu = np.zeros(n)
     logb = np.log(base)
     lo, hi = centres[:, 1].min() + 1.0, centres[:, 1].max() - 1.0
-    ty = np.clip(ty, lo, hi)
-    for _ in range(iters):
-        z = logb + lam[:, None] * cy + mu[:, None] * cx
+    return cy, cx, logb, _clip(ty, lo, hi)
+
+
+def _tilt_groups(cy: np.ndarray, logb: np.ndarray, ceny: np.ndarray, ty: np.ndarray, groups) -> np.ndarray:
+    """Exponential tilting of several groups of rows in one loop (the arithmetic of each row is
+    exactly that of :func:`tilt_weights` on its own group: same operations, same order).
+
+    ``groups``: (cx, cenx, tx or None, iters, rows) in order of increasing ``iters``; all share
+    ``cy``, ``logb`` and ``ceny`` (one foot's front-back axis; the feet share it) and ``ty`` (N,)
+    holds every group's (clipped) targets one after the other. A row's numbers do not depend on
+    the other rows (elementwise operations; matrix-vector products of two rows or more are row by
+    row — a group of one row is run on its own, as a one-row product rounds differently)."""
+    n = ty.shape[0]
+    lam = np.zeros(n)
+    mu = np.zeros(n)
+    cxr = np.empty((n, cy.shape[0]))
+    cy2 = cy ** 2
+    parts = []
+    a = 0
+    for cx, cenx, tx, iters, rows in groups:
+        cxr[a:a + rows] = cx
+        parts.append((a, a + rows, cx, cenx, None if tx is None else (cx ** 2, cx * cy, tx), iters))
+        a += rows
+    s = 0
+    for it in range(max(p[5] for p in parts)):
+        while parts[0][5] <= it:                 # groups with fewer iterations are done
+            s = parts[0][1]
+            parts = parts[1:]
+        lam_s, mu_s = lam[s:], mu[s:]
+        z = logb + lam_s[:, None] * cy + mu_s[:, None] * cxr[s:]
         z -= z.max(axis=1, keepdims=True)
         w = np.exp(z)
         w /= w.sum(axis=1, keepdims=True)
-        my = w @ centres[:, 1]
-        vy = w @ cy ** 2 - (w @ cy) ** 2
-        ry = ty - my
-        if tx is None:
-            lam += np.clip(ry / 100.0 / np.maximum(vy, 1e-6), -4, 4)
-        else:
-            mx = w @ centres[:, 0]
-            vx = w @ cx ** 2 - (w @ cx) ** 2
-            cxy = w @ (cx * cy) - (w @ cx) * (w @ cy)
-            rx = tx - mx
-            det = np.maximum(vy * vx - cxy ** 2, 1e-9)
+        wcy = w @ cy
+        vy = w @ cy2 - wcy ** 2
+        ry = ty[s:] - (w @ ceny)
+        for a, b, cx, cenx, joint, _ in parts:
+            a -= s
+            b -= s
+            if joint is None:
+                lam_s[a:b] += _clip(ry[a:b] / 100.0 / np.maximum(vy[a:b], 1e-6), -4, 4)
+                continue
+            cx2, cxcy, tx = joint
+            wg = w[a:b]
+            wcx = wg @ cx
+            vx = wg @ cx2 - wcx ** 2
+            cxy = wg @ cxcy - wcx * wcy[a:b]
+            rx = tx - (wg @ cenx)
+            vyg, ryg = vy[a:b], ry[a:b]
+            det = np.maximum(vyg * vx - cxy ** 2, 1e-9)
             # Newton step on the 2x2 covariance (the Jacobian of the tilted mean)
-            dl = (vx * ry / 100.0 - cxy * rx / 30.0) / det
-            dm = (vy * rx / 30.0 - cxy * ry / 100.0) / det
-            lam += np.clip(dl, -4, 4)
-            mu += np.clip(dm, -4, 4)
-        lam = np.clip(lam, -40, 40)
-        mu = np.clip(mu, -40, 40)
-    z = logb + lam[:, None] * cy + mu[:, None] * cx
+            dl = (vx * ryg / 100.0 - cxy * rx / 30.0) / det
+            dm = (vyg * rx / 30.0 - cxy * ryg / 100.0) / det
+            lam_s[a:b] += _clip(dl, -4, 4)
+            mu_s[a:b] += _clip(dm, -4, 4)
+        _clip(lam_s, -40, 40, out=lam_s)
+        _clip(mu_s, -40, 40, out=mu_s)
+    z = logb + lam[:, None] * cy + mu[:, None] * cxr
     z -= z.max(axis=1, keepdims=True)
     w = np.exp(z)
     return w / w.sum(axis=1, keepdims=True)
+
+
+def _both_feet(aim: np.ndarray, base: np.ndarray, n: int):
+    """When both feet's tilts can run in one loop with the numbers each gets alone — two rows or
+    more (a one-row matrix-vector product rounds differently) and the feet's regions at the same
+    front-back places (the reference foot's, always) — (cy, logb, (cx left, cx right)) and a
+    function clipping a ``ty`` to the foot; else None."""
+    if n < 2 or aim[0][:, 1].tobytes() != aim[1][:, 1].tobytes():
+        return None
+    cy, cx0, logb, _ = _tilt_axes(aim[0], base, np.zeros(0))
+    cx1 = _tilt_axes(aim[1], base, np.zeros(0))[1]
+    return cy, logb, (cx0, cx1), lambda ty: _tilt_axes(aim[0], base, ty)[3]
 
 
 def apply_grip(w: np.ndarray, grip: np.ndarray) -> np.ndarray:
@@ -204,8 +258,17 @@ def foot_loads(geom: FootGeometry, cop: np.ndarray, load_n: np.ndarray):
     w = np.empty((n, 2, len(geom.share)))
     natx = np.empty((n, 2))
     aim = geom.aim
+    both = _both_feet(aim, geom.share, n)
+    if both is not None:                      # both feet in one loop (the same numbers)
+        cy, logb, cxs, clip_ty = both
+        tyc = clip_ty(ty)
+        wy = _tilt_groups(cy, logb, aim[0][:, 1], np.concatenate([tyc, tyc]),
+                          [(cxs[f], aim[f][:, 0], None, 12, n) for f in range(2)])
+        w[:, 0], w[:, 1] = wy[:n], wy[n:]
+    else:
+        for f in range(2):
+            w[:, f] = tilt_weights(aim[f], geom.share, ty)
     for f in range(2):
-        w[:, f] = tilt_weights(aim[f], geom.share, ty)
         natx[:, f] = w[:, f] @ aim[f, :, 0]
     span = natx[:, 1] - natx[:, 0]
     frac_left = np.clip((natx[:, 1] - cop[:, 0]) / np.where(span > 1, span, 1.0), 0.0, 1.0)
@@ -235,10 +298,23 @@ def feet_loads(geom: FootGeometry, target, load_n: np.ndarray):
     target's (as near as that foot allows), toe grip applied. Same returns as :func:`foot_loads`."""
     n = len(target)
     w = np.empty((n, 2, len(geom.share)))
-    for f, c in enumerate((target.left_cop, target.right_cop)):
-        cen = geom.aim[f]
-        wy = tilt_weights(cen, geom.share, c[:, 1])             # front-back only: always converges
-        wj = tilt_weights(cen, geom.share, c[:, 1], c[:, 0], iters=16)
+    cops = (target.left_cop, target.right_cop)
+    aim = geom.aim
+    both = _both_feet(aim, geom.share, n)
+    if both is not None:
+        # the four tilts below (each foot, front-back only and joint) in one loop: the same numbers
+        cy, logb, cxs, clip_ty = both
+        tys = [clip_ty(c[:, 1]) for c in cops]
+        wa = _tilt_groups(cy, logb, aim[0][:, 1], np.concatenate(tys + tys),
+                          [(cxs[f], aim[f][:, 0], None, 12, n) for f in range(2)]
+                          + [(cxs[f], aim[f][:, 0], cops[f][:, 0], 16, n) for f in range(2)])
+    for f, c in enumerate(cops):
+        cen = aim[f]
+        if both is not None:
+            wy, wj = wa[f * n:(f + 1) * n], wa[(2 + f) * n:(3 + f) * n]
+        else:
+            wy = tilt_weights(cen, geom.share, c[:, 1])             # front-back only: always converges
+            wj = tilt_weights(cen, geom.share, c[:, 1], c[:, 0], iters=16)
         # the joint tilt can fail near the foot's edge: keep it only where it lands closer
         ey = np.abs(wy @ cen[:, 1] - c[:, 1]) + 0.3 * np.abs(wy @ cen[:, 0] - c[:, 0])
         ej = np.abs(wj @ cen[:, 1] - c[:, 1]) + 0.3 * np.abs(wj @ cen[:, 0] - c[:, 0])
