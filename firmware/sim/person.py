@@ -121,6 +121,27 @@ class Script:
             cop = np.stack([np.interp(t, self.t, self.cop[:, 0]), np.interp(t, self.t, self.cop[:, 1])], axis=1)
         return cop, np.interp(t, self.t, self.on_mat), np.interp(t, self.t, self.support)
 
+    def _samples(self, times: list) -> tuple:
+        """What :meth:`at` and :meth:`grip_at` give at each array of ``times``, as lists
+        (targets as arrays: :meth:`FootTarget.as_array` of what ``at`` returns), from one
+        interpolation of all the times: the same numbers, a fraction of the calls."""
+        cuts = np.cumsum([len(x) for x in times])[:-1]
+        tt = np.concatenate(times)
+
+        def split(fp):
+            return np.split(np.interp(tt, self.t, fp), cuts)
+
+        if self.feet is not None:
+            a = self.feet.as_array()
+            cols = np.stack([np.interp(tt, self.t, a[:, k]) for k in range(a.shape[1])], axis=1)
+            ft = FootTarget.from_array(cols)      # share clipped to 0..1, as at() does
+            targets = np.split(ft.as_array(), cuts)
+        else:
+            targets = np.split(np.stack([np.interp(tt, self.t, self.cop[:, 0]),
+                                         np.interp(tt, self.t, self.cop[:, 1])], axis=1), cuts)
+        grips = [None] * len(times) if self.grip is None else split(self.grip)
+        return targets, split(self.on_mat), split(self.support), grips
+
     def grip_at(self, t: np.ndarray):
         """Toe grip (0..1) at ``t``, or None when the script has no grip channel."""
         if self.grip is None:
@@ -217,11 +238,18 @@ class ScriptedPerson:
         on = np.zeros(t.size)
         sup = np.zeros(t.size)
         feet = False
-        for o, w in zip(offs, wts):
-            c, a, s = self.script.at(t - self.lag_s + o)
-            if isinstance(c, FootTarget):
-                feet = True
-                c = c.as_array()
+        script = self.script
+        times = [t - self.lag_s + o for o in offs]
+        samples = script._samples(times) if type(script) is Script else None
+        for k, (o, w) in enumerate(zip(offs, wts)):
+            if samples is not None:
+                c, a, s = samples[0][k], samples[1][k], samples[2][k]
+                feet = script.feet is not None
+            else:
+                c, a, s = script.at(times[k])
+                if isinstance(c, FootTarget):
+                    feet = True
+                    c = c.as_array()
             c = np.asarray(c, float)
             acc = w * c if acc is None else acc + w * c
             on += w * a
@@ -233,8 +261,11 @@ class ScriptedPerson:
         load = self.weight_n * np.clip(on, 0, 1) * (1.0 - np.clip(sup, 0, 1)) * breathing
         grip = None
         grip_at = getattr(self.script, "grip_at", None)
-        if callable(grip_at):
-            grips = [grip_at(t - self.lag_s + o) for o in offs]
+        if samples is not None:
+            grips = samples[3]
+        elif callable(grip_at):
+            grips = [grip_at(times[k]) for k in range(len(offs))]
+        if samples is not None or callable(grip_at):
             if all(g is not None for g in grips):
                 grip = np.clip(sum(w * np.asarray(g, float) for g, w in zip(grips, wts)), 0.0, 1.0)
         if feet:
