@@ -1,6 +1,7 @@
 """The numpy reader of plain trace records (trainer.sessions.reader._plain_block / _plain_numbers,
 issue 33): it accepts exactly the records the line pattern accepts, and every number it gives is
-the float the text names (float() / loadtxt), bit for bit."""
+the float the text names (float() / loadtxt), bit for bit — short fields, fields of 9 to 24 bytes
+(a time stamp's 17 digits: the long double path, halfway cases included) and longer ones."""
 from __future__ import annotations
 
 import math
@@ -20,6 +21,11 @@ number = st.one_of(
     st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: f"{x:.2f}"),           # the writer's 2 places
     st.integers(-10**20, 10**20).map(str),
     st.from_regex(r"-?[0-9]{1,19}\.[0-9]{1,19}", fullmatch=True),               # more digits than exact
+    st.integers(2 ** 53 - 2, 2 ** 64).map(str),                                  # past a float's 53 bits
+    st.builds(lambda m, q: f"{m[:-q]}.{m[-q:]}" if 0 < q < len(m) else m,        # a time stamp's 15-20 digits
+              st.integers(10 ** 14, 10 ** 20).map(str), st.integers(0, 19)),
+    st.sampled_from(["9007199254740993", "9007199254740993.0", "900719925474099.3", "0.0049999999999954525",
+                     "2.4899999999999696", "18446744073709551615", "18446744073709551616", "1.8446744073709551617"]),
 )
 junk = st.sampled_from(["", "-", ".", "1.", ".5", "01", "-01", "1.2.3", "1e5", "+1", "1-2", " 1", "nan", "0x1",
                         "00.5", "-0", "0", "-0.0", "١"])
@@ -47,10 +53,11 @@ def test_accepts_exactly_what_the_line_pattern_accepts_and_reads_every_number_ex
     want = all(line.fullmatch(ln) for ln in lines) and "\n" not in "".join(lines[:-1]) and \
         all(ln.count(",") == len(HEADER) - 1 for ln in lines)
     pl = _plain_block(text, len(HEADER), TEXT)
-    assert (pl is not None) == bool(want), lines
-    if pl is None:
+    got = None if pl is None else _plain_numbers(pl, NUMERIC)
+    assert (got is not None) == bool(want), lines
+    if got is None:
         return
-    got = _plain_numbers(pl, NUMERIC)
+    got = got.T                             # a column a row
     rows = [ln.split(",") for ln in lines]
     exp = np.array([[float(r[i]) if r[i] else math.nan for i in NUMERIC] for r in rows])
     assert np.array_equal(got.view(np.int64), exp.view(np.int64)) or np.array_equal(got, exp, equal_nan=True)

@@ -1,0 +1,95 @@
+"""read_session's block paths (issue 33) against the csv module and float(): a session of more
+than one block whose length is no multiple of a block, with missing values and time stamps of 17
+digits; cues the block path refuses (a backslash, a tab, a comma, a quote) read record by record;
+``text=False``."""
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+import pytest
+
+from calibration.store import nominal
+from firmware.layout import load_layout
+from trainer.bench.export import synthetic_session
+from trainer.sessions import reader
+from trainer.sessions.writer import SessionWriter
+
+
+def by_csv(folder):
+    """The trace as the csv module and float() read it: (numbers by column, texts by column)."""
+    with open(folder / "trace.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    head, rows = rows[0], rows[1:]
+    num = {h: np.array([float(r[i]) if r[i] else math.nan for r in rows])
+           for i, h in enumerate(head) if h not in ("phase", "flags")}
+    text = {h: [r[i] for r in rows] for i, h in enumerate(head) if h in ("phase", "flags")}
+    return num, text
+
+
+def assert_same(sess, folder):
+    num, text = by_csv(folder)
+    assert sess.num.keys() == num.keys()
+    for h, v in num.items():                 # bit for bit, NaN where empty, -0.0 kept
+        assert sess.num[h].view(np.int64).tolist() == v.view(np.int64).tolist(), h
+    assert {h: list(v) for h, v in sess.text.items()} == text
+
+
+def test_more_than_one_block_not_a_multiple_with_missing_values(tmp_path):
+    folder = synthetic_session(tmp_path, 61.3)          # 12,260 frames: a block and a part
+    rows = sum(1 for _ in open(folder / "trace.csv")) - 1
+    assert rows == 12260 and rows % reader.READ_ROWS
+    sess = reader.read_session(folder)
+    assert_same(sess, folder)
+    assert np.isnan(sess.num["cop_x_mm"]).sum() > 100    # the pause and the unreadable frame
+    lean = reader.read_session(folder, text=False)
+    assert lean.text == {}
+    for h in sess.num:
+        assert np.array_equal(lean.num[h], sess.num[h], equal_nan=True)
+
+
+def _session(tmp_path, phases, seconds=3.0, rate=200.0, t_noise=True):
+    layout = load_layout("default-6")
+    n = int(seconds * rate)
+    w = SessionWriter(tmp_path, "spiral", layout=layout, calibration=nominal(layout).to_dict(), params={},
+                      person={"name": "t", "weight_kg": 70.0, "default": False}, sample_rate_hz=rate,
+                      simulated=False, clock_start=0.1)
+    rng = np.random.default_rng(1)
+    k = np.arange(n)
+    t = 0.1 + k / rate + (rng.normal(0, 1e-7, n) if t_noise else 0)   # a real clock's 17-digit stamps
+    forces = rng.uniform(-5, 300, (n, 6))
+    raw = np.rint(4000 + 30 * forces)
+    cop = rng.normal(0, 50, (n, 2))
+    cop[::97] = np.nan
+    w.write(t, raw, forces, forces.sum(axis=1), cop, rng.uniform(0, 100, n), np.full((n, 2), np.nan),
+            [phases[i % len(phases)] for i in range(n)], [""] * n)
+    w.finish({"score": 1.0}, {})
+    return w.folder
+
+
+@pytest.mark.parametrize("cue", ["back\\slash", "a\ttab", "centre, stand tall", 'say "ready"', "plain"])
+def test_cues_off_the_block_path_are_read_record_by_record(tmp_path, cue):
+    folder = _session(tmp_path, ["plain", cue, cue, "plain"])
+    sess = reader.read_session(folder)
+    assert_same(sess, folder)
+    assert cue in set(sess.text["phase"])
+    assert len(sess.t_s) == 600 and np.all(np.diff(sess.t_s) > 0)
+
+
+def test_seventeen_digit_time_stamps_are_the_floats_they_name(tmp_path):
+    folder = _session(tmp_path, ["plain"], seconds=60.0)
+    stamps = [ln.split(",", 1)[0] for ln in open(folder / "trace.csv").read().splitlines()[1:]]
+    assert sum(len(s) > 16 for s in stamps) > len(stamps) // 2       # the long path is what is tested
+    assert_same(reader.read_session(folder), folder)
+
+
+def test_a_bad_number_in_the_second_block_is_named(tmp_path):
+    folder = synthetic_session(tmp_path, 61.0)
+    lines = (folder / "trace.csv").read_text().splitlines(keepends=True)
+    f = lines[11000].split(",")
+    f[3] = "01.5"                                        # a leading zero: not a number footmat writes
+    lines[11000] = ",".join(f)
+    (folder / "trace.csv").write_text("".join(lines))
+    with pytest.raises(reader.DataFileError, match="line 11001, column left_toes_raw: '01.5' is not a number"):
+        reader.read_session(folder)
