@@ -178,8 +178,7 @@ class Regions:
         return self.clip_feet(out)
 
     def px_per_mm(self) -> float:
-        tr = self.scene.ax.transData
-        return abs(tr.transform([DISC_MM, 0.0])[0] - tr.transform([0.0, 0.0])[0]) / DISC_MM
+        return abs(float(self.scene.ax.transData.get_matrix()[0, 0]))    # the equal aspect: x's scale
 
     def disc_px(self) -> tuple:
         """The discs' drawn radii in quarter pixels: a disc is drawn again when this changes."""
@@ -263,9 +262,10 @@ class Regions:
             "info": (s.counter_label.get_text(), s.counter_value.get_text(), s.counter_detail.get_text(),
                      s.counter_value.get_fontsize(), s.counter_detail.get_fontsize()),
             "progress": (s.progress_track.get_visible(), round(s.progress_fill.get_width() * s.fig.bbox.width),
-                         len(s.beat_dots.get_xydata()), tuple(map(tuple, s.beat_now.get_xydata()))),
+                         len(s.beat_dots.get_data(orig=True)[0]),
+                         tuple(map(tuple, np.column_stack(s.beat_now.get_data(orig=True)).tolist()))),
             "bars": tuple(s.bar_values),
-            "barextra": (tuple(map(tuple, s.bar_goal.get_xydata())), s.note.get_text()),
+            "barextra": (tuple(map(tuple, np.column_stack(s.bar_goal.get_data(orig=True)).tolist())), s.note.get_text()),
             "discs": self.disc_px(),
             "heel": self.heel_px(),
             "ring": self.ring_sig(),

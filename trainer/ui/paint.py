@@ -171,15 +171,18 @@ class Painter(Scene):
         self.progress_track.set_visible(show)
         self.progress_fill.set_visible(show)
         self.progress_fill.set_width(pw * float(np.clip(c.progress, 0, 1)) if show else 0.0)
-        if c.beat is not None:
-            now_i, n = c.beat
-            xs = px0 + pw * (np.arange(n) + 0.5) / n
-            y = py0 + ph / 2
-            self.beat_dots.set_data(xs, np.full(n, y))
-            self.beat_now.set_data(([xs[now_i]], [y]) if 0 <= now_i < n else ([], []))
-        else:
-            self.beat_dots.set_data([], [])
-            self.beat_now.set_data([], [])
+        beat = None if c.beat is None else tuple(c.beat)
+        if beat != getattr(self, "_beat_drawn", False):       # the beat's dots change at its beats
+            self._beat_drawn = beat
+            if beat is not None:
+                now_i, n = beat
+                xs = px0 + pw * (np.arange(n) + 0.5) / n
+                y = py0 + ph / 2
+                self.beat_dots.set_data(xs, np.full(n, y))
+                self.beat_now.set_data(([xs[now_i]], [y]) if 0 <= now_i < n else ([], []))
+            else:
+                self.beat_dots.set_data([], [])
+                self.beat_now.set_data([], [])
 
     def _set_loads(self, st, live: bool) -> None:
         """The discs (filled area by the sensor's share of the load), the heel bars and the load bar."""
