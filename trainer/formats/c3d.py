@@ -18,6 +18,8 @@ import numpy as np
 from trainer import __version__
 from trainer.sessions.reader import Session
 
+CHUNK_FRAMES = 1 << 15       # frames converted and written at a time
+
 POINTS = (("COP", "cop_x_mm", "cop_y_mm", "centre of pressure (z = 0: the mat's surface)"),
           ("TARGET", "target_x_mm", "target_y_mm", "the drill's target"),
           ("TRUE_COP", "true_cop_x_mm", "true_cop_y_mm", "simulator's true centre of pressure"))
@@ -51,9 +53,10 @@ def c3d_writer(sess: Session, *, fast: bool = True):
     """A ``c3d.Writer`` holding the session (float format, one analog sample per frame): its
     ``write(fh)`` writes the file.
 
-    The metadata is set through ``c3d.Writer``; with ``fast`` the frames go out as one array
-    (the package writes them one at a time: ~30 s for an hour at 200 Hz) — byte for byte the
-    same file, which tests/trainer/formats/test_export.py checks against ``fast=False``.
+    The metadata is set through ``c3d.Writer``; with ``fast`` the frames go out straight from
+    the session's columns, a chunk of frames at a time (the package writes them one at a time:
+    ~30 s for an hour at 200 Hz) — byte for byte the same file, which
+    tests/trainer/formats/test_export.py checks against ``fast=False``.
     """
     sf = sess.sf
     n = sess.frames
@@ -86,44 +89,62 @@ def c3d_writer(sess: Session, *, fast: bool = True):
     fm.add("FIRST_T_S", "Time of the first frame since STARTED_AT (s)", 4, "<f", float(sess.t_s[0]))
     fm.add("FRAMES", "Frames in the file", 4, "<I", n)
 
-    P = np.zeros((n, len(pts), 5), np.float32)
-    for j, (_, cx, cy, _) in enumerate(pts):
-        x, y = sess.num[cx], sess.num[cy]
-        ok = np.isfinite(x) & np.isfinite(y)
-        P[:, j, 0] = np.where(ok, x, 0.0)
-        P[:, j, 1] = np.where(ok, y, 0.0)
-        P[:, j, 3] = np.where(ok, 0.0, -1.0)
-    A = np.empty((n, len(chans), 1), np.float32)
-    for j, (_, col, _, _) in enumerate(chans):
-        A[:, j, 0] = sess.num[col]
+    frames = _FrameBlock([(sess.num[cx], sess.num[cy]) for _, cx, cy, _ in pts], [sess.num[c[1]] for c in chans])
     if fast and _FrameBlock.usable(w):
-        w._frames = _FrameBlock(P, A)
+        w._frames = frames
     else:
-        w.add_frames(list(zip(P, A)))
+        w.add_frames(list(frames))
     return w
 
 
 class _FrameBlock:
-    """All frames as arrays, standing in for c3d.Writer's list of (points, analog) pairs."""
+    """All frames as the session's columns, standing in for c3d.Writer's list of (points, analog)
+    pairs: the block writer converts them a chunk of frames at a time."""
 
-    def __init__(self, points, analog):
-        self.points, self.analog = points, analog     # (n, P, 5) and (n, A, 1) float32
+    def __init__(self, points: list, analog: list):
+        self.points, self.analog = points, analog     # [(x, y)] and [values]: float64 arrays of n
+        self.n = len(points[0][0]) if points else len(analog[0])
 
     @staticmethod
     def usable(writer) -> bool:
         return isinstance(getattr(writer, "_frames", None), list) and hasattr(writer, "_write_frames_block")
 
     def __len__(self):
-        return len(self.points)
+        return self.n
 
     def __bool__(self):
-        return len(self.points) > 0
+        return self.n > 0
 
     def __getitem__(self, i):
-        return self.points[i], self.analog[i]
+        """Frame ``i`` as the package takes it: points (P × 5: x, y, z, residual, cameras; residual
+        −1 and x = y = 0 where the point is missing) and analog (A × 1), float32."""
+        pts = np.zeros((len(self.points), 5), np.float32)
+        for j, (x, y) in enumerate(self.points):
+            if np.isfinite(x[i]) and np.isfinite(y[i]):
+                pts[j, :2] = x[i], y[i]
+            else:
+                pts[j, 3] = -1.0
+        return pts, np.array([a[i] for a in self.analog], np.float32).reshape(len(self.analog), 1)
 
     def __iter__(self):
-        return zip(self.points, self.analog)
+        return (self[i] for i in range(self.n))
+
+    def rows(self, a: int, b: int, inv_scales, offsets, out: np.ndarray) -> np.ndarray:
+        """Frames ``a`` to ``b`` as the float format's words → ``out[:b - a]``: per point x, y, z and
+        the residual word (0 valid; −1 missing, then x = y = 0), then the analog channels, each
+        value * inv_scale + offset as c3d.Writer computes it (float32 in, float64 arithmetic)."""
+        out = out[:b - a]
+        for j, (x, y) in enumerate(self.points):
+            xs, ys = x[a:b], y[a:b]
+            ok = np.isfinite(xs) & np.isfinite(ys)
+            out[:, 4 * j] = np.where(ok, xs, 0.0)
+            out[:, 4 * j + 1] = np.where(ok, ys, 0.0)
+            out[:, 4 * j + 2] = 0.0
+            out[:, 4 * j + 3] = np.where(ok, 0.0, -1.0)
+        base = 4 * len(self.points)
+        for c, v in enumerate(self.analog):
+            out[:, base + c] = v[a:b].astype(np.float32).astype(np.float64) * inv_scales[c] + offsets[c]
+        return out
 
 
 def _writer_class():
@@ -137,25 +158,21 @@ def _writer_class():
             return self._write_frames_block(handle)
 
         def _write_frames_block(self, handle):
-            # float format (POINT:SCALE < 0) as c3d.Writer writes it: x, y, z, then the
-            # residual/camera word as a float (-1 = invalid, 0 = valid, residual 0, no camera)
+            # float format (POINT:SCALE < 0) as c3d.Writer writes it, a chunk of frames at a time
             if self.point_scale >= 0:
                 raise ValueError("the block writer handles the float format only")
             fr = self._frames
-            n = len(fr)
-            pts = fr.points[:, :, :4].copy()
-            valid = pts[:, :, 3] >= 0
-            pts[:, :, 3] = np.where(valid, np.rint(pts[:, :, 3] / abs(self.point_scale)), -1.0)
             scales, offsets = self.get_analog_transform()
-            ana = fr.analog * (1.0 / scales)[None] + offsets[None]
-            rows = np.concatenate([pts.reshape(n, -1), np.swapaxes(ana, 1, 2).reshape(n, -1)], axis=1)
-            step = 1 << 16
-            for a in range(0, n, step):
-                handle.write(rows[a:a + step].astype("<f4").tobytes())
+            inv, off = (1.0 / scales)[:, 0], offsets[:, 0]
+            width = 4 * len(fr.points) + len(fr.analog)
+            step = CHUNK_FRAMES
+            buf = np.empty((min(step, len(fr)), width), "<f4")
+            for a in range(0, len(fr), step):
+                handle.write(fr.rows(a, min(len(fr), a + step), inv, off, buf))
             # Pad to the 512-byte block as the package does — unless the padding could hold a
             # whole frame: ezc3d (1.7.2) counts a long file's frames from its size and would read
             # that padding as one more (all-zero) frame.
-            if (-handle.tell()) % 512 < rows.shape[1] * 4:
+            if (-handle.tell()) % 512 < width * 4:
                 self._pad_block(handle)
 
     return Writer

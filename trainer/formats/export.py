@@ -211,7 +211,7 @@ def export_session(path, fmt: str, out=None, notes: list | None = None) -> list[
     elif fmt == "json":
         files = export_json(sf, target)
     else:
-        files = export_c3d(read_session(sf), target)
+        files = export_c3d(read_session(sf, text=False), target)    # C3D holds no text column
     if notes is not None:
         notes.extend(sf.notes)
     return files
