@@ -261,3 +261,30 @@ def validate(cal, layout, pose_raw: list[np.ndarray], weight_n: float, pose_name
             "total_load_err_pct_median": round(float(np.median(abs_err)), 2) if errs else None,
             "total_load_err_pct_worst": round(float(abs_err.max()), 2) if errs else None,
             "left_pct": [round(v, 1) for v in lr], "sensors": health}
+
+
+def stance_template(cal, layout, raw_even) -> list[dict]:
+    """How a person standing evenly spreads each foot's load, as ``cal`` reads it in the even
+    stance ``raw_even`` (frames (n, S)): for each disc that is not a heel, the log of its load over
+    its own foot's heel load, the two feet averaged as mirror images (the calibration's landing
+    error of one foot's disc is halved). The placement re-estimate (trainer.estimate.placement)
+    uses it at each step-on: standing evenly, a disc that now reads ×3 of this ratio landed on its
+    pressure peak. A share of the weight between the feet is no part of it."""
+    f = np.nanmean(cal.forces(np.asarray(raw_even, float), layout), axis=0)
+    sensors = layout.sensors
+    floor = 1e-3 * max(float(np.nansum(f)), 1e-9)
+    out = []
+    for i, s in enumerate(sensors):
+        if s.zone == "heel":
+            continue
+        heel = [j for j, r in enumerate(sensors) if r.foot == s.foot and r.zone == "heel"]
+        twin = [j for j, r in enumerate(sensors) if r.foot != s.foot and r.zone == s.zone]
+        oheel = [j for j, r in enumerate(sensors) if r.foot != s.foot and r.zone == "heel"]
+        if not heel or not np.isfinite(f[i]) or not f[heel[0]] > floor:
+            continue
+        ratios = [np.log(max(f[i], floor) / f[heel[0]])]
+        if twin and oheel and f[oheel[0]] > floor and np.isfinite(f[twin[0]]):
+            ratios.append(np.log(max(f[twin[0]], floor) / f[oheel[0]]))
+        out.append({"sensor": layout.names[i], "heel": layout.names[heel[0]],
+                    "log_ratio": round(float(np.mean(ratios)), 4)})
+    return out

@@ -363,6 +363,10 @@ class Procedure:
         cal = Calibration(layout.name, layout.names, shape, gain, tare_s, noise,
                           datetime.now(timezone.utc).isoformat(timespec="milliseconds"), calibrated_by,
                           "body-weight fit (footmat calibrate)", info, {}, layout.to_dict(), sc)
+        from .fit import stance_template
+        # the calibrating person's even stance as this calibration reads it (the placement
+        # re-estimate's template, trainer.estimate.placement)
+        cal.fit["stance_template"] = stance_template(cal, layout, self.pose_raw[0])
         val = validate(cal, layout, self.val_raw, self.weight_n, self.val_names)
         from .fit import CREEP_REFERENCE_S
         drift = info.get("creep_pct_per_min", 0.0) / 100.0

@@ -94,6 +94,8 @@ def calibrate_on_sim(layout, *, seed=0, spread=0.25, hysteresis=0.05, creep=0.08
     cal.gain, cal.scale, cal.fit = fit_body_weight(pose_raw, layout, cal.tare_s, person.weight_n, cal.shape,
                                                    [p[0] for p in poses], pose_times=person.pose_times)
     cal.shape = tuple(cal.fit.get("shape", cal.shape))
+    from calibration.fit import stance_template
+    cal.fit["stance_template"] = stance_template(cal, layout, pose_raw[0])
     cal.method = "body-weight fit (simulated poses)"
     return cal
 

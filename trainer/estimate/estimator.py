@@ -27,7 +27,8 @@ import numpy as np
 from calibration.live import LiveAdjuster
 from trainer.estimate.block import EstimatedBlock
 from trainer.estimate.cop import MIN_LOAD_FRACTION, CopModel
-from trainer.estimate.placement import PlacementAdjuster, zone_sigmas
+from trainer.estimate.placement import (LogPlacementAdjuster, PlacementAdjuster, log_zone_sigmas, template_rows,
+                                       zone_sigmas)
 from trainer.estimate.stillness import StateDetector
 
 
@@ -35,7 +36,7 @@ class Estimator:
     """Calibration, the detector, the live re-tare/rescale and the CoP of one run's frames."""
 
     def __init__(self, layout, calibration, weight_n: float, rate_hz: float, *, live_adjust: bool = True,
-                 placement: bool = False):
+                 placement: bool = False, placement_options: dict | None = None):
         self.layout = layout
         self.calibration = calibration
         self.weight_n = float(weight_n)
@@ -45,9 +46,17 @@ class Estimator:
         # re-tare when unloaded, rescale to body weight when still (PRODUCT.md §5)
         self.adjuster = LiveAdjuster(calibration, layout, weight_n) if live_adjust else None
         # where the feet landed this time: per-sensor factors re-learnt after each step-on
-        self.placement = PlacementAdjuster(len(layout.sensors), weight_n, rate_hz, sensor_sigma=zone_sigmas(layout),
-                                           feet=[0 if s.foot == "left" else 1 for s in layout.sensors]) \
-            if (placement and live_adjust) else None
+        opts = dict(placement_options or {})
+        self.placement = None
+        if placement and live_adjust:
+            if opts.pop("legacy", False):       # the first form (linear factors), for comparison
+                self.placement = PlacementAdjuster(
+                    len(layout.sensors), weight_n, rate_hz, sensor_sigma=zone_sigmas(layout),
+                    feet=[0 if s.foot == "left" else 1 for s in layout.sensors], **opts)
+            else:
+                opts.setdefault("template", template_rows(layout, calibration))
+                opts.setdefault("log_sigma", log_zone_sigmas(layout))
+                self.placement = LogPlacementAdjuster(len(layout.sensors), weight_n, rate_hz, **opts)
 
     def estimate(self, block) -> EstimatedBlock:
         """The estimated frames of ``block`` (a FrameBlock), with the events this block raised."""

@@ -167,7 +167,7 @@ class PlacementAdjuster:
         i = 0
         while i < n:
             j = i
-            fac = self.factors
+            fac = self._snapshot()
             changed = False
             while j < n and not changed:
                 if unloaded[j]:
@@ -175,7 +175,7 @@ class PlacementAdjuster:
                         if j > i:
                             break                 # frames before the step-off keep their factors
                         self.reset()
-                        fac = self.factors
+                        fac = self._snapshot()
                     j += 1
                     continue
                 tot = float(np.nansum(f[j]))
@@ -204,6 +204,137 @@ class PlacementAdjuster:
                     self._acc_n = 0
                     self._acc_still = True
                 j += 1
-            out[i:j] = f[i:j] * fac
+            out[i:j] = self._apply(f[i:j], fac)
             i = j
         return out
+
+    def _snapshot(self):
+        """What maps a frame's forces while the learnt state stays as it is (the factors)."""
+        return self.factors
+
+    def _apply(self, f: np.ndarray, snap) -> np.ndarray:
+        return f * snap
+
+
+# -- the log-factor re-estimate (issue 22, second form) -------------------------------------------
+LOG_ZONE_SIGMA = {"heel": 0.10, "outer": 0.6, "ball": 0.6, "toes": 0.8}   # log-factor prior per zone
+LOG_SENSOR_SIGMA = 0.5
+LOG_COMMON_SIGMA = 0.15          # the whole mat (creep, temperature): ×(1 ± 15 %)
+TEMPLATE_SIGMA = 0.25            # a standing foot's disc/heel ratio: the template's within ±25 %
+TEMPLATE_S = 3.0                 # … in the first seconds after stepping on (standing evenly)
+MAX_CHUNKS = 1500                # equations kept (older ones thinned out)
+
+
+def template_rows(layout, calibration) -> list:
+    """(disc index, heel index, log ratio) of the calibration's stance template
+    (``calibration.fit["stance_template"]``, calibration.fit.stance_template); [] without one."""
+    names = list(layout.names)
+    out = []
+    for row in (getattr(calibration, "fit", None) or {}).get("stance_template", []) or []:
+        try:
+            i, j, r = names.index(row["sensor"]), names.index(row["heel"]), float(row["log_ratio"])
+        except (KeyError, ValueError, TypeError):
+            continue
+        if np.isfinite(r):
+            out.append((i, j, r))
+    return out
+
+
+def log_zone_sigmas(layout) -> np.ndarray:
+    return np.array([LOG_ZONE_SIGMA.get(s.zone, LOG_SENSOR_SIGMA) for s in layout.sensors])
+
+
+class LogPlacementAdjuster(PlacementAdjuster):
+    """Per-sensor factors kᵢ = exp(u₀ + uᵢ) for the current placement of the feet.
+
+    A forefoot disc that lands a few mm off its pressure peak reads ×0.3 … ×3 of what it read at
+    the calibration (issue 22): a multiplicative error, so the factors are log-normal about 1 — a
+    heel disc's within ±10 % (one SD), a ball or toe disc's within a factor of about 2, the whole
+    mat's (u₀: creep, temperature) within ±15 % — and the equations are kept (one per 0.1 s
+    chunk, the older half thinned past ``MAX_CHUNKS``) and solved again by Gauss-Newton:
+
+    - every chunk on the mat: Σ kᵢ·hᵢ = W (the loads add up to the body weight), as in
+      :class:`PlacementAdjuster`;
+    - ``template``: ``[(disc, heel, log r)]`` — standing evenly after stepping on (the first
+      ``template_s`` of still chunks), a foot's disc carries r × its own heel's load, r as the
+      calibration read it in its person's even stance (both feet averaged, mirror images:
+      calibration.fit.stance_template). This pins each foot's forefoot discs to its own heel
+      whatever the other foot carries: the share between the feet is no unknown of these
+      equations, so a real asymmetry stays (tests/trainer/estimate/test_placement.py).
+
+    The linear form's ridge prior (factor 1 ± 15 % for a ball disc) could not reach the ×0.3 or
+    ×3 a disc that landed elsewhere needs without pulling on every other sensor."""
+
+    def __init__(self, n_sensors: int, weight_n: float, rate_hz: float, *, log_sigma=LOG_SENSOR_SIGMA,
+                 common_sigma: float = LOG_COMMON_SIGMA, template=None, template_sigma: float = TEMPLATE_SIGMA,
+                 template_s: float = TEMPLATE_S, **kw):
+        self.log_sigma = np.broadcast_to(np.asarray(log_sigma, float), (int(n_sensors),)).copy()
+        self.template = list(template or [])
+        self.template_sigma = float(template_sigma)
+        self.template_n = int(round(template_s * rate_hz))
+        super().__init__(n_sensors, weight_n, rate_hz, common_sigma=common_sigma, **kw)
+
+    def reset(self) -> None:
+        super().reset()
+        self.u = np.zeros(self.S + 1)
+        self._rows: list = []            # (h / W, 1 / sigma) of each equation kept
+        self._ratio: list = []           # (disc, heel, log r − log(h_disc / h_heel))
+
+    @property
+    def factors(self) -> np.ndarray:
+        u = getattr(self, "u", None)
+        return np.ones(self.S) if u is None else np.exp(u[0] + u[1:])
+
+    def _commit(self, h: np.ndarray, still: bool) -> bool:
+        W = self.weight_n
+        tot = float(h.sum())
+        if not np.isfinite(tot) or not RAW_BAND[0] * W <= tot <= RAW_BAND[1] * W:
+            return False
+        if self.equations and float(h @ self.factors) < (1.0 - BAND_LOW) * W:
+            return False                       # holding on (or lifting a foot off): not W
+        sig = self.obs_sigma if still else self.moving_sigma
+        self._rows.append((h / W, 1.0 / sig))
+        if len(self._rows) > MAX_CHUNKS:
+            del self._rows[1:len(self._rows) // 2:2]        # thin the older half
+        self.equations += 1
+        if still and self.template and self._on_n <= self.settle_n + self.template_n:
+            floor = 0.005 * W
+            for i, j, logr in self.template:
+                if h[i] > floor and h[j] > floor:
+                    # log kᵢ − log kⱼ = log r − log(hᵢ/hⱼ)
+                    self._ratio.append((i, j, logr - float(np.log(h[i] / h[j]))))
+        return True
+
+    def _solve(self) -> None:
+        S = self.S
+        H = np.array([r[0] for r in self._rows])
+        w = np.array([r[1] for r in self._rows])
+        prior = np.concatenate([[1.0 / self.common_sigma], 1.0 / self.log_sigma])
+        u = self.u.copy()
+        R = len(self._ratio)
+        if R:
+            Rm = np.zeros((R, S + 1))
+            ry = np.zeros(R)
+            for k, (i, j, y) in enumerate(self._ratio):
+                Rm[k, 1 + i], Rm[k, 1 + j], ry[k] = 1.0, -1.0, y
+            Rm /= self.template_sigma
+            ry /= self.template_sigma
+        for _ in range(4):
+            k = np.exp(u[0] + u[1:])
+            terms = H * k[None, :]
+            pred = terms.sum(axis=1)
+            J = np.empty((len(H), S + 1))
+            J[:, 0] = w * pred
+            J[:, 1:] = w[:, None] * terms
+            A = J.T @ J + np.diag(prior ** 2)
+            g = J.T @ (w * (pred - 1.0)) + prior ** 2 * u
+            if R:
+                A += Rm.T @ Rm
+                g += Rm.T @ (Rm @ u - ry)
+            step = np.linalg.solve(A, g)
+            u = u - step
+            if np.max(np.abs(step)) < 1e-4:
+                break
+        u[0] = np.clip(u[0], np.log(0.3), np.log(3.0))
+        u[1:] = np.clip(u[1:], np.log(0.1), np.log(10.0))
+        self.u = u

@@ -111,3 +111,43 @@ def test_an_asymmetric_simulated_person_still_triggers_the_stance_flag(cli, tmp_
     folder = sorted((tmp_path / "s").iterdir())[-1]
     summary = json.loads((folder / "session.json").read_text(encoding="utf-8"))["summary"]
     assert summary["asymmetry_flag"] is True and summary["left_pct"] > 54
+
+
+# -- the log-factor form with the calibration's stance template ----------------------------------
+from trainer.estimate.placement import LogPlacementAdjuster  # noqa: E402
+
+FOOT = np.array([0.6, 0.28, 0.12])          # a standing foot: heel, ball, toes
+TEMPLATE = [(1, 0, float(np.log(FOOT[1] / FOOT[0]))), (2, 0, float(np.log(FOOT[2] / FOOT[0]))),
+            (4, 3, float(np.log(FOOT[1] / FOOT[0]))), (5, 3, float(np.log(FOOT[2] / FOOT[0])))]
+
+
+def test_standing_evenly_the_template_finds_forefoot_discs_that_landed_elsewhere():
+    """Right after stepping on, before any movement, the body weight alone cannot tell which foot
+    reads high; the template can: each foot's ball and toe discs against its own heel."""
+    share = 0.5
+    truth = np.tile(np.concatenate([share * W * FOOT, (1 - share) * W * FOOT]), (400, 1))
+    read = truth * np.array([1.0, 3.0, 2.5, 1.0, 0.4, 0.5])
+    adj = LogPlacementAdjuster(6, W, RATE, template=TEMPLATE, log_sigma=[0.1, 0.6, 0.8, 0.1, 0.6, 0.8])
+    plain = LogPlacementAdjuster(6, W, RATE, log_sigma=[0.1, 0.6, 0.8, 0.1, 0.6, 0.8])
+    out, out_plain = run(adj, read), run(plain, read)
+    late = slice(300, None)
+    assert abs(left_pct(read[late]).mean() - 50) > 15
+    assert abs(left_pct(out[late]).mean() - 50) < 3.0, left_pct(out[late]).mean()     # from 19 pp
+    assert abs(left_pct(out_plain[late]).mean() - 50) > 5          # without the template: no
+    assert np.abs(out[late].sum(axis=1) / W - 1).max() < 0.03
+
+
+def test_the_template_keeps_a_real_asymmetry():
+    """58/42 all along with the right forefoot discs reading ×2: the share found is 58 %, not the
+    50 % a mirror-image assumption on the loads would give."""
+    rng = np.random.default_rng(4)
+    rows = []
+    for s in 0.58 + rng.normal(0, 0.01, 40):
+        rows.append(np.tile(np.concatenate([s * W * FOOT, (1 - s) * W * FOOT]), (20, 1)))
+    truth = np.vstack(rows)
+    read = truth * np.array([1.0, 1.0, 1.0, 1.0, 2.0, 2.0])
+    adj = LogPlacementAdjuster(6, W, RATE, template=TEMPLATE, log_sigma=[0.1, 0.6, 0.8, 0.1, 0.6, 0.8])
+    out = run(adj, read)
+    late = slice(len(out) // 2, None)
+    assert left_pct(read[late]).mean() < 52
+    assert left_pct(out[late]).mean() == pytest.approx(58.0, abs=1.0)
