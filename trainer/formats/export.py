@@ -94,9 +94,8 @@ def export_info(sf: SessionFolder, fmt: str, frames: int, rate_hz: float, t0: fl
 
 
 def _first_last_t(first: str | None, last: str | None):
-    f = float(first.split(",", 1)[0]) if first else None
-    l_ = float(last.split(",", 1)[0]) if last else None
-    return f, l_
+    """The first and last time stamps as written → floats (None when there is none)."""
+    return (float(first) if first else None), (float(last) if last else None)
 
 
 def export_csv(sf: SessionFolder, out: Path) -> list[Path]:
@@ -109,11 +108,11 @@ def export_csv(sf: SessionFolder, out: Path) -> list[Path]:
     try:
         f.fh.write(",".join(sf.header) + "\n")
         with no_gc():
-            for lines, text in iter_rows(sf):
+            for k, t_first, t_last, text in iter_rows(sf):
                 f.fh.write(text)
-                frames += len(lines)
-                first = first or lines[0]
-                last = lines[-1]
+                frames += k
+                first = first or t_first
+                last = t_last
         if frames == 0:
             _fail(sf.trace, "has a header but no rows", "the session recorded nothing; record it again")
         t0, t1 = _first_last_t(first, last)
@@ -151,12 +150,12 @@ def export_json(sf: SessionFolder, out: Path) -> list[Path]:
                    + json.dumps([column_unit(h) for h in sf.header]) + ',\n  "rows": [\n')
         tail = ""
         with no_gc():
-            for lines, rows in iter_rows(sf, as_json=True):
+            for k, t_first, t_last, rows in iter_rows(sf, as_json=True):
                 f.fh.write(tail + rows[:-2])    # the last row's ",\\n" waits: no comma after the final row
                 tail = ",\n"
-                frames += len(lines)
-                first = first or lines[0]
-                last = lines[-1]
+                frames += k
+                first = first or t_first
+                last = t_last
         if frames == 0:
             _fail(sf.trace, "has a header but no rows", "the session recorded nothing; record it again")
         t0, t1 = _first_last_t(first, last)

@@ -17,7 +17,6 @@ import json
 import re
 import threading
 from contextlib import contextmanager
-from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,8 +27,7 @@ from firmware.errors import DataFileError
 from trainer.sessions import format as sfmt
 from trainer.sessions.format import REQUIRED_COLUMNS, TEXT_COLUMNS
 
-CHUNK_ROWS = 40000               # records are checked and converted this many at a time
-READ_ROWS = 10000                # … by read_session: its temporaries stay small enough to be reused
+READ_ROWS = 10000                # records are checked and converted this many at a time
 
 # A number as footmat writes it (no leading zeros, so it is also a JSON number); empty = missing.
 _NUM = r"-?+(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?+"   # possessive: no backtracking
@@ -150,65 +148,95 @@ def _line_patterns(header: list[str], groups: bool = False):
 
 
 def iter_rows(sf: SessionFolder, as_json: bool = False):
-    """Yield the trace's data records in checked blocks: ``(lines, text)``.
+    """Yield the trace's data records in checked blocks: ``(count, first, last, text)``.
 
-    ``lines`` are the block's records as CSV text (each ending in '\\n'; see
-    :meth:`~trainer.sessions.format.TraceLines.text_blocks`), ``text`` their concatenation — or,
+    ``count`` records, ``first`` and ``last`` the time stamps (``t_s`` as written) of the first
+    and the last, ``text`` the records as canonical CSV text (each ending in '\\n'; plain records
+    are the file's own text, see :meth:`~trainer.sessions.format.TraceLines.raw_chunks`) — or,
     with ``as_json``, the same rows as JSON arrays (``[…],\\n`` each; text quoted, empty = null).
     Every record has a number (or nothing) in every numeric column; a torn last line is left out
-    and noted.
+    and noted. Plain blocks are checked (:func:`_plain_block`, :func:`_plain_numbers`) two at a
+    time on a pool of two threads while the caller writes the one before.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     block_pat, line_pat, repl = _line_patterns(sf.header, groups=as_json)
-    whole = _whole_pattern(tuple(sf.header))     # one C pass: quicker than the numpy check when no numbers are made
     width = len(sf.header)
+    numeric = [i for i, h in enumerate(sf.header) if h not in TEXT_COLUMNS]
     quoted = [i for i, h in enumerate(sf.header) if h in TEXT_COLUMNS]
-    with sfmt.TraceLines(sf.trace, required=REQUIRED_COLUMNS) as tr:
-        for nos, lines, text in tr.text_chunks(CHUNK_ROWS):
-            if whole.fullmatch(text) is None:     # one record off the fast path: each on its own
-                out = _slow_block(sf, line_pat, block_pat, repl, nos, lines, as_json)
-                if as_json:
-                    text = out
-            elif as_json:
-                text = _json_rows(text, width, quoted)
-            yield lines, text
+
+    def plain(text):                        # a run of plain records → its output text, or None
+        pl = _plain_block(text, width)
+        if pl is None or _plain_numbers(pl, numeric) is None:
+            return None
+        return _json_rows(pl, quoted) if as_json else text
+
+    def slow(nos, lines):                   # records checked (and converted) one by one
+        out = _slow_block(sf, line_pat, block_pat, repl, nos, lines, as_json)
+        return out if as_json else "".join(lines)
+
+    def take(part):
+        if part[0] is None:                 # records read line by line
+            nos, lines = part[1], part[2]
+            return len(lines), _t_text(lines[0]), _t_text(lines[-1]), slow(nos, lines)
+        fut, first, k, text = part
+        out = fut.result()
+        if out is None:                     # a record off the fast path: each checked on its own
+            lines = [ln + "\n" for ln in text[:-1].split("\n")]
+            out = slow(range(first, first + k), lines)
+        return k, _t_text(text), _t_text(text[text.rfind("\n", 0, len(text) - 1) + 1:]), out
+
+    pending = collections.deque()
+    with no_gc(), ThreadPoolExecutor(max_workers=2) as pool, \
+            sfmt.TraceLines(sf.trace, required=REQUIRED_COLUMNS) as tr:
+        for pieces in tr.raw_chunks(READ_ROWS):
+            nos, lines = [], []
+            for p in pieces:
+                if isinstance(p[1], str):   # a run of plain records
+                    if lines:
+                        pending.append((None, nos, lines))
+                        nos, lines = [], []
+                    first, text, k = p
+                    pending.append((pool.submit(plain, text), first, k, text))
+                else:
+                    nos.append(p[0])
+                    lines.append(p[2])
+            if lines:
+                pending.append((None, nos, lines))
+            while len(pending) > 4:         # a few blocks in flight, not the whole file
+                yield take(pending.popleft())
+        while pending:
+            yield take(pending.popleft())
         for n in tr.notes:
             if n not in sf.notes:
                 sf.notes.append(n)
 
 
-@lru_cache(maxsize=8)
-def _whole_pattern(header: tuple):
-    """Every line of a block a plain record of ``header`` (one match, nothing allocated per line)."""
-    line = _line_patterns(list(header))[1].pattern
-    return re.compile(f"(?:{line}\n)*+")
+def _t_text(record: str) -> str:
+    """A record's time stamp as written (the first field: a number, never quoted)."""
+    return record[:record.index(",")]
 
 
-def _json_rows(text: str, width: int, quoted: list[int]) -> str:
-    """Checked plain records (each exactly ``width`` fields, no quote, no comma or backslash
-    inside a field) → JSON arrays, one per line, ``[…],\n`` each: the brackets, the text fields'
-    quotes and ``null`` for an empty number inserted into the bytes at once (numpy)."""
-    b = np.frombuffer(text.encode("utf-8"), np.uint8)
-    nl = np.flatnonzero(b == 10)
-    commas = np.flatnonzero(b == 44).reshape(len(nl), width - 1)
-    starts = np.empty((len(nl), width), np.int64)
-    starts[0, 0] = 0
-    starts[1:, 0] = nl[:-1] + 1
-    starts[:, 1:] = commas + 1
-    ends = np.empty_like(starts)
-    ends[:, :-1] = commas
-    ends[:, -1] = nl
-    pos, val = [starts[:, 0]], [np.full(len(nl), ord("["), np.uint8)]
+def _json_rows(pl: _Plain, quoted: list[int]) -> str:
+    """Checked plain records (:func:`_plain_block`: no quote, comma or backslash inside a field)
+    → JSON arrays, one per line, ``[…],\\n`` each: the brackets, the text fields' quotes and
+    ``null`` for an empty number inserted into the bytes at once (numpy)."""
+    b = pl.b[_PAD:]
+    starts, ends = pl.starts - _PAD, pl.ends - _PAD
+    n, width = starts.shape
+    nl = ends[:, -1]
+    pos, val = [starts[:, 0]], [np.full(n, ord("["), np.uint8)]
     for j in range(width):
         if j in quoted:
             pos += [starts[:, j], ends[:, j]]
-            val += [np.full(len(nl), 34, np.uint8)] * 2
+            val += [np.full(n, 34, np.uint8)] * 2
         else:
             empty = starts[:, j][starts[:, j] == ends[:, j]]
             for ch in b"null":
                 pos.append(empty)
                 val.append(np.full(len(empty), ch, np.uint8))
     pos += [nl, nl]
-    val += [np.full(len(nl), ord("]"), np.uint8), np.full(len(nl), ord(","), np.uint8)]
+    val += [np.full(n, ord("]"), np.uint8), np.full(n, ord(","), np.uint8)]
     # positions interleaved column by column: equal positions keep this order (a stable sort)
     return np.insert(b, np.concatenate(pos), np.concatenate(val)).tobytes().decode("utf-8")
 

@@ -275,3 +275,50 @@ def test_an_out_that_cannot_be_written_is_one_line_exit_2(short, tmp_path, cli, 
     code, _, err = cli("export", str(short), "--format", fmt, "--out", str(blocker / f"x.{fmt}"))
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "cannot write" in err and "give a writable --out" in err
+
+
+def _awkward_session(root):
+    """3,000 frames whose cues change every 50 frames between plain text and text the block path
+    refuses (a comma, quotes, a backslash, a tab, a newline, non-ASCII), with missing CoP values
+    and 17-digit time stamps."""
+    from calibration.store import nominal
+    from firmware.layout import load_layout
+    from trainer.sessions.writer import SessionWriter
+
+    layout = load_layout("default-6")
+    cues = ["plain", "centre, stand tall", 'say "ready"', "back\\slash", "a\ttab", "two\nlines", "plié", "plain"]
+    n = 3000
+    w = SessionWriter(root, "spiral", layout=layout, calibration=nominal(layout).to_dict(), params={},
+                      person={"name": "t", "weight_kg": 70.0, "default": False}, sample_rate_hz=200.0,
+                      simulated=False, clock_start=0.1)
+    rng = np.random.default_rng(5)
+    t = 0.1 + np.arange(n) / 200.0 + rng.normal(0, 1e-7, n)
+    forces = rng.uniform(0, 300, (n, 6))
+    cop = rng.normal(0, 50, (n, 2))
+    cop[rng.random(n) < 0.05] = np.nan
+    w.write(t, np.rint(4000 + 30 * forces), forces, forces.sum(axis=1), cop, rng.uniform(0, 100, n),
+            np.full((n, 2), np.nan), [cues[(i // 50) % len(cues)] for i in range(n)],
+            ["holding_on" if i % 7 == 0 else "" for i in range(n)])
+    w.finish({"score": 1.0}, {})
+    return w.folder
+
+
+def test_csv_and_json_in_many_blocks_with_awkward_cues_read_back_as_the_trace(tmp_path, monkeypatch):
+    folder = _awkward_session(tmp_path)
+    monkeypatch.setattr(reader, "READ_ROWS", 997)             # blocks of 997: mixed, and a part one at the end
+    rows = trace_rows(folder)
+    ex.export_session(folder, "csv", tmp_path / "a.csv")
+    assert list(csv.reader(open(tmp_path / "a.csv", newline="", encoding="utf-8"))) == rows
+    assert (tmp_path / "a.csv").read_bytes() == (folder / "trace.csv").read_bytes()
+    side = json.loads((tmp_path / "a.meta.json").read_text())
+    assert side["export"]["frames"] == 3000
+    assert side["export"]["first_t_s"] == float(rows[1][0]) and side["export"]["last_t_s"] == float(rows[-1][0])
+    ex.export_session(folder, "json", tmp_path / "a.json")
+    d = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    got = d["samples"]["rows"]
+    assert d["samples"]["frames"] == len(got) == 3000
+    text = set(reader.TEXT_COLUMNS)
+    for head, r, g in zip([rows[0]] * len(got), rows[1:], got):
+        assert g == [v if h in text else (float(v) if v else None) for h, v in zip(head, r)]
+    assert {r[rows[0].index("phase")] for r in got} >= {"centre, stand tall", 'say "ready"', "back\\slash", "two\nlines"}
+    assert d["export"]["last_t_s"] == float(rows[-1][0])
