@@ -290,11 +290,13 @@ _BAD_BYTES[[*range(10), *range(11, 32), 34, 92]] = True    # never in a plain re
 @dataclass
 class _Plain:
     """A block of plain records as positions: ``b`` its bytes after :data:`_PAD` bytes of padding,
-    ``starts``/``ends`` each field's first byte and separator in ``b`` (rows × width)."""
+    ``starts``/``ends`` each field's first byte and separator in ``b`` (rows × width), ``words``
+    the same bytes and a little more padding as aligned 64-bit words."""
 
     b: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
+    words: np.ndarray
 
     @property
     def rows(self) -> int:
@@ -306,17 +308,27 @@ def _plain_block(text: str, width: int, textcols=()) -> _Plain | None:
     ``width`` fields, the first one never empty, no control character, quote or backslash anywhere
     — and find its fields (:class:`_Plain`); None when a record is not one (then
     :func:`_slow_block` checks each record on its own and names the bad one). The numbers are
-    checked by :func:`_plain_numbers`."""
+    checked by :func:`_plain_numbers`. The bytes are this thread's scratch: a block is done with
+    (numbers, texts, JSON) before the thread reads the next."""
     if not text or not text.endswith("\n") or '"' in text or "\\" in text:
         return None
     raw = text.encode("utf-8")
-    b = np.empty(_PAD + len(raw), np.uint8)
+    size = _PAD + len(raw)
+    b = _SCRATCH.array("block", (size + 16 - size % 8,))    # whole 64-bit words, and one to spare
     b[:_PAD] = 10
-    body = b[_PAD:]
+    b[size:] = 10
+    body = b[_PAD:size]
     body[:] = np.frombuffer(raw, np.uint8)
-    if ((body < 32) & (body != 10)).any():
+    m1, m2 = (a.view(np.bool_) for a in (_SCRATCH.array("mask1", body.shape), _SCRATCH.array("mask2", body.shape)))
+    np.less(body, np.uint8(32), out=m1)
+    np.not_equal(body, np.uint8(10), out=m2)
+    m1 &= m2
+    if m1.any():
         return None                          # a control character
-    seps = np.flatnonzero((body == 44) | (body == 10))
+    np.equal(body, np.uint8(44), out=m1)
+    np.equal(body, np.uint8(10), out=m2)
+    m1 |= m2
+    seps = np.flatnonzero(m1)
     n = seps.size // width
     if n == 0 or seps.size != n * width:
         return None
@@ -329,20 +341,23 @@ def _plain_block(text: str, width: int, textcols=()) -> _Plain | None:
     starts.flat[1:] = seps[:-1] + 1
     if (starts[:, 0] == ends[:, 0]).any():
         return None                          # no time
-    return _Plain(b, starts, ends)
+    return _Plain(b[:size], starts, ends, b.view("<u8"))
 
 
 class _Scratch(threading.local):
     """Each thread's working arrays, reused from block to block: fresh ones for every block cost
-    the kernel a page fault for every 4 KB (a third of the work, measured)."""
+    the kernel a page fault for every 4 KB (a third of the work, measured). An array handed out
+    under a name is valid until the same thread asks for that name again."""
 
-    buf = np.empty(0, np.uint8)
+    def __init__(self):
+        self.bufs = {}
 
-    def arrays(self, shape, count: int, dtype=np.uint8) -> list[np.ndarray]:
+    def array(self, name: str, shape, dtype=np.uint8) -> np.ndarray:
         size = int(np.prod(shape)) * np.dtype(dtype).itemsize
-        if self.buf.size < size * count:
-            self.buf = np.empty(size * count, np.uint8)
-        return [self.buf[i * size:(i + 1) * size].view(dtype).reshape(shape) for i in range(count)]
+        buf = self.bufs.get(name)
+        if buf is None or buf.size < size:
+            buf = self.bufs[name] = np.empty(max(size, 1 << 16), np.uint8)
+        return buf[:size].view(dtype).reshape(shape)
 
 
 _SCRATCH = _Scratch()
@@ -388,12 +403,28 @@ def _window_check(B: np.ndarray, first: np.ndarray, work: list):
     return d, dot, minus, bad
 
 
-def _windows(u64, e, words: int, out: np.ndarray) -> np.ndarray:
-    """The ``8 * words`` bytes before each of the ends ``e`` → ``out``, (8 * words) × m, a column a field."""
+def _windows(words64, e, words: int, out: np.ndarray) -> np.ndarray:
+    """The ``8 * words`` bytes before each of the ends ``e`` → ``out``, (8 * words) × m, a column a
+    field. ``words64`` is the block as aligned 64-bit words: each window word is two aligned
+    words shifted together (an unaligned gather costs numpy several times more)."""
     m = e.size
-    win = np.empty((m, words), np.uint64)
+    win = _SCRATCH.array("win", (m, words), np.uint64)
+    at, sh = _SCRATCH.array("at", (m,), np.int64), _SCRATCH.array("sh", (m,), np.int64)
+    hi = _SCRATCH.array("hi", (m,), np.uint64)
+    ush = sh.view(np.uint64)
     for j in range(words):
-        np.take(u64, e - 8 * (words - j), out=win[:, j])
+        np.subtract(e, 8 * (words - j), out=at)
+        np.bitwise_and(at, 7, out=sh)
+        sh <<= 3                                   # the bits to shift out of the first word
+        at >>= 3
+        w = win[:, j]
+        np.take(words64, at, out=w)
+        w >>= ush
+        at += 1
+        np.take(words64, at, out=hi)
+        np.subtract(np.uint64(64), ush, out=ush)
+        hi <<= ush                                 # (a shift by 64 gives 0)
+        w |= hi
     np.copyto(out, win.view(np.uint8).reshape(m, 8 * words).T)
     return out
 
@@ -402,7 +433,7 @@ def _short_numbers(u64, e, L):
     """Every field as if it held at most 8 bytes (its last 8 bytes) → (values, bad); the values and
     checks of longer fields are not meaningful here (:func:`_long_numbers` redoes them)."""
     m = e.size
-    work = _SCRATCH.arrays((9, 8, m), 1)[0]
+    work = _SCRATCH.array("short", (9, 8, m))
     B = _windows(u64, e, 1, work[8])
     first = (8 - np.minimum(L, 8)).astype(np.int8)
     D, dot, minus, bad = _window_check(B, first, list(work[:8]))
@@ -474,7 +505,7 @@ def _plain_numbers(pl: _Plain, cols) -> np.ndarray | None:
     cols = list(cols)
     e = pl.ends[:, cols].T.ravel()
     L = e - pl.starts[:, cols].T.ravel()
-    u64 = np.ndarray((pl.b.size - 7,), "<u8", pl.b, 0, (1,))
+    u64 = pl.words
     val, bad = _short_numbers(u64, e, L)
     longer = L > 8
     bad &= ~longer
