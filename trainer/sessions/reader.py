@@ -643,7 +643,15 @@ def read_session(path, text: bool = True) -> Session:
                 sf.notes.append(n)
     if not blocks or sum(b.shape[1] for b in blocks) == 0:
         _fail(sf.trace, "has a header but no rows", "the session recorded nothing; record it again")
-    num = {sf.header[i]: np.concatenate([b[k] for b in blocks]) for k, i in enumerate(numeric)}
+    # one array for every column (a column a row), each block let go once copied: the peak holds
+    # the numbers about once, not twice
+    allnum = np.empty((len(numeric), sum(b.shape[1] for b in blocks)))
+    at = 0
+    for j, b in enumerate(blocks):
+        allnum[:, at:at + b.shape[1]] = b
+        at += b.shape[1]
+        blocks[j] = None
+    num = {sf.header[i]: allnum[k] for k, i in enumerate(numeric)}
     t = num["t_s"]
     back = np.flatnonzero(np.diff(t) < 0)
     if back.size:
