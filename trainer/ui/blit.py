@@ -19,7 +19,8 @@ import numpy as np
 
 from trainer.ui.scene import DISC_MM
 
-COPY_PX = 20_000      # a copy to the window costs about as much as copying this many more pixels
+COPY_PX = 50_000      # a copy to the window costs about as much as copying this many more pixels (Tk on Xvfb:
+#                       ~170 us a copy + ~2.5 ns a pixel, measured 2026-12-07; it was 20_000)
 
 
 def merge_rects(rects, fixed_px: float = COPY_PX) -> list:
