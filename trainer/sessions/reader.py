@@ -167,7 +167,7 @@ def iter_rows(sf: SessionFolder, as_json: bool = False):
 
     def plain(text):                        # a run of plain records → its output text, or None
         pl = _plain_block(text, width)
-        if pl is None or _plain_numbers(pl, numeric) is None:
+        if pl is None or _plain_numbers(pl, numeric, values=False) is None:
             return None
         return _json_rows(pl, quoted) if as_json else text
 
@@ -429,15 +429,17 @@ def _windows(words64, e, words: int, out: np.ndarray) -> np.ndarray:
     return out
 
 
-def _short_numbers(u64, e, L):
-    """Every field as if it held at most 8 bytes (its last 8 bytes) → (values, bad); the values and
-    checks of longer fields are not meaningful here (:func:`_long_numbers` redoes them)."""
+def _short_numbers(u64, e, L, values: bool = True):
+    """Every field as if it held at most 8 bytes (its last 8 bytes) → (values or None, bad); the
+    values and checks of longer fields are not meaningful here (:func:`_long_numbers` redoes them)."""
     m = e.size
     work = _SCRATCH.array("short", (9, 8, m))
     B = _windows(u64, e, 1, work[8])
     first = (8 - np.minimum(L, 8)).astype(np.int8)
     D, dot, minus, bad = _window_check(B, first, list(work[:8]))
     bad = bad.any(axis=0) | (dot.sum(axis=0, dtype=np.uint8) > 1)
+    if not values:
+        return None, bad
     x = D[0].astype(np.uint32)
     q = dot[0] * np.uint8(7)
     t = np.empty_like(x)
@@ -453,14 +455,16 @@ def _short_numbers(u64, e, L):
     return val, bad
 
 
-def _long_numbers(u64, e, L):
+def _long_numbers(u64, e, L, values: bool = True):
     """Fields of 9 to 24 bytes → (values, bad, slow): ``slow`` those whose digits spell an integer too
-    large for an exact quotient here (float() reads them)."""
+    large for an exact quotient here (float() reads them); only ``bad`` without ``values``."""
     m = e.size
     work = np.empty((9, 24, m), np.uint8)
     B = _windows(u64, e, 3, work[8])
     D, dot, minus, bad = _window_check(B, (24 - L).astype(np.int8), list(work[:8]))
     bad = bad.any(axis=0) | (dot.sum(axis=0, dtype=np.uint8) > 1)
+    if not values:
+        return None, bad, None
     has = dot.any(axis=0)
     dc = np.where(has, dot.argmax(axis=0), -1)
     shifted = np.zeros_like(D)
@@ -496,27 +500,30 @@ def _long_numbers(u64, e, L):
     return val, bad, slow & ~bad
 
 
-def _plain_numbers(pl: _Plain, cols) -> np.ndarray | None:
+def _plain_numbers(pl: _Plain, cols, values: bool = True):
     """The numeric columns ``cols`` of a block → (len(cols) × rows) floats, a column a row (NaN
     where empty), or None when a field is not a number as footmat writes it —
     ``-?(0|[1-9][0-9]*)(\\.[0-9]+)?``. Each is the correctly rounded float, as float() gives it:
     its digits as one integer over 10**decimals, exact below 2**53, through a 64-bit long double
-    up to 19 digits, float() past that."""
+    up to 19 digits, float() past that. With ``values=False`` only the check: True or None."""
     cols = list(cols)
     e = pl.ends[:, cols].T.ravel()
     L = e - pl.starts[:, cols].T.ravel()
     u64 = pl.words
-    val, bad = _short_numbers(u64, e, L)
+    val, bad = _short_numbers(u64, e, L, values)
     longer = L > 8
     bad &= ~longer
     if bad.any():
         return None
     if longer.any():
         k = np.flatnonzero(longer & (L <= 24))
-        v, lbad, slow = _long_numbers(u64, e[k], L[k])
+        v, lbad, slow = _long_numbers(u64, e[k], L[k], values)
         if lbad.any():
             return None
-        val[k] = v
+        if not values:
+            k, slow = k[:0], np.zeros(0, np.bool_)
+        else:
+            val[k] = v
         rest = np.concatenate([k[slow], np.flatnonzero(L > 24)])
         if rest.size:
             raw = pl.b.tobytes()
@@ -524,7 +531,10 @@ def _plain_numbers(pl: _Plain, cols) -> np.ndarray | None:
             texts = [raw[a:z] for a, z in zip((e[rest] - L[rest]).tolist(), e[rest].tolist())]
             if not all(num.fullmatch(t.decode("latin-1")) for t in texts):
                 return None
-            val[rest] = [float(t) for t in texts]
+            if values:
+                val[rest] = [float(t) for t in texts]
+    if not values:
+        return True
     val[L == 0] = np.nan
     return val.reshape(len(cols), pl.rows)
 

@@ -55,6 +55,8 @@ def test_accepts_exactly_what_the_line_pattern_accepts_and_reads_every_number_ex
     pl = _plain_block(text, len(HEADER), TEXT)
     got = None if pl is None else _plain_numbers(pl, NUMERIC)
     assert (got is not None) == bool(want), lines
+    if pl is not None:                      # the check alone (CSV/JSON export) accepts the same
+        assert (_plain_numbers(pl, NUMERIC, values=False) is not None) == bool(want), lines
     if got is None:
         return
     got = got.T                             # a column a row
