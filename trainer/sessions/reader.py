@@ -334,11 +334,13 @@ def _plain_block(text: str, width: int, textcols=()) -> _Plain | None:
         return None
     seps += _PAD
     ends = seps.reshape(n, width)
-    if not (b[ends[:, -1]] == 10).all() or (b[ends[:, :-1]] == 10).any():
+    if np.count_nonzero(m2) != n or not (b[ends[:, -1]] == 10).all():
         return None                          # a line with another number of fields
-    starts = np.empty_like(ends)
-    starts.flat[0] = _PAD
-    starts.flat[1:] = seps[:-1] + 1
+    starts = _SCRATCH.array("starts", ends.shape, seps.dtype)
+    flat = starts.reshape(-1)
+    flat[0] = _PAD - 1
+    flat[1:] = seps[:-1]
+    flat += 1
     if (starts[:, 0] == ends[:, 0]).any():
         return None                          # no time
     return _Plain(b[:size], starts, ends, b.view("<u8"))
