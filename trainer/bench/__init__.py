@@ -57,7 +57,7 @@ SCENARIO: dict[str, str] = {
     "latency": "simulated mat, step of the true CoP to the drawn marker, real clock",
     "analysis": "one synthetic hour of 200 Hz CoP",
     "sessions": "a synthetic hour written by the recorder; a real drill process on the simulated mat",
-    "export": "a synthetic one-hour session of 200 Hz frames (6 sensors)",
+    "export": "a synthetic one-hour session of 200 Hz frames (6 sensors), time stamps of 16-18 digits (a real clock)",
     "audio": "simulated mat, spiral in real time at 200 Hz",
     "web": "a footmat drill process (simulated mat, spiral, real time, no view) → footmat serve → a WebSocket client",
     "history": "100k synthetic session rows of 20 people in the mat's SQLite (FOOTMAT_BENCH_DB: PostgreSQL)",

@@ -24,11 +24,17 @@ from trainer.sessions.writer import SessionWriter
 
 FS_HZ = 200.0
 SECONDS = 3600
+# The bench session's clock reading at its start: a monotonic clock a day after boot. The recorder
+# writes t_s = clock - start, so nearly every stamp has 16-18 digits, as in a real recording (from
+# a start of 100.0 most stamps were 6-8 digits: a kinder file to read).
+CLOCK_START = 86400.123
 
 
 def synthetic_session(root, seconds: float = 60.0, rate_hz: float = FS_HZ, *, seed: int = 3,
-                      complete: bool = True, block: int = 4000, layout_name: str = "default-6") -> Path:
-    """A spiral-like session of ``seconds`` at ``rate_hz`` written by SessionWriter → its folder.
+                      complete: bool = True, block: int = 4000, layout_name: str = "default-6",
+                      clock_start: float = 100.0) -> Path:
+    """A spiral-like session of ``seconds`` at ``rate_hz`` written by SessionWriter → its folder
+    (``clock_start``: the source clock's reading at the start; see :data:`CLOCK_START`).
 
     Deterministic for a seed: 2 s of countdown, then a figure-eight CoP with sensor noise, a
     pause (stepped off: no CoP, near-zero load) in the middle, a few ``holding_on`` flags and
@@ -43,8 +49,8 @@ def synthetic_session(root, seconds: float = 60.0, rate_hz: float = FS_HZ, *, se
     w = SessionWriter(Path(root), "spiral", layout=layout, calibration=nominal(layout).to_dict(),
                       params={"loops": max(1, int(seconds // 12)), "period": 12.0, "backend": "sim"},
                       person={"name": "synthetic", "weight_kg": 70.0, "default": False},
-                      sample_rate_hz=rate_hz, simulated=True, clock_start=100.0)
-    w.event(100.0, "cue", "get ready")
+                      sample_rate_hz=rate_hz, simulated=True, clock_start=clock_start)
+    w.event(clock_start, "cue", "get ready")
     centre = pos.mean(axis=0)
     pause = (int(0.5 * n), int(0.5 * n) + int(1.5 * rate_hz))
     labels = ["left heel", "left ball", "left toes", "right heel", "right ball", "right toes"]
@@ -79,9 +85,9 @@ def synthetic_session(root, seconds: float = 60.0, rate_hz: float = FS_HZ, *, se
             cop[bad] = np.nan
             lp[bad] = np.nan
             flags[bad] = "unreadable"
-        w.write(100.0 + t, raw, forces, total, cop, lp, target, list(phase), list(flags), true_cop=target)
+        w.write(clock_start + t, raw, forces, total, cop, lp, target, list(phase), list(flags), true_cop=target)
         for i in np.flatnonzero((k % int(2 * rate_hz)) == 0):
-            w.event(100.0 + t[i], "cue", phase[i])
+            w.event(clock_start + t[i], "cue", phase[i])
     summary = {"score": 80.0, "loops": [{"score": 75.0 + i % 20, "rms_mm": 10.0 + i % 7}
                                         for i in range(max(1, int(seconds // 12)))], "frames": n}
     if complete:
@@ -108,7 +114,7 @@ def export() -> dict:
     with tempfile.TemporaryDirectory(prefix="footmat-bench-export-") as tmp:
         tmp = Path(tmp)
         t0 = time.perf_counter()
-        folder = synthetic_session(tmp / "sessions", SECONDS, FS_HZ)
+        folder = synthetic_session(tmp / "sessions", SECONDS, FS_HZ, clock_start=CLOCK_START)
         make_s = time.perf_counter() - t0
         read_s = _timed(lambda: read_session(folder))
         out = {}
