@@ -151,11 +151,13 @@ def _tilt_groups(cy: np.ndarray, logb: np.ndarray, ceny: np.ndarray, ty: np.ndar
     """Exponential tilting of several groups of rows in one loop (the arithmetic of each row is
     exactly that of :func:`tilt_weights` on its own group: same operations, same order).
 
-    ``groups``: (cx, cenx, tx or None, iters, rows) in order of increasing ``iters``; all share
-    ``cy``, ``logb`` and ``ceny`` (one foot's front-back axis; the feet share it) and ``ty`` (N,)
-    holds every group's (clipped) targets one after the other. A row's numbers do not depend on
-    the other rows (elementwise operations; matrix-vector products of two rows or more are row by
-    row — a group of one row is run on its own, as a one-row product rounds differently)."""
+    ``groups``: (cx, cenx, tx or None, iters, rows): first the front-back-only groups (``tx``
+    None), then the joint ones, ``iters`` never decreasing (the rows still iterating are always
+    the last ones); all share ``cy``,
+    ``logb`` and ``ceny`` (one foot's front-back axis; the feet share it) and ``ty`` (N,) holds
+    every group's (clipped) targets one after the other. A row's numbers do not depend on the
+    other rows (elementwise operations; matrix-vector products of two rows or more are row by
+    row — a one-row product rounds differently, so a caller keeps one-row groups alone)."""
     n = ty.shape[0]
     lam = np.zeros(n)
     mu = np.zeros(n)
@@ -163,15 +165,15 @@ def _tilt_groups(cy: np.ndarray, logb: np.ndarray, ceny: np.ndarray, ty: np.ndar
     cy2 = cy ** 2
     parts = []
     a = 0
+    kinds = [(tx is not None, iters) for _, _, tx, iters, _ in groups]
+    assert kinds == sorted(kinds, key=lambda k: k[1]) and kinds == sorted(kinds), "groups out of order"
     for cx, cenx, tx, iters, rows in groups:
         cxr[a:a + rows] = cx
-        parts.append((a, a + rows, cx, cenx, None if tx is None else (cx ** 2, cx * cy, tx), iters))
+        parts.append((a, a + rows, cx, cenx, tx, iters, None if tx is None else (cx ** 2, cx * cy)))
         a += rows
-    s = 0
     for it in range(max(p[5] for p in parts)):
-        while parts[0][5] <= it:                 # groups with fewer iterations are done
-            s = parts[0][1]
-            parts = parts[1:]
+        parts = [p for p in parts if p[5] > it]   # groups with fewer iterations are done
+        s = parts[0][0]
         lam_s, mu_s = lam[s:], mu[s:]
         z = logb + lam_s[:, None] * cy + mu_s[:, None] * cxr[s:]
         z -= z.max(axis=1, keepdims=True)
@@ -180,25 +182,29 @@ def _tilt_groups(cy: np.ndarray, logb: np.ndarray, ceny: np.ndarray, ty: np.ndar
         wcy = w @ cy
         vy = w @ cy2 - wcy ** 2
         ry = ty[s:] - (w @ ceny)
-        for a, b, cx, cenx, joint, _ in parts:
-            a -= s
-            b -= s
-            if joint is None:
-                lam_s[a:b] += _clip(ry[a:b] / 100.0 / np.maximum(vy[a:b], 1e-6), -4, 4)
-                continue
-            cx2, cxcy, tx = joint
-            wg = w[a:b]
-            wcx = wg @ cx
-            vx = wg @ cx2 - wcx ** 2
-            cxy = wg @ cxcy - wcx * wcy[a:b]
-            rx = tx - (wg @ cenx)
-            vyg, ryg = vy[a:b], ry[a:b]
-            det = np.maximum(vyg * vx - cxy ** 2, 1e-9)
+        joint = [p for p in parts if p[4] is not None]
+        j = joint[0][0] - s if joint else n - s           # the joint rows are the last ones
+        if j > 0:                                          # front-back only
+            lam_s[:j] += _clip(ry[:j] / 100.0 / np.maximum(vy[:j], 1e-6), -4, 4)
+        if joint:
+            # each group's products with its own foot's x axis, then the rest on all joint rows
+            x = [[w[a - s:b - s] @ v for v in (cx, cx2, cxcy, cenx)] for a, b, cx, cenx, _, _, (cx2, cxcy) in joint]
+            if len(x) == 1:
+                wcx, wcx2, wcxcy, mx = x[0]
+                tx = joint[0][4]
+            else:
+                wcx, wcx2, wcxcy, mx = (np.concatenate(c) for c in zip(*x))
+                tx = np.concatenate([p[4] for p in joint])
+            vx = wcx2 - wcx ** 2
+            cxy = wcxcy - wcx * wcy[j:]
+            rx = tx - mx
+            vyj, ryj = vy[j:], ry[j:]
+            det = np.maximum(vyj * vx - cxy ** 2, 1e-9)
             # Newton step on the 2x2 covariance (the Jacobian of the tilted mean)
-            dl = (vx * ryg / 100.0 - cxy * rx / 30.0) / det
-            dm = (vyg * rx / 30.0 - cxy * ryg / 100.0) / det
-            lam_s[a:b] += _clip(dl, -4, 4)
-            mu_s[a:b] += _clip(dm, -4, 4)
+            dl = (vx * ryj / 100.0 - cxy * rx / 30.0) / det
+            dm = (vyj * rx / 30.0 - cxy * ryj / 100.0) / det
+            lam_s[j:] += _clip(dl, -4, 4)
+            mu_s[j:] += _clip(dm, -4, 4)
         _clip(lam_s, -40, 40, out=lam_s)
         _clip(mu_s, -40, 40, out=mu_s)
     z = logb + lam[:, None] * cy + mu[:, None] * cxr
