@@ -155,7 +155,9 @@ def render() -> dict:
                     "view's frames, thread CPU), acquisition_cpu_pct_one_core (driver + sampler), "
                     "loop_cpu_pct_one_core (estimator, engine, display filter, recorder, the loop), "
                     "other_cpu_pct_one_core; view_pct_one_core / view_ms_per_frame are wall time in the view's frames "
-                    "(GIL and CPU waits included). source_only: the simulated mat read alone, split the same way")
+                    "(GIL and CPU waits included); view_frames_unchanged: frames counted in view_fps whose pixels "
+                    "were all the last frame's (no marker or trail vertex moved a pixel), so nothing was drawn or "
+                    "copied. source_only: the simulated mat read alone, split the same way")
     return out
 
 
@@ -281,6 +283,9 @@ def _child_render(seconds: float, fps: float) -> dict:
             "view_ms_per_frame": round(1e3 * view.draw_s / drawn, 2),
             "view_pct_one_core": _pct(view.draw_s, wall),
             "view_cpu_ms_per_frame": round(1e3 * view.draw_cpu_s / drawn, 2),
+            # frames on the grid whose pixels were all the last frame's (nothing moved a pixel): counted
+            # in view_fps, nothing drawn or copied for them
+            "view_frames_unchanged": view.frames_unchanged,
             "view_cpu_pct_one_core": _pct(view.draw_cpu_s, wall),
             # the product's share split by thread: the acquisition thread without the simulated chips
             # (driver + sampler), the live loop without the view (estimator, engine, display filter,
