@@ -339,16 +339,31 @@ def feet_loads(geom: FootGeometry, target, load_n: np.ndarray):
 
 def sensor_forces(geom: FootGeometry, layout, region: np.ndarray) -> np.ndarray:
     """Force (n, S) in N each FSR feels: the pressure field averaged over its active disc."""
+    out = np.empty((region.shape[0], len(layout.sensors)))
+    for i, (f, v) in enumerate(_disc_weights(geom, layout)):
+        out[:, i] = region[:, f, :] @ v
+    return out
+
+
+def _disc_weights(geom: FootGeometry, layout) -> list:
+    """(foot, (R,) N per N of each region's load) for each sensor of ``layout`` on ``geom``: the
+    share of a region's Gaussian pressure that falls on the sensor's active disc. A function of
+    the geometry and the layout alone, computed once per pair (kept on the geometry)."""
+    cache = geom.__dict__.setdefault("_disc_weights", {})
+    hit = cache.get(id(layout))
+    if hit is not None and hit[0] is layout and hit[1] == (geom.centres.tobytes(), geom.sigmas.tobytes()):
+        return hit[2]
     pos = layout.positions
     feet = np.array([0 if s.foot == "left" else 1 for s in layout.sensors])
     a2 = (FSR_ACTIVE_DIAMETER_MM / 2) ** 2 / 4.0  # variance of a uniform disc along one axis
-    out = np.empty((region.shape[0], len(pos)))
-    for i, (p, f) in enumerate(zip(pos, feet)):
+    out = []
+    for p, f in zip(pos, feet):
         sx2 = geom.sigmas[f, :, 0] ** 2 + a2
         sy2 = geom.sigmas[f, :, 1] ** 2 + a2
         d = geom.centres[f] - p
         dens = np.exp(-0.5 * (d[:, 0] ** 2 / sx2 + d[:, 1] ** 2 / sy2)) / (2 * np.pi * np.sqrt(sx2 * sy2))
-        out[:, i] = region[:, f, :] @ (dens * FSR_ACTIVE_AREA_MM2)
+        out.append((f, dens * FSR_ACTIVE_AREA_MM2))
+    cache[id(layout)] = (layout, (geom.centres.tobytes(), geom.sigmas.tobytes()), out)
     return out
 
 
