@@ -117,6 +117,12 @@ class Painter(Scene):
         """Paused / stepped off / done take over the feet; the cue band says it too."""
         state, band = st.state, COLORS["band"]
         finite = bool(np.all(np.isfinite(st.cop)))
+        stepped_off = state == "waiting" and not (np.isfinite(st.total_n) and st.total_n > 0 and finite)
+        key = (state, self.pause_requested, st.score if state == "done" else None, stepped_off, st.cue, st.hint,
+               self._scale, self.fig.bbox.width)
+        if key == getattr(self, "_overlay_key", None):
+            return                      # the same words and colours as the last frame: nothing to set
+        self._overlay_key = key
         if state == "paused":
             # the engine decides the state; the view says how to leave it
             how = "press space\nto continue" if self.pause_requested else "step back on\nto continue"
@@ -126,7 +132,7 @@ class Painter(Scene):
             score = "" if st.score is None else f"\nscore {st.score:.0f}"
             self._overlay("DONE" + score, COLORS["done"])
             band = COLORS["done"]
-        elif state == "waiting" and not (np.isfinite(st.total_n) and st.total_n > 0 and finite):
+        elif stepped_off:
             self._overlay("STEP ON", COLORS["overlay"])
         else:
             self.overlay.set_visible(False)

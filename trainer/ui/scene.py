@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from trainer.drills.targets import foot_outline, heel_x
-from trainer.ui.sprites import sprite_layer_class
+from trainer.ui.sprites import sprite_layer_class, trail_collection_class
 from trainer.ui.stamp import stamp_text_class  # noqa: F401  (re-exported: the view's text)
 
 COLORS = {"cop": "#000000", "target": "#009E73", "disc": "#9e9e9e", "foot": "#e9ecef", "edge": "#495057",
@@ -156,13 +156,14 @@ class Scene:
         self.trail_n = trail_n
         self.trail = np.full((self.trail_n, 2), np.nan)
         self.trail_segments = np.zeros((0, 2, 2))      # the trail's drawn segments (mm)
-        self.trail_lc = LineCollection([], linewidths=3.0, zorder=4, capstyle="round")
+        self.trail_lc = trail_collection_class()([], linewidths=3.0, zorder=4, capstyle="round")
         self._scaled.append((self.trail_lc, "set_linewidth", 3.0))
         self.ax.add_collection(self.trail_lc)
         # the trail is drawn through every ``_trail_step``-th frame's point (and the newest): about
         # TRAIL_SEGMENTS segments whatever the frame rate, anchored to the frame count so they hold still
         self._trail_step = max(1, int(round((self.trail_n - 1) / TRAIL_SEGMENTS)))
         self._trail_k = 0
+        self._trail_grid = {}       # phase of the grid -> (point index pairs, colours) of its segments
         self._trail_rgba = np.zeros((self.trail_n, 4))
         self._trail_rgba[:, :3] = _rgb(COLORS["cop"])
         self._trail_rgba[:, 3] = np.linspace(0.0, 0.7, self.trail_n) ** 1.5   # by the age of a segment's end
@@ -302,10 +303,17 @@ class Scene:
         self._trail_k += 1
         n, step = self.trail_n, self._trail_step
         first = (self._trail_k - (n - 1)) % step          # index of the oldest point on the grid
-        idx = np.r_[np.arange((step - first) % step, n - 1, step), n - 1]
-        pts = self.trail[idx]
-        segs = np.stack([pts[:-1], pts[1:]], axis=1)
-        ok = np.all(np.isfinite(segs), axis=(1, 2))
-        self.trail_segments = segs[ok]
+        grid = self._trail_grid.get(first)
+        if grid is None:                                  # the segments' point pairs and colours, per phase
+            idx = np.r_[np.arange((step - first) % step, n - 1, step), n - 1]
+            grid = self._trail_grid[first] = (np.stack([idx[:-1], idx[1:]], axis=1), self._trail_rgba[idx[1:]])
+        pairs, rgba = grid
+        segs = self.trail[pairs]
+        ok = np.isfinite(segs).all(axis=(1, 2))
+        if ok.all():
+            self.trail_segments = segs
+        else:
+            self.trail_segments = segs[ok]
+            rgba = rgba[ok]
         self.trail_lc.set_segments(self.trail_segments)
-        self.trail_lc.set_color(self._trail_rgba[idx[1:]][ok])
+        self.trail_lc.set_color(rgba)
