@@ -146,6 +146,11 @@ def sprite_layer_class():
         def draw(self, renderer):
             if not self.get_visible():
                 return
+            if not isinstance(renderer, RendererAgg):      # vector output (PDF, SVG): the lines themselves
+                for line in self.lines:
+                    line.draw(renderer)
+                self.stale = False
+                return
             h = renderer.height
             for line, (spr, anchors) in zip(self.lines, self.places(h)):
                 if spr is None or not anchors:
