@@ -50,7 +50,7 @@ class SimMat:
             self.fsr = PublishedFSRBank(layout, self.rng, self.scenario)
         self.faults: dict[int, str] = {}   # sensor index -> "open" | "short" | "noisy"
         self._cache_t = None
-        self._cache = None
+        self._cache_k = None
         self._grid = None
         self.placements: list[tuple[float, np.ndarray, np.ndarray]] = []
         self._geoms: list[FootGeometry] = []
@@ -187,12 +187,22 @@ class SimMat:
         """Voltage at one sensor's ADC input at time ``t`` (s), from the nearest point of a
         1 kHz grid computed ahead in 50 ms batches (time never runs backwards for the FSRs)."""
         g = self._grid
-        if g is None or t > g[0][-1] + 0.5 * self.GRID_DT_S:
-            t0 = t if g is None else max(t, g[0][-1] + self.GRID_DT_S)
+        if g is None or t > g[5] + 0.5 * self.GRID_DT_S:
+            t0 = t if g is None else max(t, g[5] + self.GRID_DT_S)
             tg = t0 + np.arange(self.GRID_N) * self.GRID_DT_S
             v, cop, load = self.volts(tg)
-            self._grid = g = (tg, v, cop, load)
-        tg, v, cop, load = g
-        k = min(max(int(round((t - tg[0]) / self.GRID_DT_S)), 0), self.GRID_N - 1)
-        self._cache_t, self._cache = t, (v[k], cop[k], load[k])
-        return float(v[k][sensor])
+            # (the grid's first and last times and its volts as Python floats: the same values,
+            # read without a numpy indexing per conversion)
+            self._grid = g = (tg, v, cop, load, float(tg[0]), float(tg[-1]), v.tolist())
+        k = min(max(int(round((t - g[4]) / self.GRID_DT_S)), 0), self.GRID_N - 1)
+        self._cache_t, self._cache_k = t, k
+        return g[6][k][sensor]
+
+    @property
+    def _cache(self):
+        """(volts (S,), true CoP (2,), true load) of the grid point the last :meth:`voltage` read."""
+        if self._grid is None or self._cache_k is None:
+            return None
+        _, v, cop, load = self._grid[:4]
+        k = self._cache_k
+        return v[k], cop[k], load[k]

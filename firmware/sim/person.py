@@ -17,6 +17,11 @@ import numpy as np
 from .physics import G_ACCEL
 
 
+def _own(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """A copy of ``a`` broadcast to ``shape``."""
+    return a.copy() if a.shape == shape else np.broadcast_to(a, shape).copy()
+
+
 @dataclass
 class FootTarget:
     """Where a person puts their weight, foot by foot (the public target of the simulated person).
@@ -37,16 +42,19 @@ class FootTarget:
     grip: np.ndarray | None = None
 
     def __post_init__(self):
-        self.left_share = np.atleast_1d(np.asarray(self.left_share, float))
-        self.left_cop = np.asarray(self.left_cop, float).reshape(-1, 2)
-        self.right_cop = np.asarray(self.right_cop, float).reshape(-1, 2)
-        n = max(self.left_share.shape[0], self.left_cop.shape[0], self.right_cop.shape[0])
-        self.left_share = np.broadcast_to(self.left_share, (n,)).copy()
-        self.left_cop = np.broadcast_to(self.left_cop, (n, 2)).copy()
-        self.right_cop = np.broadcast_to(self.right_cop, (n, 2)).copy()
+        share = np.atleast_1d(np.asarray(self.left_share, float))
+        left = np.asarray(self.left_cop, float).reshape(-1, 2)
+        right = np.asarray(self.right_cop, float).reshape(-1, 2)
+        n = max(share.shape[0], left.shape[0], right.shape[0])
+        # each field its own copy, broadcast to n samples (a plain copy when it has them already)
+        self.left_share = _own(share, (n,))
+        self.left_cop = _own(left, (n, 2))
+        self.right_cop = _own(right, (n, 2))
         if self.grip is not None:
-            self.grip = np.broadcast_to(np.atleast_1d(np.asarray(self.grip, float)), (n,)).copy()
-        if np.any(~np.isfinite(self.left_share)) or np.any((self.left_share < 0) | (self.left_share > 1)):
+            self.grip = _own(np.atleast_1d(np.asarray(self.grip, float)), (n,))
+        share = self.left_share
+        # (NaN fails both comparisons; ±inf fails one)
+        if share.size and not (share.min() >= 0 and share.max() <= 1):
             raise ValueError("left_share must be within 0..1")
 
     def __len__(self) -> int:
