@@ -587,8 +587,21 @@ def read_session(path, text: bool = True) -> Session:
     numeric = [i for i, h in enumerate(sf.header) if h not in TEXT_COLUMNS]
     textcol = [i for i, h in enumerate(sf.header) if h in TEXT_COLUMNS and text]
     width = len(sf.header)
-    blocks, texts = [], {sf.header[i]: [] for i in textcol}
+    texts = {sf.header[i]: [] for i in textcol}
     pats = None
+    # every column in one array (a column a row), filled as the blocks come: sized from the file
+    # and the first block's bytes a record (pages never written are never used), grown if short
+    store = {"all": np.empty((len(numeric), 0)), "at": 0, "size": sf.trace.stat().st_size}
+
+    def put(nums, nbytes):
+        arr, at, k = store["all"], store["at"], nums.shape[1]
+        if at + k > arr.shape[1]:
+            guess = int(store["size"] / max(nbytes / max(k, 1), 1) * 1.02) + 1024
+            grown = np.empty((len(numeric), max(at + k, guess, 2 * arr.shape[1])))
+            grown[:, :at] = arr[:, :at]
+            store["all"] = arr = grown
+        arr[:, at:at + k] = nums
+        store["at"] = at + k
 
     def plain(text):                                    # a run of plain records → (numbers, texts) or None
         pl = _plain_block(text, width)
@@ -601,7 +614,7 @@ def read_session(path, text: bool = True) -> Session:
         nonlocal pats
         if len(part) == 2:                              # records read line by line
             rows, txts = part
-            blocks.append(np.array(rows, float).reshape(len(rows), len(numeric)).T)
+            put(np.array(rows, float).reshape(len(rows), len(numeric)).T, 1 << 30)
             for i, t in zip(textcol, txts):
                 texts[sf.header[i]].extend(t)
             return
@@ -616,7 +629,7 @@ def read_session(path, text: bool = True) -> Session:
             rows = [ln[:-1].split(",") for ln in lines]
             got = (np.array([[sfmt.to_float(r[i]) for i in numeric] for r in rows], float).reshape(k, -1).T,
                    [[r[i] for r in rows] for i in textcol])
-        blocks.append(got[0])
+        put(got[0], len(text))
         for i, t in zip(textcol, got[1]):
             texts[sf.header[i]].extend(t)
 
@@ -653,17 +666,9 @@ def read_session(path, text: bool = True) -> Session:
         for n in tr.notes:
             if n not in sf.notes:
                 sf.notes.append(n)
-    if not blocks or sum(b.shape[1] for b in blocks) == 0:
+    if store["at"] == 0:
         _fail(sf.trace, "has a header but no rows", "the session recorded nothing; record it again")
-    # one array for every column (a column a row), each block let go once copied: the peak holds
-    # the numbers about once, not twice
-    allnum = np.empty((len(numeric), sum(b.shape[1] for b in blocks)))
-    at = 0
-    for j, b in enumerate(blocks):
-        allnum[:, at:at + b.shape[1]] = b
-        at += b.shape[1]
-        blocks[j] = None
-    num = {sf.header[i]: allnum[k] for k, i in enumerate(numeric)}
+    num = {sf.header[i]: store["all"][k, :store["at"]] for k, i in enumerate(numeric)}
     t = num["t_s"]
     back = np.flatnonzero(np.diff(t) < 0)
     if back.size:
