@@ -93,3 +93,19 @@ def test_a_bad_number_in_the_second_block_is_named(tmp_path):
     (folder / "trace.csv").write_text("".join(lines))
     with pytest.raises(reader.DataFileError, match="line 11001, column left_toes_raw: '01.5' is not a number"):
         reader.read_session(folder)
+
+
+@pytest.mark.parametrize("first_cue", ["a long cue " * 30, "a quoted, long cue " * 20])
+def test_numbers_array_grows_when_the_first_block_misjudges_the_file(tmp_path, monkeypatch, first_cue):
+    # the numbers' array is sized from the first block's bytes a record: long (or quoted, read
+    # record by record) first records make it far too small, and it must grow without losing a row
+    monkeypatch.setattr(reader, "READ_ROWS", 50)
+    folder = _session(tmp_path, [first_cue] * 60 + ["x"] * 5940, seconds=30.0)
+    grown = []
+    empty = np.empty
+    monkeypatch.setattr(reader.np, "empty", lambda shape, *a, **k: grown.append(shape) or empty(shape, *a, **k))
+    sess = reader.read_session(folder)
+    assert sess.frames == 6000
+    sizes = [s[1] for s in grown if isinstance(s, tuple) and len(s) == 2 and s[0] == len(sess.num)]
+    assert len(sizes) >= 3 and sizes[1] < 6000 <= sizes[-1]      # sized too small, then grown
+    assert_same(sess, folder)
