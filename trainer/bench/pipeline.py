@@ -89,7 +89,8 @@ def accuracy_ideal() -> dict:
 ACC_RATE = 200.0
 ACC_MATS = 10                 # mats (and owners) per scenario
 ACC_SESSIONS = (1,)           # the owner's later sessions (the cross-person session is one more)
-BREAKDOWN_MATS = 4           # mats per switched-off source in the breakdown (one session each)
+BREAKDOWN_MATS = 2           # mats per switched-off source in the breakdown (one session each; 4 took
+                             # most of the section's time)
 SIDE_MATS = 5                # mats of the side-by-side scenarios (misplaced, ideal_sessions)
 
 
@@ -166,21 +167,25 @@ def _session_script(layout, seed: int):
     return Script(np.array(t), feet=ft, on_mat=np.array(on)), windows
 
 
+# the same frames through other forms of the placement re-estimate (trainer.estimate.placement),
+# beside the default Estimator's figures: which idea moved which figure
+VARIANTS = {"placement_continuous": {"placement": "continuous"}, "placement_none": {"placement": False}}
+
+
 def _measure_session(layout, cal, scenario, mat_seed: int, session: int, person_seed: int, weight_kg: float):
     """Per still window: whole-body CoP error (x, y) mm, |total − load on the mat| % BW, left
     share error pp — the product's Estimator on the frames of one session. Returns (rows of the
-    default Estimator, rows of the same frames through ``Estimator(placement=True)``, the
-    placement re-estimate of trainer.estimate.placement, off by default)."""
+    default Estimator, {variant name: rows of the same frames through ``Estimator(**VARIANTS[name])``})."""
     script, windows = _session_script(layout, session * 1000 + mat_seed)
     person = ScriptedPerson(script, weight_kg=weight_kg, seed=person_seed)
     mat = SimMat(layout, person, seed=mat_seed, scenario=scenario, session=session)
     src = VectorSimSource(mat, VirtualClock(), ACC_RATE)
-    est = Estimator(layout, cal, person.weight_n, ACC_RATE)
-    est_p = Estimator(layout, cal, person.weight_n, ACC_RATE, placement=True)
+    estimators = {"default": Estimator(layout, cal, person.weight_n, ACC_RATE)}
+    estimators |= {k: Estimator(layout, cal, person.weight_n, ACC_RATE, **v) for k, v in VARIANTS.items()}
     n = int((script.duration + 0.5) * ACC_RATE)
     blocks = [src.read(50) for _ in range(n // 50)]
-    out = []
-    for e_ in (est, est_p):
+    out = {}
+    for name, e_ in estimators.items():
         parts = [e_.estimate(b) for b in blocks]
         t = np.concatenate([b.t for b in parts])
         cop = np.concatenate([b.cop for b in parts])
@@ -199,8 +204,8 @@ def _measure_session(layout, cal, scenario, mat_seed: int, session: int, person_
             rows.append((float(e[0]), float(e[1]),
                          float(abs(np.nanmean(total[m]) - true_load.mean()) / person.weight_n * 100),
                          float(np.nanmean(left[m]) - np.mean(loads[m, 0] / true_load) * 100)))
-        out.append(rows)
-    return out[0], out[1]
+        out[name] = rows
+    return out.pop("default"), out
 
 
 def _summarise(rows) -> dict:
@@ -223,7 +228,8 @@ def accuracy_sessions(layout_name: str, scenario, mats: int = ACC_MATS, sessions
     sc = scenarios.get(scenario)
     layout = load_layout(layout_name)
     own, cross, worst, failed = [], [], [], []
-    own_p, cross_p = [], []
+    own_v = {k: [] for k in VARIANTS}
+    cross_v = {k: [] for k in VARIANTS}
     seeds = []
     for seed in range(1, 2 * mats + 1):      # mats whose calibration the procedure refused are replaced
         if len(seeds) == mats:
@@ -237,27 +243,30 @@ def accuracy_sessions(layout_name: str, scenario, mats: int = ACC_MATS, sessions
         seeds.append(seed)
         rows = []
         for k in sessions:
-            r, rp = _measure_session(layout, cal, sc, seed, k, pseed, kg)
+            r, rv = _measure_session(layout, cal, sc, seed, k, pseed, kg)
             rows += r
-            own_p += rp
+            for name in VARIANTS:
+                own_v[name] += rv[name]
         own += rows
         worst.append(_summarise(rows)["cop_rms_mm"])
         if cross_person:
             opseed, okg = _owner(seed + 1)
-            r, rp = _measure_session(layout, cal, sc, seed, 9, opseed, okg)
+            r, rv = _measure_session(layout, cal, sc, seed, 9, opseed, okg)
             cross += r
-            cross_p += rp
+            for name in VARIANTS:
+                cross_v[name] += rv[name]
     out = _summarise(own + cross) if own else {}
     out |= {"scenario": sc.name, "assumes": sc.assumes, "layout": layout_name,
             "mats": len(seeds), "sessions_per_mat": len(sessions) + int(cross_person),
             "windows": len(own) + len(cross), "worst_mat_cop_rms_mm": round(max(worst), 2) if worst else None}
     if cross:
         out["cross_person"] = _summarise(cross)
-    if own_p:
-        # the same frames through Estimator(placement=True): the placement re-estimate, off by default
-        out["placement_reestimate"] = _summarise(own_p + cross_p)
-        if cross_p:
-            out["placement_reestimate"]["cross_person"] = _summarise(cross_p)
+    for name in VARIANTS:
+        # the same frames through another form of the placement re-estimate (VARIANTS)
+        if own_v[name]:
+            out[name] = _summarise(own_v[name] + cross_v[name])
+            if cross_v[name]:
+                out[name]["cross_person"] = _summarise(cross_v[name])
     if failed:
         out["calibrations_failed"] = failed
     return out
@@ -292,8 +301,8 @@ def accuracy() -> dict:
     """`calibrated`/`uncalibrated` on the ideal mat (as before), then `realistic` (default-6),
     `realistic_8` (default-8), `misplaced` and `ideal_sessions` (the same protocol on the ideal
     mat) and the breakdown of the realistic mat's error sources. Each session part also gives
-    ``placement_reestimate``: the same frames through ``Estimator(placement=True)`` (the
-    per-step-on re-estimate of trainer.estimate.placement, off by default)."""
+    ``placement_continuous`` and ``placement_none``: the same frames through the placement
+    re-estimate of trainer.estimate.placement learning all along, and through none (VARIANTS)."""
     out = accuracy_ideal()
     out["scenario"] = "ideal (calibrated, uncalibrated); each other part names its own"
     out["realistic"] = accuracy_sessions("default-6", "realistic")
@@ -309,5 +318,6 @@ def accuracy() -> dict:
         "(validation poses, seeded points inside the hull) + 6 per-foot poses (70 % on one foot, its CoP on the "
         "heel, ball, half way to the hallux), each window the last 1.5 s of a 3 s hold; errors vs the simulator's truth (where "
         "the feet really are): CoP RMS over windows (ml = x, ap = y), median |total - load on the mat| % BW, "
-        "RMS left-share error pp")
+        "RMS left-share error pp; placement_continuous / placement_none: the same frames with the placement "
+        "re-estimate learning all along / without it")
     return out

@@ -32,11 +32,18 @@ from trainer.estimate.placement import (LogPlacementAdjuster, PlacementAdjuster,
 from trainer.estimate.stillness import StateDetector
 
 
+# the placement re-estimate (trainer.estimate.placement) by default learns in the first seconds
+# standing after each step-on and keeps its factors until the next step-off ("step-on");
+# "continuous" keeps learning from every tenth of a second on the mat (better on the realistic
+# mat, worse on an ideal one: it reads creep and hysteresis as placement); False: none
+STEP_ON_LEARN_S = 3.0
+
+
 class Estimator:
     """Calibration, the detector, the live re-tare/rescale and the CoP of one run's frames."""
 
     def __init__(self, layout, calibration, weight_n: float, rate_hz: float, *, live_adjust: bool = True,
-                 placement: bool = False, placement_options: dict | None = None):
+                 placement: bool | str = False, placement_options: dict | None = None):
         self.layout = layout
         self.calibration = calibration
         self.weight_n = float(weight_n)
@@ -54,6 +61,8 @@ class Estimator:
                     len(layout.sensors), weight_n, rate_hz, sensor_sigma=zone_sigmas(layout),
                     feet=[0 if s.foot == "left" else 1 for s in layout.sensors], **opts)
             else:
+                if placement != "continuous" and placement is not True:
+                    opts.setdefault("learn_s", STEP_ON_LEARN_S)
                 opts.setdefault("template", template_rows(layout, calibration))
                 opts.setdefault("log_sigma", log_zone_sigmas(layout))
                 self.placement = LogPlacementAdjuster(len(layout.sensors), weight_n, rate_hz, **opts)

@@ -267,7 +267,8 @@ class LogPlacementAdjuster(PlacementAdjuster):
 
     def __init__(self, n_sensors: int, weight_n: float, rate_hz: float, *, log_sigma=LOG_SENSOR_SIGMA,
                  common_sigma: float = LOG_COMMON_SIGMA, template=None, template_sigma: float = TEMPLATE_SIGMA,
-                 template_s: float = TEMPLATE_S, **kw):
+                 template_s: float = TEMPLATE_S, learn_s: float | None = None, **kw):
+        self.learn_n = None if learn_s is None else int(round(learn_s * rate_hz))
         self.log_sigma = np.broadcast_to(np.asarray(log_sigma, float), (int(n_sensors),)).copy()
         self.template = list(template or [])
         self.template_sigma = float(template_sigma)
@@ -287,6 +288,8 @@ class LogPlacementAdjuster(PlacementAdjuster):
 
     def _commit(self, h: np.ndarray, still: bool) -> bool:
         W = self.weight_n
+        if self.learn_n is not None and self._on_n > self.settle_n + self.learn_n:
+            return False                       # learnt at the step-on only: kept until the step-off
         tot = float(h.sum())
         if not np.isfinite(tot) or not RAW_BAND[0] * W <= tot <= RAW_BAND[1] * W:
             return False

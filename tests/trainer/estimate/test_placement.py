@@ -151,3 +151,23 @@ def test_the_template_keeps_a_real_asymmetry():
     late = slice(len(out) // 2, None)
     assert left_pct(read[late]).mean() < 52
     assert left_pct(out[late]).mean() == pytest.approx(58.0, abs=1.0)
+
+
+def test_learnt_at_the_step_on_kept_until_the_step_off():
+    """The default form (``learn_s``): the factors are learnt standing in the first seconds after
+    stepping on and kept while the person moves (a heel raise or a lean teaches nothing), then a
+    step-off forgets them and the next step-on learns the new placement."""
+    stand = np.tile(np.concatenate([0.5 * W * FOOT, 0.5 * W * FOOT]), (500, 1))
+    read = stand * np.array([1.0, 2.5, 2.0, 1.0, 1.0, 1.0])
+    adj = LogPlacementAdjuster(6, W, RATE, template=TEMPLATE, log_sigma=[0.1, 0.6, 0.8, 0.1, 0.6, 0.8], learn_s=3.0)
+    run(adj, read)
+    learnt = adj.factors.copy()
+    assert learnt[1] < 0.6 and learnt[2] < 0.7                       # the left forefoot read high
+    # now on the toes of the left foot (not the template's stance, and not constant factors): kept
+    toes = np.tile(np.concatenate([0.7 * W * np.array([0.1, 0.5, 0.4]), 0.3 * W * FOOT]), (300, 1))
+    run(adj, toes * np.array([1.0, 2.5, 2.0, 1.0, 1.0, 1.0]))
+    assert np.array_equal(adj.factors, learnt)
+    adj.update(np.zeros((5, 6)), np.zeros(5, bool), np.ones(5, bool))
+    assert np.all(adj.factors == 1.0)
+    run(adj, stand * np.array([1.0, 1.0, 1.0, 1.0, 0.5, 0.5]))          # landed elsewhere this time
+    assert adj.factors[4] > 1.5 and abs(adj.factors[1] - 1.0) < 0.15
