@@ -127,22 +127,32 @@ class FakeI2C:
     def scan(self) -> list[int]:
         return sorted(a for a, d in self.devices.items() if not getattr(d, "absent", False))
 
+    # (untimed, a transaction skips the holds: the bus then takes no time; the order of what
+    # happens — address, the chip's answer, the fail hook — is the same either way)
     def writeto(self, address: int, buffer, *, start: int = 0, end: int | None = None) -> None:
         data = bytes(buffer[start:end])
         self.transactions += 1
-        self._hold_clocks(1 + 9)                        # START, address
+        timing = self.timing
+        if timing:
+            self._hold_clocks(1 + 9)                    # START, address
         dev = self._device(address)
-        self._hold_clocks(9 * len(data) + 1)            # the bytes, STOP
-        self._glitch(address)
+        if timing:
+            self._hold_clocks(9 * len(data) + 1)        # the bytes, STOP
+        if self.fail is not None:
+            self._glitch(address)
         dev.write(data)
 
     def readfrom_into(self, address: int, buffer, *, start: int = 0, end: int | None = None) -> None:
         end = len(buffer) if end is None else end
         self.transactions += 1
-        self._hold_clocks(1 + 9)                        # START, read address
+        timing = self.timing
+        if timing:
+            self._hold_clocks(1 + 9)                    # START, read address
         data = self._device(address).read(end - start)
-        self._hold_clocks(9 * (end - start) + 1)        # the data bytes, STOP
-        self._glitch(address)
+        if timing:
+            self._hold_clocks(9 * (end - start) + 1)    # the data bytes, STOP
+        if self.fail is not None:
+            self._glitch(address)
         buffer[start:end] = data
 
     def writeto_then_readfrom(self, address: int, buffer_out, buffer_in, *, out_start: int = 0,
@@ -150,13 +160,18 @@ class FakeI2C:
         out = bytes(buffer_out[out_start:out_end])
         in_end = len(buffer_in) if in_end is None else in_end
         self.transactions += 1
-        self._hold_clocks(1 + 9)                        # START, address
+        timing = self.timing
+        if timing:
+            self._hold_clocks(1 + 9)                    # START, address
         dev = self._device(address)
-        self._hold_clocks(9 * len(out) + 1 + 9)         # pointer, repeated START, read address
+        if timing:
+            self._hold_clocks(9 * len(out) + 1 + 9)     # pointer, repeated START, read address
         dev.write(out)
         data = dev.read(in_end - in_start)
-        self._hold_clocks(9 * (in_end - in_start) + 1)  # the data bytes, STOP
-        self._glitch(address)
+        if timing:
+            self._hold_clocks(9 * (in_end - in_start) + 1)  # the data bytes, STOP
+        if self.fail is not None:
+            self._glitch(address)
         buffer_in[in_start:in_end] = data
 
     def deinit(self) -> None:
