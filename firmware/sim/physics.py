@@ -171,42 +171,55 @@ def _tilt_groups(cy: np.ndarray, logb: np.ndarray, ceny: np.ndarray, ty: np.ndar
         cxr[a:a + rows] = cx
         parts.append((a, a + rows, cx, cenx, tx, iters, None if tx is None else (cx ** 2, cx * cy)))
         a += rows
-    for it in range(max(p[5] for p in parts)):
-        parts = [p for p in parts if p[5] > it]   # groups with fewer iterations are done
+    # the phases of the loop: (iterations, first row still iterating, first joint row (relative),
+    # the joint groups (rows relative to the joint ones, x axes), their targets one after another)
+    phases = []
+    done = 0
+    while parts:
         s = parts[0][0]
-        lam_s, mu_s = lam[s:], mu[s:]
-        z = logb + lam_s[:, None] * cy + mu_s[:, None] * cxr[s:]
-        z -= z.max(axis=1, keepdims=True)
-        w = np.exp(z)
-        w /= w.sum(axis=1, keepdims=True)
-        wcy = w @ cy
-        vy = w @ cy2 - wcy ** 2
-        ry = ty[s:] - (w @ ceny)
         joint = [p for p in parts if p[4] is not None]
         j = joint[0][0] - s if joint else n - s           # the joint rows are the last ones
-        if j > 0:                                          # front-back only
-            lam_s[:j] += _clip(ry[:j] / 100.0 / np.maximum(vy[:j], 1e-6), -4, 4)
-        if joint:
-            # each group's products with its own foot's x axis, then the rest on all joint rows
-            x = [[w[a - s:b - s] @ v for v in (cx, cx2, cxcy, cenx)] for a, b, cx, cenx, _, _, (cx2, cxcy) in joint]
-            if len(x) == 1:
-                wcx, wcx2, wcxcy, mx = x[0]
-                tx = joint[0][4]
-            else:
-                wcx, wcx2, wcxcy, mx = (np.concatenate(c) for c in zip(*x))
-                tx = np.concatenate([p[4] for p in joint])
-            vx = wcx2 - wcx ** 2
-            cxy = wcxcy - wcx * wcy[j:]
-            rx = tx - mx
-            vyj, ryj = vy[j:], ry[j:]
-            det = np.maximum(vyj * vx - cxy ** 2, 1e-9)
-            # Newton step on the 2x2 covariance (the Jacobian of the tilted mean)
-            dl = (vx * ryj / 100.0 - cxy * rx / 30.0) / det
-            dm = (vyj * rx / 30.0 - cxy * ryj / 100.0) / det
-            lam_s[j:] += _clip(dl, -4, 4)
-            mu_s[j:] += _clip(dm, -4, 4)
-        _clip(lam_s, -40, 40, out=lam_s)
-        _clip(mu_s, -40, 40, out=mu_s)
+        jspec = [(a - s - j, b - s - j, a - s, b - s, (cx, cx2, cxcy, cenx)) for a, b, cx, cenx, _, _, (cx2, cxcy) in joint]
+        tx = (joint[0][4] if len(joint) == 1 else np.concatenate([p[4] for p in joint])) if joint else None
+        phases.append((parts[0][5] - done, s, j, jspec, tx))
+        done = parts[0][5]
+        parts = [p for p in parts if p[5] > done]       # groups with fewer iterations are done
+    amax, add = np.maximum.reduce, np.add.reduce          # what ndarray.max / .sum call
+    for count, s, j, jspec, tx in phases:
+        lam_s, mu_s = lam[s:], mu[s:]
+        cxr_s, ty_s = cxr[s:], ty[s:]
+        if jspec:
+            nj = lam_s.shape[0] - j
+            xs = [np.empty(nj) for _ in range(4)]          # each joint group's x products, in place
+        for _ in range(count):
+            z = logb + lam_s[:, None] * cy + mu_s[:, None] * cxr_s
+            z -= amax(z, axis=1, keepdims=True)
+            w = np.exp(z)
+            w /= add(w, axis=1, keepdims=True)
+            wcy = w @ cy
+            vy = w @ cy2 - wcy ** 2
+            ry = ty_s - (w @ ceny)
+            if j > 0:                                      # front-back only
+                lam_s[:j] += _clip(ry[:j] / 100.0 / np.maximum(vy[:j], 1e-6), -4, 4)
+            if jspec:
+                # each group's products with its own foot's x axis, then the rest on all joint rows
+                for a, b, wa, wb, vecs in jspec:
+                    wg = w[wa:wb]
+                    for out, v in zip(xs, vecs):
+                        np.matmul(wg, v, out=out[a:b])
+                wcx, wcx2, wcxcy, mx = xs
+                vx = wcx2 - wcx ** 2
+                cxy = wcxcy - wcx * wcy[j:]
+                rx = tx - mx
+                vyj, ryj = vy[j:], ry[j:]
+                det = np.maximum(vyj * vx - cxy ** 2, 1e-9)
+                # Newton step on the 2x2 covariance (the Jacobian of the tilted mean)
+                dl = (vx * ryj / 100.0 - cxy * rx / 30.0) / det
+                dm = (vyj * rx / 30.0 - cxy * ryj / 100.0) / det
+                lam_s[j:] += _clip(dl, -4, 4)
+                mu_s[j:] += _clip(dm, -4, 4)
+            _clip(lam_s, -40, 40, out=lam_s)
+            _clip(mu_s, -40, 40, out=mu_s)
     z = logb + lam[:, None] * cy + mu[:, None] * cxr
     z -= z.max(axis=1, keepdims=True)
     w = np.exp(z)
