@@ -103,11 +103,13 @@ class SimMat:
         thr = self.STEP_ON_FRACTION * self.person.weight_n
         new = t > self._last_t
         if new.any():
-            for i in np.flatnonzero(new):
-                on = load[i] > thr
-                if on and not self._was_on:
-                    self._place(float(t[i]))
-                self._was_on = on
+            idx = np.flatnonzero(new)
+            on = load[idx] > thr
+            # a step-on: on the mat after a sample (or the last call's) that was not
+            steps = idx[on & ~np.concatenate([[self._was_on], on[:-1]])]
+            for i in steps:
+                self._place(float(t[i]))
+            self._was_on = bool(on[-1])
             self._last_t = float(t[new][-1])
         starts = np.array([p[0] for p in self.placements])
         idx = np.maximum(np.searchsorted(starts, t, side="right") - 1, 0)
