@@ -440,13 +440,16 @@ class TraceLines:
                 self._fail(no, what, "the trace is damaged; fix or delete that line (the file was not changed)")
 
     # -- plain records, a chunk at a time
-    def _fast(self, n: int):
+    def _fast(self, n: int, quoted: bool = False):
         """Up to ``n`` plain records read as one chunk of the file: (first line number, their
         text joined, each with its newline, how many) — or None when the next record needs the
         line-by-line path (a quote, a CR, a NUL, invalid UTF-8, a blank, over-long or torn line,
         a record of another width); the file position is then where it was. Plain records are
         what footmat writes, so a whole trace normally goes through here, checked with numpy
-        over the bytes exactly as :meth:`_record` checks each line."""
+        over the bytes exactly as :meth:`_record` checks each line. With ``quoted`` a record may
+        also hold whole fields in quotes with no quote inside (a cue with a comma, as the csv
+        module writes it); its commas inside quotes are not separators (the caller splits such
+        records itself)."""
         if self._eof or self._commas == 0 or n < 1:
             return None
         fh = self._fh
@@ -463,11 +466,16 @@ class TraceLines:
             end = int(nl[-1]) + 1
             b = b[:end]
         bad = end
-        for byte in (34, 13, 0):                       # '"', CR, NUL: the careful path
+        for byte in (13, 0) if quoted else (34, 13, 0):     # '"', CR, NUL: the careful path
             hit = np.flatnonzero(b == byte)
             if hit.size:
                 bad = min(bad, int(hit[0]))
-        commas = np.diff(np.searchsorted(np.flatnonzero(b == 44), nl), prepend=0)
+        comma_at = np.flatnonzero(b == 44)
+        commas = np.diff(np.searchsorted(comma_at, nl), prepend=0)
+        if quoted:
+            q = np.flatnonzero(b == 34)
+            if q.size:
+                bad = min(bad, self._quotes(b, q, nl, comma_at, commas))
         longs = np.diff(nl, prepend=-1)
         wrong = np.flatnonzero((commas != self._commas) | (longs > MAX_LINE_BYTES))
         k = int(np.searchsorted(nl, bad))              # lines wholly before the first bad byte
@@ -488,12 +496,34 @@ class TraceLines:
         self.line_no += k
         return first, text, k
 
-    def _chunks(self, n: int):
+    @staticmethod
+    def _quotes(b, q, nl, comma_at, commas) -> int:
+        """Quotes in a chunk (``_fast(quoted=True)``): the commas inside whole quoted fields are
+        taken off each line's count; returns the first byte of the first line whose quotes are
+        anything else (a quote inside a field, a quoted newline), or the chunk's end."""
+        line = np.searchsorted(nl, q)                  # each quote's line
+        per = np.bincount(line, minlength=nl.size)
+        odd = np.flatnonzero(per % 2)
+        first_bad = int(odd[0]) if odd.size else nl.size
+        ok = line < first_bad
+        q, line = q[ok], line[ok]
+        op, cl = q[0::2], q[1::2]
+        if op.size:
+            before = np.where(op > 0, b[np.maximum(op - 1, 0)], 10)
+            after = b[cl + 1]
+            wrongq = ~(((before == 44) | (before == 10)) & ((after == 44) | (after == 10)) & (cl > op + 1))
+            if wrongq.any():
+                first_bad = min(first_bad, int(line[0::2][np.flatnonzero(wrongq)[0]]))
+            inside = np.searchsorted(comma_at, cl) - np.searchsorted(comma_at, op)
+            commas -= np.bincount(line[0::2], weights=inside, minlength=nl.size).astype(commas.dtype)
+        return 0 if first_bad == 0 else int(nl[first_bad - 1]) + 1
+
+    def _chunks(self, n: int, quoted: bool = False):
         """Up to ``n`` records: a list of pieces, each (first line number, joined text, count) for
         a plain run or (line number, fields, text) for one record read line by line."""
         pieces, have = [], 0
         while have < n:
-            got = self._fast(n - have) if self._careful <= 0 else None
+            got = self._fast(n - have, quoted) if self._careful <= 0 else None
             if got is not None:
                 self._backoff = 1
                 pieces.append(got)
@@ -537,12 +567,13 @@ class TraceLines:
                 return
             yield nos, rows
 
-    def raw_chunks(self, n: int = 20000):
+    def raw_chunks(self, n: int = 20000, quoted: bool = False):
         """Every record, up to ``n`` at a time, as a list of pieces: (first line number, the
         records' text joined — the file's own — and how many) for a run of plain records, or
-        (line number, fields or None, the record as canonical CSV text) for one read line by line."""
+        (line number, fields or None, the record as canonical CSV text) for one read line by line.
+        With ``quoted`` a plain run may hold whole quoted fields (see :meth:`_fast`)."""
         while True:
-            pieces, have = self._chunks(n)
+            pieces, have = self._chunks(n, quoted)
             if not have:
                 return
             self.records += have
