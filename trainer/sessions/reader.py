@@ -166,7 +166,7 @@ def iter_rows(sf: SessionFolder, as_json: bool = False):
     quoted = [i for i, h in enumerate(sf.header) if h in TEXT_COLUMNS]
 
     def plain(text):                        # a run of plain records → its output text, or None
-        pl = _plain_block(text, width)
+        pl = _plain_block(text, width, quoted)
         if pl is None or _plain_numbers(pl, numeric, values=False) is None:
             return None
         return _json_rows(pl, quoted) if as_json else text
@@ -189,7 +189,7 @@ def iter_rows(sf: SessionFolder, as_json: bool = False):
     pending = collections.deque()
     with no_gc(), ThreadPoolExecutor(max_workers=2) as pool, \
             sfmt.TraceLines(sf.trace, required=REQUIRED_COLUMNS) as tr:
-        for pieces in tr.raw_chunks(READ_ROWS):
+        for pieces in tr.raw_chunks(READ_ROWS, quoted=True):
             nos, lines = [], []
             for p in pieces:
                 if isinstance(p[1], str):   # a run of plain records
@@ -227,9 +227,10 @@ def _json_rows(pl: _Plain, quoted: list[int]) -> str:
     nl = ends[:, -1]
     pos, val = [starts[:, 0]], [np.full(n, ord("["), np.uint8)]
     for j in range(width):
-        if j in quoted:
-            pos += [starts[:, j], ends[:, j]]
-            val += [np.full(n, 34, np.uint8)] * 2
+        if j in quoted:                      # quotes around the text, unless the file has them
+            bare = b[starts[:, j]] != 34
+            pos += [starts[bare, j], ends[bare, j]]
+            val += [np.full(np.count_nonzero(bare), 34, np.uint8)] * 2
         else:
             empty = starts[:, j][starts[:, j] == ends[:, j]]
             for ch in b"null":
@@ -305,12 +306,17 @@ class _Plain:
 
 def _plain_block(text: str, width: int, textcols=()) -> _Plain | None:
     """Check the shape of a block of records the way the fast path's pattern would — every line
-    ``width`` fields, the first one never empty, no control character, quote or backslash anywhere
-    — and find its fields (:class:`_Plain`); None when a record is not one (then
-    :func:`_slow_block` checks each record on its own and names the bad one). The numbers are
-    checked by :func:`_plain_numbers`. The bytes are this thread's scratch: a block is done with
-    (numbers, texts, JSON) before the thread reads the next."""
-    if not text or not text.endswith("\n") or '"' in text or "\\" in text:
+    ``width`` fields, the first one never empty, no control character or backslash anywhere, a
+    quote only around a whole field of one of the text columns ``textcols`` that holds no quote
+    (a cue with a comma, as the csv module writes it; its commas are not separators) — and find
+    its fields (:class:`_Plain`); None when a record is not one (then :func:`_slow_block` checks
+    each record on its own and names the bad one). The numbers are checked by
+    :func:`_plain_numbers`. The bytes are this thread's scratch: a block is done with (numbers,
+    texts, JSON) before the thread reads the next."""
+    if not text or not text.endswith("\n") or "\\" in text:
+        return None
+    quotes = '"' in text
+    if quotes and not len(textcols):
         return None
     raw = text.encode("utf-8")
     size = _PAD + len(raw)
@@ -326,7 +332,14 @@ def _plain_block(text: str, width: int, textcols=()) -> _Plain | None:
     if m1.any():
         return None                          # a control character
     np.equal(body, np.uint8(44), out=m1)
+    if quotes:                               # commas inside quotes are not separators
+        np.equal(body, np.uint8(34), out=m2)
+        inq = np.cumsum(m2, dtype=np.int8)
+        inq &= 1
+        m1 &= inq == 0
     np.equal(body, np.uint8(10), out=m2)
+    if quotes and (m2 & (inq == 1)).any():
+        return None                          # a quoted newline
     m1 |= m2
     seps = np.flatnonzero(m1)
     n = seps.size // width
@@ -343,6 +356,13 @@ def _plain_block(text: str, width: int, textcols=()) -> _Plain | None:
     flat += 1
     if (starts[:, 0] == ends[:, 0]).any():
         return None                          # no time
+    if quotes:                               # every quote first or last of a quoted text field
+        cols = list(textcols)
+        fs, fe = starts[:, cols], ends[:, cols]
+        q = b[fs] == 34
+        if (np.count_nonzero(body == 34) != 2 * np.count_nonzero(q) or (fe - fs)[q].min() < 3
+                or not (b[fe[q] - 1] == 34).all()):
+            return None
     return _Plain(b[:size], starts, ends, b.view("<u8"))
 
 
@@ -542,9 +562,11 @@ def _plain_numbers(pl: _Plain, cols, values: bool = True):
 
 
 def _plain_texts(pl: _Plain, j: int) -> list[str]:
-    """Text column ``j`` of a checked block: one str per record."""
+    """Text column ``j`` of a checked block: one str per record (a quoted field without its quotes)."""
     s = pl.starts[:, j]
-    lens = pl.ends[:, j] - s + 1                     # the field and its separator
+    q = pl.b[s] == 34
+    s = s + q
+    lens = pl.ends[:, j] - q - s + 1                 # the field and its separator (or closing quote)
     tail = np.cumsum(lens)
     idx = np.arange(int(tail[-1])) + np.repeat(s - (tail - lens), lens)
     sel = pl.b[idx]
@@ -603,8 +625,10 @@ def read_session(path, text: bool = True) -> Session:
         arr[:, at:at + k] = nums
         store["at"] = at + k
 
+    alltext = [i for i, h in enumerate(sf.header) if h in TEXT_COLUMNS]
+
     def plain(text):                                    # a run of plain records → (numbers, texts) or None
-        pl = _plain_block(text, width)
+        pl = _plain_block(text, width, alltext)
         nums = None if pl is None else _plain_numbers(pl, numeric)
         if nums is None:
             return None
@@ -624,9 +648,8 @@ def read_session(path, text: bool = True) -> Session:
             pats = pats or _line_patterns(sf.header)
             lines = [ln + "\n" for ln in text[:-1].split("\n")]
             _slow_block(sf, pats[1], pats[0], pats[2], range(first, first + k), lines, False)
-            # good records all the same, e.g. a cue with a backslash or a tab (no quote, no comma:
-            # a plain run is split at its commas)
-            rows = [ln[:-1].split(",") for ln in lines]
+            # good records all the same, e.g. a cue with a backslash or a tab
+            rows = [sfmt.split_record(ln) if '"' in ln else ln[:-1].split(",") for ln in lines]
             got = (np.array([[sfmt.to_float(r[i]) for i in numeric] for r in rows], float).reshape(k, -1).T,
                    [[r[i] for r in rows] for i in textcol])
         put(got[0], len(text))
@@ -639,7 +662,7 @@ def read_session(path, text: bool = True) -> Session:
     pending = collections.deque()
     with no_gc(), ThreadPoolExecutor(max_workers=2) as pool, \
             sfmt.TraceLines(sf.trace, required=REQUIRED_COLUMNS) as tr:
-        for pieces in tr.raw_chunks(READ_ROWS):
+        for pieces in tr.raw_chunks(READ_ROWS, quoted=True):
             rows, txts = [], [[] for _ in textcol]      # records read line by line, in order
             for p in pieces:
                 if isinstance(p[1], str):               # a run of plain records
