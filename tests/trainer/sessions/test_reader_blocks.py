@@ -5,6 +5,7 @@ digits; cues the block path refuses (a backslash, a tab, a comma, a quote) read 
 from __future__ import annotations
 
 import csv
+import json
 import math
 
 import numpy as np
@@ -109,3 +110,25 @@ def test_numbers_array_grows_when_the_first_block_misjudges_the_file(tmp_path, m
     sizes = [s[1] for s in grown if isinstance(s, tuple) and len(s) == 2 and s[0] == len(sess.num)]
     assert len(sizes) >= 3 and sizes[1] < 6000 <= sizes[-1]      # sized too small, then grown
     assert_same(sess, folder)
+
+
+def test_cues_with_commas_are_read_block_by_block(tmp_path, monkeypatch):
+    # the stance drill's cue holds commas (quoted in the file) on every frame of its phase: such
+    # records are read with the blocks, not one by one, and read back the same; a cue with a quote
+    # inside still goes record by record
+    monkeypatch.setattr(reader, "READ_ROWS", 997)
+    cue = "stand still, weight even, eyes forward"
+    folder = _session(tmp_path, [cue] * 2900 + ['say "ready", now'] * 100, seconds=15.0)
+    assert open(folder / "trace.csv").read().count(f'"{cue}"') == 2900
+    one_by_one = []
+    slow = reader._slow_block
+    monkeypatch.setattr(reader, "_slow_block", lambda sf, lp, bp, rp, nos, lines, js: (
+        one_by_one.extend(nos), slow(sf, lp, bp, rp, nos, lines, js))[1])
+    sess = reader.read_session(folder)
+    assert_same(sess, folder)
+    assert len(one_by_one) == 100 and min(one_by_one) == 2902                   # the quote-in-quote cue only
+    one_by_one.clear()
+    rows = [r for _, _, _, r in reader.iter_rows(reader.open_session(folder), as_json=True)]
+    assert len(one_by_one) == 100
+    got = json.loads("[" + "".join(rows)[:-2] + "]")
+    assert [g[reader.open_session(folder).header.index("phase")] for g in got] == list(sess.text["phase"])
