@@ -187,8 +187,7 @@ def iter_rows(sf: SessionFolder, as_json: bool = False):
         return k, _t_text(text), _t_text(text[text.rfind("\n", 0, len(text) - 1) + 1:]), out
 
     pending = collections.deque()
-    with no_gc(), ThreadPoolExecutor(max_workers=2) as pool, \
-            sfmt.TraceLines(sf.trace, required=REQUIRED_COLUMNS) as tr:
+    with ThreadPoolExecutor(max_workers=2) as pool, sfmt.TraceLines(sf.trace, required=REQUIRED_COLUMNS) as tr:
         for pieces in tr.raw_chunks(READ_ROWS, quoted=True):
             nos, lines = [], []
             for p in pieces:
