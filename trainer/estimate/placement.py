@@ -267,8 +267,10 @@ class LogPlacementAdjuster(PlacementAdjuster):
 
     def __init__(self, n_sensors: int, weight_n: float, rate_hz: float, *, log_sigma=LOG_SENSOR_SIGMA,
                  common_sigma: float = LOG_COMMON_SIGMA, template=None, template_sigma: float = TEMPLATE_SIGMA,
-                 template_s: float = TEMPLATE_S, learn_s: float | None = None, **kw):
+                 template_s: float = TEMPLATE_S, learn_s: float | None = None, drift_sigma: float | None = None,
+                 **kw):
         self.learn_n = None if learn_s is None else int(round(learn_s * rate_hz))
+        self.drift_sigma = None if drift_sigma is None else float(drift_sigma)
         self.log_sigma = np.broadcast_to(np.asarray(log_sigma, float), (int(n_sensors),)).copy()
         self.template = list(template or [])
         self.template_sigma = float(template_sigma)
@@ -280,6 +282,7 @@ class LogPlacementAdjuster(PlacementAdjuster):
         self.u = np.zeros(self.S + 1)
         self._rows: list = []            # (h / W, 1 / sigma) of each equation kept
         self._ratio: list = []           # (disc, heel, log r − log(h_disc / h_heel))
+        self.anchor = None               # the step-on's factors, once its window is over (drift_sigma)
 
     @property
     def factors(self) -> np.ndarray:
@@ -289,7 +292,16 @@ class LogPlacementAdjuster(PlacementAdjuster):
     def _commit(self, h: np.ndarray, still: bool) -> bool:
         W = self.weight_n
         if self.learn_n is not None and self._on_n > self.settle_n + self.learn_n:
-            return False                       # learnt at the step-on only: kept until the step-off
+            if self.drift_sigma is None:
+                return False                   # learnt at the step-on only: kept until the step-off
+            if self.anchor is None:            # from now on: small drifts about the step-on's factors
+                self.anchor = self.u.copy()
+                self._rows, self._ratio = [], []
+        if self.learn_n is not None and self.anchor is None and not still:
+            # a step-on's factors are kept for the whole stay on the mat: learnt standing still
+            # only (a person who steps back on mid-drill and keeps moving teaches them nothing,
+            # rather than a few seconds of movement read as a placement)
+            return False
         tot = float(h.sum())
         if not np.isfinite(tot) or not RAW_BAND[0] * W <= tot <= RAW_BAND[1] * W:
             return False
@@ -312,7 +324,12 @@ class LogPlacementAdjuster(PlacementAdjuster):
         S = self.S
         H = np.array([r[0] for r in self._rows])
         w = np.array([r[1] for r in self._rows])
-        prior = np.concatenate([[1.0 / self.common_sigma], 1.0 / self.log_sigma])
+        if self.anchor is None:
+            prior = np.concatenate([[1.0 / self.common_sigma], 1.0 / self.log_sigma])
+            centre = np.zeros(S + 1)
+        else:
+            prior = np.concatenate([[1.0 / self.common_sigma], np.full(S, 1.0 / self.drift_sigma)])
+            centre = self.anchor
         u = self.u.copy()
         R = len(self._ratio)
         if R:
@@ -330,7 +347,7 @@ class LogPlacementAdjuster(PlacementAdjuster):
             J[:, 0] = w * pred
             J[:, 1:] = w[:, None] * terms
             A = J.T @ J + np.diag(prior ** 2)
-            g = J.T @ (w * (pred - 1.0)) + prior ** 2 * u
+            g = J.T @ (w * (pred - 1.0)) + prior ** 2 * (u - centre)
             if R:
                 A += Rm.T @ Rm
                 g += Rm.T @ (Rm @ u - ry)

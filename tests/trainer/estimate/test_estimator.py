@@ -183,7 +183,8 @@ def test_same_numbers_as_the_former_in_engine_estimate(layout):
     src = VectorSimSource(SimMat(layout, person, seed=2), VirtualClock(), RATE)
     blocks = [src.read(int(n)) for n in np.random.default_rng(3).integers(1, 25, 160)]
     cal = nominal_sim_calibration(layout)
-    est = Estimator(layout, cal, W, RATE)
+    # the former estimate had no placement re-estimate (trainer.estimate.placement, on by default)
+    est = Estimator(layout, cal, W, RATE, placement=False)
     for b, (forces, cb, st, events) in zip(blocks, former_estimate(layout, cal, blocks)):
         eb = est.estimate(b)
         assert eb.events == events
@@ -204,7 +205,8 @@ def reference_run(**engine_kw):
     layout = load_layout()
     follower = Follower(natural_centre(layout), step_off=[(12.0, 4.5)], hold_on=[(19.0, 4.0, 0.3)])
     person = ScriptedPerson(follower, seed=3)
-    estimator = Estimator(layout, nominal_sim_calibration(layout), person.weight_n, RATE)
+    # recorded before the placement re-estimate (on by default now): the engine's numbers, not its inputs
+    estimator = Estimator(layout, nominal_sim_calibration(layout), person.weight_n, RATE, placement=False)
     engine = DrillEngine(SpiralDrill(loops=2, period_s=8.0), layout, person.weight_n, RATE, time_cap_s=60)
     follower.engine = engine
     n = run_drill(VectorSimSource(SimMat(layout, person, seed=3), VirtualClock()), engine, estimator=estimator)
