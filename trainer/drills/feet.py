@@ -17,6 +17,8 @@ One loop: the start foot's half (its zones at (j + ½)/m of the half), then the 
 """
 from __future__ import annotations
 
+import bisect
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +31,7 @@ DEFAULT_SHARE_PCT = 70.0
 VISIT_RADIUS_FRACTION = 0.45      # of the distance to the nearest other zone of that foot (< ½)
 VISIT_RADIUS_MAX_MM = 25.0
 _TABLE = 2400                     # samples of one loop in the lookup table
+_SMALL = 8                        # active times looked up one by one in Python floats (a live block)
 
 
 @dataclass
@@ -150,9 +153,38 @@ class FootSpiralPath:
                 self.waypoints.append(Waypoint(z.names[k], z.labels[k], foot, xy, reach))
         edges = (self._wp_tau + np.append(self._wp_tau[1:], 1.0 + self._wp_tau[0])) / 2
         self._edges = edges
+        self._edges_list = edges.tolist()
+        self._edges_wrap = float(edges[-1] - 1.0)
 
     def _lookup(self, table: np.ndarray, a) -> np.ndarray:
         a = np.atleast_1d(np.asarray(a, float))
+        if 0 < a.size <= _SMALL and a.ndim == 1:
+            return self._lookup_small(table, a)
+        return self._lookup_numpy(table, a)
+
+    def _lookup_small(self, table: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """:meth:`_lookup` of a few active times (the live loop's block, the view's one frame) in
+        Python floats: the same IEEE operations in the same order, so the same bits, without a
+        dozen numpy calls on 1-3 rows. A time that is not finite goes the numpy way."""
+        period = self.period_s
+        rows = []
+        for v in a.tolist():
+            if not math.isfinite(v):
+                return self._lookup_numpy(table, a)
+            x = ((v / period) % 1.0) * _TABLE
+            fl = math.floor(x)
+            f = x - fl
+            i0 = fl % _TABLE
+            i1 = (i0 + 1) % _TABLE
+            g = 1 - f
+            if table.ndim == 1:
+                rows.append(table[i0] * g + table[i1] * f)
+            else:
+                r0, r1 = table[i0], table[i1]
+                rows.append((r0[0] * g + r1[0] * f, r0[1] * g + r1[1] * f))
+        return np.array(rows, dtype=float)
+
+    def _lookup_numpy(self, table: np.ndarray, a: np.ndarray) -> np.ndarray:
         x = np.mod(a / self.period_s, 1.0) * _TABLE
         i0 = np.floor(x).astype(int) % _TABLE
         f = (x - np.floor(x))
@@ -192,7 +224,16 @@ class FootSpiralPath:
 
     def phase_index(self, a) -> np.ndarray:
         """Index of the waypoint being approached (the cue) at active time(s)."""
-        tau = np.mod(np.atleast_1d(np.asarray(a, float)) / self.period_s, 1.0)
+        a = np.atleast_1d(np.asarray(a, float))
+        if 0 < a.size <= _SMALL and a.ndim == 1 and np.isfinite(a).all():
+            # a live block in Python floats (the same operations, so the same indices)
+            edges, wrap, period, m = self._edges_list, self._edges_wrap, self.period_s, len(self.waypoints)
+            out = []
+            for v in a.tolist():
+                tau = (v / period) % 1.0
+                out.append(bisect.bisect_right(edges, tau + 1.0 if tau < wrap else tau) % m)
+            return np.array(out, dtype=np.intp)
+        tau = np.mod(a / self.period_s, 1.0)
         tau = np.where(tau < self._edges[-1] - 1.0, tau + 1.0, tau)
         return np.searchsorted(self._edges, tau, side="right") % len(self.waypoints)
 

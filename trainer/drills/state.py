@@ -3,6 +3,7 @@ drill adds to each frame for the recorder (:class:`DrillRows`), and the run's :c
 (active time ↔ clock time, pauses excluded)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,8 +51,22 @@ class Plan:
         t = np.atleast_1d(np.asarray(t, float))
         if self.start is None:
             return np.full(t.shape, np.nan)
+        if t.ndim == 1 and 0 < t.size <= 8 and np.isfinite(t).all():
+            return np.array([self._active_one(v) for v in t.tolist()], dtype=float)
         a = t - self.start
         for p0, p1 in self.pauses:
             end = np.inf if p1 is None else p1
             a -= np.clip(np.minimum(t, end) - p0, 0, None)
         return np.where(t >= self.start, a, np.nan)
+
+    def _active_one(self, t: float) -> float:
+        """:meth:`active` of one finite clock time in Python floats (a live block's few frames):
+        the same operations in the same order, so the same bits (``np.clip(d, 0, None)`` is
+        ``d if d > 0 else 0.0``, NaN kept, as numpy's clip does)."""
+        start = self.start
+        a = t - start
+        for p0, p1 in self.pauses:
+            end = math.inf if p1 is None else p1
+            d = (t if t <= end else end) - p0
+            a -= d if d > 0 or d != d else 0.0
+        return a if t >= start else math.nan
