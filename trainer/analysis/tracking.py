@@ -130,7 +130,16 @@ def lag_search(t: np.ndarray, cop: np.ndarray, target_fn, period_s: float, rever
     t, c = t[ok], cop[ok]
     step = period_s / 2 / LAG_STEPS
     lags = np.arange(-LAG_STEPS, LAG_STEPS + 1) * step
-    vals = np.array([_corr(c, target_fn((-t if reverse else t) - lag)) for lag in lags])
+    # _corr at every lag, the CoP's side (centred, its norm) worked out once instead of at each lag
+    c = c - c.mean(axis=0)
+    c_norm = np.linalg.norm(c, axis=0)
+    tt = -t if reverse else t
+    vals = np.empty(len(lags))
+    for i, lag in enumerate(lags):
+        g = target_fn(tt - lag)
+        g = g - g.mean(axis=0)
+        den = c_norm * np.linalg.norm(g, axis=0)
+        vals[i] = float(np.sum((c * g).sum(axis=0) / np.maximum(den, 1e-12)))
     k = int(np.argmax(vals))
     pinned = k <= 0 or k >= len(lags) - 1
     return float(lags[k]), float(vals[k]), bool(pinned)

@@ -186,8 +186,9 @@ class FootSpiralPath:
 
     def _lookup_numpy(self, table: np.ndarray, a: np.ndarray) -> np.ndarray:
         x = np.mod(a / self.period_s, 1.0) * _TABLE
-        i0 = np.floor(x).astype(int) % _TABLE
-        f = (x - np.floor(x))
+        fl = np.floor(x)
+        i0 = fl.astype(int) % _TABLE
+        f = x - fl
         i1 = (i0 + 1) % _TABLE
         if table.ndim == 1:
             return table[i0] * (1 - f) + table[i1] * f
