@@ -314,15 +314,24 @@ class DrillEngine:
         by_block = {}
         for b, k, _ in done:
             by_block.setdefault(b, []).append(k)
-        parts, targets = [], []
+        # the kept frames of every block at once: each column of the blocks joined, then the kept
+        # rows taken by their index in the join (the same rows, in the same order, as taking each
+        # block's rows and joining those; one copy per column instead of one per block and column)
+        ebs, targets, idx, off = [], [], [], 0
         for b, ks in by_block.items():
             eb, target = self._blocks[b]
-            ks = np.array(ks)
-            parts.append(eb.take(ks))
-            targets.append(target[ks])
-        frames = EstimatedBlock.concat(parts)
+            ebs.append(eb)
+            targets.append(target)
+            idx.append(np.array(ks) + off)
+            off += len(eb)
+        idx = np.concatenate(idx)
+        truth = all(eb.true_cop is not None for eb in ebs)
+        cols = {name: np.concatenate([getattr(eb, name) for eb in ebs])[idx]
+                for name in ebs[0].columns() if name != "true_cop"}
+        if truth:
+            cols["true_cop"] = np.concatenate([eb.true_cop for eb in ebs])[idx]
         a = np.array([x[2] for x in done])
-        return RunData(**frames.columns(), a=a, target=np.concatenate(targets), layout=self.layout,
+        return RunData(**cols, a=a, target=np.concatenate(targets)[idx], layout=self.layout,
                        weight_n=self.weight_n)
 
     def _stream(self, final: bool = False) -> None:
