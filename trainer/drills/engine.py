@@ -31,6 +31,20 @@ RESUME_AFTER_S = 0.5     # back on this long → resume
 ON_MAT_FRACTION = 0.5    # of body weight: "standing on the mat"
 HOLDING_WINDOW_S = 2.0   # while moving: the mat's mean load over this window …
 HOLDING_MOVING_FRACTION = 0.88  # … below this share of body weight is noted as holding on
+_FLOAT_MAX = float(np.finfo(float).max)
+_STATE_CUES = {"waiting": "step on and stand still", "paused": "paused — step back on to continue",
+               "done": "well done"}      # the snapshot's cue outside the drill's own phases
+
+
+def _clean(v: float) -> float:
+    """``np.nan_to_num`` of one float: NaN -> 0.0, ±inf -> ± the largest float."""
+    if v != v:
+        return 0.0
+    if v == np.inf:
+        return _FLOAT_MAX
+    if v == -np.inf:
+        return -_FLOAT_MAX
+    return v
 
 
 class DrillEngine:
@@ -126,9 +140,16 @@ class DrillEngine:
         target = np.full((n, 2), np.nan)
         phase = [""] * n
         flags = [""] * n
-        total_clean = np.nan_to_num(eb.total)
-        on_mat = total_clean >= ON_MAT_FRACTION * self.weight_n
-        off_mat = ~(total_clean >= MIN_LOAD_FRACTION * self.weight_n)
+        # per frame as Python values (a live block has a few frames: numpy calls on 3 rows cost more
+        # than the work); total_clean is np.nan_to_num's (NaN -> 0, ±inf -> ±the largest float)
+        total_clean = [_clean(v) for v in eb.total.tolist()]
+        on_level = ON_MAT_FRACTION * self.weight_n
+        off_level = MIN_LOAD_FRACTION * self.weight_n
+        on_mat = [v >= on_level for v in total_clean]
+        off_mat = [not v >= off_level for v in total_clean]
+        t_list = eb.t.tolist()
+        still = eb.still.tolist()
+        holding_on = eb.holding_on.tolist()
         if self._t_first is None and n:
             self._t_first = float(eb.t[0])
         # targets and cues for the whole block at once, assuming no pause starts or ends in it;
@@ -140,7 +161,7 @@ class DrillEngine:
             pre_cue = self.drill.cue(pre_a)
         plan_key = self._plan_key()
         for k in range(n):
-            t = float(eb.t[k])
+            t = t_list[k]
             if self.done:
                 phase[k] = "done"
                 continue
@@ -158,7 +179,7 @@ class DrillEngine:
                 if np.all(np.isfinite(eb.cop[k])):
                     self._recent_cop.append(eb.cop[k])
                     del self._recent_cop[:-int(self.rate_hz)]
-                if eb.still[k] and on_mat[k]:
+                if still[k] and on_mat[k]:
                     self.state = "countdown"
                     self._countdown_end = t + self.countdown_s
                     self._emit(t, "cue", "get ready")
@@ -227,7 +248,7 @@ class DrillEngine:
                         self._emit(t, "cue", self.drill.labels()[idx])
                     # METRICS.md defines holding on for a still person; a person moving through a
                     # drill is also noted when the mat's load stays well under body weight for 2 s
-                    tot = float(total_clean[k])
+                    tot = total_clean[k]
                     half = ON_MAT_FRACTION * self.weight_n
                     if len(self._loads) == self._loads.maxlen:
                         old = self._loads[0]
@@ -239,7 +260,7 @@ class DrillEngine:
                     # stepping off or on is not holding on: only a window standing on the mat throughout
                     full = len(self._loads) == self._loads.maxlen and self._loads_low == 0
                     moving_low = full and self._loads_sum / len(self._loads) < HOLDING_MOVING_FRACTION * self.weight_n
-                    holding = bool(eb.holding_on[k]) or moving_low
+                    holding = bool(holding_on[k]) or moving_low
                     if holding and not self._holding:
                         pct = 100 * eb.total[k] / self.weight_n
                         self._emit(t, "holding_on", f"mat carries {pct:.0f} % of body weight while still")
@@ -254,7 +275,7 @@ class DrillEngine:
                     self._phase = -1
                     self._emit(t, "resume", "back on the mat")
             phase[k] = self._phase_name()
-            if eb.holding_on[k]:
+            if holding_on[k]:
                 flags[k] = "holding_on"
         if self._run_idx and self._run_idx[-1][0] == self._n_blocks:
             self._blocks[self._n_blocks] = (eb, target)
@@ -296,9 +317,10 @@ class DrillEngine:
         s.loop = max(self._loop + 1, 0)
         s.holding_on = bool(eb.holding_on[-1])
         s.countdown = (self._countdown_end - s.t) if self.state == "countdown" else None
-        s.cue = {"waiting": "step on and stand still", "countdown": f"get ready … {max(0, s.countdown or 0):.0f}",
-                 "paused": "paused — step back on to continue", "done": "well done"}.get(
-            self.state, self._phase_name())
+        if self.state == "countdown":
+            s.cue = f"get ready … {max(0, s.countdown or 0):.0f}"
+        else:
+            s.cue = _STATE_CUES.get(self.state) or self._phase_name()
 
     # -- results ----------------------------------------------------------------------------
     def run_data(self, since_a: float | None = None) -> RunData | None:

@@ -77,6 +77,12 @@ class SpiralDrill(DrillRun):
                 "right_cop": p.foot_cop("right", a), "working": p.working_foot(a), "zone": p.phase_index(a),
                 "zones": {f: z.xy for f, z in p.zones.items()}, "radius_mm": {f: z.radius_mm for f, z in p.zones.items()}}
 
+    def cued_zone(self, a: float) -> tuple[int, str]:
+        """(index of the waypoint cued, the working foot) at one active time: :meth:`foot_target`'s
+        ``zone`` and ``working`` without its share and CoP lookups (the view reads it every frame)."""
+        aa = np.array([a], dtype=float)
+        return int(self.path.phase_index(aa)[0]), str(self.path.working_foot(aa)[0])
+
     def person_feet(self, a) -> FootTarget:
         """Where a compliant simulated person puts their weight, foot by foot."""
         p = self.path

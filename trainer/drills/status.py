@@ -22,6 +22,8 @@ view's rate; the figures that count are the drill's scorer's, in the session's s
 """
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -58,8 +60,10 @@ _SHORT = {
 }
 
 
+@functools.lru_cache(maxsize=512)
 def split_cue(text: str) -> tuple[str, str]:
-    """(headline, hint) of a drill's cue: the words to read from 2 m and the rest of them."""
+    """(headline, hint) of a drill's cue: the words to read from 2 m and the rest of them
+    (a drill has a few cues, read every frame: each is split once)."""
     text = (text or "").strip()
     if text in _SHORT:
         return _SHORT[text]
@@ -270,18 +274,27 @@ def _spiral(ds: DrillStatus, st: ViewStatus, drill, a: float, snap) -> None:
                          "score " + ("–" if snap.last_score is None else f"{snap.last_score:.0f}"))
     if not hasattr(drill, "foot_target") or getattr(drill, "path", None) is None:
         return
-    ft = drill.foot_target(np.array([a]))
-    k = int(np.atleast_1d(ft["zone"])[0])
+    cued = getattr(drill, "cued_zone", None)
+    if cued is not None:          # the zone and working foot only (the view needs no CoP targets)
+        k, working = cued(a)
+        zones = {f: z.xy for f, z in drill.path.zones.items()}
+        radius = {f: z.radius_mm for f, z in drill.path.zones.items()}
+    else:
+        ft = drill.foot_target(np.array([a]))
+        k = int(np.atleast_1d(ft["zone"])[0])
+        working = str(np.atleast_1d(ft["working"])[0])
+        zones, radius = ft["zones"], ft["radius_mm"]
     foot, j = drill.path.zone_of(k)
-    working = str(np.atleast_1d(ft["working"])[0])
-    ring = Ring(np.asarray(ft["zones"][foot][j], float), float(ft["radius_mm"][foot][j]), foot,
-                drill.labels()[k])
+    ring = Ring(np.asarray(zones[foot][j], float), float(radius[foot][j]), foot, drill.labels()[k])
     cop = st.feet[foot].cop
-    ring.inside = bool(np.all(np.isfinite(cop)) and np.hypot(*(cop - ring.xy)) <= ring.radius_mm)
+    cx, cy = cop.tolist()
+    rx, ry = ring.xy.tolist()
+    # as np.all(np.isfinite(cop)) and np.hypot(*(cop - ring.xy)) <= radius, on two Python floats
+    ring.inside = bool(math.isfinite(cx) and math.isfinite(cy) and np.hypot(cx - rx, cy - ry) <= ring.radius_mm)
     st.ring, st.working = ring, working
     share = float(getattr(drill, "share", 70.0))
     st.share_target_pct = share if working == "left" else 100.0 - share
-    st.foot_zones = {f: np.asarray(z, float) for f, z in ft["zones"].items()}
+    st.foot_zones = {f: np.asarray(z, float) for f, z in zones.items()}
     if not st.hint:
         st.hint = f"{share:.0f} % of your weight on the {working} foot"
 
