@@ -192,6 +192,7 @@ class DrillStatus:
             pos = self.layout.positions
             self._masks = {f: (self.layout.mask(foot=f), self.layout.mask(foot=f, zone="heel")) for f in FEET}
             self._pos = pos
+            self._foot_pos = {f: pos[m] for f, (m, _) in self._masks.items()}   # each foot's rows of pos
         self._in_since = None          # (presentation key, clock time the CoP entered its zone)
         self._lift = None              # clock time one-leg's other foot came off
         self._down_since = None
@@ -205,9 +206,9 @@ class DrillStatus:
         for f, heel_pct in zip(FEET, (snap.heel_pct_left, snap.heel_pct_right)):
             cop = getattr(snap, f"cop_{f}", None)
             if cop is None and forces is not None and self._masks is not None:
-                m = self._masks[f][0]
-                load = float(forces[m].sum())
-                cop = forces[m] @ self._pos[m] / load if load >= FOOT_COP_MIN_N else np.full(2, np.nan)
+                fm = forces[self._masks[f][0]]
+                load = float(fm.sum())
+                cop = fm @ self._foot_pos[f] / load if load >= FOOT_COP_MIN_N else np.full(2, np.nan)
             cop = np.full(2, np.nan) if cop is None else np.asarray(cop, float)
             share = left if f == "left" else 1.0 - left
             out[f] = FootStatus(cop, share, float(heel_pct) if heel_pct is not None else np.nan)
