@@ -122,8 +122,18 @@ def _corr(c: np.ndarray, g: np.ndarray) -> float:
     return float(np.sum((c * g).sum(axis=0) / np.maximum(den, 1e-12)))
 
 
-def lag_search(t: np.ndarray, cop: np.ndarray, target_fn, period_s: float, reverse: bool = False):
-    """(lag s, best summed correlation, pinned) over lags −P/2..P/2; ``reverse`` runs the path backwards."""
+def _seq_sum(x: np.ndarray):
+    """The sum of a 1-D array added one after the other, as numpy sums a column of an (n, 2)
+    array over its rows (``.sum(axis=0)``, ``.mean(axis=0)``, ``norm(axis=0)``: row by row, not
+    pairwise): the last of the running sums."""
+    return np.cumsum(x)[-1]
+
+
+def lag_search(t: np.ndarray, cop: np.ndarray, target_fn, period_s: float, reverse: bool = False,
+               target_xy=None):
+    """(lag s, best summed correlation, pinned) over lags −P/2..P/2; ``reverse`` runs the path backwards.
+    ``target_xy``: ``target_fn``'s two columns as their own arrays (the same values), when the
+    path has them: each lag's sums are then worked out on contiguous columns, in the same order."""
     ok = np.all(np.isfinite(cop), axis=1)
     if ok.sum() < 20:
         return float("nan"), float("nan"), False
@@ -135,6 +145,21 @@ def lag_search(t: np.ndarray, cop: np.ndarray, target_fn, period_s: float, rever
     c_norm = np.linalg.norm(c, axis=0)
     tt = -t if reverse else t
     vals = np.empty(len(lags))
+    if target_xy is not None:
+        # per axis: mean = running sum / n, norm = sqrt(running sum of squares), the products'
+        # running sum: .sum/.mean/norm(axis=0) of the (n, 2) arrays, which add row by row
+        cx, cy = np.ascontiguousarray(c[:, 0]), np.ascontiguousarray(c[:, 1])
+        n = len(tt)
+        for i, lag in enumerate(lags):
+            gx, gy = target_xy(tt - lag)
+            gx = gx - _seq_sum(gx) / n
+            gy = gy - _seq_sum(gy) / n
+            den = c_norm * np.sqrt(np.array([_seq_sum(gx * gx), _seq_sum(gy * gy)]))
+            num = np.array([_seq_sum(cx * gx), _seq_sum(cy * gy)])
+            vals[i] = float(np.sum(num / np.maximum(den, 1e-12)))
+        k = int(np.argmax(vals))
+        pinned = k <= 0 or k >= len(lags) - 1
+        return float(lags[k]), float(vals[k]), bool(pinned)
     for i, lag in enumerate(lags):
         g = target_fn(tt - lag)
         g = g - g.mean(axis=0)

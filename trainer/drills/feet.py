@@ -143,6 +143,7 @@ class FootSpiralPath:
         self._s0 = s0
         self._cops = cops
         self._wb = wb
+        self._wb_cols = (np.ascontiguousarray(wb[:, 0]), np.ascontiguousarray(wb[:, 1]))
         self._wp_tau = np.array(self._wp_tau)
         self.waypoints = []
         for foot, taus in ((self.feet[0], self._wp_tau[:m0]), (self.feet[1], self._wp_tau[m0:])):
@@ -208,6 +209,19 @@ class FootSpiralPath:
     def position(self, a) -> np.ndarray:
         """The whole-body target (n, 2) mm at active time(s) ``a``."""
         return self._lookup(self._wb, a)
+
+    def position_xy(self, a) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`position`'s two columns (x, y), each its own contiguous array: the same values
+        (the same operations, element by element), for the lag search's sums over many times."""
+        a = np.atleast_1d(np.asarray(a, float))
+        x = np.mod(a / self.period_s, 1.0) * _TABLE
+        fl = np.floor(x)
+        i0 = fl.astype(int) % _TABLE
+        f = x - fl
+        i1 = (i0 + 1) % _TABLE
+        g = 1 - f
+        tx, ty = self._wb_cols
+        return tx[i0] * g + tx[i1] * f, ty[i0] * g + ty[i1] * f
 
     def share_on(self, foot: str, a) -> np.ndarray:
         """Fraction (0..1) of body weight the target puts on ``foot``."""

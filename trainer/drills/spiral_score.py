@@ -80,8 +80,9 @@ def score_loop(a: np.ndarray, run_sel, path, fs: float, loop: int = 0, around=No
     size = path.mean_reach_mm
     r = tr.rms(cop, target)
     P = path.period_s
-    lag, corr, pinned = tr.lag_search(a, cop, path.position, P)
-    _, rcorr, _ = tr.lag_search(a, cop, path.position, P, reverse=True)
+    xy = getattr(path, "position_xy", None)
+    lag, corr, pinned = tr.lag_search(a, cop, path.position, P, target_xy=xy)
+    _, rcorr, _ = tr.lag_search(a, cop, path.position, P, reverse=True, target_xy=xy)
     direction = tr.direction_verdict(corr, rcorr)
     lag_ok = np.isfinite(lag) and not pinned
     shift = lag if lag_ok else 0.0
