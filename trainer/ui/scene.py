@@ -278,6 +278,9 @@ class Scene:
         self._scale = s
         for artist, setter, base in self._scaled:
             getattr(artist, setter)(base * s)
+        # the overlay and cue band were fitted to the old size: set them again on the next frame
+        # (a height-only resize keeps the scale and width the overlay's key is made of)
+        self._overlay_key = None
 
     def set_path(self, xy: np.ndarray | None) -> None:
         """Draw the target path ``xy`` (n, 2) mm as a closed loop (None: no path)."""

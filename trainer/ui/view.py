@@ -127,7 +127,8 @@ class LiveView(Painter):
         # a thread asking for it only after 5 ms — a whole 200 Hz period of the acquisition thread,
         # whose frame then starts late and is lost. Asked to hand it over within 1 ms (measured with
         # the render bench at 60 fps under load ~6: max jitter 45-79 -> 16-18 ms).
-        if sys.getswitchinterval() > GIL_SWITCH_S:
+        self._switch_interval = sys.getswitchinterval()    # given back on close()
+        if self._switch_interval > GIL_SWITCH_S:
             sys.setswitchinterval(GIL_SWITCH_S)
         if self.interactive:
             import matplotlib.pyplot as plt
@@ -334,6 +335,8 @@ class LiveView(Painter):
             return
         self._closed_fig = True
         self.closed = True
+        if getattr(self, "_switch_interval", None) is not None:
+            sys.setswitchinterval(self._switch_interval)     # the process's own GIL hand-over again
         import matplotlib.pyplot as plt
 
         plt.close(self.fig)

@@ -129,6 +129,33 @@ def test_view_scales_with_the_window(view):
     assert view.cue.get_fontsize() == pytest.approx(2 * base[0])
 
 
+def test_the_overlay_keeps_its_fitted_size_after_a_height_only_resize(view):
+    """A resize that changes only the height keeps the scale and width; the paused words must
+    still be fitted again (the overlay is set only when its key changes)."""
+    s = _snap(state="paused")
+    view.maybe_draw(s, force=True)
+    fitted = view.overlay_text.get_fontsize(), view.cue.get_fontsize()
+    w, h = view.fig.get_size_inches()
+    view.fig.set_size_inches(w, h * 1.3)
+    view._on_resize(None)
+    view.maybe_draw(s, force=True)
+    assert (view.overlay_text.get_fontsize(), view.cue.get_fontsize()) == pytest.approx(fitted)
+
+
+def test_closing_the_view_gives_back_the_switch_interval():
+    import sys
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    try:
+        v = LiveView(load_layout())
+        assert sys.getswitchinterval() <= 0.001 + 1e-9
+        v.close()
+        assert sys.getswitchinterval() == pytest.approx(0.005)
+    finally:
+        sys.setswitchinterval(before)
+
+
 def test_feed_filters_every_sample_and_draws_the_newest(view):
     # a 20 mm step fed as single samples at 200 Hz; the drawn marker follows the filter
     cop = np.array([[0.0, 100.0]] * 50 + [[20.0, 100.0]] * 50)
