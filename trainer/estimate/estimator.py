@@ -32,10 +32,11 @@ from trainer.estimate.placement import (LogPlacementAdjuster, PlacementAdjuster,
 from trainer.estimate.stillness import StateDetector
 
 
-# the placement re-estimate (trainer.estimate.placement) by default learns in the first seconds
-# standing after each step-on and keeps its factors until the next step-off ("step-on");
-# "continuous" keeps learning from every tenth of a second on the mat (better on the realistic
-# mat, worse on an ideal one: it reads creep and hysteresis as placement); False: none
+# The placement re-estimate (trainer.estimate.placement) is OFF by default (placement=False):
+# turned on, it still breaks drill behaviour (issue 22). placement="step-on" learns in the first
+# STEP_ON_LEARN_S standing after each step-on and keeps its factors until the next step-off;
+# "continuous" (or True) keeps learning from every tenth of a second on the mat (better on the
+# realistic mat, worse on an ideal one: it reads creep and hysteresis as placement).
 STEP_ON_LEARN_S = 3.0
 
 
