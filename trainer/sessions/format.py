@@ -302,6 +302,11 @@ def check_header(cols: list[str], where: str) -> None:
         raise DataFileError(f"{where} has a damaged header (repeated or odd column names)", "restore it from a backup")
 
 
+# A cue or flag text may hold newlines (quoted); more lines than this inside one quoted field that
+# never closes is a damaged file, not a recording stopped mid-record
+QUOTED_LINES_MAX = 3
+
+
 class TraceLines:
     """``trace.csv`` streamed as blocks of records, each a list of field texts.
 
@@ -412,12 +417,21 @@ class TraceLines:
                 return no, fields, csv_line(fields)
             return self._bad(no, f"has {n} fields, the header {self.width}")
         text = line
+        swallowed = 0
         while text.count('"') % 2:
             more = self._physical()
-            if more is None:                 # a quoted field never closed: cut short at the end
+            if more is None:
+                # a quoted field never closed. A recording stopped mid-cue leaves it on the last
+                # line or two; one that swallowed more lines than a cue holds is a stray quote in
+                # the middle of the file, and reading on would silently drop every later record
+                if swallowed > QUOTED_LINES_MAX:
+                    self._fail(no, f"opens a quote that is never closed (it runs over the {swallowed} lines "
+                                   "after it to the end of the file)",
+                               "the trace is damaged; fix or delete that line (the file was not changed)")
                 if not self.torn_lines:
                     self._torn()
                 return None
+            swallowed += 1
             text += more
         fields = split_record(text)
         if fields is None:

@@ -132,3 +132,33 @@ def test_cues_with_commas_are_read_block_by_block(tmp_path, monkeypatch):
     assert len(one_by_one) == 100
     got = json.loads("[" + "".join(rows)[:-2] + "]")
     assert [g[reader.open_session(folder).header.index("phase")] for g in got] == list(sess.text["phase"])
+
+
+def _with_quote_opened(folder, index):
+    """trace.csv with the phase field of record ``index`` opening a quote it never closes."""
+    lines = (folder / "trace.csv").read_text().splitlines(keepends=True)
+    head = lines[0].rstrip("\n").split(",")
+    f = lines[index].split(",")
+    f[head.index("phase")] = '"' + f[head.index("phase")]
+    lines[index] = ",".join(f)
+    (folder / "trace.csv").write_text("".join(lines))
+    return len(lines)
+
+
+def test_a_quote_never_closed_in_the_middle_is_named_not_the_rest_dropped(tmp_path):
+    folder = _session(tmp_path, ["plain"])
+    before = (folder / "trace.csv").read_bytes()
+    _with_quote_opened(folder, 300)
+    damaged = (folder / "trace.csv").read_bytes()
+    assert damaged != before
+    with pytest.raises(reader.DataFileError, match="line 301 opens a quote that is never closed"):
+        reader.read_session(folder)
+    assert (folder / "trace.csv").read_bytes() == damaged          # nothing rewritten
+
+
+def test_a_quote_never_closed_on_the_last_line_is_a_recording_cut_short(tmp_path):
+    folder = _session(tmp_path, ["plain"])
+    n = _with_quote_opened(folder, -1 + len((folder / "trace.csv").read_text().splitlines()))
+    sess = reader.read_session(folder)
+    assert len(sess.t_s) == n - 2                                    # the header and the torn record
+    assert any("cut short" in note for note in sess.notes)
