@@ -170,7 +170,7 @@ def _session_script(layout, seed: int):
 # the same frames through other forms of the placement re-estimate (trainer.estimate.placement),
 # beside the default Estimator's figures: which idea moved which figure
 # (the default Estimator has no re-estimate: its own figures are the "none" column)
-VARIANTS = {"placement_continuous": {"placement": "continuous"},
+VARIANTS = {"placement_coverage": {"placement": "coverage"},
             "placement_drift": {"placement": "step-on", "placement_options": {"drift_sigma": 0.15}}}
 
 

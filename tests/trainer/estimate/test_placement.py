@@ -171,3 +171,74 @@ def test_learnt_at_the_step_on_kept_until_the_step_off():
     assert np.all(adj.factors == 1.0)
     run(adj, stand * np.array([1.0, 1.0, 1.0, 1.0, 0.5, 0.5]))          # landed elsewhere this time
     assert adj.factors[4] > 1.5 and abs(adj.factors[1] - 1.0) < 0.15
+
+
+# -- the foot's coverage c(u) (CoverageAdjuster) ---------------------------------------------------
+from firmware.layout import load_layout  # noqa: E402
+from trainer.estimate.estimator import Estimator  # noqa: E402
+from trainer.estimate.placement import CoverageAdjuster, foot_geometry  # noqa: E402
+
+ROLL = [np.array([0.9, 0.08, 0.02]), FOOT, np.array([0.3, 0.45, 0.25]), np.array([0.05, 0.45, 0.5]),
+        np.array([0.0, 0.35, 0.65])]        # one foot from its heel to its toes
+
+
+def seen(f):
+    """What in-line discs see of each foot of ``f`` (n, 6): all of it on the heel, less and less
+    rolled onto the toes (×0.6 on the toe disc alone), the same curve for both feet."""
+    y = np.array([35.0, 185.0, 235.0])
+    out = f.copy()
+    for m in (slice(0, 3), slice(3, 6)):
+        u = np.clip((f[:, m] @ y / f[:, m].sum(axis=1) - 35.0) / 200.0, 0, 1)
+        out[:, m] *= np.interp(u, [0, 0.5, 1], [1.0, 0.95, 0.6])[:, None]
+    return out
+
+
+def test_the_coverage_finds_a_foot_read_low_on_its_toes():
+    """70 % on one foot, rolled from its heel to its toes, each foot in turn: the discs under-read
+    the rolled foot (its load spreads off them); no one factor per disc fixes that, the coverage
+    curve learnt from "the loads add up to W" does."""
+    rows = []
+    for _ in range(3):
+        for share in (0.7, 0.3):
+            for p in ROLL:
+                rolled, other = 0.7 * W * p, 0.3 * W * FOOT
+                rows.append(np.tile(np.concatenate([rolled, other] if share == 0.7 else [other, rolled]), (40, 1)))
+    truth = np.vstack(rows)
+    read = seen(truth)
+    adj = CoverageAdjuster(6, W, RATE, geometry=foot_geometry(load_layout("default-6")), factors=False,
+                           still_only=True)
+    out = run(adj, read)
+    late = slice(2 * len(out) // 3, None)
+    before = np.abs(left_pct(read[late]) - left_pct(truth[late])).max()
+    after = np.abs(left_pct(out[late]) - left_pct(truth[late])).max()
+    assert before > 6 and after < 1.5, (before, after)
+    assert np.abs(out[late].sum(axis=1) / W - 1).max() < 0.03
+    assert adj.g[-1] < -0.3 and abs(adj.g[0]) < 0.1         # read low at the toes (L = e^-g·Σ), not at the heel
+
+
+def test_the_coverage_keeps_a_real_asymmetry():
+    """58/42 all along while both feet roll heel to toes together (a whole-body lean): one curve for
+    both feet gives both the same factor at the same place, so the share found stays 58 %."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for k in range(40):
+        p = ROLL[k % len(ROLL)]
+        s = 0.58 + rng.normal(0, 0.005)
+        rows.append(np.tile(np.concatenate([s * W * p, (1 - s) * W * p]), (20, 1)))
+    truth = np.vstack(rows)
+    adj = CoverageAdjuster(6, W, RATE, geometry=foot_geometry(load_layout("default-6")), factors=False,
+                           still_only=True)
+    out = run(adj, seen(truth))
+    late = slice(len(out) // 2, None)
+    assert left_pct(out[late]).mean() == pytest.approx(58.0, abs=0.5)
+    assert np.abs(out[late].sum(axis=1) / W - 1).max() < 0.03        # and the loads add up again
+
+
+def test_the_estimator_runs_the_coverage_form_on_request_only():
+    layout = load_layout("default-6")
+    from calibration.store import nominal
+    cal = nominal(layout)
+    assert Estimator(layout, cal, W, RATE).placement is None                     # off by default
+    est = Estimator(layout, cal, W, RATE, placement="coverage")
+    assert isinstance(est.placement, CoverageAdjuster) and est.placement.still_only
+    assert np.allclose(est.placement.factors, 1.0)
