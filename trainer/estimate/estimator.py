@@ -27,7 +27,7 @@ import numpy as np
 from calibration.live import LiveAdjuster
 from trainer.estimate.block import EstimatedBlock
 from trainer.estimate.cop import MIN_LOAD_FRACTION, CopModel
-from trainer.estimate.placement import (CoverageAdjuster, LogPlacementAdjuster, PlacementAdjuster, foot_geometry,
+from trainer.estimate.placement import (COVERAGE_PIN_BELOW, CoverageAdjuster, LogPlacementAdjuster, PlacementAdjuster, foot_geometry,
                                        log_zone_sigmas, template_rows, zone_sigmas)
 from trainer.estimate.stillness import StateDetector
 
@@ -72,6 +72,7 @@ class Estimator:
                 # no coverage (learnt from every chunk, a realistic mat's spiral drove it to its bounds)
                 opts.setdefault("geometry", foot_geometry(layout))
                 opts.setdefault("still_only", True)
+                opts.setdefault("pin_below", COVERAGE_PIN_BELOW)
                 self.placement = CoverageAdjuster(len(layout.sensors), weight_n, rate_hz, factors=False, **opts)
             else:
                 if placement != "continuous" and placement is not True:

@@ -367,6 +367,7 @@ class LogPlacementAdjuster(PlacementAdjuster):
 COVERAGE_KNOTS = (0.0, 0.25, 0.5, 0.75, 0.85, 1.0)   # where along the foot (heel 0 → toe disc 1)
 COVERAGE_SIGMA = 0.5          # log coverage at a knot: 0 ± 0.5 (the discs see ×0.6 … ×1.6 of the foot)
 COVERAGE_SMOOTH = 0.3         # its second difference between knots: 0 ± 0.3
+COVERAGE_PIN_BELOW = 0.5      # placement='coverage': the curve held at 1 up to the middle of the foot
 COVERAGE_BAND_LOW = 0.4       # learning still moments: a total up to 40 % below W is no holding on
 
 
@@ -401,7 +402,8 @@ class CoverageAdjuster(LogPlacementAdjuster):
 
     def __init__(self, n_sensors: int, weight_n: float, rate_hz: float, *, geometry, knots=COVERAGE_KNOTS,
                  coverage_sigma: float = COVERAGE_SIGMA, coverage_smooth: float = COVERAGE_SMOOTH,
-                 factors: bool = True, still_only: bool = False, **kw):
+                 factors: bool = True, still_only: bool = False, per_foot: bool = False,
+                 pin_below: float | None = None, **kw):
         feet, y, span = geometry
         self.still_only = bool(still_only)
         # a foot rolled onto its toes reads ×0.6 before its coverage is learnt: learning still
@@ -414,6 +416,16 @@ class CoverageAdjuster(LogPlacementAdjuster):
         self.cspan = np.asarray(span, float)
         self.knots = np.asarray(knots, float)
         self.K = len(self.knots)
+        # per_foot: each foot its own curve (where it landed moves its discs along it, issue 22);
+        # else one curve for both feet
+        self.per_foot = bool(per_foot)
+        self.ng = self.K * (2 if self.per_foot else 1)
+        # pin_below: the curve is held at 1 up to that u (the foot standing or on its heel is the
+        # calibration's own reference; its level is the common factor's and the live rescale's)
+        sig = np.full(self.K, float(coverage_sigma))
+        if pin_below is not None:
+            sig[self.knots <= pin_below] = 1e-3
+        self.g_sigma = np.tile(sig, 2 if self.per_foot else 1)
         self.coverage_sigma = float(coverage_sigma)
         self.coverage_smooth = float(coverage_smooth)
         if not factors:           # the coverage only: the discs' factors held at 1
@@ -422,7 +434,13 @@ class CoverageAdjuster(LogPlacementAdjuster):
 
     def reset(self) -> None:
         super().reset()
-        self.g = np.zeros(self.K)
+        self.g = np.zeros(self.ng)
+
+    def _exponent(self, B: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """g(u_f) (n, 2) from the knot weights B (n, 2, K)."""
+        if self.per_foot:
+            return np.einsum("nfk,fk->nf", B, g.reshape(2, self.K))
+        return B @ g
 
     def _basis(self, terms: np.ndarray):
         """Per row of ``terms`` (n, S) (forces × factors): each foot's sum (n, 2) and the knot
@@ -455,7 +473,7 @@ class CoverageAdjuster(LogPlacementAdjuster):
         if not np.any(g):
             return out
         _, B = self._basis(np.nan_to_num(out))
-        c = np.exp(-(B @ g))                       # (n, 2)
+        c = np.exp(-self._exponent(B, g))          # (n, 2)
         return out * c[:, self.cfeet]
 
     def _commit(self, h: np.ndarray, still: bool) -> bool:
@@ -474,20 +492,21 @@ class CoverageAdjuster(LogPlacementAdjuster):
         return super()._commit(h, still)
 
     def _solve(self) -> None:
-        S, K = self.S, self.K
+        S, K = self.S, self.ng
         H = np.array([r[0] for r in self._rows])
         w = np.array([r[1] for r in self._rows])
         if self.anchor is None:
-            prior = np.concatenate([[1.0 / self.common_sigma], 1.0 / self.log_sigma,
-                                    np.full(K, 1.0 / self.coverage_sigma)])
+            prior = np.concatenate([[1.0 / self.common_sigma], 1.0 / self.log_sigma, 1.0 / self.g_sigma])
             centre = np.zeros(S + 1 + K)
         else:
             # after the step-on: the discs' factors drift about the step-on's; the coverage is
             # the person's (where along the foot the load is), learnt as freely as before
             prior = np.concatenate([[1.0 / self.common_sigma], np.full(S, 1.0 / self.drift_sigma),
-                                    np.full(K, 1.0 / self.coverage_sigma)])
+                                    1.0 / self.g_sigma])
             centre = np.concatenate([self.anchor[:S + 1], np.zeros(K)])
-        D = np.diff(np.eye(K), 2, axis=0) / self.coverage_smooth          # smoothness rows
+        D = np.diff(np.eye(self.K), 2, axis=0) / self.coverage_smooth     # smoothness rows
+        if self.per_foot:
+            D = np.block([[D, np.zeros_like(D)], [np.zeros_like(D), D]])
         x = np.concatenate([self.u, self.g])
         R = len(self._ratio)
         if R:
@@ -502,12 +521,15 @@ class CoverageAdjuster(LogPlacementAdjuster):
             g = x[S + 1:]
             terms = H * k[None, :]
             L, B = self._basis(terms)
-            cf = np.exp(-(B @ g))                                   # (n, 2)
+            cf = np.exp(-self._exponent(B, g))                      # (n, 2)
             pred = (L * cf).sum(axis=1)
             J = np.empty((len(H), S + 1 + K))
             J[:, 0] = w * pred
             J[:, 1:S + 1] = w[:, None] * terms * cf[:, self.cfeet]
-            J[:, S + 1:] = -w[:, None] * np.einsum("nf,nfk->nk", L * cf, B)
+            if self.per_foot:
+                J[:, S + 1:] = -w[:, None] * ((L * cf)[:, :, None] * B).reshape(len(H), K)
+            else:
+                J[:, S + 1:] = -w[:, None] * np.einsum("nf,nfk->nk", L * cf, B)
             A = J.T @ J + np.diag(prior ** 2)
             A[S + 1:, S + 1:] += D.T @ D
             gr = J.T @ (w * (pred - 1.0)) + prior ** 2 * (x - centre)

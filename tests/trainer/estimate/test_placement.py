@@ -242,3 +242,18 @@ def test_the_estimator_runs_the_coverage_form_on_request_only():
     est = Estimator(layout, cal, W, RATE, placement="coverage")
     assert isinstance(est.placement, CoverageAdjuster) and est.placement.still_only
     assert np.allclose(est.placement.factors, 1.0)
+
+
+def test_a_mat_reading_high_while_standing_is_a_level_not_a_coverage():
+    """Just after stepping on a realistic mat reads ×1.3 standing evenly: with the curve held at 1
+    up to the middle of the foot (placement='coverage'), that goes to the common factor, not to the
+    toes' coverage (which then under-read the person rolling forward: 'holding on' in a drill)."""
+    stand = np.tile(np.concatenate([0.5 * W * FOOT, 0.5 * W * FOOT]), (300, 1)) * 1.3
+    geo = foot_geometry(load_layout("default-6"))
+    pinned = CoverageAdjuster(6, W, RATE, geometry=geo, factors=False, still_only=True, pin_below=0.5)
+    free = CoverageAdjuster(6, W, RATE, geometry=geo, factors=False, still_only=True)
+    run(pinned, stand), run(free, stand)
+    assert np.abs(pinned.g).max() < 0.02 and pinned.factors[0] < 0.85
+    assert np.abs(free.g).max() > 0.05                                  # without: the curve takes some
+    toes = np.concatenate([0.5 * W * np.array([0.05, 0.45, 0.5]), 0.5 * W * FOOT])[None, :]
+    assert pinned._apply(toes, pinned._snapshot()).sum() == pytest.approx(toes.sum() * pinned.factors[0], rel=1e-4)
