@@ -175,7 +175,41 @@ VARIANTS = {"placement_coverage": {"placement": "coverage"},
                 "drift_sigma": 0.15, "coverage": True, "pin_below": 0.5}}}
 
 
-def _measure_session(layout, cal, scenario, mat_seed: int, session: int, person_seed: int, weight_kg: float):
+# One accuracy() run measures some (mat, session) pairs twice: the breakdown's ``with_all`` is the
+# realistic part's first mats again. Both the calibrations and the session figures are kept for
+# the run (keyed by layout, the scenario's full repr, seeds and weight), so those are computed
+# once; accuracy() clears them first. The figures are the same numbers, not an approximation.
+_CAL_MEMO: dict = {}
+_SESSION_MEMO: dict = {}
+
+
+def _calibrate_memo(layout, scenario, mat_seed: int, person_seed: int, weight_kg: float):
+    key = (layout.name if hasattr(layout, "name") else repr(layout.to_dict()), repr(scenario), mat_seed,
+           person_seed, float(weight_kg))
+    if key not in _CAL_MEMO:
+        try:
+            _CAL_MEMO[key] = (True, _calibrate_in_procedure(layout, scenario, mat_seed, person_seed, weight_kg))
+        except Exception as e:          # a refusal is remembered too (and raised again)
+            _CAL_MEMO[key] = (False, e)
+    ok, val = _CAL_MEMO[key]
+    if not ok:
+        raise val
+    return val
+
+
+def _measure_session(layout, cal, scenario, mat_seed: int, session: int, person_seed: int, weight_kg: float,
+                     variants: bool = True):
+    key = (id(cal), repr(scenario), mat_seed, session, person_seed, float(weight_kg))
+    hit = _SESSION_MEMO.get(key)
+    if hit is not None and hit[0] is cal and (hit[2] or not variants):
+        return hit[1][0], (hit[1][1] if variants else {})
+    out = _measure_session_run(layout, cal, scenario, mat_seed, session, person_seed, weight_kg, variants)
+    _SESSION_MEMO[key] = (cal, out, variants)
+    return out
+
+
+def _measure_session_run(layout, cal, scenario, mat_seed: int, session: int, person_seed: int, weight_kg: float,
+                         variants: bool = True):
     """Per still window: whole-body CoP error (x, y) mm, |total − load on the mat| % BW, left
     share error pp — the product's Estimator on the frames of one session. Returns (rows of the
     default Estimator, {variant name: rows of the same frames through ``Estimator(**VARIANTS[name])``})."""
@@ -184,7 +218,8 @@ def _measure_session(layout, cal, scenario, mat_seed: int, session: int, person_
     mat = SimMat(layout, person, seed=mat_seed, scenario=scenario, session=session)
     src = VectorSimSource(mat, VirtualClock(), ACC_RATE)
     estimators = {"default": Estimator(layout, cal, person.weight_n, ACC_RATE)}
-    estimators |= {k: Estimator(layout, cal, person.weight_n, ACC_RATE, **v) for k, v in VARIANTS.items()}
+    if variants:
+        estimators |= {k: Estimator(layout, cal, person.weight_n, ACC_RATE, **v) for k, v in VARIANTS.items()}
     n = int((script.duration + 0.5) * ACC_RATE)
     blocks = [src.read(50) for _ in range(n // 50)]
     out = {}
@@ -221,7 +256,7 @@ def _summarise(rows) -> dict:
 
 
 def accuracy_sessions(layout_name: str, scenario, mats: int = ACC_MATS, sessions=ACC_SESSIONS,
-                      cross_person: bool = True) -> dict:
+                      cross_person: bool = True, variants: bool = True) -> dict:
     """The figures of ``scenario`` on ``mats`` mats of ``layout_name``: each calibrated once by its
     owner, measured in the owner's later ``sessions`` and (``cross_person``) in one session with
     the next mat's owner. Returns the summary over every window of every session, the
@@ -239,24 +274,24 @@ def accuracy_sessions(layout_name: str, scenario, mats: int = ACC_MATS, sessions
             break
         pseed, kg = _owner(seed)
         try:
-            cal = _calibrate_in_procedure(layout, sc, seed, pseed, kg)
+            cal = _calibrate_memo(layout, sc, seed, pseed, kg)
         except Exception as e:          # a calibration the procedure refuses is a figure too
             failed.append(f"mat {seed}: {e.__class__.__name__}: {e}"[:160])
             continue
         seeds.append(seed)
         rows = []
         for k in sessions:
-            r, rv = _measure_session(layout, cal, sc, seed, k, pseed, kg)
+            r, rv = _measure_session(layout, cal, sc, seed, k, pseed, kg, variants)
             rows += r
-            for name in VARIANTS:
+            for name in rv:
                 own_v[name] += rv[name]
         own += rows
         worst.append(_summarise(rows)["cop_rms_mm"])
         if cross_person:
             opseed, okg = _owner(seed + 1)
-            r, rv = _measure_session(layout, cal, sc, seed, 9, opseed, okg)
+            r, rv = _measure_session(layout, cal, sc, seed, 9, opseed, okg, variants)
             cross += r
-            for name in VARIANTS:
+            for name in rv:
                 cross_v[name] += rv[name]
     out = _summarise(own + cross) if own else {}
     out |= {"scenario": sc.name, "assumes": sc.assumes, "layout": layout_name,
@@ -286,7 +321,9 @@ def breakdown(layout_name: str = "default-6", scenario: str = "realistic", mats:
     out = {"scenario": sc.name, "mats": mats, "with_all": {k: base.get(k) for k in keys}}
     gains = {}
     for src in scenarios.SOURCES:
-        r = accuracy_sessions(layout_name, sc.without(src), mats=mats, sessions=(1,), cross_person=False)
+        # the sources' runs give the default Estimator's figures only (the variants' are not read)
+        r = accuracy_sessions(layout_name, sc.without(src), mats=mats, sessions=(1,), cross_person=False,
+                              variants=False)
         out[f"without_{src}"] = {k: r.get(k) for k in keys}
         if base.get("cop_rms_mm") is not None and r.get("cop_rms_mm") is not None:
             gains[src] = base["cop_rms_mm"] - r["cop_rms_mm"]
@@ -309,6 +346,8 @@ def accuracy() -> dict:
     moments), and per-disc factors learnt at the step-on then drifting about it (``drift_sigma``)
     with the coverage curve (VARIANTS); the part's own figures are the default Estimator's, which
     has none."""
+    _CAL_MEMO.clear()
+    _SESSION_MEMO.clear()
     out = accuracy_ideal()
     out["scenario"] = "ideal (calibrated, uncalibrated); each other part names its own"
     out["realistic"] = accuracy_sessions("default-6", "realistic")
