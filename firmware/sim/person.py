@@ -249,12 +249,14 @@ class ScriptedPerson:
         script = self.script
         times = [t - self.lag_s + o for o in offs]
         samples = script._samples(times) if type(script) is Script else None
+        # a script that answers several calls at once (a drill's follower: at_many) is asked once
+        many = script.at_many(times) if samples is None and hasattr(script, "at_many") else None
         for k, (o, w) in enumerate(zip(offs, wts)):
             if samples is not None:
                 c, a, s = samples[0][k], samples[1][k], samples[2][k]
                 feet = script.feet is not None
             else:
-                c, a, s = script.at(times[k])
+                c, a, s = many[k] if many is not None else script.at(times[k])
                 if isinstance(c, FootTarget):
                     feet = True
                     c = c.as_array()

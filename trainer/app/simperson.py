@@ -67,7 +67,30 @@ class Follower:
         self._feet_layout = layout
 
     def at(self, t):
-        t = np.atleast_1d(np.asarray(t, float))
+        return self._at(np.atleast_1d(np.asarray(t, float)), None)
+
+    def at_many(self, times):
+        """``[self.at(t) for t in times]`` in one pass: the simulated person's five smoothing
+        samples (:meth:`firmware.sim.person.ScriptedPerson.state`) are one call instead of five.
+        The same numbers, and the same watching of the screen, as the five calls one after the
+        other: every step is element by element, and the screen is watched and the aims kept
+        call by call in the same order (tests/trainer/app/test_simperson_batch.py)."""
+        ts = [np.atleast_1d(np.asarray(t, float)) for t in times]
+        sizes = [t.size for t in ts]
+        whole, on, sup = self._at(np.concatenate(ts), sizes)
+        cuts = np.cumsum(sizes)[:-1]
+        ons, sups = np.split(on, cuts), np.split(sup, cuts)
+        if isinstance(whole, FootTarget):
+            parts = [FootTarget(*a) for a in zip(np.split(whole.left_share, cuts), np.split(whole.left_cop, cuts),
+                                                 np.split(whole.right_cop, cuts),
+                                                 [None] * len(ts) if whole.grip is None else np.split(whole.grip, cuts))]
+        else:
+            parts = np.split(whole, cuts)
+        return list(zip(parts, ons, sups))
+
+    def _at(self, t, chunks):
+        """:meth:`at` of clock times ``t``; ``chunks``: the sizes of the calls ``t`` joins
+        (:meth:`at_many`), or None for one call."""
         cop = np.tile(self.centre, (t.size, 1))
         feet = None
         eng = self.engine
@@ -115,8 +138,7 @@ class Follower:
         if self.kind is not None:
             sup = np.maximum(sup, self.kind.support)
             if feet is not None:
-                self._watch_screen()
-                feet = self._as_kind_feet(t, feet, run)
+                feet = self._as_kind_feet(t, feet, run, chunks)
             else:
                 cop = self._as_kind(t, cop, run)
         return (feet if feet is not None else cop), np.clip(on, 0, 1), sup
@@ -146,9 +168,10 @@ class Follower:
         out[run] += self._wander_at(t[run])
         return out
 
-    def _as_kind_feet(self, t, feet: FootTarget, run):
+    def _as_kind_feet(self, t, feet: FootTarget, run, chunks=None):
         """A per-foot target as this person follows it: part of each transfer, the habitual
-        asymmetry, each foot's CoP no further than their toe roll, a slow error."""
+        asymmetry, each foot's CoP no further than their toe roll, a slow error. ``chunks``: the
+        sizes of the calls ``t`` joins; each watches the screen, then keeps its aims, in order."""
         k = self.kind
         left, right, ball_y, toe_y = self._feet
         base = self._standing_feet(1).left_share[0]
@@ -157,11 +180,19 @@ class Follower:
         w = self._wander_at(t)
         span = right[0] - left[0]
         share = share + k.asymmetry_pp / 100.0 - np.where(run, w[:, 0] / span, 0.0)
+        bounds = [0, t.size] if chunks is None else np.concatenate([[0], np.cumsum(chunks)]).tolist()
+        left = np.empty(t.size)
+        right = np.empty(t.size)
+        for i0, i1 in zip(bounds, bounds[1:]):      # call by call: watch the screen, keep the aims
+            self._watch_screen()
+            r = run[i0:i1]
+            if r.any():
+                self._aims.append((t[i0:i1][r], share[i0:i1][r]))
+            left[i0:i1] = self._screen["left"]
+            right[i0:i1] = self._screen["right"]
         if run.any():
-            self._aims.append((t[run], share[run]))
             side = np.clip((share - base) / SIDE_BAND, -1.0, 1.0)
-            share = share + np.where(run, self._screen["left"] * np.maximum(side, 0.0)
-                                     + self._screen["right"] * np.maximum(-side, 0.0), 0.0)
+            share = share + np.where(run, left * np.maximum(side, 0.0) + right * np.maximum(-side, 0.0), 0.0)
         cap = ball_y + k.toe_roll * (toe_y - ball_y)
         lc = feet.left_cop.copy()
         rc = feet.right_cop.copy()
