@@ -29,6 +29,22 @@ def iir1(u: np.ndarray, c: float, y_prev) -> np.ndarray:
         y[:] = u
         return y
     if n <= SHORT:
+        if u.ndim <= 2:
+            # the same recursion in Python floats (IEEE doubles: the same bits as numpy's
+            # float64 element by element), without numpy's per-call cost on a live block's rows
+            cf = float(c)
+            if u.ndim == 1:
+                p, out = float(prev), []
+                for v in u.tolist():
+                    p = cf * p + v
+                    out.append(p)
+            else:
+                ps, out = prev.tolist(), []
+                for row in u.tolist():
+                    ps = [cf * a + v for a, v in zip(ps, row)]
+                    out.append(ps)
+            y[:] = out
+            return y
         for k in range(n):
             prev = c * prev + u[k]
             y[k] = prev
