@@ -17,6 +17,7 @@ matplotlib is imported only when the class is first asked for.
 """
 from __future__ import annotations
 
+import collections
 import math
 
 import numpy as np
@@ -45,6 +46,7 @@ def sprite_layer_class():
             self.set_zorder(zorder)
             self.lines = list(lines)
             self.frame_places = None     # the places of the frame being drawn (trainer.ui.blit.Regions)
+            self.pinned = collections.deque(maxlen=4)    # the sprites the last signatures name
 
         @staticmethod
         def style(line, dpi) -> tuple:
@@ -139,9 +141,13 @@ def sprite_layer_class():
             return out
 
         def signature(self, places=None) -> tuple:
-            """What the layer shows, in whole pixels: the same signature, the same pixels."""
-            return tuple((None if spr is None else id(spr[0]), tuple(anchors))
-                         for spr, anchors in (self.places() if places is None else places))
+            """What the layer shows, in whole pixels: the same signature, the same pixels. A
+            sprite is named by its image's id(); the images of the last few signatures are kept
+            alive here (:attr:`pinned`), so a sprite evicted from the cache cannot be freed and its
+            id handed to a new image while a signature that names it may still be compared."""
+            places = self.places() if places is None else places
+            self.pinned.append([spr for spr, _ in places if spr is not None])
+            return tuple((None if spr is None else id(spr[0]), tuple(anchors)) for spr, anchors in places)
 
         def draw(self, renderer):
             if not self.get_visible():

@@ -427,3 +427,32 @@ def test_a_frame_where_nothing_moved_a_pixel_copies_nothing(view):
     r = view.target_dot.get_markersize() / 2 * view.fig.dpi / 72     # the ring's radius, pixels
     x, y = int(round(at[0] + r)), int(round(h - at[1] - 20))
     assert np.abs(buf[y - 2:y + 3, x - 2:x + 3] - ring).max(axis=2).min() < 40   # the ring where it went
+
+
+def test_a_sprite_a_signature_names_outlives_its_eviction_from_the_cache():
+    """A frame's signature names each marker image by its id(): were an image evicted from the
+    sprite cache and freed, a new image of another size could get its id, and a frame that changed
+    would pass for one on screen already. The images the last signatures name are kept alive."""
+    import gc
+    import weakref
+
+    import matplotlib.pyplot as plt
+
+    from trainer.ui.sprites import sprite_layer_class
+
+    fig = plt.figure(figsize=(3, 2), dpi=100)
+    ax = fig.add_axes([0, 0, 1, 1])
+    line = ax.plot([0.5], [0.5], "o", ms=17.123)[0]
+    line.remove()
+    layer = ax.add_artist(sprite_layer_class()([line]))
+    fig.canvas.draw()
+    places = layer.places()
+    sig = layer.signature(places)
+    img = places[0][0][0]
+    assert sig[0][0] == id(img)
+    alive = weakref.ref(img)
+    del img, places
+    type(layer).sprites.clear()            # the cache evicts it (it holds SPRITES_MAX images)
+    gc.collect()
+    assert alive() is not None
+    plt.close(fig)
