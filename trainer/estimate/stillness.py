@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 STILL_RADIUS_MM = 5.0
 STILL_LOAD_TOL = 0.05
@@ -47,6 +48,12 @@ class StateDetector:
     def _lowpass(self, cop: np.ndarray) -> np.ndarray:
         from firmware.dsp import lowpass1
 
+        if cop.shape[0] and np.isfinite(cop).all():
+            # every frame valid (the usual block): one run, continuing when the last block ended valid
+            x_prev, y_prev = self._zi if self._zi is not None else (cop[0], cop[0])
+            y = lowpass1(cop, *self._coef, x_prev, y_prev)
+            self._zi = (cop[-1].copy(), y[-1].copy())
+            return y
         out = np.full_like(cop, np.nan)
         valid = np.all(np.isfinite(cop), axis=1)
         # filter each run of valid samples; restart the filter after a gap
@@ -80,21 +87,24 @@ class StateDetector:
         still = np.zeros(n, bool)
         unloaded = np.zeros(n, bool)
         if m >= self.w:
-            from numpy.lib.stride_tricks import sliding_window_view as swv
-
-            start = max(0, m - n - self.w + 1)
-            wc = swv(hc[start:], self.w, axis=0)       # (k, 2, w)
-            wl = swv(hl[start:], self.w)
-            wu = swv(hu[start:], self.w)
-            k = wl.shape[0]
+            w = self.w
+            start = max(0, m - n - w + 1)
+            c, l_, uu = hc[start:], hl[start:], hu[start:]
+            k = c.shape[0] - w + 1
+            # the windows as views (what sliding_window_view gives, without its per-call cost)
+            wc = as_strided(c, shape=(k, 2, w), strides=(c.strides[0], c.strides[1], c.strides[0]), writeable=False)
+            wl = as_strided(l_, shape=(k, w), strides=(l_.strides[0], l_.strides[0]), writeable=False)
             with np.errstate(invalid="ignore"):
                 centre = wc.mean(axis=2, keepdims=True)
                 radius = np.sqrt(((wc - centre) ** 2).sum(axis=1)).max(axis=1)
                 mean_l = wl.mean(axis=1)
                 dev = np.abs(wl - mean_l[:, None]).max(axis=1)
                 s = (radius <= STILL_RADIUS_MM) & (dev <= STILL_LOAD_TOL * mean_l) & (mean_l > 0)
-            s &= np.all(np.isfinite(wc), axis=(1, 2))
-            u = wu.all(axis=1)
+            # every value of the window finite / every frame unloaded: counted by running sums
+            bad = np.concatenate([[0], np.cumsum(~np.isfinite(c).all(axis=1))])
+            s &= (bad[w:] - bad[:-w]) == 0
+            loaded = np.concatenate([[0], np.cumsum(~uu)])
+            u = (loaded[w:] - loaded[:-w]) == 0
             still[n - k:] = s      # k <= n: the first frames of a fresh detector have no full window
             unloaded[n - k:] = u
         keep = self.w - 1
