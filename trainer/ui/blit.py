@@ -92,6 +92,8 @@ class Regions:
         artists) and draw the artists on it."""
         s = self.scene
         canvas = s.fig.canvas
+        if not hasattr(canvas, "copy_from_bbox"):
+            return      # a vector picture being saved (PDF, SVG): no pixels to cache; the screen's next draw caches them
         self.bg = {name: canvas.copy_from_bbox(r["bbox"]()) for name, r in self.parts.items()}
         for i in range(len(s.bar_y)):                  # each row of figures, without them
             self.bg[f"bartext{i}"] = canvas.copy_from_bbox(self.text_row_bbox(i))

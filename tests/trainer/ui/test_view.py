@@ -456,3 +456,22 @@ def test_a_sprite_a_signature_names_outlives_its_eviction_from_the_cache():
     gc.collect()
     assert alive() is not None
     plt.close(fig)
+
+
+@pytest.mark.parametrize("ext", ["pdf", "svg"])
+def test_the_view_saves_as_a_vector_picture_and_goes_on_drawing(view, tmp_path, ext):
+    """LiveView.save to a PDF or an SVG: the vector renderer draws the markers' lines themselves
+    (the blit regions only cache backgrounds on the screen's Agg canvas); the view then draws on."""
+    view.maybe_draw(_snap(), force=True)
+    path = tmp_path / f"view.{ext}"
+    view.save(path)
+    data = path.read_bytes()
+    if ext == "pdf":
+        assert data.startswith(b"%PDF") and len(data) > 2000
+    else:
+        import xml.etree.ElementTree as ET
+
+        root = ET.fromstring(data)
+        assert root.tag.endswith("svg") and len(list(root.iter())) > 50
+    view.maybe_draw(_snap(cop=np.array([40.0, 60.0]), left_pct=30.0), force=True)
+    assert view.marker_px() is not None and view.regions.bg is not None     # drawn again, backgrounds cached anew
