@@ -169,8 +169,9 @@ def _session_script(layout, seed: int):
 
 # the same frames through other forms of the placement re-estimate (trainer.estimate.placement),
 # beside the default Estimator's figures: which idea moved which figure
-# (the default Estimator has no re-estimate: its own figures are the "none" column)
-VARIANTS = {"placement_coverage": {"placement": "coverage"},
+# (the default Estimator's re-estimate is the coverage curve, placement="coverage": its own
+# figures are that column; placement_none is the Estimator without any re-estimate)
+VARIANTS = {"placement_none": {"placement": False},
             "placement_drift_coverage": {"placement": "step-on", "placement_options": {
                 "drift_sigma": 0.15, "coverage": True, "pin_below": 0.5}}}
 
@@ -341,11 +342,11 @@ def accuracy() -> dict:
     """`calibrated`/`uncalibrated` on the ideal mat (as before), then `realistic` (default-6),
     `realistic_8` (default-8), `misplaced` and `ideal_sessions` (the same protocol on the ideal
     mat) and the breakdown of the realistic mat's error sources. Each session part also gives
-    ``placement_coverage`` and ``placement_drift_coverage``: the same frames through the
-    re-estimates of trainer.estimate.placement — the foot's coverage curve alone (learnt on still
-    moments), and per-disc factors learnt at the step-on then drifting about it (``drift_sigma``)
-    with the coverage curve (VARIANTS); the part's own figures are the default Estimator's, which
-    has none."""
+    ``placement_none`` and ``placement_drift_coverage``: the same frames through the Estimator
+    without any re-estimate, and with per-disc factors learnt at the step-on then drifting about
+    them (``drift_sigma``) plus the coverage curve (VARIANTS); the part's own figures are the
+    default Estimator's, whose re-estimate is the coverage curve alone (placement="coverage":
+    the share of each foot's load its in-line discs see, by where along the foot the load is)."""
     _CAL_MEMO.clear()
     _SESSION_MEMO.clear()
     out = accuracy_ideal()
@@ -363,8 +364,8 @@ def accuracy() -> dict:
         "(validation poses, seeded points inside the hull) + 6 per-foot poses (70 % on one foot, its CoP on the "
         "heel, ball, half way to the hallux), each window the last 1.5 s of a 3 s hold; errors vs the simulator's truth (where "
         "the feet really are): CoP RMS over windows (ml = x, ap = y), median |total - load on the mat| % BW, "
-        "RMS left-share error pp (the default Estimator: no placement re-estimate); placement_coverage: the same "
-        "frames with each foot's coverage curve (the share of its load its in-line discs see, by where along the "
-        "foot the load is) learnt on still moments; placement_drift_coverage: per-disc factors learnt at the "
-        "step-on then drifting within 15 %, with the coverage curve")
+        "RMS left-share error pp (the default Estimator: its re-estimate is each foot's coverage curve, the share of "
+        "its load its in-line discs see by where along the foot the load is, learnt on still moments); "
+        "placement_none: the same frames without any re-estimate; placement_drift_coverage: per-disc factors "
+        "learnt at the step-on then drifting within 15 %, with the coverage curve")
     return out

@@ -368,6 +368,7 @@ COVERAGE_KNOTS = (0.0, 0.25, 0.5, 0.75, 0.85, 1.0)   # where along the foot (hee
 COVERAGE_SIGMA = 0.5          # log coverage at a knot: 0 ± 0.5 (the discs see ×0.6 … ×1.6 of the foot)
 COVERAGE_SMOOTH = 0.3         # its second difference between knots: 0 ± 0.3
 COVERAGE_PIN_BELOW = 0.5      # placement='coverage': the curve held at 1 up to the middle of the foot
+COVERAGE_SETTLE_S = 8.0       # placement='coverage': no equation in the first 8 s after stepping on
 COVERAGE_BAND_LOW = 0.4       # learning still moments: a total up to 40 % below W is no holding on
 
 
@@ -403,7 +404,7 @@ class CoverageAdjuster(LogPlacementAdjuster):
     def __init__(self, n_sensors: int, weight_n: float, rate_hz: float, *, geometry, knots=COVERAGE_KNOTS,
                  coverage_sigma: float = COVERAGE_SIGMA, coverage_smooth: float = COVERAGE_SMOOTH,
                  factors: bool = True, still_only: bool = False, per_foot: bool = False,
-                 pin_below: float | None = None, **kw):
+                 pin_below: float | None = None, settle_s: float | None = None, **kw):
         feet, y, span = geometry
         self.still_only = bool(still_only)
         # a foot rolled onto its toes reads ×0.6 before its coverage is learnt: learning still
@@ -431,6 +432,8 @@ class CoverageAdjuster(LogPlacementAdjuster):
         if not factors:           # the coverage only: the discs' factors held at 1
             kw["log_sigma"] = 1e-3
         super().__init__(n_sensors, weight_n, rate_hz, **kw)
+        if settle_s is not None:          # no equation in the first settle_s after stepping on
+            self.settle_n = int(round(settle_s * rate_hz))
 
     def reset(self) -> None:
         super().reset()

@@ -234,14 +234,17 @@ def test_the_coverage_keeps_a_real_asymmetry():
     assert np.abs(out[late].sum(axis=1) / W - 1).max() < 0.03        # and the loads add up again
 
 
-def test_the_estimator_runs_the_coverage_form_on_request_only():
+def test_the_estimator_runs_the_coverage_form_by_default():
+    """The default re-estimate: the coverage curve alone (no per-disc factors, the level left to
+    the live rescale), learnt on still moments from 8 s after stepping on; placement=False: none."""
     layout = load_layout("default-6")
     from calibration.store import nominal
     cal = nominal(layout)
-    assert Estimator(layout, cal, W, RATE).placement is None                     # off by default
-    est = Estimator(layout, cal, W, RATE, placement="coverage")
+    est = Estimator(layout, cal, W, RATE)
     assert isinstance(est.placement, CoverageAdjuster) and est.placement.still_only
+    assert est.placement.settle_n == int(8 * RATE) and est.placement.common_sigma < 0.01
     assert np.allclose(est.placement.factors, 1.0)
+    assert Estimator(layout, cal, W, RATE, placement=False).placement is None
 
 
 def test_a_mat_reading_high_while_standing_is_a_level_not_a_coverage():
