@@ -29,13 +29,20 @@ def test_layouts_ship_inside_the_wheel(tmp_path):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-v",
                         "-w", str(tmp_path), str(root)], capture_output=True, text=True)
     if r.returncode != 0:
         pytest.skip(f"cannot build a wheel here: {r.stderr.strip()[-200:]}")
     wheel = next(tmp_path.glob("footmat-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "firmware/layouts/default-6.toml" in names and "firmware/layouts/default-8.toml" in names
+    # the web view's own files and the index's migrations ship too, and the build names no data
+    # folder setuptools would ignore (a wall of warnings in make's install otherwise)
+    for folder, first in (("trainer/web/static", "live.js"), ("trainer/store/migrations", "0001_initial.sql")):
+        here = sorted(p.name for p in (root / folder).iterdir() if p.is_file() and p.name != "__init__.py")
+        assert first in here and all(f"{folder}/{n}" in names for n in here), folder
+    assert any(n.startswith("trainer/web/templates/") for n in names)
+    assert "is absent from the `packages` configuration" not in r.stdout + r.stderr
 
 
 @pytest.mark.parametrize("mutate, words", [
