@@ -36,10 +36,11 @@ from trainer.estimate.stillness import StateDetector
 # share of each foot's load its in-line discs see, as a function of where along the foot the load
 # is (CoverageAdjuster with the discs' factors held at 1), learnt from "the loads add up to the
 # body weight" on still moments only, from COVERAGE_SETTLE_S after each step-on, the curve held
-# at 1 up to mid-foot and the level left to the live rescale (issue 22). One curve for both feet:
-# a real left/right asymmetry stays. It beats no re-estimate on the ideal and the realistic mats
-# in every figure (cached mats, ml/ap mm, load %, L/R pp: ideal 11.5/5.0/2.4/4.0 -> 7.1/4.2/0.7/0.9,
-# realistic 25.5/29.4/24.5/14.4 -> 24.3/26.8/8.5/13.4). The per-disc forms are options:
+# at 1 up to mid-foot and never above 1 (under_only: discs reading high is their landing), the
+# level left to the live rescale (issue 22). One curve for both feet: a real left/right
+# asymmetry stays. It beats no re-estimate on the ideal and the realistic mats in every figure
+# (cached mats, ml/ap mm, load %, L/R pp: ideal 11.5/5.0/2.4/4.0 -> 7.2/4.2/0.7/0.9, realistic
+# 25.5/29.4/24.5/14.4 -> 24.3/29.0/15.9/13.9). The per-disc forms are options:
 # placement="step-on" learns factors in the first STEP_ON_LEARN_S standing after each step-on and
 # keeps them until the next step-off (placement_options drift_sigma: then drifting about them;
 # coverage=True: with the coverage curve too — the best on the realistic mat); "continuous" (or
@@ -81,6 +82,7 @@ class Estimator:
                 opts.setdefault("pin_below", COVERAGE_PIN_BELOW)
                 opts.setdefault("settle_s", COVERAGE_SETTLE_S)
                 opts.setdefault("common_sigma", 1e-3)      # the level is the live rescale's
+                opts.setdefault("under_only", True)
                 self.placement = CoverageAdjuster(len(layout.sensors), weight_n, rate_hz, factors=False, **opts)
             else:
                 if placement != "continuous" and placement is not True:

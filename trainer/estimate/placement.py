@@ -404,7 +404,7 @@ class CoverageAdjuster(LogPlacementAdjuster):
     def __init__(self, n_sensors: int, weight_n: float, rate_hz: float, *, geometry, knots=COVERAGE_KNOTS,
                  coverage_sigma: float = COVERAGE_SIGMA, coverage_smooth: float = COVERAGE_SMOOTH,
                  factors: bool = True, still_only: bool = False, per_foot: bool = False,
-                 pin_below: float | None = None, settle_s: float | None = None, **kw):
+                 pin_below: float | None = None, settle_s: float | None = None, under_only: bool = False, **kw):
         feet, y, span = geometry
         self.still_only = bool(still_only)
         # a foot rolled onto its toes reads ×0.6 before its coverage is learnt: learning still
@@ -420,6 +420,9 @@ class CoverageAdjuster(LogPlacementAdjuster):
         # per_foot: each foot its own curve (where it landed moves its discs along it, issue 22);
         # else one curve for both feet
         self.per_foot = bool(per_foot)
+        # under_only: the discs can only miss load (it spreads off them), never see more than the
+        # foot carries — a disc reading high is its landing (a per-disc factor), not coverage
+        self.under_only = bool(under_only)
         self.ng = self.K * (2 if self.per_foot else 1)
         # pin_below: the curve is held at 1 up to that u (the foot standing or on its heel is the
         # calibration's own reference; its level is the common factor's and the live rescale's)
@@ -546,5 +549,5 @@ class CoverageAdjuster(LogPlacementAdjuster):
                 break
         x[0] = np.clip(x[0], np.log(0.3), np.log(3.0))
         x[1:S + 1] = np.clip(x[1:S + 1], np.log(0.1), np.log(10.0))
-        x[S + 1:] = np.clip(x[S + 1:], -1.5, 1.5)
+        x[S + 1:] = np.clip(x[S + 1:], -1.5, 0.0 if self.under_only else 1.5)
         self.u, self.g = x[:S + 1], x[S + 1:]

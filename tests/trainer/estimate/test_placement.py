@@ -243,6 +243,7 @@ def test_the_estimator_runs_the_coverage_form_by_default():
     est = Estimator(layout, cal, W, RATE)
     assert isinstance(est.placement, CoverageAdjuster) and est.placement.still_only
     assert est.placement.settle_n == int(8 * RATE) and est.placement.common_sigma < 0.01
+    assert est.placement.under_only
     assert np.allclose(est.placement.factors, 1.0)
     assert Estimator(layout, cal, W, RATE, placement=False).placement is None
 
@@ -260,3 +261,23 @@ def test_a_mat_reading_high_while_standing_is_a_level_not_a_coverage():
     assert np.abs(free.g).max() > 0.05                                  # without: the curve takes some
     toes = np.concatenate([0.5 * W * np.array([0.05, 0.45, 0.5]), 0.5 * W * FOOT])[None, :]
     assert pinned._apply(toes, pinned._snapshot()).sum() == pytest.approx(toes.sum() * pinned.factors[0], rel=1e-4)
+
+
+def test_under_only_a_forefoot_reading_high_is_no_coverage():
+    """A foot whose ball and toe discs landed on their pressure peaks reads more than it carries
+    rolled forward. That is the discs' landing, not load spread off them: with ``under_only`` (the
+    default form) the curve stays at or below 1, so a spiral on such a mat is not read low (in
+    `footmat today` it was: 'you held on to a support' on an improving person's days)."""
+    rows = []
+    for _ in range(3):
+        for p in ROLL:
+            rows.append(np.tile(np.concatenate([0.7 * W * p, 0.3 * W * FOOT]), (40, 1)))
+    truth = np.vstack(rows)
+    read = truth * np.array([1.0, 1.6, 1.6, 1.0, 1.6, 1.6])
+    geo = foot_geometry(load_layout("default-6"))
+    kw = dict(geometry=geo, factors=False, still_only=True, pin_below=0.5)
+    only = CoverageAdjuster(6, W, RATE, under_only=True, **kw)
+    both = CoverageAdjuster(6, W, RATE, **kw)
+    run(only, read), run(both, read)
+    assert both.g.max() > 0.2                       # free, the curve reads the landing as coverage
+    assert only.g.max() <= 0.0
