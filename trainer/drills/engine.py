@@ -78,9 +78,11 @@ class DrillEngine:
         self._next_unit = 0         # the first unit not scored yet
         self._carry = None          # active time an event still going on at the last unit's end started
         self._last_a = None
-        # live (real clock): the loop's preview score is worked out in a thread, so the view
-        # never freezes at a loop's end (scoring a loop takes ~70 ms, the first also imports scipy)
+        # live (real clock): the loop's preview score and each streaming unit's score are worked
+        # out in a thread, so the view never freezes at a loop's end (scoring a spiral loop takes
+        # ~90 ms here, more on a Pi; the first also imports scipy)
         self.score_in_background = False
+        self._pending = None        # (thread, result box) of the unit being scored in the background
         self._holding = False
         self._loads = collections.deque(maxlen=max(1, int(HOLDING_WINDOW_S * rate_hz)))
         self._loads_sum = 0.0
@@ -360,6 +362,16 @@ class DrillEngine:
         """A streaming drill: score every unit whose window active time has passed (all that are
         left, when ``final``), then drop the frames no unit still to come needs."""
         units = self._units
+        if self._pending is not None:
+            thread, box = self._pending
+            if thread.is_alive() and not final:
+                return          # every frame is kept until its result is back
+            thread.join()
+            self._pending = None
+            if "error" in box:
+                raise box["error"]
+            self._carry = box.get("carry")
+            self._next_unit += 1
         while self._next_unit < len(units) and (final or (self._last_a is not None
                                                          and self._last_a >= units[self._next_unit][1])):
             a0, a1 = units[self._next_unit]
@@ -367,8 +379,13 @@ class DrillEngine:
                 a0 = min(a0, self._carry)
             run = self.run_data(since_a=a0)
             run = run.window(a0, a1) if run is not None else None
-            self._carry = self.drill.score_unit(self._next_unit, run if run is not None and len(run) else None,
-                                                self.rate_hz)
+            run = run if run is not None and len(run) else None
+            if self.score_in_background and not final:
+                # scored on a thread, one unit at a time and in order (the next unit's window
+                # needs this one's carry); the same calls with the same frames as inline
+                self._pending = self._score_unit_in_background(self._next_unit, run)
+                return
+            self._carry = self.drill.score_unit(self._next_unit, run, self.rate_hz)
             self._next_unit += 1
         keep_from = min((u[0] for u in units[self._next_unit:]), default=np.inf)
         if self._carry is not None:
@@ -379,6 +396,19 @@ class DrillEngine:
             first = self._run_idx[0][0] if self._run_idx else self._n_blocks
             for b in [b for b in self._blocks if b < first]:
                 del self._blocks[b]
+
+    def _score_unit_in_background(self, k: int, run):
+        box = {}
+
+        def work():
+            try:
+                box["carry"] = self.drill.score_unit(k, run, self.rate_hz)
+            except BaseException as e:      # raised on the loop's thread when the result is taken
+                box["error"] = e
+
+        thread = threading.Thread(target=work, name="footmat-unit", daemon=True)
+        thread.start()
+        return thread, box
 
     def _score_loop_so_far(self) -> None:
         """Score the loop just finished, for the live view's score (the session scores all at the end)."""

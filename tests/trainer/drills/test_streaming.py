@@ -174,3 +174,72 @@ def test_reach_drills_keep_about_one_lean_and_score_as_the_whole_run(cls, whole,
     assert s1["hits"] > 0
     longest = max(b - a for a, b in cls(**kw).units() if np.isfinite(b))
     assert kept <= longest * RATE + 2 * RATE < kept_all
+
+
+def _replay(drill, blocks, background: bool):
+    layout = load_layout("default-6")
+    engine = DrillEngine(drill, layout, blocks[1], RATE, time_cap_s=600)
+    engine.score_in_background = background
+    waits = []
+    for eb in blocks[0]:
+        engine.process(eb)
+        waits.append(engine._pending is not None)
+        if engine.done:
+            break
+    return engine, waits
+
+
+def _recorded_blocks(drill, seed=4):
+    """The estimated blocks of one simulated run of ``drill`` (virtual clock, 10-frame blocks)."""
+    layout = load_layout("default-6")
+    follower = Follower(natural_centre(layout))
+    person = ScriptedPerson(follower, seed=seed, lag_s=0.25)
+    mat = SimMat(layout, person, seed=seed)
+    estimator = Estimator(layout, calibrate_on_sim(layout, seed=seed), person.weight_n, RATE)
+    engine = DrillEngine(drill, layout, person.weight_n, RATE, time_cap_s=600)
+    follower.engine = engine
+    src = VectorSimSource(mat, VirtualClock())
+    out = []
+    while not engine.done:
+        eb = estimator.estimate(src.read(10))
+        out.append(eb)
+        engine.process(eb)
+    return out, person.weight_n
+
+
+@pytest.mark.parametrize("make", [lambda: SpiralDrill(loops=2, period_s=10.0),
+                                  lambda: HeelRaisesDrill(sets=2, reps=3, tempo=1.0, rest=5.0)])
+def test_units_scored_in_the_background_give_the_same_summary(make):
+    """Live (a real clock), each unit is scored on a thread so the view never waits for it: the
+    same units, frames and summary as scoring inline, and the loop went on while one was scored."""
+    blocks = _recorded_blocks(make())
+    inline, _ = _replay(make(), blocks, background=False)
+    behind, waits = _replay(make(), blocks, background=True)
+    assert behind.results()[0] == inline.results()[0]
+    assert any(waits)            # some block was processed while a unit was being scored
+
+
+def test_a_slow_unit_does_not_hold_the_loop_and_its_frames_are_kept():
+    import threading
+
+    gate = threading.Event()
+
+    class SlowSpiral(SpiralDrill):
+        def score_unit(self, k, run, fs):
+            if k == 0:
+                assert gate.wait(30)
+            return super().score_unit(k, run, fs)
+
+    blocks = _recorded_blocks(SpiralDrill(loops=2, period_s=10.0))
+    layout = load_layout("default-6")
+    engine = DrillEngine(SlowSpiral(loops=2, period_s=10.0), layout, blocks[1], RATE, time_cap_s=600)
+    engine.score_in_background = True
+    kept = []
+    for eb in blocks[0]:
+        engine.process(eb)              # returns at once while unit 0 waits at the gate
+        if engine._pending is not None:
+            kept.append(len(engine._run_idx))
+    assert kept and kept == sorted(kept)        # nothing dropped while unit 0 was being scored
+    gate.set()
+    summary, _ = engine.results()
+    assert len(summary["loops"]) == 2 and summary["score"] is not None
