@@ -24,7 +24,8 @@ from trainer.estimate.estimator import Estimator
 RATE = 200.0
 
 
-def run(drill, seed=4):
+def _simulated(drill, seed=4):
+    """A simulated person following ``drill`` on the default-6 mat: (source, engine, estimator)."""
     layout = load_layout("default-6")
     follower = Follower(natural_centre(layout))
     person = ScriptedPerson(follower, seed=seed, lag_s=0.25)
@@ -32,8 +33,13 @@ def run(drill, seed=4):
     estimator = Estimator(layout, calibrate_on_sim(layout, seed=seed), person.weight_n, RATE)
     engine = DrillEngine(drill, layout, person.weight_n, RATE, time_cap_s=600)
     follower.engine = engine
+    return VectorSimSource(mat, VirtualClock()), engine, estimator
+
+
+def run(drill, seed=4):
+    source, engine, estimator = _simulated(drill, seed)
     kept = []
-    run_drill(VectorSimSource(mat, VirtualClock()), engine, estimator=estimator,
+    run_drill(source, engine, estimator=estimator,
               on_block=lambda block, eng: kept.append(sum(len(b[0]) for b in eng._blocks.values())))
     return engine, max(kept)
 
@@ -191,20 +197,13 @@ def _replay(drill, blocks, background: bool):
 
 def _recorded_blocks(drill, seed=4):
     """The estimated blocks of one simulated run of ``drill`` (virtual clock, 10-frame blocks)."""
-    layout = load_layout("default-6")
-    follower = Follower(natural_centre(layout))
-    person = ScriptedPerson(follower, seed=seed, lag_s=0.25)
-    mat = SimMat(layout, person, seed=seed)
-    estimator = Estimator(layout, calibrate_on_sim(layout, seed=seed), person.weight_n, RATE)
-    engine = DrillEngine(drill, layout, person.weight_n, RATE, time_cap_s=600)
-    follower.engine = engine
-    src = VectorSimSource(mat, VirtualClock())
+    src, engine, estimator = _simulated(drill, seed)
     out = []
     while not engine.done:
         eb = estimator.estimate(src.read(10))
         out.append(eb)
         engine.process(eb)
-    return out, person.weight_n
+    return out, engine.weight_n
 
 
 @pytest.mark.parametrize("make", [lambda: SpiralDrill(loops=2, period_s=10.0),
