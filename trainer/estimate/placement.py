@@ -106,13 +106,20 @@ class PlacementAdjuster:
         """What each sensor's calibrated force is multiplied by: common × (1 + deviation)."""
         return self.common * (1.0 + self.deviation)
 
+    def _admits(self, h: np.ndarray, tot: float, holding: bool = True) -> bool:
+        """Chunk ``h`` (total ``tot``) may make an equation: its raw total within RAW_BAND of W
+        and, with ``holding``, once learning, not a person holding on (or lifting a foot off):
+        the loads as the factors read them within BAND_LOW of W."""
+        W = self.weight_n
+        if not np.isfinite(tot) or not RAW_BAND[0] * W <= tot <= RAW_BAND[1] * W:
+            return False
+        return not (holding and self.equations and float(h @ self.factors) < (1.0 - BAND_LOW) * W)
+
     def _commit(self, h: np.ndarray, still: bool) -> bool:
         W = self.weight_n
         tot = float(h.sum())
-        if not np.isfinite(tot) or not RAW_BAND[0] * W <= tot <= RAW_BAND[1] * W:
+        if not self._admits(h, tot):
             return False
-        if self.equations and float(h @ self.factors) < (1.0 - BAND_LOW) * W:
-            return False                       # holding on (or lifting a foot off): not W
         sig = self.obs_sigma if still else self.moving_sigma
         row = np.concatenate([[tot], h @ self._G, h]) / W / sig
         self._A += np.outer(row, row)
@@ -225,6 +232,37 @@ TEMPLATE_S = 3.0                 # … in the first seconds after stepping on (s
 MAX_CHUNKS = 1500                # equations kept (older ones thinned out)
 
 
+def _ratio_rows(ratio: list, width: int, sigma: float):
+    """The template's equations log kᵢ − log kⱼ = y as rows over (u₀, u₁ … u_S, …) of ``width``
+    columns, divided by their ``sigma``: (Rm, ry), or None without any."""
+    if not ratio:
+        return None
+    Rm = np.zeros((len(ratio), width))
+    ry = np.zeros(len(ratio))
+    for q, (i, j, y) in enumerate(ratio):
+        Rm[q, 1 + i], Rm[q, 1 + j], ry[q] = 1.0, -1.0, y
+    Rm /= sigma
+    ry /= sigma
+    return Rm, ry
+
+
+def _gauss_newton_step(J, resid, prior, x, centre, ratio, smooth=None) -> np.ndarray:
+    """One Gauss-Newton step of the log-factor fits: the equations' Jacobian ``J`` and weighted
+    residuals ``resid``, the priors x ~ ``centre`` ± 1/``prior``, optionally ``smooth`` = (D, lo):
+    the smoothness rows D over x[lo:], and the template's ``ratio`` rows (:func:`_ratio_rows`)."""
+    A = J.T @ J + np.diag(prior ** 2)
+    g = J.T @ resid + prior ** 2 * (x - centre)
+    if smooth is not None:
+        D, lo = smooth
+        A[lo:, lo:] += D.T @ D
+        g[lo:] += D.T @ (D @ x[lo:])
+    if ratio is not None:
+        Rm, ry = ratio
+        A += Rm.T @ Rm
+        g += Rm.T @ (Rm @ x - ry)
+    return np.linalg.solve(A, g)
+
+
 def template_rows(layout, calibration) -> list:
     """(disc index, heel index, log ratio) of the calibration's stance template
     (``calibration.fit["stance_template"]``, calibration.fit.stance_template); [] without one."""
@@ -292,7 +330,9 @@ class LogPlacementAdjuster(PlacementAdjuster):
         u = getattr(self, "u", None)
         return np.ones(self.S) if u is None else np.exp(u[0] + u[1:])
 
-    def _commit(self, h: np.ndarray, still: bool) -> bool:
+    def _commit(self, h: np.ndarray, still: bool, holding_checked: bool = False) -> bool:
+        """``holding_checked``: the caller has told holding on already (:class:`CoverageAdjuster`
+        reads the loads through its curve too)."""
         W = self.weight_n
         if self.learn_n is not None and self._on_n > self.settle_n + self.learn_n:
             if self.drift_sigma is None:
@@ -305,11 +345,8 @@ class LogPlacementAdjuster(PlacementAdjuster):
             # only (a person who steps back on mid-drill and keeps moving teaches them nothing,
             # rather than a few seconds of movement read as a placement)
             return False
-        tot = float(h.sum())
-        if not np.isfinite(tot) or not RAW_BAND[0] * W <= tot <= RAW_BAND[1] * W:
+        if not self._admits(h, float(h.sum()), holding=not holding_checked):
             return False
-        if self.equations and float(h @ self.factors) < (1.0 - BAND_LOW) * W:
-            return False                       # holding on (or lifting a foot off): not W
         sig = self.obs_sigma if still else self.moving_sigma
         self._rows.append((h / W, 1.0 / sig))
         if len(self._rows) > MAX_CHUNKS:
@@ -334,14 +371,7 @@ class LogPlacementAdjuster(PlacementAdjuster):
             prior = np.concatenate([[1.0 / self.common_sigma], np.full(S, 1.0 / self.drift_sigma)])
             centre = self.anchor
         u = self.u.copy()
-        R = len(self._ratio)
-        if R:
-            Rm = np.zeros((R, S + 1))
-            ry = np.zeros(R)
-            for k, (i, j, y) in enumerate(self._ratio):
-                Rm[k, 1 + i], Rm[k, 1 + j], ry[k] = 1.0, -1.0, y
-            Rm /= self.template_sigma
-            ry /= self.template_sigma
+        ratio = _ratio_rows(self._ratio, S + 1, self.template_sigma)
         for _ in range(4):
             k = np.exp(u[0] + u[1:])
             terms = H * k[None, :]
@@ -349,12 +379,7 @@ class LogPlacementAdjuster(PlacementAdjuster):
             J = np.empty((len(H), S + 1))
             J[:, 0] = w * pred
             J[:, 1:] = w[:, None] * terms
-            A = J.T @ J + np.diag(prior ** 2)
-            g = J.T @ (w * (pred - 1.0)) + prior ** 2 * (u - centre)
-            if R:
-                A += Rm.T @ Rm
-                g += Rm.T @ (Rm @ u - ry)
-            step = np.linalg.solve(A, g)
+            step = _gauss_newton_step(J, w * (pred - 1.0), prior, u, centre, ratio)
             u = u - step
             if np.max(np.abs(step)) < 1e-4:
                 break
@@ -486,16 +511,10 @@ class CoverageAdjuster(LogPlacementAdjuster):
         if self.still_only and not still:
             return False                   # moving (a spiral): lag and hysteresis, not coverage
         # the holding-on test reads the loads as this model reads them (factors and coverage)
-        if self.equations:
-            W = self.weight_n
-            if float(self._apply(h[None, :], self._snapshot()).sum()) < (1.0 - self.band_low) * W:
-                return False
-            saved, self.equations = self.equations, 0
-            try:
-                return super()._commit(h, still)
-            finally:
-                self.equations += saved
-        return super()._commit(h, still)
+        if self.equations and (float(self._apply(h[None, :], self._snapshot()).sum())
+                               < (1.0 - self.band_low) * self.weight_n):
+            return False
+        return super()._commit(h, still, holding_checked=True)
 
     def _solve(self) -> None:
         S, K = self.S, self.ng
@@ -514,14 +533,7 @@ class CoverageAdjuster(LogPlacementAdjuster):
         if self.per_foot:
             D = np.block([[D, np.zeros_like(D)], [np.zeros_like(D), D]])
         x = np.concatenate([self.u, self.g])
-        R = len(self._ratio)
-        if R:
-            Rm = np.zeros((R, S + 1 + K))
-            ry = np.zeros(R)
-            for q, (i, j, yv) in enumerate(self._ratio):
-                Rm[q, 1 + i], Rm[q, 1 + j], ry[q] = 1.0, -1.0, yv
-            Rm /= self.template_sigma
-            ry /= self.template_sigma
+        ratio = _ratio_rows(self._ratio, S + 1 + K, self.template_sigma)
         for _ in range(5):
             k = np.exp(x[0] + x[1:S + 1])
             g = x[S + 1:]
@@ -536,14 +548,7 @@ class CoverageAdjuster(LogPlacementAdjuster):
                 J[:, S + 1:] = -w[:, None] * ((L * cf)[:, :, None] * B).reshape(len(H), K)
             else:
                 J[:, S + 1:] = -w[:, None] * np.einsum("nf,nfk->nk", L * cf, B)
-            A = J.T @ J + np.diag(prior ** 2)
-            A[S + 1:, S + 1:] += D.T @ D
-            gr = J.T @ (w * (pred - 1.0)) + prior ** 2 * (x - centre)
-            gr[S + 1:] += D.T @ (D @ g)
-            if R:
-                A += Rm.T @ Rm
-                gr += Rm.T @ (Rm @ x - ry)
-            step = np.linalg.solve(A, gr)
+            step = _gauss_newton_step(J, w * (pred - 1.0), prior, x, centre, ratio, smooth=(D, S + 1))
             x = x - step
             if np.max(np.abs(step)) < 1e-4:
                 break
