@@ -169,7 +169,10 @@ class PlacementAdjuster:
         n = f.shape[0]
         still = np.asarray(still, bool)
         unloaded = np.asarray(unloaded, bool)
-        ok = np.all(np.isfinite(f), axis=1)
+        ok = np.all(np.isfinite(f), axis=1).tolist()
+        tots = np.nansum(f, axis=1).tolist()      # each frame's total, once per block
+        still = still.tolist()
+        unloaded = unloaded.tolist()
         W = self.weight_n
         i = 0
         while i < n:
@@ -185,7 +188,7 @@ class PlacementAdjuster:
                         fac = self._snapshot()
                     j += 1
                     continue
-                tot = float(np.nansum(f[j]))
+                tot = tots[j]
                 if tot < RAW_BAND[0] * W or not ok[j]:
                     # on the way on or off (or a channel unread): no chunk; the settling restarts
                     if tot < RAW_BAND[0] * W:
@@ -201,7 +204,7 @@ class PlacementAdjuster:
                     continue
                 self._acc += f[j]
                 self._acc_n += 1
-                self._acc_still &= bool(still[j])
+                self._acc_still &= still[j]
                 if self._acc_n >= self.window_n:
                     h = self._acc / self._acc_n
                     changed = self._chunk(float(h.sum()), h, self._acc_still)
