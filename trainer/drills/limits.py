@@ -25,6 +25,7 @@ from .targets import convex_hull, ray_to_hull
 DIRECTIONS = ("forward", "forward-right", "right", "back-right", "back", "back-left", "left", "forward-left")
 _ANGLE_DEG = {"right": 0, "forward-right": 45, "forward": 90, "forward-left": 135, "left": 180,
               "back-left": 225, "back": 270, "back-right": 315}
+_UNIT = {d: np.array([np.cos(np.radians(a)), np.sin(np.radians(a))]) for d, a in _ANGLE_DEG.items()}
 DEFAULT_REACH_FRACTION = 0.70     # of the distance to the hull edge, until the person has done `limits`
 LOWPASS_HZ = 5.0                  # zero-lag low-pass before velocities and path lengths (sensor noise)
 MIN_LEAN_MM = 10.0                # a lean smaller than this is "no lean detected"
@@ -39,9 +40,8 @@ _LOS_DEG = {"lateral": 8.0, "forward": 8.0, "back": 4.5}    # METRICS.md: theore
 
 
 def unit(direction: str) -> np.ndarray:
-    """Unit vector (x right, y forward) of one of the 8 direction names."""
-    ang = np.radians(_ANGLE_DEG[direction])
-    return np.array([np.cos(ang), np.sin(ang)])
+    """Unit vector (x right, y forward) of one of the 8 direction names (a new array each call)."""
+    return _UNIT[direction].copy()
 
 
 def hull_edge_mm(layout, centre, u) -> float:
@@ -298,18 +298,20 @@ class LimitsDrill(DrillRun):
         target), held, and back over MOVE_S at the next settle cue."""
         k, into, lean = self._phase(a)
         out = np.zeros((k.size, 2))
-        for j in range(k.size):
-            if k[j] < 0:
-                continue
-            if lean[j]:
-                d, s = DIRECTIONS[k[j]], (into[j] - self.SETTLE_S) / self.MOVE_S
-            elif k[j] >= 1 and into[j] < self.MOVE_S:
-                d, s = DIRECTIONS[k[j] - 1], 1.0 - into[j] / self.MOVE_S
-            else:
-                continue
-            dist = self._lean_for(d, lean_mm)
-            f = 0.5 - 0.5 * np.cos(np.pi * np.clip(s, 0.0, 1.0))
-            out[j] = f * dist * unit(d)
+        back = ~lean & (k >= 1) & (into < self.MOVE_S)
+        moving = (lean | back) & (k >= 0)
+        if not moving.any():
+            return out
+        # the rows moving, all at once (the same arithmetic, row by row, as one row at a time)
+        rows = np.flatnonzero(moving)
+        lean_r = lean[rows]
+        which = np.where(lean_r, k[rows], k[rows] - 1)
+        into_r = into[rows]
+        s = np.where(lean_r, (into_r - self.SETTLE_S) / self.MOVE_S, 1.0 - into_r / self.MOVE_S)
+        f = 0.5 - 0.5 * np.cos(np.pi * np.clip(s, 0.0, 1.0))
+        dirs = [DIRECTIONS[i] for i in which.tolist()]
+        dist = np.array([self._lean_for(d, lean_mm) for d in dirs], float)
+        out[rows] = (f * dist)[:, None] * np.array([unit(d) for d in dirs])
         return out
 
     def _lean_for(self, d, lean_mm):
