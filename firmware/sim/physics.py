@@ -147,79 +147,88 @@ def _tilt_axes(centres: np.ndarray, base: np.ndarray, ty: np.ndarray):
     return cy, cx, logb, _clip(ty, lo, hi)
 
 
-def _tilt_groups(cy: np.ndarray, logb: np.ndarray, ceny: np.ndarray, ty: np.ndarray, groups) -> np.ndarray:
+TILT_TOL = 1e-9     # a tilt has converged when no row's Newton step moves it by more than this
+
+
+def _tilt_groups(cy: np.ndarray, logb: np.ndarray, ceny: np.ndarray, ty: np.ndarray, groups,
+                 start=None, final: list | None = None) -> np.ndarray:
     """Exponential tilting of several groups of rows in one loop (the arithmetic of each row is
-    exactly that of :func:`tilt_weights` on its own group: same operations, same order).
+    that of :func:`tilt_weights` on its own group: same operations, same order).
 
     ``groups``: (cx, cenx, tx or None, iters, rows): first the front-back-only groups (``tx``
-    None), then the joint ones, ``iters`` never decreasing (the rows still iterating are always
-    the last ones); all share ``cy``,
-    ``logb`` and ``ceny`` (one foot's front-back axis; the feet share it) and ``ty`` (N,) holds
-    every group's (clipped) targets one after the other. A row's numbers do not depend on the
-    other rows (elementwise operations; matrix-vector products of two rows or more are row by
-    row — a one-row product rounds differently, so a caller keeps one-row groups alone)."""
+    None), then the joint ones; all share ``cy``, ``logb`` and ``ceny`` (one foot's front-back
+    axis; the feet share it) and ``ty`` (N,) holds every group's (clipped) targets one after the
+    other. Each group iterates Newton steps until none of its rows moves by more than
+    :data:`TILT_TOL` (Newton converges quadratically: the step after that one is below 1e-15),
+    at most ``iters`` times. ``start``: (lam, mu) (N,) to start each row from (a neighbouring
+    solution: a few steps instead of ten), else 0; ``final``, a list, receives the (lam, mu)
+    reached. A row's numbers depend only on its own target and start, to rounding (the loop
+    runs until every group of the call has converged)."""
     n = ty.shape[0]
-    lam = np.zeros(n)
-    mu = np.zeros(n)
+    lam = np.zeros(n) if start is None else np.array(start[0], float)
+    mu = np.zeros(n) if start is None else np.array(start[1], float)
     cxr = np.empty((n, cy.shape[0]))
     cy2 = cy ** 2
-    parts = []
+    spec = []
     a = 0
-    kinds = [(tx is not None, iters) for _, _, tx, iters, _ in groups]
-    assert kinds == sorted(kinds, key=lambda k: k[1]) and kinds == sorted(kinds), "groups out of order"
+    kinds = [tx is not None for _, _, tx, _, _ in groups]
+    assert kinds == sorted(kinds), "the front-back-only groups come first"
     for cx, cenx, tx, iters, rows in groups:
         cxr[a:a + rows] = cx
-        parts.append((a, a + rows, cx, cenx, tx, iters, None if tx is None else (cx ** 2, cx * cy)))
+        spec.append((a, a + rows, cx, cenx, tx, iters, None if tx is None else (cx ** 2, cx * cy)))
         a += rows
-    # the phases of the loop: (iterations, first row still iterating, first joint row (relative),
-    # the joint groups (rows relative to the joint ones, x axes), their targets one after another)
-    phases = []
-    done = 0
-    while parts:
-        s = parts[0][0]
-        joint = [p for p in parts if p[4] is not None]
-        j = joint[0][0] - s if joint else n - s           # the joint rows are the last ones
-        jspec = [(a - s - j, b - s - j, a - s, b - s, (cx, cx2, cxcy, cenx)) for a, b, cx, cenx, _, _, (cx2, cxcy) in joint]
-        tx = (joint[0][4] if len(joint) == 1 else np.concatenate([p[4] for p in joint])) if joint else None
-        phases.append((parts[0][5] - done, s, j, jspec, tx))
-        done = parts[0][5]
-        parts = [p for p in parts if p[5] > done]       # groups with fewer iterations are done
-    amax, add = np.maximum.reduce, np.add.reduce          # what ndarray.max / .sum call
-    for count, s, j, jspec, tx in phases:
+    joint = [g for g in spec if g[4] is not None]
+    j0 = joint[0][0] if joint else n                       # the joint rows are the last ones
+    if joint:
+        jspec = [(ga - j0, gb - j0, ga, gb, (cx, cx2, cxcy, cenx)) for ga, gb, cx, cenx, _, _, (cx2, cxcy) in joint]
+        tx = joint[0][4] if len(joint) == 1 else np.concatenate([g[4] for g in joint])
+        xs = [np.empty(n - j0) for _ in range(4)]          # each joint group's x products, in place
+    amax, add = np.maximum.reduce, np.add.reduce           # what ndarray.max / .sum call
+    done = [False] * len(spec)
+    it = 0
+    s = 0
+    while not all(done):
+        s = min(spec[done.index(False)][0], j0)            # rows of finished groups before it rest
+        j = j0 - s
         lam_s, mu_s = lam[s:], mu[s:]
-        cxr_s, ty_s = cxr[s:], ty[s:]
-        if jspec:
-            nj = lam_s.shape[0] - j
-            xs = [np.empty(nj) for _ in range(4)]          # each joint group's x products, in place
-        for _ in range(count):
-            z = logb + lam_s[:, None] * cy + mu_s[:, None] * cxr_s
-            z -= amax(z, axis=1, keepdims=True)
-            w = np.exp(z)
-            w /= add(w, axis=1, keepdims=True)
-            wcy = w @ cy
-            vy = w @ cy2 - wcy ** 2
-            ry = ty_s - (w @ ceny)
-            if j > 0:                                      # front-back only
-                lam_s[:j] += _clip(ry[:j] / 100.0 / np.maximum(vy[:j], 1e-6), -4, 4)
-            if jspec:
-                # each group's products with its own foot's x axis, then the rest on all joint rows
-                for a, b, wa, wb, vecs in jspec:
-                    wg = w[wa:wb]
-                    for out, v in zip(xs, vecs):
-                        np.matmul(wg, v, out=out[a:b])
-                wcx, wcx2, wcxcy, mx = xs
-                vx = wcx2 - wcx ** 2
-                cxy = wcxcy - wcx * wcy[j:]
-                rx = tx - mx
-                vyj, ryj = vy[j:], ry[j:]
-                det = np.maximum(vyj * vx - cxy ** 2, 1e-9)
-                # Newton step on the 2x2 covariance (the Jacobian of the tilted mean)
-                dl = (vx * ryj / 100.0 - cxy * rx / 30.0) / det
-                dm = (vyj * rx / 30.0 - cxy * ryj / 100.0) / det
-                lam_s[j:] += _clip(dl, -4, 4)
-                mu_s[j:] += _clip(dm, -4, 4)
-            _clip(lam_s, -40, 40, out=lam_s)
-            _clip(mu_s, -40, 40, out=mu_s)
+        z = logb + lam_s[:, None] * cy + mu_s[:, None] * cxr[s:]
+        z -= amax(z, axis=1, keepdims=True)
+        w = np.exp(z)
+        w /= add(w, axis=1, keepdims=True)
+        wcy = w @ cy
+        vy = w @ cy2 - wcy ** 2
+        ry = ty[s:] - (w @ ceny)
+        step = np.zeros(n)
+        if j > 0:                                          # front-back only
+            dl = _clip(ry[:j] / 100.0 / np.maximum(vy[:j], 1e-6), -4, 4)
+            lam_s[:j] += dl
+            step[s:j0] = np.abs(dl)
+        if joint:
+            # each group's products with its own foot's x axis, then the rest on all joint rows
+            for ga, gb, wa, wb, vecs in jspec:
+                wg = w[wa - s:wb - s]
+                for out, v in zip(xs, vecs):
+                    np.matmul(wg, v, out=out[ga:gb])
+            wcx, wcx2, wcxcy, mx = xs
+            vx = wcx2 - wcx ** 2
+            cxy = wcxcy - wcx * wcy[j:]
+            rx = tx - mx
+            vyj, ryj = vy[j:], ry[j:]
+            det = np.maximum(vyj * vx - cxy ** 2, 1e-9)
+            # Newton step on the 2x2 covariance (the Jacobian of the tilted mean)
+            dl = _clip((vx * ryj / 100.0 - cxy * rx / 30.0) / det, -4, 4)
+            dm = _clip((vyj * rx / 30.0 - cxy * ryj / 100.0) / det, -4, 4)
+            lam_s[j:] += dl
+            mu_s[j:] += dm
+            step[j0:] = np.maximum(np.abs(dl), np.abs(dm))
+        _clip(lam_s, -40, 40, out=lam_s)
+        _clip(mu_s, -40, 40, out=mu_s)
+        it += 1
+        for k, (ga, gb, _, _, _, iters, _) in enumerate(spec):
+            if not done[k] and ga >= s and (gb == ga or it >= iters or amax(step[ga:gb]) <= TILT_TOL):
+                done[k] = True
+    if final is not None:
+        final.append((lam, mu))
     z = logb + lam[:, None] * cy + mu[:, None] * cxr
     z -= z.max(axis=1, keepdims=True)
     w = np.exp(z)
@@ -236,6 +245,27 @@ def _both_feet(aim: np.ndarray, base: np.ndarray, n: int):
     cy, cx0, logb, _ = _tilt_axes(aim[0], base, np.zeros(0))
     cx1 = _tilt_axes(aim[1], base, np.zeros(0))[1]
     return cy, logb, (cx0, cx1), lambda ty: _tilt_axes(aim[0], base, ty)[3]
+
+
+def _warm_start(geom, key: str, groups: int, n: int, warm: int):
+    """Where the tilts of ``groups`` groups of ``n`` rows start: the first ``warm`` groups (the
+    front-back-only ones) at their last row of the previous call on this geometry (the same
+    person a few milliseconds earlier: two or three Newton steps from there instead of nine from
+    nothing); the joint ones, and every group on the first call, from 0. (A joint tilt does not
+    always converge — some points of a foot are beyond its reach — and where it does not, where
+    it stops depends on where it started: it starts where it always has.)"""
+    last = geom.__dict__.get("_tilt_warm", {}).get(key)
+    if last is None:
+        return None
+    lam = np.zeros(groups * n)
+    # a tilt pressed against its bounds (a target the foot cannot reach) is no place to start from
+    lam[:warm * n] = np.repeat(np.where(np.abs(last) < 20.0, last, 0.0), n)
+    return lam, np.zeros(groups * n)
+
+
+def _keep_warm(geom, key: str, final: list, warm: int, n: int) -> None:
+    lam, _ = final[0]
+    geom.__dict__.setdefault("_tilt_warm", {})[key] = lam[np.arange(1, warm + 1) * n - 1]
 
 
 def _median(d: np.ndarray) -> float:
@@ -289,8 +319,11 @@ def foot_loads(geom: FootGeometry, cop: np.ndarray, load_n: np.ndarray):
     if both is not None:                      # both feet in one loop (the same numbers)
         cy, logb, cxs, clip_ty = both
         tyc = clip_ty(ty)
+        fin = []
         wy = _tilt_groups(cy, logb, aim[0][:, 1], np.concatenate([tyc, tyc]),
-                          [(cxs[f], aim[f][:, 0], None, 12, n) for f in range(2)])
+                          [(cxs[f], aim[f][:, 0], None, 12, n) for f in range(2)],
+                          start=_warm_start(geom, "body", 2, n, 2), final=fin)
+        _keep_warm(geom, "body", fin, 2, n)
         w[:, 0], w[:, 1] = wy[:n], wy[n:]
     else:
         for f in range(2):
@@ -332,9 +365,12 @@ def feet_loads(geom: FootGeometry, target, load_n: np.ndarray):
         # the four tilts below (each foot, front-back only and joint) in one loop: the same numbers
         cy, logb, cxs, clip_ty = both
         tys = [clip_ty(c[:, 1]) for c in cops]
+        fin = []
         wa = _tilt_groups(cy, logb, aim[0][:, 1], np.concatenate(tys + tys),
                           [(cxs[f], aim[f][:, 0], None, 12, n) for f in range(2)]
-                          + [(cxs[f], aim[f][:, 0], cops[f][:, 0], 16, n) for f in range(2)])
+                          + [(cxs[f], aim[f][:, 0], cops[f][:, 0], 16, n) for f in range(2)],
+                          start=_warm_start(geom, "feet", 4, n, 2), final=fin)
+        _keep_warm(geom, "feet", fin, 2, n)
     for f, c in enumerate(cops):
         cen = aim[f]
         if both is not None:
