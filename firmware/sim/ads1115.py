@@ -70,10 +70,14 @@ class SimADS1115(SimChip):
     def _finish_if_due(self) -> None:
         if self._pending is None or self.stuck:
             return
-        if self.timing and self._now() < self._busy_until:
-            return
+        clock = self.clock
+        if self.timing:
+            if clock.now() < self._busy_until:
+                return
+            t = 0.5 * (self._started + self._busy_until)
+        else:
+            t = clock.now() if clock is not None else 0.0
         channel, fs = self._pending
-        t = 0.5 * (self._started + self._busy_until) if self.timing else self._now()
         v = self.source(channel, t)
         code = int(round(v / fs * 32768))
         code = max(-32768, min(32767, code))
@@ -94,7 +98,8 @@ class SimADS1115(SimChip):
 
     # -- bus side ---------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
-        self._finish_if_due()
+        if self._pending is not None:
+            self._finish_if_due()
         if not data:
             return  # address probe
         self.pointer = data[0] & 0x3
@@ -112,10 +117,11 @@ class SimADS1115(SimChip):
         # (continuous mode is not simulated: footmat uses single-shot only, HARDWARE.md)
 
     def read(self, n: int) -> bytes:
-        self._finish_if_due()
+        if self._pending is not None:
+            self._finish_if_due()
         v = self.regs[self.pointer]
-        out = bytes([(v >> 8) & 0xFF, v & 0xFF])
-        return (out * ((n + 1) // 2))[:n]
+        out = bytes(((v >> 8) & 0xFF, v & 0xFF))
+        return out if n == 2 else (out * ((n + 1) // 2))[:n]
 
     def __repr__(self) -> str:
         state = "absent" if self.absent else "stuck" if self.stuck else "ok"

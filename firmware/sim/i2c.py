@@ -105,7 +105,7 @@ class FakeI2C:
         if self._deinit:
             raise ValueError("I2C bus was deinitialised")
         dev = self.devices.get(addr)
-        if dev is None or getattr(dev, "absent", False):
+        if dev is None or dev.absent:
             raise OSError(errno.EREMOTEIO, "Remote I/O error")
         return dev
 
