@@ -70,6 +70,7 @@ class DrillEngine:
         self._countdown_end = None
         self._recent_cop = []
         self._phase = -1
+        self._labels: list[str] = []    # the drill's cue words, once built
         self._loop = -1
         self._run_idx = []          # (block number, frame index, active time) of running frames kept
         self._blocks = {}           # block number -> (estimated block, target), for blocks with frames kept
@@ -192,6 +193,7 @@ class DrillEngine:
                 elif t >= self._countdown_end:
                     centre = np.mean(self._recent_cop, axis=0) if self._recent_cop else np.nanmean(eb.cop, axis=0)
                     self.drill.build(self.layout, centre, self.person)
+                    self._labels = self.drill.labels()      # the cues' words, fixed by the build
                     units = self.drill.units()
                     if units is not None:
                         self._units = list(units)
@@ -247,7 +249,7 @@ class DrillEngine:
                     self._last_a = a
                     if idx != self._phase:
                         self._phase = idx
-                        self._emit(t, "cue", self.drill.labels()[idx])
+                        self._emit(t, "cue", self._labels[idx])
                     # METRICS.md defines holding on for a still person; a person moving through a
                     # drill is also noted when the mat's load stays well under body weight for 2 s
                     tot = total_clean[k]
@@ -293,7 +295,7 @@ class DrillEngine:
 
     def _phase_name(self) -> str:
         if self.state == "running" and self._phase >= 0:
-            return self.drill.labels()[self._phase]
+            return self._labels[self._phase]
         return self.state
 
     def _finish(self, t: float, why: str) -> None:

@@ -16,6 +16,8 @@ pauses excluded (the ``a`` of :class:`RunData`).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .base import FEEDBACK_METHOD, DrillRun, plural, seconds, sentences
@@ -115,7 +117,8 @@ class HeelRaisesDrill(DrillRun):
         return k, u, beat
 
     def loop_of(self, a: float) -> int:
-        return int(self._where(a)[0][0])
+        # _where's set index for one time, in Python numbers (the engine asks once a frame)
+        return min(max(math.floor(a / (self.set_s + self.rest_s)), 0), self.sets - 1)
 
     def labels(self) -> list[str]:
         return ["stand tall, heels down", "up onto the toes", "hold", "down slowly", "heels down", "rest"]
@@ -129,8 +132,8 @@ class HeelRaisesDrill(DrillRun):
         out = []
         for k in range(self.sets):
             b0 = self.set_start(k) + LEAD_S
-            j0 = max(0, int(np.floor((a0 - b0) / self.tempo_s)))
-            j1 = min(self.reps * BEATS_PER_REP - 1, int(np.floor((a1 - b0) / self.tempo_s)))
+            j0 = max(0, math.floor((a0 - b0) / self.tempo_s))
+            j1 = min(self.reps * BEATS_PER_REP - 1, math.floor((a1 - b0) / self.tempo_s))
             out += [b0 + j * self.tempo_s for j in range(j0, j1 + 1) if a0 < b0 + j * self.tempo_s <= a1]
         return out
 
@@ -405,7 +408,8 @@ class ToePressDrill(DrillRun):
         return k, x
 
     def loop_of(self, a: float) -> int:
-        return max(0, int(self._where(a)[0][0]))
+        u = a - LEAD_S                 # _where's press index for one time, in Python numbers
+        return max(0, math.floor(u / self.cycle_s)) if u >= 0 else 0
 
     def labels(self) -> list[str]:
         return ["stand relaxed", "grip the floor with your toes", "relax"]
