@@ -280,9 +280,11 @@ class LimitsDrill(DrillRun):
     def target(self, a):
         k, _, lean = self._phase(a)
         out = np.tile(self.centre, (k.size, 1))
-        for j in np.flatnonzero(lean):
-            d = DIRECTIONS[k[j]]
-            out[j] = self.centre + self.targets[d]["reach_mm"] * unit(d)
+        rows = np.flatnonzero(lean)
+        if rows.size:
+            dirs = [DIRECTIONS[i] for i in k[rows].tolist()]
+            reach = np.array([self.targets[d]["reach_mm"] for d in dirs], float)
+            out[rows] = self.centre + reach[:, None] * np.array([_UNIT[d] for d in dirs])
         return out
 
     def labels(self) -> list[str]:
