@@ -51,11 +51,11 @@ class CopModel:
         self.min_load_n = min_load_n
 
     def _sums(self, forces: np.ndarray):
-        """The sums both passes share: the forces as counted (negative → 0, NaN kept), which
+        """The sums both passes share: the forces as counted (negative → 0, unread → 0), which
         frames have an unread channel, the total and the moments of each foot."""
-        f = np.where(np.isfinite(forces), np.maximum(forces, 0.0), np.nan)
-        fz = np.nan_to_num(f)
-        unread = ~np.isfinite(f)
+        read = np.isfinite(forces)
+        fz = np.where(read, np.maximum(forces, 0.0), 0.0)     # NaN and ±inf are unread: 0 in the sums
+        unread = ~read
         # a frame with an unread channel has no trustworthy whole-body CoP, total or share
         bad = unread.any(axis=1)
         total = fz @ (self.left + self.right)
@@ -81,8 +81,8 @@ class CopModel:
         fr = np.where(bad_r, np.nan, fz @ self.right)
         with np.errstate(invalid="ignore", divide="ignore"):
             # NaN-safe comparisons: an unread foot (NaN load) is below any threshold
-            on_l = np.nan_to_num(fl, nan=-1.0) >= FOOT_COP_MIN_N
-            on_r = np.nan_to_num(fr, nan=-1.0) >= FOOT_COP_MIN_N
+            on_l = fl >= FOOT_COP_MIN_N
+            on_r = fr >= FOOT_COP_MIN_N
             cop_l = np.where(on_l[:, None], mom_l / fl[:, None], np.nan)
             cop_r = np.where(on_r[:, None], mom_r / fr[:, None], np.nan)
             cop = (mom_l + mom_r) / total[:, None]
