@@ -56,6 +56,7 @@ class Follower:
         # a named person on a drill on the feet watches the screen's share mark: what they aimed
         # (recent calls, clock time -> share) and their correction on each foot's side
         self._aims = collections.deque(maxlen=256)
+        self._aim_t = self._aim_v = np.zeros(0)   # the aims' times and shares joined, in the same order
         self._screen = {"left": 0.0, "right": 0.0}
         self._snap_t = None
 
@@ -187,7 +188,7 @@ class Follower:
             self._watch_screen()
             r = run[i0:i1]
             if r.any():
-                self._aims.append((t[i0:i1][r], share[i0:i1][r]))
+                self._keep_aim(t[i0:i1][r], share[i0:i1][r])
             left[i0:i1] = self._screen["left"]
             right[i0:i1] = self._screen["right"]
         if run.any():
@@ -201,6 +202,13 @@ class Follower:
             c[run, 1] += w[run, 1]
         grip = None if feet.grip is None else feet.grip * k.toe_roll
         return FootTarget(np.clip(share, 0.0, 1.0), lc, rc, grip)
+
+    def _keep_aim(self, t: np.ndarray, share: np.ndarray) -> None:
+        """Keep one call's aims; the joined arrays follow the deque (its oldest call falls out)."""
+        drop = self._aims[0][0].size if len(self._aims) == self._aims.maxlen else 0
+        self._aims.append((t, share))
+        self._aim_t = np.concatenate([self._aim_t[drop:], t])
+        self._aim_v = np.concatenate([self._aim_v[drop:], share])
 
     def _watch_screen(self) -> None:
         """A person watching the screen: the mat shows their share on each foot as the mat reads it,
@@ -218,8 +226,7 @@ class Follower:
         dt = min(snap.t - self._snap_t, 0.1)
         self._snap_t = snap.t
         when = snap.t - self.kind.lag_s          # the script is asked a lag ahead of the mat
-        t = np.concatenate([a for a, _ in self._aims])
-        v = np.concatenate([b for _, b in self._aims])
+        t, v = self._aim_t, self._aim_v
         i = int(np.argmin(np.abs(t - when)))
         if abs(t[i] - when) > 0.5:
             return
