@@ -169,9 +169,11 @@ def _session_script(layout, seed: int):
 
 # the same frames through other forms of the placement re-estimate (trainer.estimate.placement),
 # beside the default Estimator's figures: which idea moved which figure
-# (the default Estimator's re-estimate is the coverage curve, placement="coverage": its own
-# figures are that column; placement_none is the Estimator without any re-estimate)
+# (the default Estimator's re-estimate is placement="poses": per-disc factors and the coverage curve,
+# one equation per held pose; its own figures are that column; placement_none is the Estimator
+# without any re-estimate, placement_coverage the curve alone, the default before)
 VARIANTS = {"placement_none": {"placement": False},
+            "placement_coverage": {"placement": "coverage"},
             "placement_drift_coverage": {"placement": "step-on", "placement_options": {
                 "drift_sigma": 0.15, "coverage": True, "pin_below": 0.5}}}
 
@@ -342,11 +344,12 @@ def accuracy() -> dict:
     """`calibrated`/`uncalibrated` on the ideal mat (as before), then `realistic` (default-6),
     `realistic_8` (default-8), `misplaced` and `ideal_sessions` (the same protocol on the ideal
     mat) and the breakdown of the realistic mat's error sources. Each session part also gives
-    ``placement_none`` and ``placement_drift_coverage``: the same frames through the Estimator
-    without any re-estimate, and with per-disc factors learnt at the step-on then drifting about
-    them (``drift_sigma``) plus the coverage curve (VARIANTS); the part's own figures are the
-    default Estimator's, whose re-estimate is the coverage curve alone (placement="coverage":
-    the share of each foot's load its in-line discs see, by where along the foot the load is)."""
+    ``placement_none``, ``placement_coverage`` and ``placement_drift_coverage``: the same frames
+    through the Estimator without any re-estimate, with the coverage curve alone (the default
+    before), and with per-disc factors learnt at the step-on then drifting about them
+    (``drift_sigma``) plus the curve (VARIANTS); the part's own figures are the default
+    Estimator's, whose re-estimate is placement="poses" (per-disc factors and the coverage curve,
+    learnt on still moments, one equation per pose held 1 s, the level free)."""
     _CAL_MEMO.clear()
     _SESSION_MEMO.clear()
     out = accuracy_ideal()
@@ -364,8 +367,10 @@ def accuracy() -> dict:
         "(validation poses, seeded points inside the hull) + 6 per-foot poses (70 % on one foot, its CoP on the "
         "heel, ball, half way to the hallux), each window the last 1.5 s of a 3 s hold; errors vs the simulator's truth (where "
         "the feet really are): CoP RMS over windows (ml = x, ap = y), median |total - load on the mat| % BW, "
-        "RMS left-share error pp (the default Estimator: its re-estimate is each foot's coverage curve, the share of "
-        "its load its in-line discs see by where along the foot the load is, learnt on still moments); "
-        "placement_none: the same frames without any re-estimate; placement_drift_coverage: per-disc factors "
-        "learnt at the step-on then drifting within 15 %, with the coverage curve")
+        "RMS left-share error pp (the default Estimator: its re-estimate is placement='poses', per-disc factors and "
+        "each foot's coverage curve, the share of its load its in-line discs see by where along the foot the load "
+        "is, learnt on still moments, one equation per pose held 1 s); placement_none: the same frames without "
+        "any re-estimate; placement_coverage: the coverage curve alone (the default before); "
+        "placement_drift_coverage: per-disc factors learnt at the step-on then drifting within 15 %, with the "
+        "coverage curve")
     return out

@@ -27,26 +27,40 @@ import numpy as np
 from calibration.live import LiveAdjuster
 from trainer.estimate.block import EstimatedBlock
 from trainer.estimate.cop import MIN_LOAD_FRACTION, CopModel
-from trainer.estimate.placement import (COVERAGE_PIN_BELOW, COVERAGE_SETTLE_S, CoverageAdjuster, LogPlacementAdjuster, PlacementAdjuster, foot_geometry,
-                                       log_zone_sigmas, template_rows, zone_sigmas)
+from trainer.estimate.placement import (BAND_LOW, COVERAGE_PIN_BELOW, COVERAGE_SETTLE_S, POSE_MIN, POSE_TOL,
+                                       POSES_DRIFT_SIGMA, POSES_OBS_SIGMA, WINDOW_BAND, CoverageAdjuster,
+                                       LogPlacementAdjuster, PlacementAdjuster, foot_geometry, log_zone_sigmas,
+                                       template_rows, zone_sigmas)
 from trainer.estimate.stillness import StateDetector
 
 
-# The re-estimate (trainer.estimate.placement) that runs by default is placement="coverage": the
-# share of each foot's load its in-line discs see, as a function of where along the foot the load
-# is (CoverageAdjuster with the discs' factors held at 1), learnt from "the loads add up to the
-# body weight" on still moments only, from COVERAGE_SETTLE_S after each step-on, the curve held
-# at 1 up to mid-foot and never above 1 (under_only: discs reading high is their landing), the
-# level left to the live rescale (issue 22). One curve for both feet: a real left/right
-# asymmetry stays. It beats no re-estimate on the ideal and the realistic mats in every figure
-# (cached mats, ml/ap mm, load %, L/R pp: ideal 11.5/5.0/2.4/4.0 -> 7.2/4.2/0.7/0.9, realistic
-# 25.5/29.4/24.5/14.4 -> 24.3/29.0/15.9/13.9). The per-disc forms are options:
-# placement="step-on" learns factors in the first STEP_ON_LEARN_S standing after each step-on and
-# keeps them until the next step-off (placement_options drift_sigma: then drifting about them;
-# coverage=True: with the coverage curve too — the best on the realistic mat); "continuous" (or
-# True) keeps learning them from every tenth of a second on the mat. As the default they broke
-# drill behaviour. placement=False: no re-estimate.
-DEFAULT_PLACEMENT = "coverage"
+# The re-estimate (trainer.estimate.placement) that runs by default is placement="poses" (issue 22):
+# per-disc factors and the coverage curve (CoverageAdjuster) learnt from "the loads add up to the
+# body weight" on still moments, ONE EQUATION PER HELD POSE (pose_tol: chunks of one pose averaged;
+# pose_min: used once held for 1 s). So standing in one stance only the common factor (the level,
+# free: common_sigma) moves; the discs' factors move once poses that load them differently pin
+# them down, and a pause of half a second in a movement teaches nothing. The step-on's window
+# (STEP_ON_LEARN_S after the first second) takes only poses the mat reads within 15 % of W
+# (window_band: stepping back on mid-spiral, a lean read x1.4 W, learnt, read the person 20 %
+# light once they moved: 'holding on'); after it the factors drift about the step-on's
+# (drift_sigma) from held poses read no more than 15 % light (drift_band: holding on is not
+# learnt). The curve as in placement="coverage": held at 1 up to mid-foot, never above 1. No
+# stance template (the procedure's calibration has none, and a person stepping back on in a lean
+# is in no stance). One curve for both feet and factors moved only by the variation between
+# poses: a real left/right asymmetry stays (the asymmetric person's stance flag, tested).
+# Cached mats (/tmp harness: the bench's session script, 12 realistic and 5 ideal default-6 mats,
+# 2 sessions each), ml/ap mm, load %, L/R pp: realistic none 25.5/29.4/24.5/14.4, coverage
+# 24.3/29.0/15.9/13.9, poses 19.8/19.2/1.4/9.8; ideal none 11.5/5.0/2.4/4.0, coverage
+# 7.2/4.2/0.7/0.9, poses 8.7/4.3/0.8/2.3. The other forms are options: placement="coverage" (the
+# curve alone, the level left to the live rescale; the default before), "step-on" (per-disc
+# factors learnt in the first STEP_ON_LEARN_S standing after each step-on, with the stance
+# template; placement_options drift_sigma, coverage=True), "continuous" (or True).
+# placement=False: no re-estimate.
+DEFAULT_PLACEMENT = "poses"
+POSES_OPTIONS = {"still_only": True, "pin_below": COVERAGE_PIN_BELOW, "under_only": True,
+                 "common_sigma": 1.0, "template": [], "pose_tol": POSE_TOL, "pose_min": POSE_MIN,
+                 "window_band": WINDOW_BAND, "drift_band": BAND_LOW, "drift_sigma": POSES_DRIFT_SIGMA,
+                 "obs_sigma_pct": POSES_OBS_SIGMA, "learn_s": 3.0}     # learn_s: STEP_ON_LEARN_S
 STEP_ON_LEARN_S = 3.0
 
 
@@ -71,7 +85,13 @@ class Estimator:
                 self.placement = PlacementAdjuster(
                     len(layout.sensors), weight_n, rate_hz, sensor_sigma=zone_sigmas(layout),
                     feet=[0 if s.foot == "left" else 1 for s in layout.sensors], **opts)
-            elif placement == "coverage":      # the coverage curve only (the default)
+            elif placement == "poses":         # per-disc factors and the curve from held poses (the default)
+                opts.setdefault("geometry", foot_geometry(layout))
+                opts.setdefault("log_sigma", log_zone_sigmas(layout))
+                for k, v in POSES_OPTIONS.items():
+                    opts.setdefault(k, v)
+                self.placement = CoverageAdjuster(len(layout.sensors), weight_n, rate_hz, **opts)
+            elif placement == "coverage":      # the coverage curve only (the default until issue 22's poses)
                 # learnt from still moments only: in a spiral the FSRs' lag and hysteresis are
                 # no coverage (learnt from every chunk, a realistic mat's spiral drove it to its
                 # bounds: faithful follower 71.8 -> 30.3). Not in the first COVERAGE_SETTLE_S after

@@ -309,7 +309,14 @@ class LogPlacementAdjuster(PlacementAdjuster):
     def __init__(self, n_sensors: int, weight_n: float, rate_hz: float, *, log_sigma=LOG_SENSOR_SIGMA,
                  common_sigma: float = LOG_COMMON_SIGMA, template=None, template_sigma: float = TEMPLATE_SIGMA,
                  template_s: float = TEMPLATE_S, learn_s: float | None = None, drift_sigma: float | None = None,
-                 **kw):
+                 pose_tol: float | None = None, pose_min: int = 1, window_band: float | None = None, **kw):
+        # pose_tol / pose_min: one equation per distinct pose (:meth:`_pose_row`), used once held
+        # for pose_min chunks; window_band: in the step-on's window, only a chunk whose raw total
+        # is within window_band of W (stepping back on in a pose the mat reads ×1.4, that pose's
+        # level is no level of the placement)
+        self.pose_tol = None if pose_tol is None else float(pose_tol)
+        self.pose_min = int(pose_min)
+        self.window_band = None if window_band is None else float(window_band)
         self.learn_n = None if learn_s is None else int(round(learn_s * rate_hz))
         self.drift_sigma = None if drift_sigma is None else float(drift_sigma)
         self.log_sigma = np.broadcast_to(np.asarray(log_sigma, float), (int(n_sensors),)).copy()
@@ -350,8 +357,14 @@ class LogPlacementAdjuster(PlacementAdjuster):
             return False
         if not self._admits(h, float(h.sum()), holding=not holding_checked):
             return False
+        if (self.learn_n is not None and self.anchor is None and self.window_band is not None
+                and abs(float(h.sum()) / W - 1.0) > self.window_band):
+            return False
         sig = self.obs_sigma if still else self.moving_sigma
-        self._rows.append((h / W, 1.0 / sig))
+        if self.pose_tol is None:
+            self._rows.append((h / W, 1.0 / sig))
+        else:
+            self._pose_row(h, sig)
         if len(self._rows) > MAX_CHUNKS:
             del self._rows[1:len(self._rows) // 2:2]        # thin the older half
         self.equations += 1
@@ -363,10 +376,41 @@ class LogPlacementAdjuster(PlacementAdjuster):
                     self._ratio.append((i, j, logr - float(np.log(h[i] / h[j]))))
         return True
 
+    def _pose_row(self, h: np.ndarray, sig: float) -> None:
+        """``pose_tol``: one equation per distinct pose. A chunk whose share of the load per disc
+        is within ``pose_tol`` (sum of absolute differences) of a kept pose's is averaged into
+        that pose's equation; another pose adds one. Twenty chunks of one stance (sway, creep)
+        are one equation, which the common factor answers: the discs' factors move only once
+        poses that load them differently pin them down (issue 22: from one stance, twenty
+        equations of weight 1/2 % made a placement of every sway and every creep, ideal mat
+        L/R 4 -> 11 pp)."""
+        W = self.weight_n
+        hp = np.maximum(h, 0.0)
+        p = hp / max(float(hp.sum()), 1e-9)
+        for r in self._rows:
+            if float(np.abs(r[2] - p).sum()) < self.pose_tol:
+                r[3] += 1
+                r[0] = r[0] + (h / W - r[0]) / r[3]
+                r[1] = max(r[1], 1.0 / sig)
+                return
+        self._rows.append([h / W, 1.0 / sig, p, 1])
+
+    def _kept_rows(self) -> list:
+        """The equations solved: with ``pose_tol``, the poses held for ``pose_min`` chunks or more
+        (a still moment of half a second in a movement carries the FSRs' hysteresis: on the
+        realistic mat a person holding on mid-spiral read 1.03 W still, and that moment, learnt,
+        hid the holding on that followed)."""
+        if self.pose_tol is None or self.pose_min <= 1:
+            return self._rows
+        return [r for r in self._rows if r[3] >= self.pose_min]
+
     def _solve(self) -> None:
         S = self.S
-        H = np.array([r[0] for r in self._rows])
-        w = np.array([r[1] for r in self._rows])
+        rows = self._kept_rows()
+        if not rows:
+            return
+        H = np.array([r[0] for r in rows])
+        w = np.array([r[1] for r in rows])
         if self.anchor is None:
             prior = np.concatenate([[1.0 / self.common_sigma], 1.0 / self.log_sigma])
             centre = np.zeros(S + 1)
@@ -389,6 +433,14 @@ class LogPlacementAdjuster(PlacementAdjuster):
         u[0] = np.clip(u[0], np.log(0.3), np.log(3.0))
         u[1:] = np.clip(u[1:], np.log(0.1), np.log(10.0))
         self.u = u
+
+
+# -- one equation per held pose (issue 22: placement="poses", the default) -------------------------
+POSE_TOL = 0.1            # two chunks are one pose when their per-disc shares differ by < 0.1 in all
+POSE_MIN = 10             # a pose is an equation once held for 10 chunks (1 s still)
+WINDOW_BAND = 0.15        # the step-on's window learns from poses the mat reads within 15 % of W
+POSES_DRIFT_SIGMA = 0.3   # after the window: each disc's log factor drifts about the step-on's ± 0.3
+POSES_OBS_SIGMA = 3.0     # % of W: a held pose's total is W within about 3 % (creep, hysteresis)
 
 
 # -- the foot's coverage (issue 22, third form) ---------------------------------------------------
@@ -432,8 +484,13 @@ class CoverageAdjuster(LogPlacementAdjuster):
     def __init__(self, n_sensors: int, weight_n: float, rate_hz: float, *, geometry, knots=COVERAGE_KNOTS,
                  coverage_sigma: float = COVERAGE_SIGMA, coverage_smooth: float = COVERAGE_SMOOTH,
                  factors: bool = True, still_only: bool = False, per_foot: bool = False,
-                 pin_below: float | None = None, settle_s: float | None = None, under_only: bool = False, **kw):
+                 pin_below: float | None = None, settle_s: float | None = None, under_only: bool = False,
+                 drift_band: float | None = None, **kw):
         feet, y, span = geometry
+        # drift_band: once the step-on's window is over (or all along, learning continuously), a
+        # still moment whose loads as this model reads them fall more than drift_band below W is
+        # a person holding on, not a pose to learn from (COVERAGE_BAND_LOW is for the first poses)
+        self.drift_band = None if drift_band is None else float(drift_band)
         self.still_only = bool(still_only)
         # a foot rolled onto its toes reads ×0.6 before its coverage is learnt: learning still
         # moments, the holding-on test cannot be the per-disc forms' 15 % (those chunks would never
@@ -514,15 +571,21 @@ class CoverageAdjuster(LogPlacementAdjuster):
         if self.still_only and not still:
             return False                   # moving (a spiral): lag and hysteresis, not coverage
         # the holding-on test reads the loads as this model reads them (factors and coverage)
+        band = self.band_low
+        if self.drift_band is not None and (self.learn_n is None or self._on_n > self.settle_n + self.learn_n):
+            band = self.drift_band
         if self.equations and (float(self._apply(h[None, :], self._snapshot()).sum())
-                               < (1.0 - self.band_low) * self.weight_n):
+                               < (1.0 - band) * self.weight_n):
             return False
         return super()._commit(h, still, holding_checked=True)
 
     def _solve(self) -> None:
         S, K = self.S, self.ng
-        H = np.array([r[0] for r in self._rows])
-        w = np.array([r[1] for r in self._rows])
+        rows = self._kept_rows()
+        if not rows:
+            return
+        H = np.array([r[0] for r in rows])
+        w = np.array([r[1] for r in rows])
         if self.anchor is None:
             prior = np.concatenate([[1.0 / self.common_sigma], 1.0 / self.log_sigma, 1.0 / self.g_sigma])
             centre = np.zeros(S + 1 + K)

@@ -234,17 +234,22 @@ def test_the_coverage_keeps_a_real_asymmetry():
     assert np.abs(out[late].sum(axis=1) / W - 1).max() < 0.03        # and the loads add up again
 
 
-def test_the_estimator_runs_the_coverage_form_by_default():
-    """The default re-estimate: the coverage curve alone (no per-disc factors, the level left to
-    the live rescale), learnt on still moments from 8 s after stepping on; placement=False: none."""
+def test_the_estimator_runs_the_poses_form_by_default():
+    """The default re-estimate (placement='poses'): per-disc factors and the coverage curve, learnt
+    on still moments, one equation per pose held 1 s, the level free, no stance template, the curve
+    held at 1 up to mid-foot and never above 1; placement='coverage' is the curve alone with the
+    level left to the live rescale; placement=False: none."""
     layout = load_layout("default-6")
     from calibration.store import nominal
     cal = nominal(layout)
     est = Estimator(layout, cal, W, RATE)
-    assert isinstance(est.placement, CoverageAdjuster) and est.placement.still_only
-    assert est.placement.settle_n == int(8 * RATE) and est.placement.common_sigma < 0.01
-    assert est.placement.under_only
-    assert np.allclose(est.placement.factors, 1.0)
+    p = est.placement
+    assert isinstance(p, CoverageAdjuster) and p.still_only and p.under_only
+    assert p.pose_tol == 0.1 and p.pose_min == 10 and p.window_band == 0.15 and p.drift_band == 0.15
+    assert p.template == [] and p.common_sigma >= 1.0 and p.learn_n == int(3 * RATE) and p.drift_sigma == 0.3
+    assert np.allclose(p.factors, 1.0)
+    cov = Estimator(layout, cal, W, RATE, placement="coverage").placement
+    assert cov.still_only and cov.settle_n == int(8 * RATE) and cov.common_sigma < 0.01 and cov.pose_tol is None
     assert Estimator(layout, cal, W, RATE, placement=False).placement is None
 
 
@@ -281,3 +286,57 @@ def test_under_only_a_forefoot_reading_high_is_no_coverage():
     run(only, read), run(both, read)
     assert both.g.max() > 0.2                       # free, the curve reads the landing as coverage
     assert only.g.max() <= 0.0
+
+
+# -- one equation per held pose (the default form, placement="poses") ------------------------------
+def _sway(n_chunks, level, seed=0, creep=0.0):
+    """A person standing evenly, swaying (share ±1 pp, heel-toe ±3 %), the mat reading ×``level``
+    and creeping up by ``creep`` over the run: chunks of 10 frames (n, 6)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k in range(n_chunks):
+        s = 0.5 + rng.normal(0, 0.01)
+        r = rng.normal(0, 0.03)
+        foot = FOOT + np.array([-r, 0.6 * r, 0.4 * r])
+        c = level * (1.0 + creep * k / n_chunks)
+        rows.append(np.tile(np.concatenate([s * W * foot, (1 - s) * W * foot]) * c, (10, 1)))
+    return np.vstack(rows)
+
+
+def test_one_stance_is_one_equation_the_level_not_the_discs():
+    """Standing evenly after stepping on, the mat reading ×1.2 and creeping: twenty chunks of one
+    stance are one pose, so the common factor answers it and the discs keep their ratios. As one
+    equation per chunk (no pose_tol) the sway and the creep made a placement of the discs."""
+    read = _sway(60, 1.2, creep=0.04)
+    kw = dict(log_sigma=[0.1, 0.6, 0.8, 0.1, 0.6, 0.8], common_sigma=1.0, learn_s=3.0)
+    pose = LogPlacementAdjuster(6, W, RATE, pose_tol=0.1, **kw)
+    chunk = LogPlacementAdjuster(6, W, RATE, **kw)
+    run(pose, read), run(chunk, read)
+    assert pose.factors.max() / pose.factors.min() < 1.03, pose.factors
+    assert pose.factors.mean() == pytest.approx(1 / 1.2, rel=0.05)
+    assert chunk.factors.max() / chunk.factors.min() > 1.1, chunk.factors     # without: the discs moved
+
+
+def test_a_pose_held_briefly_teaches_nothing():
+    """A still moment shorter than ``pose_min`` chunks (a pause in a movement, the FSRs' hysteresis
+    in it) is no equation; held for longer, it is one."""
+    geo = foot_geometry(load_layout("default-6"))
+    adj = CoverageAdjuster(6, W, RATE, geometry=geo, common_sigma=1.0, pose_tol=0.1, pose_min=10)
+    run(adj, _sway(20, 1.2))            # 1 s settling, then under 1 s of chunks
+    assert 0 < adj.equations < 10 and np.allclose(adj.factors, 1.0)
+    run(adj, _sway(20, 1.2, seed=1))
+    assert adj.factors.mean() < 0.9
+
+
+def test_stepping_on_in_a_pose_read_far_off_teaches_the_window_nothing():
+    """``window_band``: in the step-on's window a chunk whose raw total is more than that away from
+    W is not learnt (a person stepping back on mid-drill, read ×1.4 in that pose, got a level that
+    read them 20 % light — holding on — once they moved); read within it, it is."""
+    kw = dict(log_sigma=[0.1, 0.6, 0.8, 0.1, 0.6, 0.8], common_sigma=1.0, learn_s=3.0, pose_tol=0.1,
+              window_band=0.15)
+    high = LogPlacementAdjuster(6, W, RATE, **kw)
+    run(high, _sway(40, 1.4))
+    assert high.equations == 0 and np.allclose(high.factors, 1.0)
+    near = LogPlacementAdjuster(6, W, RATE, **kw)
+    run(near, _sway(40, 1.1))
+    assert near.factors.mean() == pytest.approx(1 / 1.1, rel=0.03)
