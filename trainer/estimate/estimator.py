@@ -51,7 +51,10 @@ from trainer.estimate.stillness import StateDetector
 # Cached mats (/tmp harness: the bench's session script, 12 realistic and 5 ideal default-6 mats,
 # 2 sessions each), ml/ap mm, load %, L/R pp: realistic none 25.5/29.4/24.5/14.4, coverage
 # 24.3/29.0/15.9/13.9, poses 19.8/19.2/1.4/9.8; ideal none 11.5/5.0/2.4/4.0, coverage
-# 7.2/4.2/0.7/0.9, poses 8.7/4.3/0.8/2.3. The other forms are options: placement="coverage" (the
+# 7.2/4.2/0.7/0.9, poses 8.7/4.3/0.8/2.3. `footmat bench --section accuracy` (2026-12-07): realistic
+# 17.6/19.3/1.4/8.3 (coverage 22.7/30.3/19.1/13.2), realistic_8 12.6/20.1/1.7/7.2 (coverage
+# 19.5/31.6/22.4/12.9); the step-on form drifting on every chunk is better there (12.4/7.3/0.5/4.2)
+# but as the default it broke 8 drill tests (learnt from moving chunks). The other forms are options: placement="coverage" (the
 # curve alone, the level left to the live rescale; the default before), "step-on" (per-disc
 # factors learnt in the first STEP_ON_LEARN_S standing after each step-on, with the stance
 # template; placement_options drift_sigma, coverage=True), "continuous" (or True).
