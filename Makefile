@@ -25,7 +25,8 @@ demo: $(STAMP)
 	  $(BIN)/footmat demo $(DEMO_ARGS)
 
 # The whole suite, every test (none deselected), in parallel (pytest-xdist; a test file's tests
-# stay together on one worker, so a module's fixtures are built once): one worker more than the
+# stay together on one worker, so a module's fixtures are built once; in the order tests/conftest.py
+# gives them, the longest files first): one worker more than the
 # cores, because some tests wait on real time (a display, a browser, a server, a drill process on
 # the real clock) while the others compute. Each test has its own temporary FOOTMAT_HOME and the
 # display tests pick a free X display, so the workers never meet. PYTEST_WORKERS=0 runs it in one
@@ -34,7 +35,7 @@ PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 
 test: $(STAMP)
 	@bash .ci/system-deps
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 test-all: test
 

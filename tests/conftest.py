@@ -15,24 +15,38 @@ os.environ.setdefault("BLINKA_SKIP_DEPENDENCY_CHECK", "1")
 os.environ["FOOTMAT_HOME"] = tempfile.mkdtemp(prefix="footmat-tests-home-")
 
 
-# The files that take longest (pytest --durations on this 2-core machine, issue 33) start first, so
-# that make test's workers (pytest-xdist, --dist loadfile: a file's tests stay on one worker) do
-# not end with one of them running alone; a file with a test marked slow follows them. Only the
-# order changes: every test runs, each file's tests in their own order.
+# The files that take longest start first, longest first (wall seconds of each file under `make
+# test`'s three workers on this 2-core machine, measured per test at b5d3295 + the poses default,
+# issue 33), so that the workers end together instead of one finishing the day's `today` tests
+# alone. make test passes --no-loadscope-reorder: pytest-xdist would otherwise hand out the files
+# with the most tests first, and these are mostly files of one long test. Only the order changes:
+# every test runs, each file's tests in their own order.
 HEAVY_FIRST = (
-    "trainer/sessions/test_readback_routine.py",
-    "trainer/sessions/test_readback.py",
-    "trainer/ui/test_report_drills.py",
-    "trainer/drills/test_balance.py",
-    "trainer/sessions/test_replay.py",
-    "trainer/sessions/test_history.py",
-    "trainer/drills/test_reach_zones.py",
-    "trainer/drills/test_feedback.py",
-    "trainer/app/test_pipeline.py",
-    "trainer/ui/test_view_screen.py",
-    "trainer/sessions/test_format.py",
-    "trainer/sessions/test_person_id.py",
-    "trainer/drills/test_exercise.py",
+    "trainer/sessions/test_readback_routine.py",   # 91 s
+    "trainer/drills/test_balance.py",              # 82
+    "trainer/sessions/test_readback.py",           # 66
+    "trainer/ui/test_report_drills.py",            # 52
+    "trainer/sessions/test_replay.py",             # 49
+    "trainer/drills/test_streaming.py",            # 42
+    "trainer/drills/test_feedback.py",             # 41
+    "trainer/sessions/test_history.py",            # 37
+    "trainer/app/test_pipeline.py",                # 35
+    "trainer/app/test_today_days_poor.py",         # 31
+    "trainer/app/test_today_days_holding.py",      # 31
+    "trainer/app/test_today_days_pain.py",         # 28
+    "trainer/ui/test_view_screen.py",              # 28
+    "trainer/drills/test_exercise.py",             # 27
+    "trainer/app/test_today_days_improving.py",    # 26
+    "trainer/store/test_sync_e2e.py",              # 24
+    "trainer/sessions/test_format.py",             # 24
+    "trainer/app/test_simperson_screen.py",        # 20
+    "trainer/ui/test_audio.py",                    # 20
+    "trainer/app/test_today.py",                   # 18
+    "trainer/web/test_live.py",                    # 17
+    "trainer/app/test_simperson_bench.py",         # 17
+    "calibration/test_procedure.py",               # 16
+    "trainer/bench/test_home.py",                  # 15
+    "trainer/app/test_crash.py",                   # 15
 )
 
 
