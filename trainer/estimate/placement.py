@@ -539,17 +539,23 @@ class CoverageAdjuster(LogPlacementAdjuster):
         n = terms.shape[0]
         L = np.empty((n, 2))
         B = np.zeros((n, 2, self.K))
-        for f in (0, 1):
-            m = self.cfeet == f
+        rows = np.arange(n)
+        feet = self.__dict__.get("_feet_geom")
+        if feet is None:       # each foot's discs, their y and the span's start and length, once
+            feet = self._feet_geom = [(self.cfeet == f, self.cy[self.cfeet == f], float(self.cspan[f, 0]),
+                                       max(self.cspan[f, 1] - self.cspan[f, 0], 1e-9)) for f in (0, 1)]
+        for f, (m, cy, c0, span) in enumerate(feet):
             t = np.maximum(terms[:, m], 0.0)
             L[:, f] = t.sum(axis=1)
             with np.errstate(invalid="ignore", divide="ignore"):
-                yf = (t @ self.cy[m]) / L[:, f]
-            u = np.clip(np.nan_to_num((yf - self.cspan[f, 0]) / max(self.cspan[f, 1] - self.cspan[f, 0], 1e-9)), 0, 1)
+                yf = (t @ cy) / L[:, f]
+                v = (yf - c0) / span
+            v[np.isnan(v)] = 0.0            # np.nan_to_num's NaN -> 0; ±inf clip to 1 / 0 as its ±max did
+            u = np.clip(v, 0, 1)
             j = np.clip(np.searchsorted(self.knots, u, side="right") - 1, 0, self.K - 2)
             a = np.clip((u - self.knots[j]) / (self.knots[j + 1] - self.knots[j]), 0.0, 1.0)
-            B[np.arange(n), f, j] = 1.0 - a
-            B[np.arange(n), f, j + 1] += a
+            B[rows, f, j] = 1.0 - a
+            B[rows, f, j + 1] += a
         return L, B
 
     def _anchor_state(self) -> np.ndarray:
@@ -563,7 +569,7 @@ class CoverageAdjuster(LogPlacementAdjuster):
         out = f * k
         if not np.any(g):
             return out
-        _, B = self._basis(np.nan_to_num(out))
+        _, B = self._basis(out if np.isfinite(out).all() else np.nan_to_num(out))
         c = np.exp(-self._exponent(B, g))          # (n, 2)
         return out * c[:, self.cfeet]
 
