@@ -67,6 +67,11 @@ POSES_OPTIONS = {"still_only": True, "pin_below": COVERAGE_PIN_BELOW, "under_onl
 STEP_ON_LEARN_S = 3.0
 
 
+def _finite(x: np.ndarray) -> np.ndarray:
+    """``np.nan_to_num(x)``'s values, without its cost when every value is already finite."""
+    return x if np.isfinite(x).all() else np.nan_to_num(x)
+
+
 class Estimator:
     """Calibration, the detector, the live re-tare/rescale and the CoP of one run's frames."""
 
@@ -124,10 +129,10 @@ class Estimator:
         events = []
         if self.adjuster is None or not len(block):
             cb = self.copmodel(forces)
-            st = self.detector.update(cb.cop, np.nan_to_num(cb.total))
+            st = self.detector.update(cb.cop, _finite(cb.total))
         else:
             cop, total = self.copmodel.whole_body(forces)
-            st = self.detector.update(cop, np.nan_to_num(total))
+            st = self.detector.update(cop, _finite(total))
             if self.placement is not None:
                 forces = self.placement.update(forces, st.still, st.unloaded)
             forces, events = self.adjuster.adjust(block.t, forces, total, st.still, st.unloaded)
