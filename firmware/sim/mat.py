@@ -180,10 +180,16 @@ class SimMat:
 
     # -- for the simulated chips ------------------------------------------------------------
     GRID_DT_S = 0.001     # the chips' view of the mat is computed on a 1 kHz grid …
-    GRID_N = 50           # … 50 ms at a time: one physics call serves ten frames at 200 Hz.
-    # A person following the drill (trainer.app.simperson) reacts to the engine through their lag
-    # (0.25 s, less 0.12 s of smoothing): 50 ms ahead plus a ~33 ms block stays inside it, so
-    # the person never sees a decision the engine has not made yet.
+    GRID_N = 100          # … 100 ms at a time: one physics call serves twenty frames at 200 Hz
+    # (a call costs about 2 ms of CPU, nearly all of it per call rather than per point: 100 points
+    # instead of 50 halve the simulated mat's physics in a drill).
+    # A person following the drill (trainer.app.simperson) sees the engine's decisions (the start,
+    # a pause, the share on the screen) as they stand when their batch is computed: up to 100 ms
+    # ahead of the frames, which the engine then reads a block later (50 ms on the virtual clock,
+    # 17-33 ms with a view). They react through their lag less 0.12 s of smoothing: 0.13 s for a
+    # scripted person, 0.08 s for the quickest named one (good), so a decision made inside that
+    # window reaches them up to ~20 ms (scripted) or ~70 ms (good) later than their own lag says:
+    # an instant's hesitation, once per decision, against reactions of 0.2-0.6 s.
 
     def voltage(self, sensor: int, t: float) -> float:
         """Voltage at one sensor's ADC input at time ``t`` (s), from the nearest point of a
