@@ -193,7 +193,7 @@ class SimMat:
 
     def voltage(self, sensor: int, t: float) -> float:
         """Voltage at one sensor's ADC input at time ``t`` (s), from the nearest point of a
-        1 kHz grid computed ahead in 50 ms batches (time never runs backwards for the FSRs)."""
+        1 kHz grid computed ahead in :data:`GRID_N`-point batches (time never runs backwards for the FSRs)."""
         g = self._grid
         if g is None or t > g[5] + 0.5 * self.GRID_DT_S:
             t0 = t if g is None else max(t, g[5] + self.GRID_DT_S)
