@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 LAG_STEPS = 120                  # lag candidates on each side of 0 (½ period / 120 apart)
+LAG_CHUNK = 8                    # lags searched together (an (n, 8) array: fewer, larger steps, in cache)
 HARMONIC = {"x": 1, "y": 2}      # a figure-eight: left-right once a loop, heel-toes twice
 F_NEIGHBOURS = 2                 # K = 2 × F_NEIGHBOURS bins: f ± 1/T, f ± 2/T
 F_ALPHA = 0.05
@@ -122,13 +123,6 @@ def _corr(c: np.ndarray, g: np.ndarray) -> float:
     return float(np.sum((c * g).sum(axis=0) / np.maximum(den, 1e-12)))
 
 
-def _seq_sum(x: np.ndarray):
-    """The sum of a 1-D array added one after the other, as numpy sums a column of an (n, 2)
-    array over its rows (``.sum(axis=0)``, ``.mean(axis=0)``, ``norm(axis=0)``: row by row, not
-    pairwise): the last of the running sums."""
-    return np.cumsum(x)[-1]
-
-
 def lag_search(t: np.ndarray, cop: np.ndarray, target_fn, period_s: float, reverse: bool = False,
                target_xy=None):
     """(lag s, best summed correlation, pinned) over lags −P/2..P/2; ``reverse`` runs the path backwards.
@@ -146,17 +140,19 @@ def lag_search(t: np.ndarray, cop: np.ndarray, target_fn, period_s: float, rever
     tt = -t if reverse else t
     vals = np.empty(len(lags))
     if target_xy is not None:
-        # per axis: mean = running sum / n, norm = sqrt(running sum of squares), the products'
-        # running sum: .sum/.mean/norm(axis=0) of the (n, 2) arrays, which add row by row
-        cx, cy = np.ascontiguousarray(c[:, 0]), np.ascontiguousarray(c[:, 1])
+        # LAG_CHUNK lags at a time, one column each: (n, L) arrays summed over their rows, which
+        # numpy adds row by row, as .sum/.mean/norm(axis=0) add the (n, 2) arrays of the loop
+        # below (never pairwise: a chunk has two columns or more) — the same numbers, lag by lag
+        cx, cy = c[:, 0:1], c[:, 1:2]
         n = len(tt)
-        for i, lag in enumerate(lags):
-            gx, gy = target_xy(tt - lag)
-            gx = gx - _seq_sum(gx) / n
-            gy = gy - _seq_sum(gy) / n
-            den = c_norm * np.sqrt(np.array([_seq_sum(gx * gx), _seq_sum(gy * gy)]))
-            num = np.array([_seq_sum(cx * gx), _seq_sum(cy * gy)])
-            vals[i] = float(np.sum(num / np.maximum(den, 1e-12)))
+        for k0 in range(0, len(lags), LAG_CHUNK):
+            k1 = min(k0 + LAG_CHUNK, len(lags))
+            k0 = min(k0, k1 - 2)
+            gx, gy = target_xy(tt[:, None] - lags[None, k0:k1])
+            gx = gx - gx.sum(axis=0) / n
+            gy = gy - gy.sum(axis=0) / n
+            vals[k0:k1] = ((cx * gx).sum(axis=0) / np.maximum(c_norm[0] * np.sqrt((gx * gx).sum(axis=0)), 1e-12)
+                           + (cy * gy).sum(axis=0) / np.maximum(c_norm[1] * np.sqrt((gy * gy).sum(axis=0)), 1e-12))
         k = int(np.argmax(vals))
         pinned = k <= 0 or k >= len(lags) - 1
         return float(lags[k]), float(vals[k]), bool(pinned)

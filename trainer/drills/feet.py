@@ -211,8 +211,9 @@ class FootSpiralPath:
         return self._lookup(self._wb, a)
 
     def position_xy(self, a) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`position`'s two columns (x, y), each its own contiguous array: the same values
-        (the same operations, element by element), for the lag search's sums over many times."""
+        """:meth:`position`'s two columns (x, y), each its own array of ``a``'s shape (the lag
+        search asks for an (n, lags) block at once): the same values, by the same operations
+        element by element."""
         a = np.atleast_1d(np.asarray(a, float))
         x = np.mod(a / self.period_s, 1.0) * _TABLE
         fl = np.floor(x)
