@@ -349,7 +349,8 @@ def accuracy() -> dict:
     before), and with per-disc factors learnt at the step-on then drifting about them
     (``drift_sigma``) plus the curve (VARIANTS); the part's own figures are the default
     Estimator's, whose re-estimate is placement="poses" (per-disc factors and the coverage curve,
-    learnt on still moments, one equation per pose held 1 s, the level free)."""
+    learnt on still moments, one equation per pose held 1 s, the level free, with the
+    calibration's stance template in the step-on's window)."""
     _CAL_MEMO.clear()
     _SESSION_MEMO.clear()
     out = accuracy_ideal()
@@ -369,7 +370,8 @@ def accuracy() -> dict:
         "the feet really are): CoP RMS over windows (ml = x, ap = y), median |total - load on the mat| % BW, "
         "RMS left-share error pp (the default Estimator: its re-estimate is placement='poses', per-disc factors and "
         "each foot's coverage curve, the share of its load its in-line discs see by where along the foot the load "
-        "is, learnt on still moments, one equation per pose held 1 s); placement_none: the same frames without "
+        "is, learnt on still moments, one equation per pose held 1 s, and the calibration's stance template pinning each "
+        "foot's forefoot discs to its heel once a stance is held 1 s after stepping on); placement_none: the same frames without "
         "any re-estimate; placement_coverage: the coverage curve alone (the default before); "
         "placement_drift_coverage: per-disc factors learnt at the step-on then drifting within 15 %, with the "
         "coverage curve")

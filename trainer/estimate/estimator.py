@@ -44,10 +44,19 @@ from trainer.estimate.stillness import StateDetector
 # (window_band: stepping back on mid-spiral, a lean read x1.4 W, learnt, read the person 20 %
 # light once they moved: 'holding on'); after it the factors drift about the step-on's
 # (drift_sigma) from held poses read no more than 15 % light (drift_band: holding on is not
-# learnt). The curve as in placement="coverage": held at 1 up to mid-foot, never above 1. No
-# stance template (the procedure's calibration has none, and a person stepping back on in a lean
-# is in no stance). One curve for both feet and factors moved only by the variation between
-# poses: a real left/right asymmetry stays (the asymmetric person's stance flag, tested).
+# learnt). The curve as in placement="coverage": held at 1 up to mid-foot, never above 1. The
+# calibration's stance template (calibration.fit.stance_template, the calibrating person's even
+# stance: each foot's discs over its own heel) pins each foot's forefoot discs to its heel in the
+# step-on's window: its ratio rows hold no level, so they are taken whatever the level reads
+# (template_any_level; the realistic mat reads x1.3 just after stepping on, out of window_band),
+# but only once one stance has been held still for 1 s (template_hold: a person stepping back on
+# mid-drill moves through a lean, which read as a landing cost the step-off test's spiral 47 of
+# its 75 points). One curve for both feet, factors moved only by the variation between poses and
+# a template within each foot: a real left/right asymmetry stays (the asymmetric person's stance
+# flag, tested). The template, `footmat bench --section accuracy` (2026-12-07), ml/ap mm, load %,
+# L/R pp: realistic 17.6/19.3/1.4/8.3 -> 15.2/8.6/1.2/5.9 (cross-person 18.1/21.8/1.6/8.4 ->
+# 14.8/9.3/1.0/5.6), realistic_8 12.6/20.1/1.7/7.2 -> 10.7/9.3/1.0/4.7, ideal 8.7/4.3/0.8/2.3 ->
+# 8.7/4.4/0.9/2.3, misplaced 53.8/68.8/36.7/33.1 -> 51.5/63.4/21.3/31.4.
 # Cached mats (/tmp harness: the bench's session script, 12 realistic and 5 ideal default-6 mats,
 # 2 sessions each), ml/ap mm, load %, L/R pp: realistic none 25.5/29.4/24.5/14.4, coverage
 # 24.3/29.0/15.9/13.9, poses 19.8/19.2/1.4/9.8; ideal none 11.5/5.0/2.4/4.0, coverage
@@ -61,7 +70,8 @@ from trainer.estimate.stillness import StateDetector
 # placement=False: no re-estimate.
 DEFAULT_PLACEMENT = "poses"
 POSES_OPTIONS = {"still_only": True, "pin_below": COVERAGE_PIN_BELOW, "under_only": True,
-                 "common_sigma": 1.0, "template": [], "pose_tol": POSE_TOL, "pose_min": POSE_MIN,
+                 "common_sigma": 1.0, "template_any_level": True, "template_hold": POSE_MIN, "pose_tol": POSE_TOL,
+                 "pose_min": POSE_MIN,
                  "window_band": WINDOW_BAND, "drift_band": BAND_LOW, "drift_sigma": POSES_DRIFT_SIGMA,
                  "obs_sigma_pct": POSES_OBS_SIGMA, "learn_s": 3.0}     # learn_s: STEP_ON_LEARN_S
 STEP_ON_LEARN_S = 3.0
@@ -96,6 +106,10 @@ class Estimator:
             elif placement == "poses":         # per-disc factors and the curve from held poses (the default)
                 opts.setdefault("geometry", foot_geometry(layout))
                 opts.setdefault("log_sigma", log_zone_sigmas(layout))
+                # the calibration's stance template (calibration.fit.stance_template): standing
+                # after the step-on, a foot's discs over its own heel as the calibrating person
+                # stood; its ratio rows are taken whatever the level reads (template_any_level)
+                opts.setdefault("template", template_rows(layout, calibration))
                 for k, v in POSES_OPTIONS.items():
                     opts.setdefault(k, v)
                 self.placement = CoverageAdjuster(len(layout.sensors), weight_n, rate_hz, **opts)

@@ -309,7 +309,9 @@ class LogPlacementAdjuster(PlacementAdjuster):
     def __init__(self, n_sensors: int, weight_n: float, rate_hz: float, *, log_sigma=LOG_SENSOR_SIGMA,
                  common_sigma: float = LOG_COMMON_SIGMA, template=None, template_sigma: float = TEMPLATE_SIGMA,
                  template_s: float = TEMPLATE_S, learn_s: float | None = None, drift_sigma: float | None = None,
-                 pose_tol: float | None = None, pose_min: int = 1, window_band: float | None = None, **kw):
+                 pose_tol: float | None = None, pose_min: int = 1, window_band: float | None = None,
+                 template_any_level: bool = False, template_max_dev: float | None = None,
+                 template_hold: int | None = None, **kw):
         # pose_tol / pose_min: one equation per distinct pose (:meth:`_pose_row`), used once held
         # for pose_min chunks; window_band: in the step-on's window, only a chunk whose raw total
         # is within window_band of W (stepping back on in a pose the mat reads ×1.4, that pose's
@@ -317,6 +319,17 @@ class LogPlacementAdjuster(PlacementAdjuster):
         self.pose_tol = None if pose_tol is None else float(pose_tol)
         self.pose_min = int(pose_min)
         self.window_band = None if window_band is None else float(window_band)
+        # template_any_level: the template's ratio rows (a foot's disc over its own heel: no level
+        # in them) are taken from the step-on's still chunks even when window_band keeps their
+        # total out of the level's equations
+        self.template_any_level = bool(template_any_level)
+        # template_max_dev: a chunk any of whose discs reads further than this (log) from the
+        # template's ratio to its heel is no stance (stepping back on in a lean): no ratio rows
+        self.template_max_dev = None if template_max_dev is None else float(template_max_dev)
+        # template_hold: the ratio rows count once one stance (pose_tol) has been held still for
+        # this many chunks in the template's window (a person stepping back on mid-drill, moving
+        # through a lean, is in no stance: their few still chunks teach no template)
+        self.template_hold = None if template_hold is None else int(template_hold)
         self.learn_n = None if learn_s is None else int(round(learn_s * rate_hz))
         self.drift_sigma = None if drift_sigma is None else float(drift_sigma)
         self.log_sigma = np.broadcast_to(np.asarray(log_sigma, float), (int(n_sensors),)).copy()
@@ -330,6 +343,7 @@ class LogPlacementAdjuster(PlacementAdjuster):
         self.u = np.zeros(self.S + 1)
         self._rows: list = []            # (h / W, 1 / sigma) of each equation kept
         self._ratio: list = []           # (disc, heel, log r − log(h_disc / h_heel))
+        self._tpose = None               # template_hold: [share per disc, chunks held, rows waiting]
         self.anchor = None               # the step-on's factors, once its window is over (drift_sigma)
 
     def _anchor_state(self) -> np.ndarray:
@@ -357,24 +371,48 @@ class LogPlacementAdjuster(PlacementAdjuster):
             return False
         if not self._admits(h, float(h.sum()), holding=not holding_checked):
             return False
-        if (self.learn_n is not None and self.anchor is None and self.window_band is not None
-                and abs(float(h.sum()) / W - 1.0) > self.window_band):
+        in_template = bool(still and self.template and self._on_n <= self.settle_n + self.template_n)
+        level_ok = not (self.learn_n is not None and self.anchor is None and self.window_band is not None
+                        and abs(float(h.sum()) / W - 1.0) > self.window_band)
+        if not level_ok and not (self.template_any_level and in_template):
             return False
-        sig = self.obs_sigma if still else self.moving_sigma
-        if self.pose_tol is None:
-            self._rows.append((h / W, 1.0 / sig))
-        else:
-            self._pose_row(h, sig)
-        if len(self._rows) > MAX_CHUNKS:
-            del self._rows[1:len(self._rows) // 2:2]        # thin the older half
-        self.equations += 1
-        if still and self.template and self._on_n <= self.settle_n + self.template_n:
+        if level_ok:
+            sig = self.obs_sigma if still else self.moving_sigma
+            if self.pose_tol is None:
+                self._rows.append((h / W, 1.0 / sig))
+            else:
+                self._pose_row(h, sig)
+            if len(self._rows) > MAX_CHUNKS:
+                del self._rows[1:len(self._rows) // 2:2]        # thin the older half
+            self.equations += 1
+        if in_template:
             floor = 0.005 * W
-            for i, j, logr in self.template:
-                if h[i] > floor and h[j] > floor:
-                    # log kᵢ − log kⱼ = log r − log(hᵢ/hⱼ)
-                    self._ratio.append((i, j, logr - float(np.log(h[i] / h[j]))))
+            rows = [(i, j, logr - float(np.log(h[i] / h[j])))        # log kᵢ − log kⱼ = log r − log(hᵢ/hⱼ)
+                    for i, j, logr in self.template if h[i] > floor and h[j] > floor]
+            if self.template_max_dev is not None:
+                rows = [r for r in rows if abs(r[2]) <= self.template_max_dev]
+            if self.template_hold is None:
+                self._ratio += rows
+            else:
+                self._template_pose(h, rows)
         return True
+
+    def _template_pose(self, h: np.ndarray, rows: list) -> None:
+        """``template_hold``: ratio rows wait until their stance has been held for ``template_hold``
+        chunks, then count, as does every later chunk of that stance (shares per disc within
+        ``pose_tol`` of the stance's mean); another stance starts again."""
+        hp = np.maximum(h, 0.0)
+        p = hp / max(float(hp.sum()), 1e-9)
+        tol = self.pose_tol if self.pose_tol is not None else POSE_TOL
+        tp = self._tpose
+        if tp is None or float(np.abs(tp[0] - p).sum()) >= tol:
+            tp = self._tpose = [p, 0, []]
+        tp[1] += 1
+        tp[0] = tp[0] + (p - tp[0]) / tp[1]          # the stance's mean shares
+        tp[2] += rows
+        if tp[1] >= self.template_hold:
+            self._ratio += tp[2]
+            tp[2] = []
 
     def _pose_row(self, h: np.ndarray, sig: float) -> None:
         """``pose_tol``: one equation per distinct pose. A chunk whose share of the load per disc
@@ -407,10 +445,10 @@ class LogPlacementAdjuster(PlacementAdjuster):
     def _solve(self) -> None:
         S = self.S
         rows = self._kept_rows()
-        if not rows:
+        if not rows and not self._ratio:
             return
-        H = np.array([r[0] for r in rows])
-        w = np.array([r[1] for r in rows])
+        H = np.array([r[0] for r in rows]).reshape(len(rows), S)
+        w = np.array([r[1] for r in rows], float)
         if self.anchor is None:
             prior = np.concatenate([[1.0 / self.common_sigma], 1.0 / self.log_sigma])
             centre = np.zeros(S + 1)
@@ -588,10 +626,10 @@ class CoverageAdjuster(LogPlacementAdjuster):
     def _solve(self) -> None:
         S, K = self.S, self.ng
         rows = self._kept_rows()
-        if not rows:
+        if not rows and not self._ratio:
             return
-        H = np.array([r[0] for r in rows])
-        w = np.array([r[1] for r in rows])
+        H = np.array([r[0] for r in rows]).reshape(len(rows), S)
+        w = np.array([r[1] for r in rows], float)
         if self.anchor is None:
             prior = np.concatenate([[1.0 / self.common_sigma], 1.0 / self.log_sigma, 1.0 / self.g_sigma])
             centre = np.zeros(S + 1 + K)

@@ -236,7 +236,8 @@ def test_the_coverage_keeps_a_real_asymmetry():
 
 def test_the_estimator_runs_the_poses_form_by_default():
     """The default re-estimate (placement='poses'): per-disc factors and the coverage curve, learnt
-    on still moments, one equation per pose held 1 s, the level free, no stance template, the curve
+    on still moments, one equation per pose held 1 s, the level free, the calibration's stance
+    template (its ratio rows taken whatever the level reads, once a stance is held 1 s), the curve
     held at 1 up to mid-foot and never above 1; placement='coverage' is the curve alone with the
     level left to the live rescale; placement=False: none."""
     layout = load_layout("default-6")
@@ -247,6 +248,9 @@ def test_the_estimator_runs_the_poses_form_by_default():
     assert isinstance(p, CoverageAdjuster) and p.still_only and p.under_only
     assert p.pose_tol == 0.1 and p.pose_min == 10 and p.window_band == 0.15 and p.drift_band == 0.15
     assert p.template == [] and p.common_sigma >= 1.0 and p.learn_n == int(3 * RATE) and p.drift_sigma == 0.3
+    assert p.template_any_level and p.template_hold == 10
+    cal.fit = dict(cal.fit or {}, stance_template=[{"sensor": "left_ball", "heel": "left_heel", "log_ratio": -0.7}])
+    assert Estimator(layout, cal, W, RATE).placement.template == [(1, 0, -0.7)]
     assert np.allclose(p.factors, 1.0)
     cov = Estimator(layout, cal, W, RATE, placement="coverage").placement
     assert cov.still_only and cov.settle_n == int(8 * RATE) and cov.common_sigma < 0.01 and cov.pose_tol is None
@@ -340,3 +344,43 @@ def test_stepping_on_in_a_pose_read_far_off_teaches_the_window_nothing():
     near = LogPlacementAdjuster(6, W, RATE, **kw)
     run(near, _sway(40, 1.1))
     assert near.factors.mean() == pytest.approx(1 / 1.1, rel=0.03)
+
+
+def _poses_form(**kw):
+    """The default form's step-on options (placement='poses') on a bare LogPlacementAdjuster."""
+    opts = dict(log_sigma=[0.1, 0.6, 0.8, 0.1, 0.6, 0.8], common_sigma=1.0, learn_s=3.0, pose_tol=0.1,
+                pose_min=10, window_band=0.15, template=TEMPLATE)
+    return LogPlacementAdjuster(6, W, RATE, **(opts | kw))
+
+
+def test_the_template_counts_whatever_the_level_reads():
+    """Stepping on, the mat reads the person ×1.4 (the FSRs' creep and the new landing) and the
+    right forefoot discs ×0.4: ``window_band`` keeps that level out of the equations, but the
+    template's ratio rows hold no level, so they still find the discs (template_any_level)."""
+    read = _sway(40, 1.4) * np.array([1.0, 1.0, 1.0, 1.0, 0.4, 0.4])
+    any_level = _poses_form(template_any_level=True, template_hold=10)
+    banded = _poses_form()
+    out, out_banded = run(any_level, read), run(banded, read)
+    late = slice(300, None)
+    assert left_pct(read[late]).mean() > 55                                     # read ~58 %
+    assert abs(left_pct(out[late]).mean() - 50) < 2.5, left_pct(out[late]).mean()     # from 8 pp
+    assert any_level.equations == 0 and len(any_level._ratio) > 0               # no level learnt
+    assert abs(left_pct(out_banded[late]).mean() - 50) > 5 and banded._ratio == []
+
+
+def test_stepping_on_in_a_lean_not_held_teaches_no_template():
+    """A person stepping back on mid-drill, moving through a lean on the right forefoot with
+    still moments shorter than a held stance: ``template_hold`` (chunks of one stance) lets no
+    ratio row in, so the lean's forefoot/heel ratios are not read as discs that landed elsewhere.
+    Without it, they are."""
+    rows = []
+    for k in range(30):          # the lean moves on every 5 chunks (0.5 s)
+        r = 0.2 + 0.15 * (k // 5)
+        right = np.array([0.5 - 0.6 * r, 0.35 + 0.4 * r, 0.15 + 0.2 * r])
+        rows.append(np.tile(np.concatenate([0.35 * W * FOOT, 0.65 * W * right]), (10, 1)))
+    lean = np.vstack(rows)
+    held = _poses_form(template_any_level=True, template_hold=10)
+    loose = _poses_form(template_any_level=True)
+    run(held, lean), run(loose, lean)
+    assert held._ratio == [] and np.allclose(held.factors, 1.0)
+    assert len(loose._ratio) > 0 and loose.factors[4] < 0.8          # the lean read as a landing
