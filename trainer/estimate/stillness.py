@@ -23,6 +23,20 @@ HOLDING_ON_FRACTION = 0.90
 UNLOADED_TOTAL_N = 5.0
 
 
+_SPAN = 2 * STILL_RADIUS_MM * (1 + 1e-9)    # the circle's diameter, with a margin far above the
+                                            # rounding of a window's mean and distances (~1e-15)
+
+
+def _moving(common: np.ndarray) -> bool:
+    """True when no window of a block can be still, from the CoP of the frames every window
+    shares (``common``, (m, 2)): two shared points more than the circle's diameter apart on an
+    axis put one of them outside the circle, wherever its centre (the window's mean) lies. Only
+    ever says "moving" where the full test would say "not still" (a NaN: never)."""
+    with np.errstate(invalid="ignore"):
+        span = common.max(axis=0) - common.min(axis=0)
+    return bool(span[0] > _SPAN or span[1] > _SPAN)
+
+
 @dataclass
 class States:
     still: np.ndarray
@@ -91,15 +105,18 @@ class StateDetector:
             start = max(0, m - n - w + 1)
             c, l_, uu = hc[start:], hl[start:], hu[start:]
             k = c.shape[0] - w + 1
-            # the windows as views (what sliding_window_view gives, without its per-call cost)
-            wc = as_strided(c, shape=(k, 2, w), strides=(c.strides[0], c.strides[1], c.strides[0]), writeable=False)
-            wl = as_strided(l_, shape=(k, w), strides=(l_.strides[0], l_.strides[0]), writeable=False)
-            with np.errstate(invalid="ignore"):
-                centre = wc.mean(axis=2, keepdims=True)
-                radius = np.sqrt(((wc - centre) ** 2).sum(axis=1)).max(axis=1)
-                mean_l = wl.mean(axis=1)
-                dev = np.abs(wl - mean_l[:, None]).max(axis=1)
-                s = (radius <= STILL_RADIUS_MM) & (dev <= STILL_LOAD_TOL * mean_l) & (mean_l > 0)
+            if 2 * k <= w and _moving(c[k - 1:w]):
+                s = np.zeros(k, bool)       # moving in every window: the frames all of them share say so
+            else:
+                # the windows as views (what sliding_window_view gives, without its per-call cost)
+                wc = as_strided(c, shape=(k, 2, w), strides=(c.strides[0], c.strides[1], c.strides[0]), writeable=False)
+                wl = as_strided(l_, shape=(k, w), strides=(l_.strides[0], l_.strides[0]), writeable=False)
+                with np.errstate(invalid="ignore"):
+                    centre = wc.mean(axis=2, keepdims=True)
+                    radius = np.sqrt(((wc - centre) ** 2).sum(axis=1)).max(axis=1)
+                    mean_l = wl.mean(axis=1)
+                    dev = np.abs(wl - mean_l[:, None]).max(axis=1)
+                    s = (radius <= STILL_RADIUS_MM) & (dev <= STILL_LOAD_TOL * mean_l) & (mean_l > 0)
             # every value of the window finite / every frame unloaded: counted by running sums
             bad = np.concatenate([[0], np.cumsum(~np.isfinite(c).all(axis=1))])
             s &= (bad[w:] - bad[:-w]) == 0

@@ -46,3 +46,30 @@ def test_step_off_is_unloaded_and_holding_on_is_noted():
     assert r["unloaded"][(t > 3.6) & (t < 5.2)].all()
     assert not r["holding_on"][t < 2].any()
     assert r["holding_on"][(t > 11) & (t < 13)].mean() > 0.7
+
+
+def test_blocks_of_any_size_give_the_states_of_one_pass():
+    """Live blocks (a few frames) skip the full window test when the frames every window shares
+    already span more than the circle: the same states as one pass over all the frames, which
+    works every window out in full — moving, still, on the edge of the circle, with gaps."""
+    rng = np.random.default_rng(7)
+    t = np.arange(8000) / 200.0
+    # slow and quick moves, pauses, and sways that cross the 10 mm circle back and forth
+    amp = np.where((t // 5) % 3 == 0, 0.4, np.where((t // 5) % 3 == 1, 4.8, 30.0))
+    cop = np.column_stack([amp * np.sin(2 * np.pi * t / 3.1), 0.6 * amp * np.cos(2 * np.pi * t / 4.3)])
+    cop += rng.normal(0, 0.05, cop.shape)
+    total = 700.0 + rng.normal(0, 3.0, t.size)
+    cop[2000:2040] = np.nan                          # a gap
+    total[5000:5300] = 0.0                           # stepped off
+    whole = StateDetector(200.0, 700.0).update(cop, total)
+    assert 0.1 < whole.still.mean() < 0.9            # both answers occur
+    for sizes in ([10], [3, 4, 3], [1, 50, 7]):
+        det = StateDetector(200.0, 700.0)
+        parts, i, k = [], 0, 0
+        while i < t.size:
+            n = sizes[k % len(sizes)]
+            parts.append(det.update(cop[i:i + n], total[i:i + n]))
+            i, k = i + n, k + 1
+        for name in ("still", "unloaded", "holding_on"):
+            got = np.concatenate([getattr(p, name) for p in parts])
+            assert np.array_equal(got, getattr(whole, name)), (sizes, name, np.flatnonzero(got != getattr(whole, name))[:5])
