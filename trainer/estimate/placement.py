@@ -479,6 +479,9 @@ POSE_MIN = 10             # a pose is an equation once held for 10 chunks (1 s s
 WINDOW_BAND = 0.15        # the step-on's window learns from poses the mat reads within 15 % of W
 POSES_DRIFT_SIGMA = 0.3   # after the window: each disc's log factor drifts about the step-on's ± 0.3
 POSES_OBS_SIGMA = 3.0     # % of W: a held pose's total is W within about 3 % (creep, hysteresis)
+POSES_DRIFT_BAND = 0.25   # after the window: a held pose read up to 25 % light is learnt (a foot rolled onto
+                          # its toes reads that light before its discs are; the detector's holding on reads the
+                          # totals as calibrated, before this re-estimate, at 90 % of W)
 
 
 # -- the foot's coverage (issue 22, third form) ---------------------------------------------------

@@ -246,7 +246,7 @@ def test_the_estimator_runs_the_poses_form_by_default():
     est = Estimator(layout, cal, W, RATE)
     p = est.placement
     assert isinstance(p, CoverageAdjuster) and p.still_only and p.under_only
-    assert p.pose_tol == 0.1 and p.pose_min == 10 and p.window_band == 0.15 and p.drift_band == 0.15
+    assert p.pose_tol == 0.1 and p.pose_min == 10 and p.window_band == 0.15 and p.drift_band == 0.25
     assert p.template == [] and p.common_sigma >= 1.0 and p.learn_n == int(3 * RATE) and p.drift_sigma == 0.3
     assert p.template_any_level and p.template_hold == 10
     cal.fit = dict(cal.fit or {}, stance_template=[{"sensor": "left_ball", "heel": "left_heel", "log_ratio": -0.7}])
