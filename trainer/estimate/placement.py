@@ -310,8 +310,7 @@ class LogPlacementAdjuster(PlacementAdjuster):
                  common_sigma: float = LOG_COMMON_SIGMA, template=None, template_sigma: float = TEMPLATE_SIGMA,
                  template_s: float = TEMPLATE_S, learn_s: float | None = None, drift_sigma: float | None = None,
                  pose_tol: float | None = None, pose_min: int = 1, window_band: float | None = None,
-                 template_any_level: bool = False, template_max_dev: float | None = None,
-                 template_hold: int | None = None, **kw):
+                 template_any_level: bool = False, template_hold: int | None = None, **kw):
         # pose_tol / pose_min: one equation per distinct pose (:meth:`_pose_row`), used once held
         # for pose_min chunks; window_band: in the step-on's window, only a chunk whose raw total
         # is within window_band of W (stepping back on in a pose the mat reads ×1.4, that pose's
@@ -323,9 +322,6 @@ class LogPlacementAdjuster(PlacementAdjuster):
         # in them) are taken from the step-on's still chunks even when window_band keeps their
         # total out of the level's equations
         self.template_any_level = bool(template_any_level)
-        # template_max_dev: a chunk any of whose discs reads further than this (log) from the
-        # template's ratio to its heel is no stance (stepping back on in a lean): no ratio rows
-        self.template_max_dev = None if template_max_dev is None else float(template_max_dev)
         # template_hold: the ratio rows count once one stance (pose_tol) has been held still for
         # this many chunks in the template's window (a person stepping back on mid-drill, moving
         # through a lean, is in no stance: their few still chunks teach no template)
@@ -389,8 +385,6 @@ class LogPlacementAdjuster(PlacementAdjuster):
             floor = 0.005 * W
             rows = [(i, j, logr - float(np.log(h[i] / h[j])))        # log kᵢ − log kⱼ = log r − log(hᵢ/hⱼ)
                     for i, j, logr in self.template if h[i] > floor and h[j] > floor]
-            if self.template_max_dev is not None:
-                rows = [r for r in rows if abs(r[2]) <= self.template_max_dev]
             if self.template_hold is None:
                 self._ratio += rows
             else:
