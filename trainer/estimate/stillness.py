@@ -37,6 +37,25 @@ def _moving(common: np.ndarray) -> bool:
     return bool(span[0] > _SPAN or span[1] > _SPAN)
 
 
+_DIAG = STILL_RADIUS_MM * (1 - 1e-9)        # a box this wide across holds no point farther than
+                                            # this from any point inside it (the window's mean)
+_LOAD_SPREAD = STILL_LOAD_TOL * (1 - 1e-9)
+
+
+def _all_still(c: np.ndarray, load: np.ndarray) -> bool:
+    """True when every window over ``c`` (m, 2) and ``load`` (m,) passes the circle and load
+    tests, from the whole stretch's extent: every point of a window and its mean lie in the
+    stretch's bounding box, so no point is farther from the mean than the box's diagonal; and no
+    load is farther from a window's mean than the stretch's max - min, while the mean is at least
+    the min. Only ever says "still" where the full test would (margins far above rounding); a
+    NaN: never."""
+    lo, hi = c.min(axis=0), c.max(axis=0)
+    d = hi - lo
+    lmin, lmax = load.min(), load.max()
+    return bool(d[0] * d[0] + d[1] * d[1] <= _DIAG * _DIAG and lmin > 0
+                and lmax - lmin <= _LOAD_SPREAD * lmin)
+
+
 @dataclass
 class States:
     still: np.ndarray
@@ -107,6 +126,8 @@ class StateDetector:
             k = c.shape[0] - w + 1
             if 2 * k <= w and _moving(c[k - 1:w]):
                 s = np.zeros(k, bool)       # moving in every window: the frames all of them share say so
+            elif _all_still(c, l_):
+                s = np.ones(k, bool)        # still in every window: the whole stretch's extent says so
             else:
                 # the windows as views (what sliding_window_view gives, without its per-call cost)
                 wc = as_strided(c, shape=(k, 2, w), strides=(c.strides[0], c.strides[1], c.strides[0]), writeable=False)

@@ -48,10 +48,23 @@ def test_step_off_is_unloaded_and_holding_on_is_noted():
     assert r["holding_on"][(t > 11) & (t < 13)].mean() > 0.7
 
 
-def test_blocks_of_any_size_give_the_states_of_one_pass():
+def test_blocks_of_any_size_give_the_states_of_one_pass(monkeypatch):
     """Live blocks (a few frames) skip the full window test when the frames every window shares
-    already span more than the circle: the same states as one pass over all the frames, which
-    works every window out in full — moving, still, on the edge of the circle, with gaps."""
+    already span more than the circle, or when the whole stretch fits in a box whose diagonal is
+    the circle's radius and its loads within the tolerance: the same states as one pass over all
+    the frames, which works every window out in full — moving, still, on the edge of the circle,
+    with gaps."""
+    from trainer.estimate import stillness
+
+    said = {True: 0, False: 0}
+    real_all_still = stillness._all_still
+
+    def counted(c, load):
+        r = real_all_still(c, load)
+        said[r] += 1
+        return r
+
+    monkeypatch.setattr(stillness, "_all_still", counted)
     rng = np.random.default_rng(7)
     t = np.arange(8000) / 200.0
     # slow and quick moves, pauses, and sways that cross the 10 mm circle back and forth
@@ -73,3 +86,4 @@ def test_blocks_of_any_size_give_the_states_of_one_pass():
         for name in ("still", "unloaded", "holding_on"):
             got = np.concatenate([getattr(p, name) for p in parts])
             assert np.array_equal(got, getattr(whole, name)), (sizes, name, np.flatnonzero(got != getattr(whole, name))[:5])
+    assert said[True] > 100 and said[False] > 100      # the shortcut was taken, and not always
