@@ -1,5 +1,7 @@
 """Weight-shift and balance drills (issue 8): scripted simulated people in virtual time, through
 the drill engine (DrillEngine + run_drill + VectorSimSource) or the CLI (--backend sim)."""
+import copy
+import functools
 import json
 
 import numpy as np
@@ -26,13 +28,21 @@ from trainer.analysis.sway import METRIC_UNITS
 DOCUMENTED_COP_ERROR_MM = 15.0   # as tests/trainer/app/test_pipeline.py: calibrated 6-sensor mat, inside the hull
 
 
+@functools.lru_cache(maxsize=None)
+def _calibration(layout: str, seed: int):
+    """The simulated mat's calibration (``calibrate_on_sim``: a fit on simulated poses, the same
+    for the same layout and seed), fitted once per module for the many runs that share it."""
+    return calibrate_on_sim(load_layout(layout), seed=seed)
+
+
 def run(drill, *, layout="default-6", seed=4, centre=None, lag_s=0.25, who=None, **scenario):
     """Run ``drill`` with a scripted simulated person; returns (summary, methods, engine)."""
+    cal = copy.deepcopy(_calibration(layout, seed))
     layout = load_layout(layout)
     follower = Follower(natural_centre(layout) if centre is None else centre, **scenario)
     person = ScriptedPerson(follower, seed=seed, lag_s=lag_s)
     mat = SimMat(layout, person, seed=seed)
-    estimator = Estimator(layout, calibrate_on_sim(layout, seed=seed), person.weight_n, 200.0)
+    estimator = Estimator(layout, cal, person.weight_n, 200.0)
     engine = DrillEngine(drill, layout, person.weight_n, 200.0, time_cap_s=200, person=who)
     follower.engine = engine
     run_drill(VectorSimSource(mat, VirtualClock()), engine, estimator=estimator)
