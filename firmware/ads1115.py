@@ -281,6 +281,7 @@ class ADS1115Reader:
                 self._where[i] = (c, k)
         self._lock = threading.Lock()
         self._raw = None
+        self._no_frame = np.full(self.n, np.nan)    # what a frame starts as (copied: np.full costs more)
         self._flags = 0
         self._stamps: list[float] = []
         self.closed = False
@@ -512,7 +513,7 @@ class ADS1115Reader:
 
     def _frame(self):
         now = self.clock.now
-        self._raw = raw = np.full(self.n, np.nan)
+        self._raw = raw = self._no_frame.copy()
         self._flags = 0
         self._stamps = []
         chips = []
@@ -559,7 +560,8 @@ class ADS1115Reader:
             if now() < due:
                 self._wait_until(due)
             self._poll(p)
-        if not self._flags & (Flag.TIMEOUT | Flag.READ_ERROR) and np.isnan(raw).any():
+        # (a NaN makes the sum of a few Python floats NaN: cheaper than np.isnan(raw).any() here)
+        if not self._flags & (Flag.TIMEOUT | Flag.READ_ERROR) and math.isnan(sum(raw.tolist())):
             self._flags |= Flag.READ_ERROR  # (cannot happen; never let a NaN pass unflagged)
         t = sum(self._stamps) / len(self._stamps) if self._stamps else now()
         return raw, Flag(self._flags), t

@@ -93,7 +93,8 @@ class SimADS1115(SimChip):
         fs = FULL_SCALE[(config >> 9) & 0x7]
         self._pending = (mux - 4, fs)
         self._started = self._now()
-        self._busy_until = self._started + self.conversion_time(config)
+        # (an instant chip is never busy: its conversion time is not worked out)
+        self._busy_until = self._started + self.conversion_time(config) if self.timing else None
         self.regs[1] = config & 0x7FFF  # OS reads 0 while converting
 
     # -- bus side ---------------------------------------------------------------------------
