@@ -577,20 +577,26 @@ class CoverageAdjuster(LogPlacementAdjuster):
         rows = np.arange(n)
         feet = self.__dict__.get("_feet_geom")
         if feet is None:       # each foot's discs, their y and the span's start and length, once
-            feet = self._feet_geom = [(self.cfeet == f, self.cy[self.cfeet == f], float(self.cspan[f, 0]),
-                                       max(self.cspan[f, 1] - self.cspan[f, 0], 1e-9)) for f in (0, 1)]
-        for f, (m, cy, c0, span) in enumerate(feet):
-            t = np.maximum(terms[:, m], 0.0)
-            L[:, f] = t.sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                yf = (t @ cy) / L[:, f]
-                v = (yf - c0) / span
-            v[np.isnan(v)] = 0.0            # np.nan_to_num's NaN -> 0; ±inf clip to 1 / 0 as its ±max did
-            u = np.clip(v, 0, 1)
-            j = np.clip(np.searchsorted(self.knots, u, side="right") - 1, 0, self.K - 2)
-            a = np.clip((u - self.knots[j]) / (self.knots[j + 1] - self.knots[j]), 0.0, 1.0)
-            B[rows, f, j] = 1.0 - a
-            B[rows, f, j + 1] += a
+            feet = self._feet_geom = [(np.flatnonzero(self.cfeet == f), self.cy[self.cfeet == f],
+                                       float(self.cspan[f, 0]), max(self.cspan[f, 1] - self.cspan[f, 0], 1e-9))
+                                      for f in (0, 1)]
+            self._knot_step = self.knots[1:] - self.knots[:-1]
+        knots, step, top = self.knots, self._knot_step, self.K - 2
+        # (np.maximum/np.minimum: np.clip's values, without its Python wrapper's cost; the same
+        # operations otherwise, once per block and per Gauss-Newton step)
+        mx, mn = np.maximum, np.minimum
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for f, (idx, cy, c0, span) in enumerate(feet):
+                t = mx(terms[:, idx], 0.0)
+                Lf = t.sum(axis=1)
+                L[:, f] = Lf
+                v = ((t @ cy) / Lf - c0) / span
+                v[np.isnan(v)] = 0.0        # np.nan_to_num's NaN -> 0; ±inf clip to 1 / 0 as its ±max did
+                u = mn(mx(v, 0.0), 1.0)
+                j = mn(mx(np.searchsorted(knots, u, side="right") - 1, 0), top)
+                a = mn(mx((u - knots[j]) / step[j], 0.0), 1.0)
+                B[rows, f, j] = 1.0 - a
+                B[rows, f, j + 1] += a
         return L, B
 
     def _anchor_state(self) -> np.ndarray:
