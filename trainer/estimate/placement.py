@@ -310,7 +310,9 @@ class LogPlacementAdjuster(PlacementAdjuster):
                  common_sigma: float = LOG_COMMON_SIGMA, template=None, template_sigma: float = TEMPLATE_SIGMA,
                  template_s: float = TEMPLATE_S, learn_s: float | None = None, drift_sigma: float | None = None,
                  pose_tol: float | None = None, pose_min: int = 1, window_band: float | None = None,
-                 template_any_level: bool = False, template_hold: int | None = None, **kw):
+                 template_any_level: bool = False, template_hold: int | None = None, still_min: int = 0, **kw):
+        # still_min: a pose (pose_tol) is solved only once this many of its chunks were still
+        self.still_min = int(still_min)
         # pose_tol / pose_min: one equation per distinct pose (:meth:`_pose_row`), used once held
         # for pose_min chunks; window_band: in the step-on's window, only a chunk whose raw total
         # is within window_band of W (stepping back on in a pose the mat reads ×1.4, that pose's
@@ -374,13 +376,16 @@ class LogPlacementAdjuster(PlacementAdjuster):
             return False
         if level_ok:
             sig = self.obs_sigma if still else self.moving_sigma
+            kept = True
             if self.pose_tol is None:
                 self._rows.append((h / W, 1.0 / sig))
             else:
-                self._pose_row(h, sig)
+                kept = self._pose_row(h, sig, still)
             if len(self._rows) > MAX_CHUNKS:
                 del self._rows[1:len(self._rows) // 2:2]        # thin the older half
             self.equations += 1
+            if not still and not kept:
+                return False           # a moving chunk in a pose not yet solved: nothing to solve again
         if in_template:
             floor = 0.005 * W
             rows = [(i, j, logr - float(np.log(h[i] / h[j])))        # log kᵢ − log kⱼ = log r − log(hᵢ/hⱼ)
@@ -408,7 +413,7 @@ class LogPlacementAdjuster(PlacementAdjuster):
             self._ratio += tp[2]
             tp[2] = []
 
-    def _pose_row(self, h: np.ndarray, sig: float) -> None:
+    def _pose_row(self, h: np.ndarray, sig: float, still: bool = True) -> bool:
         """``pose_tol``: one equation per distinct pose. A chunk whose share of the load per disc
         is within ``pose_tol`` (sum of absolute differences) of a kept pose's is averaged into
         that pose's equation; another pose adds one. Twenty chunks of one stance (sway, creep)
@@ -424,8 +429,14 @@ class LogPlacementAdjuster(PlacementAdjuster):
                 r[3] += 1
                 r[0] = r[0] + (h / W - r[0]) / r[3]
                 r[1] = max(r[1], 1.0 / sig)
-                return
-        self._rows.append([h / W, 1.0 / sig, p, 1])
+                r[4] += int(still)
+                return self._is_kept(r)
+        self._rows.append([h / W, 1.0 / sig, p, 1, int(still)])
+        return self._is_kept(self._rows[-1])
+
+    def _is_kept(self, r) -> bool:
+        """Pose row ``r`` is one :meth:`_kept_rows` solves."""
+        return self.pose_min <= 1 or (r[3] >= self.pose_min and r[4] >= self.still_min)
 
     def _kept_rows(self) -> list:
         """The equations solved: with ``pose_tol``, the poses held for ``pose_min`` chunks or more
@@ -434,7 +445,7 @@ class LogPlacementAdjuster(PlacementAdjuster):
         hid the holding on that followed)."""
         if self.pose_tol is None or self.pose_min <= 1:
             return self._rows
-        return [r for r in self._rows if r[3] >= self.pose_min]
+        return [r for r in self._rows if r[3] >= self.pose_min and r[4] >= self.still_min]
 
     def _solve(self) -> None:
         S = self.S
@@ -473,6 +484,7 @@ POSE_MIN = 10             # a pose is an equation once held for 10 chunks (1 s s
 WINDOW_BAND = 0.15        # the step-on's window learns from poses the mat reads within 15 % of W
 POSES_DRIFT_SIGMA = 0.3   # after the window: each disc's log factor drifts about the step-on's ± 0.3
 POSES_OBS_SIGMA = 3.0     # % of W: a held pose's total is W within about 3 % (creep, hysteresis)
+POSES_STILL_MIN = 3       # moving_poses: a pose is solved once 3 of its chunks (0.3 s) were still
 POSES_DRIFT_BAND = 0.25   # after the window: a held pose read up to 25 % light is learnt (a foot rolled onto
                           # its toes reads that light before its discs are; the detector's holding on reads the
                           # totals as calibrated, before this re-estimate, at 90 % of W)
@@ -520,8 +532,13 @@ class CoverageAdjuster(LogPlacementAdjuster):
                  coverage_sigma: float = COVERAGE_SIGMA, coverage_smooth: float = COVERAGE_SMOOTH,
                  factors: bool = True, still_only: bool = False, per_foot: bool = False,
                  pin_below: float | None = None, settle_s: float | None = None, under_only: bool = False,
-                 drift_band: float | None = None, **kw):
+                 drift_band: float | None = None, moving_poses: bool = False, **kw):
         feet, y, span = geometry
+        # moving_poses (with still_only and pose_tol): a moving chunk is averaged into the pose it
+        # matches (or starts one), and a pose is solved once held still for still_min chunks
+        # (:meth:`LogPlacementAdjuster._kept_rows`): the move into and out of a held pose counts
+        # toward it, a movement that is never held (a spiral) teaches nothing
+        self.moving_poses = bool(moving_poses)
         # drift_band: once the step-on's window is over (or all along, learning continuously), a
         # still moment whose loads as this model reads them fall more than drift_band below W is
         # a person holding on, not a pose to learn from (COVERAGE_BAND_LOW is for the first poses)
@@ -615,7 +632,7 @@ class CoverageAdjuster(LogPlacementAdjuster):
         return out * c[:, self.cfeet]
 
     def _commit(self, h: np.ndarray, still: bool) -> bool:
-        if self.still_only and not still:
+        if self.still_only and not still and not self.moving_poses:
             return False                   # moving (a spiral): lag and hysteresis, not coverage
         # the holding-on test reads the loads as this model reads them (factors and coverage)
         band = self.band_low

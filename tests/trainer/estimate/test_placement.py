@@ -248,7 +248,7 @@ def test_the_estimator_runs_the_poses_form_by_default():
     assert isinstance(p, CoverageAdjuster) and p.still_only and p.under_only
     assert p.pose_tol == 0.1 and p.pose_min == 10 and p.window_band == 0.15 and p.drift_band == 0.25
     assert p.template == [] and p.common_sigma >= 1.0 and p.learn_n == int(3 * RATE) and p.drift_sigma == 0.3
-    assert p.template_any_level and p.template_hold == 10
+    assert p.template_any_level and p.template_hold == 10 and p.moving_poses and p.still_min == 3
     cal.fit = dict(cal.fit or {}, stance_template=[{"sensor": "left_ball", "heel": "left_heel", "log_ratio": -0.7}])
     assert Estimator(layout, cal, W, RATE).placement.template == [(1, 0, -0.7)]
     assert np.allclose(p.factors, 1.0)
@@ -384,3 +384,33 @@ def test_stepping_on_in_a_lean_not_held_teaches_no_template():
     run(held, lean), run(loose, lean)
     assert held._ratio == [] and np.allclose(held.factors, 1.0)
     assert len(loose._ratio) > 0 and loose.factors[4] < 0.8          # the lean read as a landing
+
+
+def _run_flags(adj, f, still):
+    """``run`` with a per-frame ``still`` (n,)."""
+    out = []
+    for k in range(0, len(f), 20):
+        sl = slice(k, k + 20)
+        out.append(adj.update(f[sl], still[sl], np.zeros(len(f[sl]), bool)))
+    return np.vstack(out)
+
+
+def test_moving_chunks_count_toward_a_pose_only_once_it_is_held_still():
+    """``moving_poses``: the chunks of a move are averaged into the pose they match, but a pose is
+    solved only once ``still_min`` of its chunks were still. Moving all along (a spiral) teaches
+    nothing; moving into a stance and holding it for 0.3 s teaches it, which the still chunks alone
+    (3 of the 10 ``pose_min`` asks for) would not."""
+    geo = foot_geometry(load_layout("default-6"))
+    kw = dict(geometry=geo, common_sigma=1.0, pose_tol=0.1, pose_min=10, still_only=True)
+    read = standing([0.5], [0.3], n_each=600) * 1.2          # one stance, read x1.2, 60 chunks
+    moving = np.zeros(len(read), bool)
+    spiral = CoverageAdjuster(6, W, RATE, moving_poses=True, still_min=3, **kw)
+    _run_flags(spiral, read, moving)
+    assert np.allclose(spiral.factors, 1.0)
+    held = moving.copy()
+    held[-80:] = True                       # the last 8 chunks still: 3 of them confirmed (0.5 s later)
+    joined = CoverageAdjuster(6, W, RATE, moving_poses=True, still_min=3, **kw)
+    still_only = CoverageAdjuster(6, W, RATE, **kw)
+    _run_flags(joined, read, held), _run_flags(still_only, read, held)
+    assert joined.factors.mean() == pytest.approx(1 / 1.2, rel=0.05), joined.factors
+    assert np.allclose(still_only.factors, 1.0)
