@@ -33,9 +33,12 @@ demo: $(STAMP)
 # process.
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 
+# OPENBLAS_NUM_THREADS=1: the workers already fill the cores (footmat's own command sets the
+# same; a test process imports numpy before it runs footmat's main)
 test: $(STAMP)
 	@bash .ci/system-deps
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} \
+	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 test-all: test
 

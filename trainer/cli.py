@@ -12,7 +12,13 @@ import importlib
 import os
 import sys
 
-from firmware.errors import FootmatError
+# numpy's OpenBLAS runs one thread per core, and a thread that has worked spins a while waiting
+# for more: footmat's matrices are small (a product of a few thousand numbers at most), so that
+# only took CPU from the acquisition and the view (3 % of a simulated spiral drill's CPU went to
+# a spinning BLAS thread). One thread, unless the user says otherwise; set before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from firmware.errors import FootmatError  # noqa: E402
 
 # name -> (module under trainer.commands, one-line help). The one registry of sub-commands.
 COMMANDS: dict[str, tuple[str, str]] = {
