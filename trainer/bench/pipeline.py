@@ -341,12 +341,12 @@ def breakdown(layout_name: str = "default-6", scenario: str = "realistic", mats:
 
 
 _PARTS = {
-    "ideal": lambda: accuracy_ideal(),
+    "ideal": accuracy_ideal,
     "realistic": lambda: accuracy_sessions("default-6", "realistic"),
     "realistic_8": lambda: accuracy_sessions("default-8", "realistic"),
     "misplaced": lambda: accuracy_sessions("default-6", "misplaced", mats=SIDE_MATS),
     "ideal_sessions": lambda: accuracy_sessions("default-6", "ideal", mats=SIDE_MATS),
-    "breakdown": lambda: breakdown(),
+    "breakdown": breakdown,
 }
 
 

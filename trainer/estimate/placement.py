@@ -445,7 +445,7 @@ class LogPlacementAdjuster(PlacementAdjuster):
         hid the holding on that followed)."""
         if self.pose_tol is None or self.pose_min <= 1:
             return self._rows
-        return [r for r in self._rows if r[3] >= self.pose_min and r[4] >= self.still_min]
+        return [r for r in self._rows if self._is_kept(r)]
 
     def _solve(self) -> None:
         S = self.S
