@@ -169,10 +169,13 @@ def _session_script(layout, seed: int):
 
 # the same frames through other forms of the placement re-estimate (trainer.estimate.placement),
 # beside the default Estimator's figures: which idea moved which figure
-# (the default Estimator's re-estimate is placement="poses": per-disc factors and the coverage curve,
+# (cop_load_positions: the default Estimator with the ball and toe discs' load centred toward each
+# foot's outer border, trainer.estimate.cop.load_positions;
+# the default Estimator's re-estimate is placement="poses": per-disc factors and the coverage curve,
 # one equation per held pose; its own figures are that column; placement_none is the Estimator
 # without any re-estimate, placement_coverage the curve alone, the default before)
-VARIANTS = {"placement_none": {"placement": False},
+VARIANTS = {"cop_load_positions": {"cop_positions": "load"},     # trainer.estimate.cop.load_positions
+            "placement_none": {"placement": False},
             "placement_coverage": {"placement": "coverage"},
             "placement_drift_coverage": {"placement": "step-on", "placement_options": {
                 "drift_sigma": 0.15, "coverage": True, "pin_below": 0.5}}}

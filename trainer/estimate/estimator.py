@@ -26,7 +26,7 @@ import numpy as np
 
 from calibration.live import LiveAdjuster
 from trainer.estimate.block import EstimatedBlock
-from trainer.estimate.cop import MIN_LOAD_FRACTION, CopModel
+from trainer.estimate.cop import MIN_LOAD_FRACTION, CopModel, load_positions
 from trainer.estimate.placement import (COVERAGE_PIN_BELOW, COVERAGE_SETTLE_S, POSE_MIN, POSE_TOL, POSES_DRIFT_BAND,
                                        POSES_DRIFT_SIGMA, POSES_OBS_SIGMA, POSES_STILL_MIN, WINDOW_BAND, CoverageAdjuster,
                                        LogPlacementAdjuster, PlacementAdjuster, foot_geometry, log_zone_sigmas,
@@ -98,12 +98,18 @@ class Estimator:
     """Calibration, the detector, the live re-tare/rescale and the CoP of one run's frames."""
 
     def __init__(self, layout, calibration, weight_n: float, rate_hz: float, *, live_adjust: bool = True,
-                 placement: bool | str = DEFAULT_PLACEMENT, placement_options: dict | None = None):
+                 placement: bool | str = DEFAULT_PLACEMENT, placement_options: dict | None = None,
+                 cop_positions: str = "discs"):
         self.layout = layout
         self.calibration = calibration
         self.weight_n = float(weight_n)
         self.rate_hz = float(rate_hz)
-        self.copmodel = CopModel(layout, min_load_n=MIN_LOAD_FRACTION * weight_n)
+        # cop_positions: "discs" (each disc's position, the default) or "load" (where the load a
+        # ball or toe disc stands for is centred, toward the foot's outer border: cop.load_positions)
+        if cop_positions not in ("discs", "load"):
+            raise ValueError(f"cop_positions {cop_positions!r} is not 'discs' or 'load'")
+        self.copmodel = CopModel(layout, min_load_n=MIN_LOAD_FRACTION * weight_n,
+                                 positions=load_positions(layout) if cop_positions == "load" else None)
         self.detector = StateDetector(rate_hz, weight_n)
         # re-tare when unloaded, rescale to body weight when still (PRODUCT.md §5)
         self.adjuster = LiveAdjuster(calibration, layout, weight_n) if live_adjust else None

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from firmware.layout import load_layout
-from trainer.estimate.cop import FOOT_COP_MIN_N, MIN_LOAD_UNCALIBRATED_N, CopModel
+from trainer.estimate.cop import FOOT_COP_MIN_N, LOAD_OFFSET_FRACTION, MIN_LOAD_UNCALIBRATED_N, CopModel, load_positions
 
 NAN = float("nan")
 
@@ -24,6 +24,29 @@ def one(layout, forces, **kw):
 def centroid(layout, forces, idx):
     f = np.asarray(forces, float)[idx]
     return (f[:, None] * layout.positions[idx]).sum(axis=0) / f.sum()
+
+
+def test_ball_and_toe_discs_stand_for_load_toward_the_outer_border(layout):
+    """The ball and toe discs sit on the foot's inner column; the load they stand for is centred
+    toward the outer border (a prior from the foot's proportions), the heel's at the disc."""
+    pos, eff = layout.positions, load_positions(layout)
+    L = layout.foot_length_mm
+    assert np.array_equal(eff[:, 1], pos[:, 1])                       # front-back untouched
+    assert np.array_equal(eff[[0, 3], 0], pos[[0, 3], 0])             # heels where the discs are
+    for i, sign in ((1, -1), (2, -1), (4, 1), (5, 1)):                # outward: −x left, +x right
+        zone = layout.sensors[i].zone
+        assert eff[i, 0] - pos[i, 0] == pytest.approx(sign * LOAD_OFFSET_FRACTION[zone] * L)
+    assert 15.0 <= abs(eff[1, 0] - pos[1, 0]) <= 35.0                 # millimetres, on a 260 mm foot
+    # all the weight on the left ball: the CoP lies outside the disc, toward the left foot's border
+    r = one(layout, [0.0, 500.0, 0.0, 0.0, 0.0, 0.0], positions=eff)
+    assert r["cop"][0] < pos[1, 0] and r["cop"][1] == pytest.approx(pos[1, 1])
+    assert np.allclose(one(layout, [0.0, 500.0, 0.0, 0.0, 0.0, 0.0])["cop"], pos[1])    # the default: the disc
+
+
+def test_a_foot_with_an_outer_disc_keeps_its_discs_places():
+    layout8 = load_layout("default-8")
+    assert {s.zone for s in layout8.sensors} >= {"outer"}
+    assert np.array_equal(load_positions(layout8), layout8.positions)
 
 
 def test_the_threshold_is_a_few_newtons():
@@ -120,3 +143,22 @@ def test_a_block_mixes_rows_independently(layout):
     assert np.isfinite(cb.left_pct).tolist() == [True, False, True]
     assert np.isfinite(cb.cop_left).all(axis=1).tolist() == [True, False, False]
     assert np.isfinite(cb.cop_right).all(axis=1).tolist() == [True, True, True]
+
+
+def test_the_estimator_uses_the_load_positions_only_when_asked(layout):
+    from trainer.estimate.estimator import Estimator
+
+    class Identity:
+        def forces(self, raw, layout):
+            return np.asarray(raw, float)
+
+    from firmware.frames import FrameBlock
+
+    raw = np.array([[0.0, 500.0, 0.0, 0.0, 0.0, 0.0]] * 4)
+    block = FrameBlock(np.arange(4) / 200.0, raw, np.zeros(4, np.uint16))
+    discs = Estimator(layout, Identity(), 500.0, 200.0, live_adjust=False).estimate(block)
+    load = Estimator(layout, Identity(), 500.0, 200.0, live_adjust=False, cop_positions="load").estimate(block)
+    assert np.allclose(discs.cop_left, layout.positions[1])
+    assert np.allclose(load.cop_left, load_positions(layout)[1]) and np.allclose(load.cop, load.cop_left)
+    with pytest.raises(ValueError, match="cop_positions"):
+        Estimator(layout, Identity(), 500.0, 200.0, cop_positions="middle")
