@@ -6,10 +6,15 @@ load bar), each with its own cached background; a frame restores and redraws onl
 whose content changed (the feet's moving layer too: the markers' and the trail's places in
 whole pixels, :meth:`Regions.moving_sig`). Layers that change slowly are cached *in* a region's background: the
 target path, the spiral's zones, the ring, the heel bars and the sensor discs in the feet's, the
-bar figures in the bar panel's. Copying the image to the window costs a fixed ~0.2 ms a copy
+bar figures in the bar panel's. Copying the image to the window costs a fixed ~30 us a copy
 plus its area, so the changed rectangles (the markers, target and trail where they are and were,
 the discs whose fill changed, the ring where it was and is, the sliver of a bar between its old
 and new split) are merged while a merge costs less than a copy (:func:`merge_rects`).
+
+On Tk the copy tells Tk's photo image that the picture is opaque (:func:`window_copier`): a copy
+with an alpha channel makes Tk scan the *whole* photo for partly transparent pixels and build
+the copied block's valid region pixel by pixel (~0.15 ms a copy whatever its size, at 800×480);
+the view's figure is opaque, so the window gets the same pixels without either.
 """
 from __future__ import annotations
 
@@ -19,8 +24,35 @@ import numpy as np
 
 from trainer.ui.scene import DISC_MM
 
-COPY_PX = 50_000      # a copy to the window costs about as much as copying this many more pixels (Tk on Xvfb:
-#                       ~170 us a copy + ~2.5 ns a pixel, measured 2026-12-07; it was 20_000)
+COPY_PX = 10_000      # a copy to the window costs about as much as copying this many more pixels (Tk on Xvfb,
+#                       the picture declared opaque: ~28 us a copy + ~3 ns a pixel, measured 2026-12-07; it was
+#                       50_000 while Tk scanned the whole photo at every copy: ~170 us a copy)
+OPAQUE = (0, 1, 2, 4)    # Tk_PhotoImageBlock offsets: red, green, blue, and an alpha offset past the
+#                          pixel (>= pixelSize), which Tk reads as "no alpha channel: every pixel opaque"
+
+
+def window_copier(canvas):
+    """The function that copies a display rectangle (a ``Bbox``) of ``canvas``'s picture to its
+    window: ``canvas.blit``, or on TkAgg the same copy with the picture declared opaque (the
+    figure's own background is, so the window's pixels are the same) while the figure's
+    background is opaque and visible."""
+    import sys
+
+    tk = sys.modules.get("matplotlib.backends._backend_tk")      # loaded when the canvas is Tk's
+    tkagg = sys.modules.get("matplotlib.backends.backend_tkagg")
+    if tk is None or tkagg is None or not isinstance(canvas, tkagg.FigureCanvasTkAgg) \
+            or getattr(tk, "blit", None) is None:
+        return canvas.blit
+    patch = canvas.figure.patch
+
+    def copy(bbox):
+        photo = getattr(canvas, "_tkphoto", None)
+        renderer = getattr(canvas, "renderer", None)
+        if photo is None or renderer is None or not patch.get_visible() or patch.get_facecolor()[3] < 1.0:
+            return canvas.blit(bbox)      # a see-through figure: as matplotlib copies it
+        tk.blit(photo, renderer.buffer_rgba(), OPAQUE, bbox=bbox)
+
+    return copy
 
 
 def merge_rects(rects, fixed_px: float = COPY_PX) -> list:
@@ -103,8 +135,14 @@ class Regions:
         self.cache_under(path=True)
         self.cache_bar_text()
         for name, region in self.parts.items():
-            for a in region["artists"]:
-                s.fig.draw_artist(a)
+            self.draw_artists(region["artists"])
+
+    def draw_artists(self, artists) -> None:
+        """Draw ``artists`` on the picture, as ``Figure.draw_artist`` does (``a.draw`` on the
+        canvas's renderer), with the renderer looked up once, not once an artist."""
+        renderer = self.scene.fig.canvas.get_renderer()
+        for a in artists:
+            a.draw(renderer)
 
     def cache_under(self, path: bool = False) -> None:
         """The feet region's background with its slow layers drawn in: the path and zones (when a
@@ -117,13 +155,11 @@ class Regions:
             self.bg["feet_static"] = canvas.copy_from_bbox(bbox)
         if path or "feet_path" not in self.bg:
             canvas.restore_region(self.bg["feet_static"])
-            for a in self.parts["feet"]["path"]:
-                s.fig.draw_artist(a)
+            self.draw_artists(self.parts["feet"]["path"])
             self.bg["feet_path"] = canvas.copy_from_bbox(bbox)
         else:
             canvas.restore_region(self.bg["feet_path"])
-        for a in self.parts["feet"]["under"]:
-            s.fig.draw_artist(a)
+        self.draw_artists(self.parts["feet"]["under"])
         self.bg["feet"] = canvas.copy_from_bbox(bbox)
 
     def text_row_bbox(self, i: int):
@@ -141,8 +177,7 @@ class Regions:
         canvas.restore_region(self.bg["bars"])          # the panel without its bars
         for i in range(len(s.bar_y)) if rows is None else rows:
             canvas.restore_region(self.bg[f"bartext{i}"])
-            s.fig.draw_artist(s.bar_text[i])
-            s.fig.draw_artist(s.bar_text_b[i])
+            self.draw_artists((s.bar_text[i], s.bar_text_b[i]))
         self.bg["bars"] = canvas.copy_from_bbox(self.parts["bars"]["bbox"]())
 
     def moving_sig(self) -> tuple:
@@ -315,8 +350,7 @@ class Regions:
                 elif old.get(name) == sig.get(name) and not (name == "bars" and old.get("bars") is None):
                     continue
                 canvas.restore_region(self.bg[name])
-                for a in region["artists"]:
-                    s.fig.draw_artist(a)
+                self.draw_artists(region["artists"])
                 if name == "feet" and old.get("overlay") == sig["overlay"]:
                     blits += self.moving_rects()
                 elif name == "bars" and not text_changed and old.get("bars") is not None:

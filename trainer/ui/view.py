@@ -52,7 +52,7 @@ import time
 import numpy as np
 
 from trainer.drills.status import FEEDBACK_LEVELS, DrillStatus
-from trainer.ui.blit import Regions, merge_rects
+from trainer.ui.blit import Regions, merge_rects, window_copier
 from trainer.ui.display_filter import CopFilter
 from trainer.ui.paint import Painter
 from trainer.ui.scene import BASE_PX, Scene
@@ -123,6 +123,7 @@ class LiveView(Painter):
         canvas.mpl_connect("resize_event", self._on_resize)
         canvas.mpl_connect("close_event", self._on_close)
         self.interactive = self._is_interactive()
+        self._copy = window_copier(canvas)     # a changed rectangle to the window (Tk: declared opaque)
         # A frame is a few ms of Python holding the GIL; by default the interpreter hands the GIL to
         # a thread asking for it only after 5 ms — a whole 200 Hz period of the acquisition thread,
         # whose frame then starts late and is lost. Asked to hand it over within 1 ms (measured with
@@ -283,7 +284,7 @@ class LiveView(Painter):
             if self.interactive:
                 # the window shows what is drawn: copying the image to it is the dearest part of a frame
                 for r in merge_rects(blits):
-                    canvas.blit(Bbox.from_extents(*r))
+                    self._copy(Bbox.from_extents(*r))
         if self.interactive:
             canvas.flush_events()
         self.frames_drawn += 1

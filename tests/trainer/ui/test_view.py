@@ -403,6 +403,23 @@ def test_the_marker_layer_draws_what_the_lines_draw(dpi):
         assert not (drawn & ~covered).any()
 
 
+def test_the_window_copy_declares_the_opaque_picture_opaque():
+    """On Tk the view copies a changed rectangle with no alpha channel (Tk then neither scans the
+    whole photo for see-through pixels nor builds a mask pixel by pixel), which is right only
+    because every pixel of the view's picture is opaque; off Tk it is the canvas's own blit."""
+    from trainer.ui.blit import OPAQUE, window_copier
+
+    v = LiveView(load_layout())
+    try:
+        v.maybe_draw(_snap(), force=True)
+        assert window_copier(v.fig.canvas) == v.fig.canvas.blit        # Agg: matplotlib's
+        assert v.fig.patch.get_facecolor()[3] == 1.0 and v.fig.patch.get_visible()
+        assert (np.asarray(v.fig.canvas.buffer_rgba())[..., 3] == 255).all()
+        assert OPAQUE[3] >= 4                                           # past the 4-byte pixel: no alpha
+    finally:
+        v.close()
+
+
 def test_a_frame_where_nothing_moved_a_pixel_copies_nothing(view):
     """The same state again (the markers less than a pixel away): the frame is on screen already,
     nothing is drawn or copied; a move of a few pixels is drawn."""
