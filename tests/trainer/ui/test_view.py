@@ -403,6 +403,45 @@ def test_the_marker_layer_draws_what_the_lines_draw(dpi):
         assert not (drawn & ~covered).any()
 
 
+def test_the_trail_draws_what_a_line_collection_draws():
+    """The trail's own draw on Agg (one direct draw_path_collection call) gives the pixels of
+    matplotlib's LineCollection.draw, for fading round-capped segments, clipped at the axes' edge
+    too; one segment (which matplotlib stamps as a marker) and vector output go through
+    LineCollection.draw itself."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+
+    from trainer.ui.sprites import trail_collection_class
+
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 14, 15):
+        fig = plt.figure(figsize=(4, 3), dpi=100)
+        ax = fig.add_axes([0.1, 0.1, 0.8, 0.8])
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_axis_off()
+        pts = np.cumsum(rng.normal(0, 0.15, (n + 1, 2)), axis=0) + 0.5        # wanders past the edges too
+        segs = np.stack([pts[:-1], pts[1:]], axis=1)
+        rgba = np.zeros((n, 4))
+        rgba[:, 3] = np.linspace(0.3, 0.7, n) ** 1.5
+        images = []
+        for cls in (LineCollection, trail_collection_class()):
+            lc = cls([], linewidths=3.0, zorder=4, capstyle="round")
+            ax.add_collection(lc)
+            lc.set_segments(segs)
+            lc.set_color(rgba)
+            fig.canvas.draw()
+            images.append(np.asarray(fig.canvas.buffer_rgba()).copy())
+            lc.remove()
+        fig.savefig(io.BytesIO(), format="svg")                        # vector output draws too
+        plt.close(fig)
+        assert (images[0][..., :3] < 250).any()                         # the trail is there
+        assert np.array_equal(images[0], images[1]), n
+    assert trail_collection_class().lean                              # its own draw ran, never failed
+
+
 def test_the_window_copy_declares_the_opaque_picture_opaque():
     """On Tk the view copies a changed rectangle with no alpha channel (Tk then neither scans the
     whole photo for see-through pixels nor builds a mask pixel by pixel), which is right only
