@@ -81,20 +81,66 @@ def _feet_ax(ax, layout):
 
 
 # -- spiral ------------------------------------------------------------------------------------
+WORKING_SHARE_PCT = 55.0     # a foot is the working foot while it carries at least this share
+
+
+def working_foot_paths(sess, layout, run) -> dict:
+    """{foot: (n, 2) mm} each foot's own CoP (the estimator's, from the recorded forces) while it
+    carried at least :data:`WORKING_SHARE_PCT` % of the weight during the drill, NaN elsewhere;
+    {} when the session holds no forces."""
+    from trainer.estimate.cop import CopModel
+
+    cols = [f"{n}_n" for n in layout.names]
+    if not all(c in sess.num for c in cols) or "left_pct" not in sess.num:
+        return {}
+    forces = np.column_stack([sess.num[c] for c in cols])
+    cb = CopModel(layout)(forces)
+    left = sess.num["left_pct"]
+    with np.errstate(invalid="ignore"):
+        working = {"left": run & (left >= WORKING_SHARE_PCT), "right": run & (left <= 100.0 - WORKING_SHARE_PCT)}
+    out = {}
+    for foot, cop in (("left", cb.cop_left), ("right", cb.cop_right)):
+        xy = np.where(working[foot][:, None], cop, np.nan)
+        if np.isfinite(xy).all(axis=1).any():
+            out[foot] = xy
+    return out
+
+
 def spiral(fig, box, sess, layout, summary):
+    """The spiral on the feet (PRODUCT.md §1): each foot's zones (heel, ball, toes) as rings and
+    that foot's own CoP while it was the working foot, drawn on the foot; the whole-body path and
+    its target, the compact summary, between the feet."""
+    from matplotlib.patches import Circle
+
     run = running_mask(sess)
     x = np.where(run, sess.num["cop_x_mm"], np.nan)
     y = np.where(run, sess.num["cop_y_mm"], np.nan)
     tx, ty = sess.num.get("target_x_mm"), sess.num.get("target_y_mm")
     has_target = tx is not None and np.isfinite(tx).any()
     scores = _nums(summary.get("loops"), "score")
+    feet = working_foot_paths(sess, layout, run)
+    zones = summary.get("zones") if isinstance(summary.get("zones"), dict) else {}
 
     def path(ax):
         _feet_ax(ax, layout)
+        ringed = False
+        for foot in ("left", "right"):
+            for z in zones.get(foot) or []:
+                if not all(isinstance(z.get(k), (int, float)) for k in ("x_mm", "y_mm", "radius_mm")):
+                    continue
+                ax.add_patch(Circle((z["x_mm"], z["y_mm"]), z["radius_mm"], fill=False, ec=TARGET_C, lw=2,
+                                    alpha=0.8, zorder=4, label=None if ringed else "heel, ball and toes zones"))
+                ringed = True
+        for k, (foot, xy) in enumerate(feet.items()):
+            ax.plot(xy[:, 0], xy[:, 1], color=LEFT_C, lw=0.9, zorder=5,
+                    label=None if k else "each foot's own path, under load")
         if has_target:
-            ax.plot(tx, ty, color=TARGET_C, lw=3, alpha=0.6, label="the path to follow")
+            ax.plot(tx, ty, color=TARGET_C, lw=3, alpha=0.6, label="the path to follow (whole body)")
         ax.plot(x, y, color=COP_C, lw=0.8, label="where your weight went")
-        ax.legend(loc="lower center", fontsize=8, frameon=False)
+        # four entries: below the loop scores, where the page has room (under the feet they ran
+        # into the figures below)
+        ax.legend(loc="upper left", bbox_to_anchor=(x0 + w * 0.62, y0 + h * 0.1), bbox_transform=fig.transFigure,
+                  fontsize=8, frameon=False)
         ax.set_title("Your path on the feet")
 
     def loops(ax):

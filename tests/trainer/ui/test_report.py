@@ -45,7 +45,7 @@ def test_report_page_has_its_parts(tmp_path, cli, monkeypatch):
     titles = [ax.get_title() for ax in seen[0].axes]
     assert titles == ["Your path on the feet", "Score of each loop"]
     cop_ax = seen[0].axes[0]
-    assert {ln.get_label() for ln in cop_ax.get_lines()} >= {"the path to follow", "where your weight went"}
+    assert {ln.get_label() for ln in cop_ax.get_lines()} >= {"the path to follow (whole body)", "where your weight went"}
     assert len(seen[0].axes[1].patches) == len(meta["summary"]["loops"])    # one bar per loop
 
 

@@ -8,6 +8,7 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from trainer import drills as registry
@@ -154,3 +155,32 @@ def test_this_session_against_the_last_five(tmp_path, cli, monkeypatch):
     seen.clear()
     assert cli("report", str(folders[3]), "--out", str(tmp_path / "r.png"))[0] == 0   # only three before it
     assert not any("last five" in ax.get_title() for ax in seen[-1].axes)
+
+
+def test_the_spiral_page_draws_the_roll_on_each_foot(sessions, tmp_path, cli, monkeypatch):
+    """PRODUCT.md §1: the spiral is visible on the feet — each foot's zones as rings and that foot's
+    own CoP while it carried the weight, rolling from its heel zone to its toes zone, on the foot."""
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import Circle
+
+    from trainer.ui.report_panels import LEFT_C, TARGET_C
+
+    folder = sessions["spiral"]
+    seen = _spy(monkeypatch)
+    code, _, err = cli("report", str(folder), "--out", str(tmp_path / "r.png"))
+    assert code == 0, err
+    ax = next(a for a in seen[-1].axes if a.get_title() == "Your path on the feet")
+    zones = json.loads((folder / "session.json").read_text())["summary"]["zones"]
+    rings = [p for p in ax.patches if isinstance(p, Circle) and to_hex(p.get_edgecolor()) == TARGET_C]
+    assert len(rings) == sum(len(z) for z in zones.values()) == 6
+    feet = [ln for ln in ax.get_lines() if to_hex(ln.get_color()) == LEFT_C]
+    assert len(feet) == 2
+    for ln in feet:
+        x, y = (np.asarray(v, float) for v in ln.get_data())
+        ok = np.isfinite(x) & np.isfinite(y)
+        foot = "left" if np.nanmean(x) < 0 else "right"
+        assert (x[ok] < -30).all() if foot == "left" else (x[ok] > 30).all()      # on its foot, not between
+        heel, toes = zones[foot][0], zones[foot][-1]
+        # the roll: from within the heel zone to within the toes zone
+        assert np.nanmin(y) < heel["y_mm"] + heel["radius_mm"] and np.nanmax(y) > toes["y_mm"] - toes["radius_mm"]
+    assert "each foot's own path, under load" in [t.get_text() for t in ax.get_legend().get_texts()]
