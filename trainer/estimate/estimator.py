@@ -37,49 +37,36 @@ from trainer.estimate.stillness import StateDetector
 # The re-estimate (trainer.estimate.placement) that runs by default is placement="poses" (issue 22):
 # per-disc factors and the coverage curve (CoverageAdjuster) learnt from "the loads add up to the
 # body weight" on still moments, ONE EQUATION PER HELD POSE (pose_tol: chunks of one pose averaged;
-# pose_min: used once held for 1 s). So standing in one stance only the common factor (the level,
+# pose_min: used once held for 1 s). Standing in one stance only the common factor (the level,
 # free: common_sigma) moves; the discs' factors move once poses that load them differently pin
-# them down, and a pause of half a second in a movement teaches nothing. The step-on's window
-# (STEP_ON_LEARN_S after the first second) takes only poses the mat reads within 15 % of W
-# (window_band: stepping back on mid-spiral, a lean read x1.4 W, learnt, read the person 20 %
-# light once they moved: 'holding on'); after it the factors drift about the step-on's
-# (drift_sigma) from held poses read no more than 15 % light (drift_band: holding on is not
-# learnt). The curve as in placement="coverage": held at 1 up to mid-foot, never above 1. The
-# calibration's stance template (calibration.fit.stance_template, the calibrating person's even
-# stance: each foot's discs over its own heel) pins each foot's forefoot discs to its heel in the
-# step-on's window: its ratio rows hold no level, so they are taken whatever the level reads
-# (template_any_level; the realistic mat reads x1.3 just after stepping on, out of window_band),
-# but only once one stance has been held still for 1 s (template_hold: a person stepping back on
-# mid-drill moves through a lean, which read as a landing cost the step-off test's spiral 47 of
-# its 75 points). One curve for both feet, factors moved only by the variation between poses and
-# a template within each foot: a real left/right asymmetry stays (the asymmetric person's stance
-# flag, tested). The template, `footmat bench --section accuracy` (2026-12-07), ml/ap mm, load %,
-# L/R pp: realistic 17.6/19.3/1.4/8.3 -> 15.2/8.6/1.2/5.9 (cross-person 18.1/21.8/1.6/8.4 ->
-# 14.8/9.3/1.0/5.6), realistic_8 12.6/20.1/1.7/7.2 -> 10.7/9.3/1.0/4.7, ideal 8.7/4.3/0.8/2.3 ->
-# 8.7/4.4/0.9/2.3, misplaced 53.8/68.8/36.7/33.1 -> 51.5/63.4/21.3/31.4. After the window, held
-# poses read up to 25 % light are learnt (drift_band POSES_DRIFT_BAND, was 15 %: a foot rolled onto
-# its toes at 70 % of W read 30-40 % light and was taken for holding on, so never learnt): realistic
-# 13.7/8.5/1.0/4.9 (cross-person 13.5/9.3/1.0/4.9), realistic_8 10.3/9.3/0.9/4.4, ideal
-# 8.2/4.5/0.8/2.0, misplaced 50.0/63.5/13.6/30.6. Holding on is still told: the detector reads the
-# totals as calibrated, before this re-estimate (under 90 % of W). After the window, moving chunks
-# count toward the held pose they match (moving_poses: the move into and out of it), and a pose is
-# solved once 3 of its chunks were still (still_min, POSES_STILL_MIN): a pose is learnt sooner and
-# from more chunks, a movement never held still (a spiral) teaches nothing (learning from every
-# moving chunk, as poses of their own, moved the spiral's measured lag by 50 ms):
-# realistic 13.7/8.5/1.0/4.9 -> 13.3/8.5/0.7/4.6 (cross-person 13.5/9.3/1.0/4.9 -> 13.1/9.2/0.8/4.6),
-# realistic_8 10.3/9.3/0.9/4.4 -> 10.2/9.2/0.8/4.3, ideal 8.2/4.5/0.8/2.0 -> 7.7/4.6/0.6/1.7,
-# misplaced 50.0/63.5/13.6/30.6 -> 49.6/63.7/8.5/30.4.
-# Cached mats (/tmp harness: the bench's session script, 12 realistic and 5 ideal default-6 mats,
-# 2 sessions each), ml/ap mm, load %, L/R pp: realistic none 25.5/29.4/24.5/14.4, coverage
-# 24.3/29.0/15.9/13.9, poses 19.8/19.2/1.4/9.8; ideal none 11.5/5.0/2.4/4.0, coverage
-# 7.2/4.2/0.7/0.9, poses 8.7/4.3/0.8/2.3. `footmat bench --section accuracy` (2026-12-07): realistic
-# 17.6/19.3/1.4/8.3 (coverage 22.7/30.3/19.1/13.2), realistic_8 12.6/20.1/1.7/7.2 (coverage
-# 19.5/31.6/22.4/12.9); the step-on form drifting on every chunk is better there (12.4/7.3/0.5/4.2)
-# but as the default it broke 8 drill tests (learnt from moving chunks). The other forms are options: placement="coverage" (the
-# curve alone, the level left to the live rescale; the default before), "step-on" (per-disc
-# factors learnt in the first STEP_ON_LEARN_S standing after each step-on, with the stance
-# template; placement_options drift_sigma, coverage=True), "continuous" (or True).
-# placement=False: no re-estimate.
+# them down, and a pause of half a second in a movement teaches nothing.
+# - The step-on's window (STEP_ON_LEARN_S after the first second) takes only poses the mat reads
+#   within 15 % of W (window_band: stepping back on mid-spiral, a lean read x1.4 W and, learnt,
+#   read the person 20 % light once they moved: "holding on").
+# - After it the factors drift about the step-on's (drift_sigma) from held poses read no more than
+#   25 % light (drift_band: holding on is not learnt, but a foot rolled onto its toes at 70 % of W,
+#   which reads 30-40 % light, is). The detector still tells holding on: it reads the totals as
+#   calibrated, before this re-estimate (under 90 % of W).
+# - The calibration's stance template (calibration.fit.stance_template: each foot's discs over its
+#   own heel as the calibrating person stood) pins each foot's forefoot discs to its heel in the
+#   step-on's window, whatever the level reads (template_any_level: the realistic mat reads x1.3
+#   just after stepping on), once one stance has been held still for 1 s (template_hold: a person
+#   stepping back on mid-drill moves through a lean, which, read as a landing, cost a spiral 47 of
+#   its 75 points).
+# - Moving chunks count toward the held pose they match (moving_poses: the move into and out of
+#   it); a pose is solved once 3 of its chunks were still (still_min): a movement never held still
+#   (a spiral) teaches nothing (learning from every moving chunk moved the spiral's lag by 50 ms).
+# One curve for both feet, factors moved only by the variation between poses and a template within
+# each foot: a real left/right asymmetry stays (the asymmetric person's stance flag, tested).
+# `footmat bench --section accuracy` (2026-12-07), ml/ap mm, load %, L/R pp: realistic
+# 13.3/8.5/0.7/4.6 (cross-person 13.1/9.2/0.8/4.6), realistic_8 10.2/9.2/0.8/4.3, ideal
+# 7.7/4.6/0.6/1.7, misplaced 49.6/63.7/8.5/30.4 (the bench's placement_* variants give the other
+# forms on the same frames). What each step moved is in the commit messages (git log --
+# trainer/estimate) and issue 22's notes.
+# The other forms are options: placement="coverage" (the curve alone, the level left to the live
+# rescale; the default before), "step-on" (per-disc factors learnt in the first STEP_ON_LEARN_S
+# standing after each step-on, with the stance template; placement_options drift_sigma,
+# coverage=True), "continuous" (or True). placement=False: no re-estimate.
 DEFAULT_PLACEMENT = "poses"
 POSES_OPTIONS = {"still_only": True, "pin_below": COVERAGE_PIN_BELOW, "under_only": True,
                  "common_sigma": 1.0, "template_any_level": True, "template_hold": POSE_MIN, "pose_tol": POSE_TOL,
