@@ -289,6 +289,38 @@ def test_merge_rects_merges_while_one_copy_costs_less():
     assert merge_rects([]) == [] and merge_rects([(1, 2, 3, 4)]) == [(1.0, 2.0, 3.0, 4.0)]
 
 
+def _merge_rects_plainly(rects, fixed_px):
+    """The greedy merge written plainly: every pair's gain again at every step."""
+    rects = [tuple(float(v) for v in r) for r in rects]
+    while len(rects) > 1:
+        best = None
+        for i in range(len(rects)):
+            a = rects[i]
+            for j in range(i + 1, len(rects)):
+                b = rects[j]
+                u = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                gain = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) + fixed_px \
+                    - (u[2] - u[0]) * (u[3] - u[1])
+                if gain >= 0 and (best is None or gain > best[0]):
+                    best = (gain, i, j, u)
+        if best is None:
+            break
+        _, i, j, u = best
+        rects = [r for k, r in enumerate(rects) if k not in (i, j)] + [u]
+    return rects
+
+
+def test_merge_rects_keeps_the_plain_greedy_merges_result():
+    """Gains kept in a heap: the same rectangles, in the same order, as the plain greedy merge."""
+    rng = np.random.default_rng(8)
+    for _ in range(3000):
+        n = int(rng.integers(0, 17))
+        xy = rng.integers(0, 60, (n, 2)) * rng.choice([1, 10], (n, 2))
+        rects = np.c_[xy, xy + rng.integers(0, 70, (n, 2))]
+        fixed = float(rng.choice([0, 100, 10_000, 50_000]))
+        assert merge_rects(rects, fixed) == _merge_rects_plainly(rects, fixed)
+
+
 def test_a_scene_is_the_views_artists_on_any_figure():
     """The scene builds every artist from the layout on a figure it is given; the live view is
     a scene in a window."""
