@@ -136,7 +136,7 @@ def _session_script(layout, seed: int):
     g = FootGeometry(layout)
     nat = g.natural_cop()
     poses = [p for _, p in acc_poses(layout, seed)]
-    t, feet = [0.0], []
+    t = [0.0]
     c = natural_centre(layout)
     span = nat[1, 0] - nat[0, 0]
 

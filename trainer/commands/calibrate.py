@@ -180,7 +180,7 @@ GOOD_PCT, USABLE_PCT = 5.0, 10.0     # total-load error on the validation poses,
 
 def verdict(r: dict) -> list[str]:
     """In words: is the calibration good, and what to redo."""
-    f, v = r["fit"], r["validation"]
+    v = r["validation"]
     err = v.get("total_load_err_pct_creep_corrected_median", v.get("total_load_err_pct_median"))
     worst = v.get("total_load_err_pct_worst")
     bad = [s["name"].replace("_", " ") for s in v.get("sensors", []) if s.get("state") != "ok"]

@@ -162,7 +162,7 @@ def _levels_forms(person: dict, csrf: str, saved: str | None = None) -> str:
         crows.append([esc(drill), f'<select name="max_{esc(drill)}" id="cap-{esc(drill)}">{copts}</select>',
                       f'<input type="checkbox" name="exclude" value="{esc(drill)}" id="exclude-{esc(drill)}"{ex}>'])
     # the confirmation under the section's heading: after a save the page opens at #programme
-    return (f'<section id="programme"><h2>Programme</h2>'
+    return ('<section id="programme"><h2>Programme</h2>'
             + (f'<p class="ok" id="saved">Saved the {esc(saved)}.</p>' if saved else "")
             + f'<form method="post" action="/people/{name}/levels" id="levels-form">{hidden}'
             + _table(["Drill", "Level"], lrows, "levels")
