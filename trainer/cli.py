@@ -81,10 +81,24 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# the parsers main() has built, by ``only``: a process that runs several commands (the tests run
+# thousands in one process) builds each once, 2-4 ms of argparse a time. A parser keeps nothing of
+# a parse (each gets a new Namespace; the commands' defaults are constants, the `append` lists
+# copied by argparse before they are added to), so a second parse is the same as on a new parser.
+_PARSERS: dict[str | None, argparse.ArgumentParser] = {}
+
+
+def _parser(only: str | None) -> argparse.ArgumentParser:
+    parser = _PARSERS.get(only)
+    if parser is None:
+        parser = _PARSERS[only] = build_parser(only=only)
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     first = argv[0] if argv else None
-    parser = build_parser(only=first if first in _available() else None)
+    parser = _parser(first if first in _available() else None)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
