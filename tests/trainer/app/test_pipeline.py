@@ -15,8 +15,10 @@ from trainer.drills.engine import DrillEngine, SpiralDrill
 from trainer.estimate.estimator import Estimator
 from trainer.app.live import run_drill
 from trainer.drills.targets import inside_hull, spiral
-from trainer.app.simcal import calibrate_on_sim, nominal_sim_calibration
+from trainer.app.simcal import nominal_sim_calibration
 from trainer.app.simperson import Follower, natural_centre
+
+from tests.simcal import sim_calibration
 
 DOCUMENTED_COP_ERROR_MM = 15.0   # calibrated, 6 sensors, inside the hull (bench `accuracy` gives the RMS)
 
@@ -36,7 +38,7 @@ def test_cop_known_answer_from_forces():
 @pytest.mark.parametrize("point", [(0.0, 110.0), (-40.0, 90.0), (30.0, 160.0)])
 def test_standing_at_a_known_point_gives_that_cop(point):
     layout = load_layout()
-    cal = calibrate_on_sim(layout, seed=2)
+    cal = sim_calibration(layout, 2)
     person = ScriptedPerson(Script.still(*point), seed=2, sway_mm=0.0)
     mat = SimMat(layout, person, seed=2)
     block = open_sim(layout, mat, VirtualClock()).read(200)     # through the real driver
@@ -66,7 +68,7 @@ def run_follower(seed=3, **kw):
     follower = Follower(natural_centre(layout), layout=layout, **kw)
     person = ScriptedPerson(follower, seed=seed)
     mat = SimMat(layout, person, seed=seed)
-    estimator = Estimator(layout, calibrate_on_sim(layout, seed=seed), person.weight_n, 200.0)
+    estimator = Estimator(layout, sim_calibration(layout, seed), person.weight_n, 200.0)
     engine = DrillEngine(SpiralDrill(loops=2), layout, person.weight_n, 200.0, time_cap_s=60)
     follower.engine = engine
     run_drill(VectorSimSource(mat, VirtualClock()), engine, estimator=estimator)
@@ -113,7 +115,7 @@ def test_known_lag_is_measured():
         follower = Follower(natural_centre(layout))
         person = ScriptedPerson(follower, seed=5, lag_s=lag)
         mat = SimMat(layout, person, seed=5)
-        estimator = Estimator(layout, calibrate_on_sim(layout, seed=5), person.weight_n, 200.0)
+        estimator = Estimator(layout, sim_calibration(layout, 5), person.weight_n, 200.0)
         engine = DrillEngine(SpiralDrill(loops=2), layout, person.weight_n, 200.0, time_cap_s=60)
         follower.engine = engine
         run_drill(VectorSimSource(mat, VirtualClock()), engine, estimator=estimator)
@@ -159,7 +161,7 @@ def test_pause_control_and_button(monkeypatch):
     follower = Follower(natural_centre(layout))
     person = ScriptedPerson(follower, seed=3)
     mat = SimMat(layout, person, seed=3)
-    estimator = Estimator(layout, calibrate_on_sim(layout, seed=3), person.weight_n, 200.0)
+    estimator = Estimator(layout, sim_calibration(layout, 3), person.weight_n, 200.0)
     engine = DrillEngine(SpiralDrill(loops=2), layout, person.weight_n, 200.0, time_cap_s=60)
     follower.engine = engine
     controls = open_controls(layout, engine, pin_factory=factory)

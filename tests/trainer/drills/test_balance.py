@@ -1,7 +1,5 @@
 """Weight-shift and balance drills (issue 8): scripted simulated people in virtual time, through
 the drill engine (DrillEngine + run_drill + VectorSimSource) or the CLI (--backend sim)."""
-import copy
-import functools
 import json
 
 import numpy as np
@@ -21,24 +19,18 @@ from trainer.drills.shift import ShiftForwardBack, ShiftLeftRight
 from trainer.drills.spiral import SpiralDrill
 from trainer.drills.stance import OneLegDrill, StanceDrill
 from trainer.app.live import run_drill
-from trainer.app.simcal import calibrate_on_sim
 from trainer.app.simperson import Follower, natural_centre, standing_point
 from trainer.analysis.sway import METRIC_UNITS
+
+from tests.simcal import sim_calibration
 
 DOCUMENTED_COP_ERROR_MM = 15.0   # as tests/trainer/app/test_pipeline.py: calibrated 6-sensor mat, inside the hull
 
 
-@functools.lru_cache(maxsize=None)
-def _calibration(layout: str, seed: int):
-    """The simulated mat's calibration (``calibrate_on_sim``: a fit on simulated poses, the same
-    for the same layout and seed), fitted once per module for the many runs that share it."""
-    return calibrate_on_sim(load_layout(layout), seed=seed)
-
-
 def run(drill, *, layout="default-6", seed=4, centre=None, lag_s=0.25, who=None, **scenario):
     """Run ``drill`` with a scripted simulated person; returns (summary, methods, engine)."""
-    cal = copy.deepcopy(_calibration(layout, seed))
     layout = load_layout(layout)
+    cal = sim_calibration(layout, seed)      # calibrate_on_sim, fitted once per layout and seed
     follower = Follower(natural_centre(layout) if centre is None else centre, **scenario)
     person = ScriptedPerson(follower, seed=seed, lag_s=lag_s)
     mat = SimMat(layout, person, seed=seed)

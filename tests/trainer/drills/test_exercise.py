@@ -17,7 +17,7 @@ from trainer.estimate.estimator import Estimator
 from trainer.drills import get
 from trainer.drills.exercise import LEAD_S, HeelRaisesDrill, ToePressDrill, forefoot_y
 from trainer.app.live import run_drill
-from trainer.app.simcal import calibrate_on_sim
+from tests.simcal import sim_calibration
 from trainer.app.simperson import Follower, natural_centre
 
 # a raise: (rise s, hold s, down s, rest s, height as a fraction of a full raise)
@@ -51,7 +51,7 @@ def run_engine(drill, follower, seed=3, cap=400.0):
     layout = load_layout()
     person = ScriptedPerson(follower, seed=seed)
     mat = SimMat(layout, person, seed=seed)
-    estimator = Estimator(layout, calibrate_on_sim(layout, seed=seed), person.weight_n, 200.0)
+    estimator = Estimator(layout, sim_calibration(layout, seed), person.weight_n, 200.0)
     engine = DrillEngine(drill, layout, person.weight_n, 200.0, time_cap_s=cap)
     follower.engine = engine
     run_drill(VectorSimSource(mat, VirtualClock()), engine, estimator=estimator)

@@ -11,7 +11,7 @@ from firmware.sim.vector import VectorSimSource
 from firmware.sim.mat import SimMat
 from firmware.sim.person import FootTarget, ScriptedPerson
 from trainer.app.live import run_drill
-from trainer.app.simcal import calibrate_on_sim
+from tests.simcal import sim_calibration
 from trainer.app.simperson import Follower, natural_centre
 from trainer.drills.engine import DrillEngine
 from trainer.drills.feet import FootSpiralPath, foot_zones
@@ -124,7 +124,7 @@ def simulate(drill, seed=3):
     layout = load_layout()
     follower = Follower(natural_centre(layout), layout=layout)
     person = ScriptedPerson(follower, seed=seed)
-    estimator = Estimator(layout, calibrate_on_sim(layout, seed=seed), person.weight_n, 200.0)
+    estimator = Estimator(layout, sim_calibration(layout, seed), person.weight_n, 200.0)
     engine = DrillEngine(drill, layout, person.weight_n, 200.0, time_cap_s=80)
     follower.engine = engine
     run_drill(VectorSimSource(SimMat(layout, person, seed=seed), VirtualClock()), engine, estimator=estimator)

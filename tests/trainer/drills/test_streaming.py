@@ -10,7 +10,7 @@ from firmware.sim.vector import VectorSimSource
 from firmware.sim.mat import SimMat
 from firmware.sim.person import ScriptedPerson
 from trainer.app.live import run_drill
-from trainer.app.simcal import calibrate_on_sim
+from tests.simcal import sim_calibration
 from trainer.app.simperson import Follower, natural_centre
 from trainer.analysis import tracking as tr
 from trainer.drills.engine import DrillEngine
@@ -30,7 +30,7 @@ def _simulated(drill, seed=4):
     follower = Follower(natural_centre(layout))
     person = ScriptedPerson(follower, seed=seed, lag_s=0.25)
     mat = SimMat(layout, person, seed=seed)
-    estimator = Estimator(layout, calibrate_on_sim(layout, seed=seed), person.weight_n, RATE)
+    estimator = Estimator(layout, sim_calibration(layout, seed), person.weight_n, RATE)
     engine = DrillEngine(drill, layout, person.weight_n, RATE, time_cap_s=600)
     follower.engine = engine
     return VectorSimSource(mat, VirtualClock()), engine, estimator
