@@ -1,5 +1,6 @@
 """Exact replay: a recorded session played back through the same engine gives the same summary."""
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -15,6 +16,28 @@ def record(cli, tmp_path, *extra):
                          "--pain-before", "4", "--pain-after", "3", "--out", str(tmp_path / "rec"), *extra)
     assert code == 0, err
     return next((tmp_path / "rec").iterdir())
+
+
+@pytest.fixture(scope="module")
+def _one_recording(tmp_path_factory):
+    """What record() records (the same drill, options and seed: the same trace and summary), made
+    once for the tests that only read a recording or damage their own copy of it."""
+    from trainer.cli import main
+
+    root = tmp_path_factory.mktemp("rec")
+    with pytest.MonkeyPatch.context() as mp:     # module scope: before conftest's per-test home
+        mp.setenv("FOOTMAT_HOME", str(root / "home"))
+        assert main(["drill", "spiral", "--backend", "sim", "--no-plot", "--loops", "1", "--period", "8",
+                     "--pain-before", "4", "--pain-after", "3", "--out", str(root / "rec")]) == 0
+    return next((root / "rec").iterdir())
+
+
+@pytest.fixture
+def recorded(_one_recording, tmp_path):
+    """This test's own copy of the module's recording (as record() would leave it)."""
+    folder = tmp_path / "rec" / _one_recording.name
+    shutil.copytree(_one_recording, folder)
+    return folder
 
 
 def test_recorded_spiral_replays_to_the_same_summary(cli, tmp_path):
@@ -81,8 +104,8 @@ def test_stop_and_pause_controls_are_replayed_at_the_same_frame(tmp_path):
     assert res["events_same"]
 
 
-def test_replay_source_has_the_source_api_and_paces_on_a_real_clock(cli, tmp_path):
-    folder = record(cli, tmp_path)
+def test_replay_source_has_the_source_api_and_paces_on_a_real_clock(recorded):
+    folder = recorded
     layout = load_layout()
     src = open_replay(folder, layout, VirtualClock(), time_base=0.0)
     assert src.rate_hz == 200.0 and src.has_truth and src.layout is layout
@@ -108,8 +131,8 @@ def test_replay_source_has_the_source_api_and_paces_on_a_real_clock(cli, tmp_pat
     src.close()
 
 
-def test_torn_last_line_is_ignored_and_damage_elsewhere_refused(cli, tmp_path):
-    folder = record(cli, tmp_path)
+def test_torn_last_line_is_ignored_and_damage_elsewhere_refused(cli, recorded):
+    folder = recorded
     trace = folder / "trace.csv"
     good = trace.read_bytes()
     lines = good.splitlines(keepends=True)
@@ -147,8 +170,8 @@ def test_replay_refuses_what_is_not_a_session(cli, tmp_path):
     assert code == 2 and "trace.csv" in err
 
 
-def test_incomplete_session_replays_what_it_has(cli, tmp_path):
-    folder = record(cli, tmp_path)
+def test_incomplete_session_replays_what_it_has(cli, recorded):
+    folder = recorded
     meta = json.loads((folder / "session.json").read_text())
     meta["complete"] = False
     (folder / "session.json").write_text(json.dumps(meta))
@@ -240,7 +263,7 @@ def test_fuzzed_trace(cli, small_session):
         (small_session / "trace.csv").write_bytes(good)
 
 
-def test_replay_draws_on_the_live_view_through_its_display_filter(cli, tmp_path):
+def test_replay_draws_on_the_live_view_through_its_display_filter(recorded):
     """One view for live and replay: the replayed CoP reaches the view's display filter."""
     from trainer.commands.replay import replay_session
     from trainer.ui.display_filter import CopFilter
@@ -248,7 +271,7 @@ def test_replay_draws_on_the_live_view_through_its_display_filter(cli, tmp_path)
     from trainer.ui.view import LiveView
     from firmware.layout import parse_layout
 
-    folder = record(cli, tmp_path)
+    folder = recorded
     layout = parse_layout(load_meta(folder)["layout"], "session")
     view = LiveView(layout, fps=1e6)          # offscreen (Agg); a frame after every block
     fed = []
