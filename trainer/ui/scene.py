@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from trainer.drills.targets import foot_outline, heel_x
-from trainer.ui.sprites import sprite_layer_class, trail_collection_class
+from trainer.ui.sprites import lean_collection_class, sprite_layer_class, trail_collection_class
 from trainer.ui.stamp import stamp_text_class  # noqa: F401  (re-exported: the view's text)
 
 COLORS = {"cop": "#000000", "target": "#009E73", "disc": "#9e9e9e", "foot": "#e9ecef", "edge": "#495057",
@@ -133,6 +133,8 @@ class Scene:
         n_s = len(layout.sensors)
         self.disc_xy = layout.positions.astype(float)
         self.disc_r = np.zeros(n_s)            # the filled radius of each sensor's disc, mm
+        # the discs, heel bars and load bar are redrawn at LOAD_HZ: drawn lean (trainer.ui.sprites)
+        EllipseCollection, PolyCollection = map(lean_collection_class, (EllipseCollection, PolyCollection))
         self.discs = EllipseCollection(np.zeros(n_s), np.zeros(n_s), np.zeros(n_s), units="xy",
                                        offsets=self.disc_xy, offset_transform=self.ax.transData,
                                        facecolors=COLORS["disc"], edgecolors="none", zorder=3.5)

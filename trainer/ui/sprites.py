@@ -174,68 +174,98 @@ def sprite_layer_class():
     return SpriteLayer
 
 
+_LEAN = {}
+
+
+def lean_collection_class(base=None):
+    """``base`` (a matplotlib collection class; default ``Collection`` itself, as a mixin) drawn
+    on the Agg canvas by the one ``draw_path_collection`` call that ``Collection.draw`` ends with,
+    with the same arguments, so the same pixels, without the rest of that method's work for cases
+    the view's collections never are: no colour map, hatch, sketch, path effects, gap colour,
+    units, masked offsets or non-affine transforms (``Collection.draw`` also calls the renderer a
+    first time with no paths, to learn whether it takes hatch colours). The class's own steps
+    before it (a ``PolyCollection``'s sizes, an ``EllipseCollection``'s transforms) stay
+    matplotlib's: the lean step sits just above ``Collection`` in the class order. Anything else
+    (a single path, which ``Collection.draw`` stamps as a marker; vector output; a matplotlib
+    without these attributes) is drawn by ``Collection.draw`` itself. The trail ~160 -> ~55 us a
+    frame; the heel bars, discs and load bar ~80 -> ~30 us each at LOAD_HZ."""
+    key = base
+    if key in _LEAN:
+        return _LEAN[key]
+    from matplotlib.artist import allow_rasterization
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.collections import Collection
+
+    # Collection.draw without its rasterization wrapper (the lean draw has its own)
+    collection_draw = getattr(Collection.draw, "__wrapped__", Collection.draw)
+
+    if base is None:
+        class LeanCollection(Collection):
+            lean = True          # False once the direct call failed: Collection.draw from then on
+
+            def _lean_ok(self, renderer, paths, offsets) -> bool:
+                n = len(paths)
+                return (self.lean and isinstance(renderer, RendererAgg) and n > 0
+                        and not (n == 1 and len(self.get_transforms()) <= 1)
+                        and self._A is None and not self._hatch and self._gapcolor is None
+                        and self.get_sketch_params() is None and not self.get_path_effects()
+                        and not self.have_units() and not isinstance(offsets, np.ma.MaskedArray)
+                        and len(offsets) > 0 and self.get_transform().is_affine
+                        and self.get_offset_transform().is_affine)
+
+            @allow_rasterization
+            def draw(self, renderer):
+                if not self.get_visible():
+                    return
+                paths = self.get_paths()
+                offsets = self.get_offsets()
+                try:
+                    ok = self._lean_ok(renderer, paths, offsets)
+                except AttributeError:
+                    ok = False
+                if not ok:
+                    return collection_draw(self, renderer)
+                gc = renderer.new_gc()
+                try:
+                    self._set_gc_clip(gc)
+                    gc.set_snap(self.get_snap())
+                    if self._joinstyle:
+                        gc.set_joinstyle(self._joinstyle)
+                    if self._capstyle:
+                        gc.set_capstyle(self._capstyle)
+                    renderer.draw_path_collection(
+                        gc, self.get_transform().frozen(), paths, self.get_transforms(), offsets,
+                        self.get_offset_transform(), self.get_facecolor(), self.get_edgecolor(), self._linewidths,
+                        self._linestyles, self._antialiaseds, self._urls, "screen", hatchcolors=self.get_hatchcolor())
+                except (AttributeError, TypeError):       # another matplotlib: as it draws a collection
+                    type(self).lean = False
+                    gc.restore()
+                    return collection_draw(self, renderer)
+                gc.restore()
+                self.stale = False
+
+        cls = LeanCollection
+    else:
+        cls = type("Lean" + base.__name__, (base, lean_collection_class()), {"__module__": __name__})
+    _LEAN[key] = cls
+    return cls
+
+
 _TRAIL_CLASS = None
 
 
 def trail_collection_class():
     """A ``LineCollection`` of two-point segments (the CoP's trail) that keeps its ``Path``
     objects and writes each frame's segments into them instead of making new ones (~40 -> ~8 us
-    a frame). On the Agg canvas it draws the segments with the one ``draw_path_collection`` call
-    that ``Collection.draw`` ends with, the same arguments, so the same pixels, without the rest
-    of that method's work for cases the trail never is (~160 -> ~55 us a frame: no colour map,
-    hatch, sketch, path effects, gap colour or non-affine transform; ``Collection.draw`` also
-    calls the renderer once with no paths to learn whether it takes hatch colours). Anything
-    else (one segment, which ``Collection.draw`` stamps as a marker; vector output; a matplotlib
-    without these attributes) is drawn by ``Collection.draw`` itself."""
+    a frame), drawn on Agg as :func:`lean_collection_class` draws (one segment: as matplotlib
+    does, stamped as a marker)."""
     global _TRAIL_CLASS
     if _TRAIL_CLASS is not None:
         return _TRAIL_CLASS
-    from matplotlib.artist import allow_rasterization
-    from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.collections import LineCollection
     from matplotlib.path import Path
 
-    # Collection.draw without its rasterization wrapper (this class's draw has its own)
-    collection_draw = getattr(LineCollection.draw, "__wrapped__", LineCollection.draw)
-
-    class TrailCollection(LineCollection):
-        lean = True          # False once the direct call failed: Collection.draw from then on
-
-        @allow_rasterization
-        def draw(self, renderer):
-            if not self.get_visible():
-                return
-            paths = self._paths
-            offsets = self.get_offsets()
-            try:
-                lean = (self.lean and isinstance(renderer, RendererAgg) and len(paths) > 1 and self._A is None
-                        and not self._hatch and self._gapcolor is None and self.get_sketch_params() is None
-                        and not self.get_path_effects() and not self.have_units() and offsets.shape == (1, 2)
-                        and not offsets.any() and self.get_transform().is_affine
-                        and self.get_offset_transform().is_affine)
-            except AttributeError:
-                lean = False
-            if not lean:
-                return collection_draw(self, renderer)
-            gc = renderer.new_gc()
-            try:
-                self._set_gc_clip(gc)
-                gc.set_snap(self.get_snap())
-                if self._joinstyle:
-                    gc.set_joinstyle(self._joinstyle)
-                if self._capstyle:
-                    gc.set_capstyle(self._capstyle)
-                renderer.draw_path_collection(
-                    gc, self.get_transform().frozen(), paths, self.get_transforms(), offsets,
-                    self.get_offset_transform(), self.get_facecolor(), self.get_edgecolor(), self._linewidths,
-                    self._linestyles, self._antialiaseds, self._urls, "screen", hatchcolors=self.get_hatchcolor())
-            except (AttributeError, TypeError):       # another matplotlib: as it draws a collection
-                type(self).lean = False
-                gc.restore()
-                return collection_draw(self, renderer)
-            gc.restore()
-            self.stale = False
-
+    class TrailCollection(LineCollection, lean_collection_class()):
         def set_segments(self, segments):
             if segments is None:
                 return

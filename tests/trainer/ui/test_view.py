@@ -474,6 +474,45 @@ def test_the_trail_draws_what_a_line_collection_draws():
     assert trail_collection_class().lean                              # its own draw ran, never failed
 
 
+def test_lean_polygons_and_discs_draw_what_matplotlib_draws():
+    """The heel bars, load bar (PolyCollection) and sensor discs (EllipseCollection, offsets on
+    the axes' data) drawn lean on Agg: matplotlib's pixels, clipped at the axes' edge too."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import EllipseCollection, PolyCollection
+
+    from trainer.ui.sprites import lean_collection_class
+
+    rng = np.random.default_rng(6)
+    for trial in range(4):
+        fig = plt.figure(figsize=(4, 3), dpi=100)
+        ax = fig.add_axes([0.1, 0.1, 0.8, 0.8])
+        ax.set_xlim(0, 100)
+        ax.set_ylim(0, 80)
+        ax.set_axis_off()
+        n = 6
+        xy = rng.uniform(-5, 105, (n, 2))
+        r = rng.uniform(0, 11, n)
+        x0 = rng.uniform(-10, 90, 4)
+        y = rng.uniform(0, 80, 4)
+        verts = [[(a, 0), (a + 12, 0), (a + 12, b), (a, b)] for a, b in zip(x0, y)]
+        images = []
+        for poly, ell in ((PolyCollection, EllipseCollection),
+                          (lean_collection_class(PolyCollection), lean_collection_class(EllipseCollection))):
+            p = poly(verts, edgecolors="none", facecolors=["#9e9e9e", "#dee2e6", "#0072B2", "#E69F00"], zorder=2)
+            e = ell(2 * r, 2 * r, np.zeros(n), units="xy", offsets=xy, offset_transform=ax.transData,
+                    facecolors="#9e9e9e", edgecolors="none", zorder=3.5)
+            ax.add_collection(p, autolim=False)
+            ax.add_collection(e, autolim=False)
+            fig.canvas.draw()
+            images.append(np.asarray(fig.canvas.buffer_rgba()).copy())
+            p.remove()
+            e.remove()
+        plt.close(fig)
+        assert (images[0][..., :3] < 250).any()
+        assert np.array_equal(images[0], images[1]), trial
+    assert lean_collection_class(PolyCollection).lean and lean_collection_class(EllipseCollection).lean
+
+
 def test_the_window_copy_declares_the_opaque_picture_opaque():
     """On Tk the view copies a changed rectangle with no alpha channel (Tk then neither scans the
     whole photo for see-through pixels nor builds a mask pixel by pixel), which is right only
