@@ -14,7 +14,12 @@ not support (a skipped check is never counted as a failure). Adding a drill = ad
 the output are shared.
 
 A footmat session folder is scored by the replay of its raw codes (the command hands that
-summary to :func:`session_result`): its numbers are the recorded summary's.
+summary to :func:`session_result`): its numbers are the recorded summary's. A footmat trace or
+its CSV export outside its folder carries a ``phase`` column and each sensor's force: then only
+the running rows count (active time runs from the drill's start, pauses left out), the target is
+centred where the engine centred it (the mean CoP of the last second before the countdown), and
+each foot's load and CoP come from the sensors' forces (the estimator's CoP model), so the
+drill's score comes back, not one shifted by the seconds of waiting before the start.
 """
 from __future__ import annotations
 
@@ -33,6 +38,9 @@ OPTIONAL = ("left_pct", "left_cop_x_mm", "left_cop_y_mm", "left_n", "right_cop_x
 # what the live engine adds to a summary from the session's flow (pauses, holding on, how it
 # ended): a bare trace cannot carry it, so a CSV's summary lacks these keys
 FLOW_KEYS = ("paused_s", "pauses", "holding_on_events", "end")
+# a footmat trace's phases in which the drill is not running (trainer.drills.engine)
+INACTIVE_PHASES = ("waiting", "countdown", "paused", "done")
+CENTRE_BEFORE_S = 1.0    # the engine's centre: the mean CoP of the last second before the countdown
 
 
 @dataclass(frozen=True)
@@ -108,11 +116,16 @@ def scorer(drill: str) -> Scorer:
     return SCORERS[drill]
 
 
-def read_trace(path) -> dict:
-    """The trace CSV's columns as float arrays (NaN where empty); a malformed file raises one line."""
+def read_trace(path, extra=()) -> dict:
+    """The trace CSV's columns as float arrays (NaN where empty), the ``extra`` numeric columns
+    it has, and a footmat trace's ``phase`` column (a list of str) when it has one; a malformed
+    file raises one line."""
     with TraceLines(path, required=REQUIRED) as tr:
-        cols = {c: tr.columns.index(c) for c in REQUIRED + OPTIONAL if c in tr.columns}
-        nums, _, _ = read_columns(tr, cols)
+        cols = {c: tr.columns.index(c) for c in REQUIRED + OPTIONAL + tuple(extra) if c in tr.columns}
+        text = {"phase": tr.columns.index("phase")} if "phase" in tr.columns else {}
+        nums, txt, _ = read_columns(tr, cols, text)
+    if "phase" in txt:
+        nums["phase"] = txt["phase"]
     t = nums["t_s"]
     if t.size < 2:
         raise DataFileError(f"trace {path} has fewer than two rows", "give a recorded trace")
@@ -133,15 +146,64 @@ def _xy(cols: dict, prefix: str, n: int) -> np.ndarray:
     return np.full((n, 2), np.nan)
 
 
+def _active(t: np.ndarray, phase) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(active time (n,), running rows (n,), rows before the countdown (n,)) of a footmat trace's
+    ``phase`` column: active time from the first running row, each running row adding the time
+    since the row before it (one frame after a pause, as the engine leaves the pause out)."""
+    ph = np.asarray(phase, dtype=object)
+    running = ~np.isin(ph, INACTIVE_PHASES) & (ph != "")
+    n = t.size
+    a = np.full(n, np.nan)
+    if running.any():
+        dt = np.diff(t, prepend=t[0])
+        frame = float(np.median(np.diff(t))) if n > 1 else 0.0
+        prev_running = np.concatenate([[False], running[:-1]])
+        step = np.where(prev_running, dt, frame)
+        first = int(np.argmax(running))
+        step[first] = 0.0
+        a = np.where(running, np.cumsum(np.where(running, step, 0.0)), np.nan)
+    started = np.cumsum(ph != "waiting") > 0
+    return a, running, ~started
+
+
+def _feet_from_forces(cols: dict, layout) -> None:
+    """Each foot's load and CoP (and the left share) from the sensors' forces, as the estimator
+    computes them (:class:`~trainer.estimate.cop.CopModel`), when the trace has every sensor's
+    ``<name>_n`` column and no per-foot columns of its own."""
+    from trainer.estimate.cop import CopModel
+
+    names = [f"{n}_n" for n in layout.names]
+    if not all(c in cols for c in names) or "left_cop_x_mm" in cols:
+        return
+    cb = CopModel(layout)(np.column_stack([cols[c] for c in names]))
+    cols.update(left_cop_x_mm=cb.cop_left[:, 0], left_cop_y_mm=cb.cop_left[:, 1], left_n=cb.load_left,
+                right_cop_x_mm=cb.cop_right[:, 0], right_cop_y_mm=cb.cop_right[:, 1], right_n=cb.load_right)
+    cols.setdefault("left_pct", cb.left_pct)
+
+
 def run_data(cols: dict, drill, layout, person, centre=None) -> tuple[RunData, list[float]]:
-    """The trace as the drill's running frames (active time = t − t₀); builds the drill first.
-    Returns the RunData and the centre used."""
+    """The trace as the drill's running frames (active time = t − t₀, or a footmat trace's own
+    running rows: :func:`_active`); builds the drill first. Returns the RunData and the centre used."""
     t = cols["t_s"]
     n = t.size
-    a = t - t[0]
     cop = _xy(cols, "cop", n)
+    running = np.ones(n, bool)
+    if "phase" in cols:
+        a, running, before = _active(t, cols["phase"])
+        if not running.any():
+            raise DataFileError("the trace has no running rows (its phase column says waiting, countdown, "
+                                "paused or done throughout)", "give a trace of a drill that started")
+        if centre is None:
+            # where the engine centred the target: the last second of standing before the countdown
+            pre = before & np.all(np.isfinite(cop), axis=1)
+            pre &= t > (t[pre].max() - CENTRE_BEFORE_S) if pre.any() else pre
+            if pre.any():
+                centre = cop[pre].mean(axis=0)
+    else:
+        a = t - t[0]
     if centre is None:
-        first = cop[(a < CENTRE_S) & np.all(np.isfinite(cop), axis=1)]
+        with np.errstate(invalid="ignore"):
+            first = cop[running & (a < a[running][0] + CENTRE_S) & np.all(np.isfinite(cop), axis=1)]
         if not len(first):
             raise DataFileError("the trace has no CoP in its first 2 s to centre the target on",
                                 "give --centre X,Y")
@@ -149,7 +211,8 @@ def run_data(cols: dict, drill, layout, person, centre=None) -> tuple[RunData, l
     centre = np.asarray(centre, float)
     drill.build(layout, centre, person)
     weight_n = person.weight_n
-    keep = a < drill.active_duration_s
+    with np.errstate(invalid="ignore"):
+        keep = running & (a < drill.active_duration_s)
     nan = np.full(n, np.nan)
     load_l = cols.get("left_n", nan)
     load_r = cols.get("right_n", nan)
@@ -176,7 +239,8 @@ def score_csv(drill_name: str, path, *, layout, person, params: dict, centre=Non
     from trainer import drills
 
     sc = scorer(drill_name)
-    cols = read_trace(path)
+    cols = read_trace(path, extra=[f"{n}_n" for n in layout.names])
+    _feet_from_forces(cols, layout)
     defn = drills.get(drill_name)
     run_obj = defn.make(defn.resolve(params))
     run, used_centre = run_data(cols, run_obj, layout, person, centre)

@@ -78,6 +78,22 @@ def test_a_session_reproduces_its_recorded_summary(tmp_path, cli):
     s = json.loads(out)["summary"]
     assert s["skipped"] == [] and s["not_from_trace"] == []
     _close(recorded, {k: v for k, v in s.items() if k in recorded})
+    # the same session's trace outside its folder, and its CSV export: footmat's own columns (the
+    # phase, each sensor's force) give the drill's score back, not one shifted by the waiting
+    # and the countdown before the start
+    (tmp_path / "alone").mkdir()
+    alone = tmp_path / "alone" / "trace.csv"
+    alone.write_bytes((folder / "trace.csv").read_bytes())
+    code, _, err = cli("export", str(folder), "--format", "csv", "--out", str(tmp_path / "e.csv"))
+    assert code == 0, err
+    for trace in (alone, tmp_path / "e.csv"):
+        code, out, err = cli("score", "spiral", str(trace), "--loops", "1", "--json")
+        assert code == 0, err
+        got = json.loads(out)["summary"]
+        assert got["skipped"] == [], trace                        # each foot from the sensors' forces
+        assert got["score"] == pytest.approx(recorded["score"], abs=0.5), trace
+        assert [lp["score"] for lp in got["loops"]] == pytest.approx([lp["score"] for lp in recorded["loops"]], abs=1.0)
+        assert got["trace"]["centre_mm"] == pytest.approx(recorded["centre_mm"], abs=0.2)
 
 
 def _close(a, b, where="summary"):
