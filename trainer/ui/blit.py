@@ -246,6 +246,17 @@ class Regions:
         self.moving_box = now
         return self.clip_feet(out)
 
+    def restore_rects(self, bg, rects) -> None:
+        """Restore the cached background ``bg`` only within the display rectangles ``rects``
+        ([x0, y0, x1, y1], origin bottom left), grown to whole pixels (Agg's rows run from the top;
+        its sub-rectangle's far edges are inclusive, so a pixel more may be restored: background
+        where nothing moved)."""
+        renderer = self.scene.fig.canvas.get_renderer()       # what canvas.restore_region asks, once
+        h = int(renderer.height)
+        xy = bg.get_extents()[:2]
+        for x0, y0, x1, y1 in rects:
+            renderer.restore_region(bg, (math.floor(x0), h - math.ceil(y1), math.ceil(x1), h - math.floor(y0)), xy)
+
     def px_per_mm(self) -> float:
         return abs(float(self.scene.ax.transData.get_matrix()[0, 0]))    # the equal aspect: x's scale
 
@@ -380,11 +391,18 @@ class Regions:
                         continue         # nothing in the feet moved a pixel: the window already shows it
                 elif old.get(name) == sig.get(name) and not (name == "bars" and old.get("bars") is None):
                     continue
+                if name == "feet" and old.get("overlay") == sig["overlay"]:
+                    # only where the moving layer was and is: the rest of the picture is the background
+                    # already (after cache_under all of it is: it left its new background there)
+                    rects = self.moving_rects()
+                    if not feet_bg:
+                        self.restore_rects(self.bg["feet"], rects)
+                    self.draw_artists(region["artists"])
+                    blits += rects
+                    continue
                 canvas.restore_region(self.bg[name])
                 self.draw_artists(region["artists"])
-                if name == "feet" and old.get("overlay") == sig["overlay"]:
-                    blits += self.moving_rects()
-                elif name == "bars" and not text_changed and old.get("bars") is not None:
+                if name == "bars" and not text_changed and old.get("bars") is not None:
                     blits += self.bar_rects(old["bars"], sig["bars"])
                 else:
                     blits.append(np.array(region["bbox"]().extents))

@@ -1,4 +1,6 @@
 """The live view offscreen (Agg): the drawn artists reflect the state; the display filter."""
+import time
+
 import numpy as np
 import pytest
 
@@ -554,6 +556,38 @@ def test_a_frame_where_nothing_moved_a_pixel_copies_nothing(view):
     r = view.target_dot.get_markersize() / 2 * view.fig.dpi / 72     # the ring's radius, pixels
     x, y = int(round(at[0] + r)), int(round(h - at[1] - 20))
     assert np.abs(buf[y - 2:y + 3, x - 2:x + 3] - ring).max(axis=2).min() < 40   # the ring where it went
+
+
+def test_after_many_partial_frames_the_picture_is_a_full_redraws():
+    """Frames restore the feet's background only where the moving layer was and is, and copy only
+    what changed; after 120 frames of a moving state (marker, target, trail, discs, heel bars, the
+    load bar, a bar going blank and back, a cue change) the picture is, pixel for pixel, what a full
+    redraw of the same state draws."""
+    layout = load_layout()
+    v = LiveView(layout)
+    try:
+        c = natural_centre(layout)
+        path = spiral(layout, c)
+        for i in range(120):
+            th = i / 30 * 2 * np.pi / 6
+            cop = c + 55 * np.array([np.cos(th), np.sin(th)])
+            snap = _snap(cop=cop, target=c + 55 * np.array([np.cos(th + 0.4), np.sin(th + 0.4)]),
+                         forces=680 * (1 + np.cos(th + np.arange(6))) / 6, total_n=680.0,
+                         left_pct=50 + 30 * np.cos(th), heel_pct_left=50 + 20 * np.sin(th),
+                         heel_pct_right=float("nan") if 30 <= i < 45 else 40.0,
+                         cue="left heel" if i < 60 else "right toes")
+            v.feed(np.arange(7) / 200.0 + i / 30, np.tile(cop, (7, 1)))
+            if i % 5 == 0:                                  # discs, bars and figures due now and then
+                v._load_t = v._text_t[0] = -1e9
+            else:                                           # in between only the moving layer
+                v._load_t = v._text_t[0] = time.perf_counter() + 10
+            assert v.maybe_draw(snap, path_xy=path.dense(), force=True)
+            if i % 20 == 19:
+                partial = np.asarray(v.fig.canvas.buffer_rgba()).copy()
+                v.fig.canvas.draw()                         # a full redraw of the same state
+                assert np.array_equal(partial, np.asarray(v.fig.canvas.buffer_rgba())), i
+    finally:
+        v.close()
 
 
 def test_a_sprite_a_signature_names_outlives_its_eviction_from_the_cache():
