@@ -18,6 +18,7 @@ from firmware.layout import load_layout
 
 from trainer import drills
 from trainer.app.live import run_drill
+from trainer.app.programme import PAIN_HIGH, RED_FLAG_NOTICE
 from trainer.app.simcal import SIM_CALIBRATION_DESCRIPTION, sim_calibration
 from trainer.app.simperson import Follower, natural_centre
 from trainer.drills.engine import DrillEngine
@@ -119,21 +120,42 @@ FIRST_RUN_NOTICE = ("Safety: keep a chair or rail within reach. Stop at once for
                     "Step off the mat to pause at any time.")
 
 
-def first_run_notice(person) -> None:
-    """The safety notice: printed before every drill; at a terminal the first time, also confirmed."""
+def first_run_notice(person, red_flags: bool = True) -> bool:
+    """The safety notice: printed before every drill; the first time (for this person) with the
+    red flags (PRODUCT.md §4b; unless ``red_flags`` is False: the caller has just said them) and,
+    at a terminal, also confirmed. Returns whether the red flags were said."""
     say(FIRST_RUN_NOTICE)
     marker = home.home() / ".notice-seen"
     seen = marker.read_text(encoding="utf-8").splitlines() if marker.exists() else []
-    if person.name not in seen and interactive():
+    if person.name in seen:
+        return False
+    if red_flags:
+        say(RED_FLAG_NOTICE)
+    if interactive():
         ask("Press Enter when you are ready. ")
-    if person.name not in seen:
-        atomic_write_text(home.ensure() / ".notice-seen", "\n".join(seen + [person.name]) + "\n")
+    atomic_write_text(home.ensure() / ".notice-seen", "\n".join(seen + [person.name]) + "\n")
+    return red_flags
+
+
+def red_flag_notice(*ratings, out=None) -> bool:
+    """PRODUCT.md §4b: the red flags (stop and seek care) whenever a pain rating is PAIN_HIGH (7)
+    or more, said with ``out`` (default: :func:`say`). Returns whether they were said."""
+    if any(r is not None and r >= PAIN_HIGH for r in ratings):
+        (out or say)(RED_FLAG_NOTICE)
+        return True
+    return False
 
 
 def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float | None = None,
                       pain_before=None, pain_after=None, level: int | None = None, feedback: str | None = None,
-                      events=(), programme: dict | None = None) -> int:
+                      events=(), programme: dict | None = None, red_flags: bool = True,
+                      first_run_red_flags: bool = True) -> int:
     """Run one drill on the chosen backend, record the session, print the summary.
+
+    The red flags (PRODUCT.md §4b) are said in the person's first-run notice (unless
+    ``first_run_red_flags`` is False: the caller has just said them) and, with ``red_flags``,
+    when the pain before or after is 7 or more (False: the caller says them for its own pain
+    ratings, as a routine does once for all its parts).
 
     From the programme (`footmat today`): ``level`` (recorded in session.json with its
     parameters), ``feedback`` (the level's live feedback; a --feedback given wins), ``events``
@@ -178,7 +200,9 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     engine = DrillEngine(run, layout, person.weight_n, rate, time_cap_s=cap, person=person)
     if follower is not None:
         follower.engine = engine
-    first_run_notice(person)
+    said = first_run_notice(person, red_flags=first_run_red_flags)
+    if red_flags and not said:
+        red_flag_notice(pain_before)
     if sim:
         say(f"simulated mat ({layout.name}, {sim_kw['scenario']}, {rate:.0f} Hz) with a simulated person "
             f"({sim_kw['sim_person'].name}) doing {drill_name}; "
@@ -239,6 +263,8 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     say(f"session: {folder}")
     args.session_folder = folder
     print_summary(drill_name, summary, frames, wall, cal_text)
+    if red_flags:
+        red_flag_notice(after)
     return 0
 
 

@@ -8,6 +8,7 @@ The routine itself (reading, checking, planning) is :mod:`trainer.drills.routine
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import time
 from datetime import datetime, timezone
@@ -35,8 +36,12 @@ def _read_json(path: Path) -> dict:
 
 
 def run_routine(args, routine: Routine, *, run_part=None, say=None, sleep=time.sleep, pain_before=None,
-                pain_after=None) -> tuple[Path, dict]:
+                pain_after=None, red_flags: bool = True) -> tuple[Path, dict]:
     """Run every part in turn with rests; returns (routine folder, routine summary).
+
+    With ``red_flags`` the routine says the red flags (PRODUCT.md §4b) once before its first part
+    when the pain before is 7 or more, and once at its end when the pain after is (False: the
+    caller says them, as `footmat today` does with its plan).
 
     ``run_part(args, drill, params, time_cap_s=, pain_before=, pain_after=)`` defaults to
     :func:`trainer.app.drill.run_drill_command` (and then the mat is checked first). Rests are
@@ -44,7 +49,8 @@ def run_routine(args, routine: Routine, *, run_part=None, say=None, sleep=time.s
     run with --no-plot).
     """
     if run_part is None:
-        run_part = app_drill.run_drill_command
+        # the routine says the red flags for its pain ratings once, not once per part
+        run_part = functools.partial(app_drill.run_drill_command, red_flags=False)
         check_mat(args)
     if say is None:
         say = console.say
@@ -66,6 +72,8 @@ def run_routine(args, routine: Routine, *, run_part=None, say=None, sleep=time.s
     save()
     say(f"routine {routine.name!r}: {routine.title} — {len(routine.parts)} parts, about "
         f"{planned_text(routine.planned_s)}" + (f". {routine.about}" if routine.about else ""))
+    if red_flags:
+        app_drill.red_flag_notice(pain_before, out=say)
     stopped = False
     for i, part in enumerate(routine.parts):
         say(f"part {i + 1}/{len(routine.parts)}: {part.title} ({part.drill})")
@@ -110,6 +118,8 @@ def run_routine(args, routine: Routine, *, run_part=None, say=None, sleep=time.s
     summary["complete"] = not stopped and len(summary["parts"]) == len(routine.parts)
     summary["ended"] = "complete" if summary["complete"] else "stopped"
     save()
+    if red_flags:
+        app_drill.red_flag_notice(summary["pain"]["after"], out=say)
     return folder, summary
 
 

@@ -143,7 +143,8 @@ def run_today(args) -> int:
     on = parse_date(getattr(args, "date", None))
     history = programme.days(person, app_drill.session_root(args))
     _out(f"footmat today — {on.strftime('%A')} {on.isoformat()}, for {person.name}")
-    if not history:
+    welcomed = not history              # the welcome below says the first-run notice and the red flags
+    if welcomed:
         _out("First session: welcome. Each session is a few short drills at a gentle level; the levels move with "
              "how you do and how your pain responds.")
         _out(app_drill.FIRST_RUN_NOTICE)
@@ -189,12 +190,14 @@ def run_today(args) -> int:
         return app_drill.run_drill_command(part_args, drill_name, params, time_cap_s=time_cap_s,
                                            pain_before=pain_before, pain_after=pain_after, level=part.run_level,
                                            feedback=part.feedback, events=part.events + plan.events,
-                                           programme=prog_meta | {"person_level": part.level, "eased": part.eased})
+                                           programme=prog_meta | {"person_level": part.level, "eased": part.eased},
+                                           # the red flags are said here: with the welcome, the plan's notes, at the end
+                                           red_flags=False, first_run_red_flags=not welcomed)
 
     app_routine.check_mat(args)
     with _stdout_to(sys.stderr if getattr(args, "json", False) else sys.stdout):
         folder, summary = app_routine.run_routine(args, routine, run_part=run_part, pain_before=pain_before,
-                                                  pain_after=lambda: pains.get("after"))
+                                                  pain_after=lambda: pains.get("after"), red_flags=False)
     block = prog_meta | {"plan": [p.to_dict() for p in plan.parts], "eased": plan.eased,
                          "ease_reasons": plan.ease_reasons, "notes": plan.notes,
                          "pain": {"before": pain_before, "after": summary["pain"].get("after")},
