@@ -123,15 +123,21 @@ def _set(args, people) -> int:
     changed = []
     levels = _pairs(args.level, "--level")
     caps = _pairs(args.max_level, "--max-level", none_ok=True)
-    # checked before anything is written: a bad drill or level changes nothing
+    # everything is checked, then applied in memory, then written once (atomically): a refused
+    # command changes nothing
     for d, n in levels.items():
         people.check_level(d, n)
     for d, n in caps.items():
         people.check_drill(d) if n is None else people.check_level(d, n, "max level")
     for d in args.exclude + args.include:
         people.check_drill(d)
+    lang = None
+    if args.language is not None:
+        lang = args.language.strip().lower()
+        if lang not in LANGUAGES:
+            raise UsageError(f"no spoken cues in language {args.language!r}", f"choose one of {', '.join(LANGUAGES)}")
     if caps or args.exclude or args.include:
-        person = people.set_caps(args.name, max_level=caps, exclude=args.exclude, include=args.include)
+        person = people.apply_caps(person, max_level=caps, exclude=args.exclude, include=args.include)
         changed += [f"{d} capped at {n}" if n is not None else f"{d} cap removed" for d, n in caps.items()]
         changed += [f"{d} excluded" for d in args.exclude] + [f"{d} included" for d in args.include]
     if levels:
@@ -140,12 +146,9 @@ def _set(args, people) -> int:
             d, n = next(iter(over.items()))
             raise UsageError(f"--level {d}={n} is above the cap {person.caps['max_level'][d]}",
                              f"lift the cap first: --max-level {d}=N")
-        person = people.set_levels(args.name, levels)
+        person = people.apply_levels(person, levels)
         changed += [f"{d} level {n}" for d, n in levels.items()]
-    if args.language is not None:
-        lang = args.language.strip().lower()
-        if lang not in LANGUAGES:
-            raise UsageError(f"no spoken cues in language {args.language!r}", f"choose one of {', '.join(LANGUAGES)}")
+    if lang is not None:
         person.language = lang
         changed.append(f"language {lang}")
     if args.audio is not None:

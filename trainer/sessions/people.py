@@ -288,9 +288,14 @@ def load_or_create(name: str | None) -> Person:
 def set_levels(name: str, levels: dict) -> Person:
     """Set some of ``name``'s levels ({drill: n}); the others are kept. Checked against the level
     table (UsageError on an unknown drill or level). Written atomically."""
-    person = load_or_create(name) if name == DEFAULT_NAME else load(name)
-    person.levels = {**person.levels, **_check_levels(levels, "level")}
+    person = apply_levels(load_or_create(name) if name == DEFAULT_NAME else load(name), levels)
     save(person)
+    return person
+
+
+def apply_levels(person: Person, levels: dict) -> Person:
+    """:func:`set_levels` on ``person`` in memory (nothing is written)."""
+    person.levels = {**person.levels, **_check_levels(levels, "level")}
     return person
 
 
@@ -299,7 +304,14 @@ def set_caps(name: str, max_level: dict | None = None, exclude: list | None = No
     """A clinician's limits for ``name``: ``max_level`` {drill: n} is merged in (n = None removes
     that cap), ``exclude`` drills are added, ``include`` drills are taken off the exclusions.
     Checked against the level table; written atomically."""
-    person = load_or_create(name) if name == DEFAULT_NAME else load(name)
+    person = apply_caps(load_or_create(name) if name == DEFAULT_NAME else load(name), max_level, exclude, include)
+    save(person)
+    return person
+
+
+def apply_caps(person: Person, max_level: dict | None = None, exclude: list | None = None,
+               include: list | None = None) -> Person:
+    """:func:`set_caps` on ``person`` in memory (nothing is written)."""
     caps = {"max_level": dict(person.caps.get("max_level", {})), "exclude": list(person.caps.get("exclude", []))}
     for k, v in (max_level or {}).items():
         if v is None:
@@ -313,7 +325,6 @@ def set_caps(name: str, max_level: dict | None = None, exclude: list | None = No
     for k, cap in person.caps["max_level"].items():
         if person.levels.get(k, 1) > cap:
             person.levels[k] = cap
-    save(person)
     return person
 
 

@@ -44,6 +44,20 @@ def test_bad_drills_and_levels_are_one_line_and_change_nothing(cli):
     assert code == 2 and "cap" in err
 
 
+def test_a_refused_set_writes_nothing_of_what_came_before_the_refusal(cli):
+    """A level above the cap given in the same command, or a bad language, is refused after the
+    other options were read: neither the cap nor the exclusion (nor the level) is saved."""
+    cli("person", "add", "Cat", "--weight-kg", "60")
+    before = people.path_for("Cat").read_bytes()
+    for argv in (["--level", "spiral=4", "--max-level", "spiral=3", "--exclude", "one-leg"],
+                 ["--level", "spiral=2", "--max-level", "spiral=3", "--exclude", "one-leg", "--language", "xx"]):
+        code, out, err = cli("person", "set", "Cat", *argv)
+        assert code == 2, (argv, err)
+        assert people.path_for("Cat").read_bytes() == before, argv
+    p = people.load("Cat")
+    assert p.levels == {} and p.caps == {"max_level": {}, "exclude": []}
+
+
 def test_remove(cli):
     cli("person", "add", "cat", "--weight-kg", "55")
     assert cli("person", "remove", "cat")[0] == 0
