@@ -179,25 +179,32 @@ GOOD_PCT, USABLE_PCT = 5.0, 10.0     # total-load error on the validation poses,
 
 
 def verdict(r: dict) -> list[str]:
-    """In words: is the calibration good, and what to redo."""
+    """In words: is the calibration good, and what to redo. The headline's figure says what it
+    is (the median, creep taken out or not) and the worst of the check poses printed below it,
+    so that it agrees with the lines the person reads next."""
     v = r["validation"]
-    err = v.get("total_load_err_pct_creep_corrected_median", v.get("total_load_err_pct_median"))
+    corrected = v.get("total_load_err_pct_creep_corrected_median") is not None
+    err = v["total_load_err_pct_creep_corrected_median"] if corrected else v.get("total_load_err_pct_median")
     worst = v.get("total_load_err_pct_worst")
     bad = [s["name"].replace("_", " ") for s in v.get("sensors", []) if s.get("state") != "ok"]
     out = []
+    if err is not None:
+        shown = [abs(e) for e in v.get("total_load_err_pct", []) if e is not None]
+        what = ("the median, once the sensors' slow drift under load is allowed for" if corrected
+                else "the median of the check poses")
+        if shown:
+            what += f"; as measured, the poses below were up to {max(shown):.1f} % off"
+        off = f"the mat weighed you {err:.1f} % off your weight ({what})"
     if err is None:
         out.append("The calibration could not be checked: no validation pose was recorded. Calibrate again.")
     elif err <= GOOD_PCT and not bad:
-        out.append(f"The calibration is good: on the check poses the mat weighed you within {err:.0f} % "
-                   "of your weight.")
+        out.append(f"The calibration is good: on the check poses {off}.")
     elif err <= USABLE_PCT and not bad:
-        out.append(f"The calibration is usable: on the check poses the mat weighed you within {err:.0f} % of "
-                   "your weight; the drills correct the rest while you stand still. Calibrate again when "
-                   "you have a few minutes, standing still in each pose.")
+        out.append(f"The calibration is usable: on the check poses {off}; the drills correct the rest while "
+                   "you stand still. Calibrate again when you have a few minutes, standing still in each pose.")
     else:
-        out.append(f"Calibrate again: on the check poses the mat was {err:.0f} % off your weight" if err is not None
-                   else "Calibrate again")
-        out[-1] += (" (more than 10 %)." if err is not None and err > USABLE_PCT else ".")
+        out.append(f"Calibrate again: on the check poses {off}" if err is not None else "Calibrate again")
+        out[-1] += (" — more than 10 %." if err is not None and err > USABLE_PCT else ".")
     if worst is not None and err is not None and worst > USABLE_PCT and err <= USABLE_PCT:
         i = max(range(len(v["total_load_err_pct"])), key=lambda k: abs(v["total_load_err_pct"][k]))
         out.append(f"One check pose ({v['poses'][i]}) was {abs(v['total_load_err_pct'][i]):.0f} % off: "
