@@ -111,8 +111,9 @@ def score_own(drill_name: str, path, options: dict) -> dict:
 
 def scorer(drill: str) -> Scorer:
     if drill not in SCORERS:
-        raise UsageError(f"footmat score has no scorer for the drill {drill!r}",
-                         f"choose one of: {', '.join(SCORERS)}")
+        raise UsageError(f"there is no trace scorer for the drill {drill!r}",
+                         f"footmat score scores {' and '.join(SCORERS)}; a {drill} session's own figures come "
+                         "back with footmat replay SESSION (and footmat report SESSION)")
     return SCORERS[drill]
 
 
@@ -266,8 +267,11 @@ def session_result(drill_name: str, replayed: dict) -> dict:
     """A session's summary (from its replay) in the command's output shape."""
     scorer(drill_name)
     if replayed["drill"] != drill_name:
-        raise UsageError(f"that session is a {replayed['drill']!r} session, not {drill_name!r}",
-                         f"score it with: footmat score {replayed['drill']} ...")
+        other = replayed["drill"]
+        raise UsageError(f"that session is a {other!r} session, not {drill_name!r}",
+                         f"score it with: footmat score {other} ..." if other in SCORERS else
+                         f"footmat score scores {' and '.join(SCORERS)}; footmat replay SESSION gives a {other} "
+                         "session's own figures again")
     summary = dict(replayed["summary"])
     summary["skipped"] = []
     summary["not_from_trace"] = []

@@ -72,6 +72,9 @@ def read_recording(path, *, columns: str | None = None, units: str | None = None
         p = p.parent
     if p.is_dir():
         trace = p / "trace.csv"
+        routine = sfmt.routine_parts(p) if not trace.is_file() else None
+        if routine is not None:
+            raise DataFileError(*routine)
         if not trace.is_file():
             _fail(p, "is a folder without trace.csv, so not a footmat session",
                   "give a session folder, a trace.csv or a recording file")

@@ -148,10 +148,31 @@ def session_folder(path) -> Path:
         raise DataFileError(f"{str(p)!r} is not a session folder",
                             "give the session's folder (it holds session.json and trace.csv)")
     missing = [f for f in (META_FILE, TRACE_FILE) if not (p / f).is_file()]
+    routine = routine_parts(p) if missing else None
+    if routine is not None:
+        raise DataFileError(*routine)
     if missing:
         raise DataFileError(f"{str(p)!r} has no {' and no '.join(missing)}, so it is not a footmat session",
                             "give a session folder (it holds session.json and trace.csv; see: footmat history)")
     return p
+
+
+def routine_parts(p) -> tuple[str, str] | None:
+    """(what, fix) for a routine's folder (``footmat routine``, ``footmat today``: routine.json and
+    a session folder per part) given where one session is expected; None for any other folder."""
+    p = Path(p)
+    try:
+        meta = json.loads((p / "routine.json").read_text())
+    except (OSError, ValueError):
+        return None
+    parts = [q for q in (meta.get("parts") or []) if isinstance(q, dict)] if isinstance(meta, dict) else []
+    names = [str(q.get("drill")) for q in parts]
+    first = next((q["session"] for q in parts if isinstance(q.get("session"), str) and (p / q["session"]).is_dir()), None)
+    what = (f"{str(p)!r} is a routine of {len(parts)} part{'s' if len(parts) != 1 else ''}"
+            + (f" ({', '.join(names)})" if names else "") + ", not one session")
+    fix = (f"give one part's folder, e.g. {str(p / first)!r}" if first else "give one part's session folder") \
+        + "; footmat report takes the whole routine"
+    return what, fix
 
 
 _META_TYPES = {"drill": str, "params": dict, "person": dict, "started_at": str, "duration_s": (int, float),

@@ -64,7 +64,26 @@ def test_unknown_drill_or_missing_file_is_exit_2(tmp_path, cli):
     assert cli("score", "spiral", str(tmp_path / "none.csv"))[0] == 2
     p = write_csv(tmp_path / "t.csv", np.arange(0, 3, 0.1), {"cop_x_mm": np.zeros(30), "cop_y_mm": np.zeros(30)})
     code, _, err = cli("score", "heel-raises", str(p))
-    assert code == 2 and "no scorer" in err
+    assert code == 2 and "no trace scorer for the drill 'heel-raises'" in err
+    assert err.count("footmat score:") == 1 and "footmat replay SESSION" in err      # one prefix; a way on
+
+
+def test_a_routine_folder_is_named_with_its_parts_by_every_session_reader(tmp_path, cli):
+    """`footmat today`/`routine` print a routine's folder; replay, export, analyze and score take one
+    session: each says it is a routine, lists its parts and names one part's folder (exit 2)."""
+    folder = tmp_path / "20261208-002329-routine-today"
+    (folder / "20261208-002333-spiral").mkdir(parents=True)
+    (folder / "routine.json").write_text(json.dumps({"routine": "today", "parts": [
+        {"part": 1, "drill": "spiral", "session": "20261208-002333-spiral"},
+        {"part": 2, "drill": "stance", "session": "20261208-002340-stance"}]}))
+    for argv in (("replay",), ("export", "--format", "csv", "--out", str(tmp_path / "x.csv")), ("analyze",),
+                 ("score", "spiral")):
+        code, out, err = cli(*argv[:1], *((argv[1],) if argv[0] == "score" else ()), str(folder),
+                             *(argv[1:] if argv[0] == "export" else ()))
+        assert code == 2, (argv, err)
+        line = err.strip()
+        assert "\n" not in line and "routine of 2 parts (spiral, stance)" in line, (argv, line)
+        assert str(folder / "20261208-002333-spiral") in line, (argv, line)
 
 
 def test_a_session_reproduces_its_recorded_summary(tmp_path, cli):
