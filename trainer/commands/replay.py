@@ -245,7 +245,8 @@ def run(args) -> int:
         print_json(res)
         return 0
     say(f"replay of {res['folder']}" + (f" at x{args.speed:g}" if paced else " (as fast as it can)"))
-    print_summary(res["drill"], res["summary"], res["frames"], res["wall_s"], "the session's own layout and calibration")
+    print_summary(res["drill"], res["summary"], res["frames"], res["wall_s"], "the session's own layout and calibration",
+                  drill_s=float(meta.get("duration_s") or 0), virtual=not paced or (args.speed or 1.0) != 1.0)
     if not res["complete"]:
         print("the recorded session is incomplete (killed or cut off): nothing recorded to compare with")
     elif res["same"]:

@@ -28,3 +28,13 @@ def test_every_headline_key_has_a_human_name():
         ("holds counted", "10"), ("mean hold", "3.1 s"), ("hold asked", "3 s")]
     lines = appendix_lines({"some_new_figure_mm": 2.0, "feedback": "x", "loops": []})
     assert lines == ["some new figure: 2 mm"]
+
+
+def test_the_done_line_says_the_drill_time_and_in_virtual_time_the_computing_time(capsys):
+    """"10410 samples in 9.7 s" was the computing time of a 52 s drill."""
+    print_summary("spiral", {}, 10410, 9.7, "cal", drill_s=52.04, virtual=True)
+    assert capsys.readouterr().out.splitlines()[0] == "spiral: done (10410 samples in 52 s of drill, computed in 9.7 s; cal)"
+    print_summary("spiral", {}, 10410, 52.3, "cal", drill_s=52.04, virtual=False)
+    assert capsys.readouterr().out.splitlines()[0] == "spiral: done (10410 samples in 52 s of drill; cal)"
+    print_summary("stance", {}, 180000, 80.0, "cal", drill_s=900.0, virtual=True)
+    assert "180000 samples in 15.0 min of drill, computed in 80.0 s" in capsys.readouterr().out
