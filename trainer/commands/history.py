@@ -37,13 +37,24 @@ def run(args) -> int:
     from trainer.ui.progress import plot
 
     rows = history.load(person=args.person, drill=args.drill, say=say)
+    if args.person and not rows:
+        from firmware.errors import UsageError
+        from trainer.sessions import people
+
+        known = set(people.names()) | {r["person"] for r in history.load() if r["person"]}
+        if args.person not in known:
+            raise UsageError(f"no person called {args.person!r} (no person file and no session of theirs)",
+                             "footmat person list shows who there is" + (f"; known: {', '.join(sorted(known))}"
+                                                                          if known else ""))
     if args.plot:
         out = plot(rows, args.plot, person=args.person)
         say(f"progress plot: {out}")
     if args.json:
         print_json(rows)
     elif not rows:
-        say("no sessions yet: run footmat demo, or footmat drill spiral")
+        say(f"no sessions yet{' for ' + args.person if args.person else ''}"
+            f"{' of ' + args.drill if args.drill else ''}: run footmat demo, or footmat drill spiral"
+            + (f" --person {args.person}" if args.person else ""))
     else:
         print(_table(rows))
         done = sum(r["complete"] for r in rows)

@@ -462,6 +462,7 @@ def rows(con: sqlite3.Connection, *, person: str | None = None, drill: str | Non
             "duration_s": d["duration_s"], "complete": bool(d["complete"]), "score": d["score"],
             "pain": {"before": d["pain_before"], "after": d["pain_after"]},
             "left_pct": d["left_pct"], "asymmetry_pp": d["asymmetry_pp"], "sway_mm_s": d["sway_mm_s"],
+            "level": d["level"],          # the programme's level of a `footmat today` part (else null)
             "folder": d["folder"], "present": bool(d["present"]),
         })
     return out

@@ -1,5 +1,6 @@
 """History in SQLite: one row per session, reconciled with the folders both ways, never corrupted."""
 import json
+from pathlib import Path
 import shutil
 import sqlite3
 
@@ -40,6 +41,24 @@ def test_recorded_sessions_are_rows_with_the_contract_fields(cli, tmp_path, foot
     con.close()
     code, out, err = cli("history")
     assert code == 0 and "spiral" in out and "5→3" in out
+    assert r["level"] is None                       # a drill run by hand has no programme level
+
+
+def test_a_programme_part_carries_its_level_to_the_history_and_its_plot(cli, tmp_path, footmat_home):
+    """`footmat today` records each part's level; `footmat history --json` gives it back and the
+    progress page draws it (PRODUCT.md §7: pain, scores, symmetry, sway and levels)."""
+    from trainer.ui.progress import panels
+
+    assert cli("person", "add", "Ann", "--weight-kg", "60")[0] == 0
+    code, _, err = cli("today", "--person", "Ann", "--backend", "sim", "--no-plot", "--short", "--sim-scenario", "ideal",
+                       "--audio", "off", "--pain-before", "3", "--pain-after", "2")
+    assert code == 0, err
+    rows = history(cli, "--person", "Ann")
+    parts = [json.loads((Path(r["folder"]) / "session.json").read_text()) for r in rows]
+    assert rows and [r["level"] for r in rows] == [m.get("level") for m in parts]
+    assert any(isinstance(r["level"], int) for r in rows)
+    level = next(p for p in panels(rows) if p["title"] == "Level")
+    assert {label for label, _, _, _ in level["series"]} == {r["drill"] for r in rows if r["level"] is not None}
 
 
 def test_a_session_is_listed_as_incomplete_from_its_start(tmp_path, cli):
@@ -169,3 +188,12 @@ def test_fuzzed_person_file(cli, footmat_home):
         assert path.read_bytes() == data
 
     run()
+
+
+def test_an_unknown_person_is_one_line_and_exit_2(cli, footmat_home):
+    assert cli("person", "add", "Ann", "--weight-kg", "60")[0] == 0
+    code, out, err = cli("history", "--person", "Nobody")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "no person called 'Nobody'" in err and "Ann" in err
+    code, out, err = cli("history", "--person", "Ann")        # known, no session yet: not an error
+    assert code == 0 and "no sessions yet for Ann" in err + out
