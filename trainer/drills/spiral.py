@@ -170,7 +170,7 @@ class SpiralDrill(DrillRun):
                    "zones": {f: [{"label": z.labels[k], "x_mm": round(float(z.xy[k][0]), 1),
                                   "y_mm": round(float(z.xy[k][1]), 1), "radius_mm": round(float(z.radius_mm[k]), 1)}
                                  for k in range(len(z.xy))] for f, z in self.path.zones.items()},
-                   "feedback": spiral_score.feedback(loops, sess, self.share, P)}
+                   "feedback": spiral_score.feedback(loops, sess, self.share, P, direction=self.direction)}
         methods = dict(METHODS)
         src = self.path.zones[self.path.feet[0]].source
         methods["path"] = (

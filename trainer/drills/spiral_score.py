@@ -12,6 +12,7 @@ import numpy as np
 from trainer.analysis import tracking as tr
 
 SHARE_TOLERANCE_PP = 10.0     # the working foot carries its share when within this many points
+CLOSE_PP = 3.0                # the feedback says "close to" the share asked only within this many points
 PINNED_PHASE = 0.3            # the phase factor when the lag is pinned (the phase is not known)
 
 SCORE_METHOD = (
@@ -170,8 +171,15 @@ def session(loops: list[dict], cop_window, fs: float, n_full: int, streamed=None
 _ZONE_WORD = {"toes": "big toe", "ball": "ball of the foot", "heel": "heel", "outer ball": "outer edge of the foot"}
 
 
-def feedback(loops: list[dict], sess: dict, share_pct: float, period_s: float) -> str:
-    """Two to four plain sentences from the figures: what went well, the one thing to try next."""
+def feedback(loops: list[dict], sess: dict, share_pct: float, period_s: float,
+             direction: str = "heel-to-toes") -> str:
+    """Two to four plain sentences from the figures: what went well, the one thing to try next.
+
+    The words follow the drill's ``direction`` (heel-to-toes or toes-to-heel). The share moved is
+    "close to" the share asked only within :data:`CLOSE_PP` points; within the scorer's
+    tolerance (``transfer_ok``, :data:`SHARE_TOLERANCE_PP`) it is said as such, and only when it
+    is at least half the shift asked (51 % of 57 % is hardly a shift at all)."""
+    first, last = ("heel", "toes") if direction == "heel-to-toes" else ("toes", "heel")
     if not loops:
         return "No whole loop was recorded, so there is nothing to score yet. Try again and follow the ring for a full loop."
     n = len(loops)
@@ -192,15 +200,22 @@ def feedback(loops: list[dict], sess: dict, share_pct: float, period_s: float) -
                     missed.setdefault(v["zone"], 0)
                     missed[v["zone"]] += 1
     depth = {f: float(np.median([d[f] for d in depths if d.get(f) is not None])) for f in ("left", "right")} if depths else {}
+    on_loops = "in your loop" if n == 1 else f"on all {n} loops"
+    your_loops = "Your loop was" if n == 1 else "Your loops were"
     if rolls and all(all(r.values()) for r in rolls):
-        good.append(f"You rolled each foot from heel to toes in order on all {n} loops.")
-    if depth and min(depth.values()) >= share_pct - SHARE_TOLERANCE_PP:
-        good.append(f"You moved about {min(depth.values()):.0f} % of your weight onto each foot, close to the "
-                    f"{share_pct:.0f} % asked.")
+        good.append(f"You rolled each foot from {first} to {last} in order {on_loops}.")
+    moved = min(depth.values()) if depth else None
+    # the share moved is short of the share asked: outside the scorer's tolerance, or less than
+    # half the shift asked (a low share asked is within the tolerance of no shift at all)
+    short = moved is not None and (moved < share_pct - SHARE_TOLERANCE_PP or moved - 50 < (share_pct - 50) / 2)
+    if moved is not None and not short:
+        how = ("more than" if moved > share_pct + CLOSE_PP else "close to" if moved >= share_pct - CLOSE_PP
+               else f"within {SHARE_TOLERANCE_PP:.0f} points of")
+        good.append(f"You moved about {moved:.0f} % of your weight onto each foot, {how} the {share_pct:.0f} % asked.")
     if lag is not None and abs(lag) < 0.5 and directions.count("right way round") == n:
         good.append(f"You kept pace with the ring, about {abs(lag):.1f} seconds {'behind' if lag >= 0 else 'ahead of'} it.")
     if gain is not None and 0.85 <= gain <= 1.15:
-        good.append("Your loops were the full size of the target.")
+        good.append(f"{your_loops} the full size of the target.")
     if following is False:
         todo.append("Your weight did not follow the loop this time: watch the ring and let your weight drift after it, slowly.")
     elif depth and 45 <= min(depth.values()) < share_pct - SHARE_TOLERANCE_PP:
@@ -208,14 +223,16 @@ def feedback(loops: list[dict], sess: dict, share_pct: float, period_s: float) -
         todo.append(f"Your {foot} foot carried about {depth[foot]:.0f} % of your weight: shift further onto it, "
                     f"aiming for {share_pct:.0f} %.")
     elif directions.count("wrong way round") > n / 2:
-        todo.append("You went round the other way: start on the heel of the first foot and roll forward to the toes.")
+        todo.append(f"You went round the other way: start on the {first} of the first foot and roll "
+                    f"{'forward' if first == 'heel' else 'back'} to the {last}.")
     elif missed:
         zone = max(missed, key=missed.get)
         foot, part = zone.split(" ", 1)
         word = _ZONE_WORD.get(part, part)
-        todo.append(f"You did not reach your {foot} {part} on {missed[zone]} of {n} loops: press the {foot} {word} "
+        where = "in your loop" if n == 1 else f"on {missed[zone]} of {n} loops"
+        todo.append(f"You did not reach your {foot} {part} {where}: press the {foot} {word} "
                     f"down before you cross over.")
-    elif depth and min(depth.values()) < share_pct - SHARE_TOLERANCE_PP:
+    elif short:
         foot = min(depth, key=depth.get)
         todo.append(f"Your {foot} foot carried about {depth[foot]:.0f} % of your weight: shift further onto it, "
                     f"aiming for {share_pct:.0f} %.")
@@ -225,7 +242,7 @@ def feedback(loops: list[dict], sess: dict, share_pct: float, period_s: float) -
     elif lag is None:
         todo.append("Your movement did not keep time with the ring: slow down and move with it.")
     elif gain is not None and gain < 0.85:
-        todo.append(f"Your loops were about {100 * gain:.0f} % of the target's size: go a little further each way.")
+        todo.append(f"{your_loops} about {100 * gain:.0f} % of the target's size: go a little further each way.")
     elif any(lp["score_parts"]["smoothness"] < 0.9 for lp in loops):
         todo.append("Your movement was a little uneven: move slowly and evenly, without stopping at each point.")
     else:
