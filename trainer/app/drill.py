@@ -44,14 +44,33 @@ def resolve_backend(args, layout) -> str:
     raise UsageError(f"unknown backend {b!r}", "use sim, ads1115, mcp3008 or replay:PATH")
 
 
+def replay_folder(backend: str) -> Path:
+    """The recorded session's folder that ``--backend replay:PATH`` names (PATH: the folder, its
+    session.json or trace.csv). A recording that is not there is one line saying so, with its
+    path and what to pass, before anything else is read."""
+    from trainer.sessions.format import session_folder
+
+    path = backend[len("replay:"):]
+    fix = "pass --backend replay:FOLDER, the folder of a recorded session (footmat history lists them)"
+    if not path.strip():
+        raise UsageError("--backend replay: names no recording", fix)
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise DataFileError(f"--backend {backend}: the recording {str(p)!r} was not found (no such file or folder)", fix)
+    try:
+        return session_folder(p)
+    except DataFileError as e:
+        raise DataFileError(f"--backend {backend}: {e.what}", e.fix) from None
+
+
 def resolve_calibration(args, layout, backend: str, person_name: str | None):
     """The calibration to use, and a short description of where it came from."""
+    folder = replay_folder(backend) if backend.startswith("replay:") else None   # the recording first
     if args.calibration:
         return store.load(args.calibration, layout), f"calibration {args.calibration}"
-    if backend.startswith("replay:"):
+    if folder is not None:
         # a recording carries the calibration it was made with
-        folder = Path(backend[len("replay:"):])
-        meta_path = (folder if folder.is_dir() else folder.parent) / "session.json"
+        meta_path = folder / "session.json"
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             return store.from_dict(meta["calibration"], layout, meta_path.name), f"calibration embedded in {meta_path}"
@@ -105,7 +124,7 @@ def open_source(backend: str, layout, clock, rate_hz: float, script=None, person
     from trainer.sessions.replay import open_replay
 
     if backend.startswith("replay:"):
-        return open_replay(backend[len("replay:"):], layout, clock, rate_hz)
+        return open_replay(replay_folder(backend), layout, clock, rate_hz)
     if backend not in BACKENDS:
         raise UsageError(f"backend {backend!r} cannot record a drill", "use --backend sim, ads1115 or mcp3008")
     return open_backend(backend, layout, clock, rate_hz, script=script, person_kg=person_kg, seed=seed,

@@ -13,3 +13,24 @@ def test_drill_says_how_long_the_drill_lasted_and_how_long_computing_took(cli, t
     m = re.match(r"spiral: done \((\d+) samples in (\d+) s of drill, computed in [\d.]+ s; ", out)
     assert m, out.splitlines()[0]
     assert int(m.group(1)) == meta["summary"]["frames"] and int(m.group(2)) == round(meta["duration_s"])
+
+
+def test_a_replay_recording_that_is_not_there_is_said_with_its_path_and_what_to_pass(cli, tmp_path):
+    missing = tmp_path / "nonexistent"
+    code, out, err = cli("drill", "spiral", "--backend", f"replay:{missing}", "--no-plot", "--loops", "1")
+    assert code == 2
+    line = err.strip().splitlines()[-1]
+    assert "was not found" in line and str(missing) in line and "--backend replay:FOLDER" in line, line
+    assert "session.json" not in line and "--calibration" not in line and "calibration" not in line, line
+    # a routine says the same before its first part
+    code, out, err = cli("routine", "--backend", f"replay:{missing}", "--no-plot", "--pain-before", "1",
+                         "--pain-after", "1", "--out", str(tmp_path / "r"))
+    assert code == 2 and "was not found" in err and str(missing) in err
+    # the recording's session.json names it as well as its folder does
+    code, _, err = cli("drill", "spiral", "--backend", "sim", "--loops", "1", "--period", "5", "--no-plot",
+                       "--pain-before", "1", "--pain-after", "1", "--out", str(tmp_path / "a"))
+    assert code == 0, err
+    meta = next((tmp_path / "a").iterdir()) / "session.json"
+    code, _, err = cli("drill", "spiral", "--backend", f"replay:{meta}", "--loops", "1", "--period", "5", "--no-plot",
+                       "--pain-before", "1", "--pain-after", "1", "--out", str(tmp_path / "b"))
+    assert code == 0, err
