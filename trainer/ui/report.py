@@ -150,7 +150,9 @@ def draw_session_page(fig, folder, *, title_prefix: str = "", notes: list | None
         for c in range(3):
             chunk = app[c * per_col:(c + 1) * per_col]
             if chunk:
-                fig.text(0.07 + c * 0.30, 0.205, "\n".join(textwrap.shorten(s, 46) for s in chunk),
+                # each figure whole (a long name or value wraps, indented), never cut off with "[...]"
+                fig.text(0.07 + c * 0.30, 0.205, "\n".join(w for s in chunk
+                                                             for w in textwrap.wrap(s, 46, subsequent_indent="   ")),
                          fontsize=6.5, va="top", linespacing=1.35, color="0.25")
     foot = f"{sess.frames} samples at {sess.rate_hz:g} Hz"
     if sess.notes:

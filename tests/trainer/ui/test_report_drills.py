@@ -116,6 +116,7 @@ def test_each_drill_has_its_own_panels_and_none_empty(sessions, drill, tmp_path,
     # figures read in words: no summary key like mean_velocity_mm_s on the page
     assert not re.search(r"\b[a-z]+_[a-z_]+_(mm|s|pct|hz|ms)\b", text), re.findall(r"\b[a-z]+_[a-z_]+\b", text)
     assert "METRICS.md" not in text
+    assert "[...]" not in text                             # every figure whole: a long one wraps
 
 
 def test_routine_report_has_a_page_per_part(tmp_path, cli):
