@@ -26,6 +26,24 @@ ONE_LEG_OFF_FRACTION = 0.10    # the lifted foot carries less than this share of
 TOUCHDOWN_S = 0.2              # … and above it for this long is a touchdown
 LIFT_MIN_S = 0.5               # a lift shorter than this is not a hold
 SETTLE_S = 1.0                 # sway of the standing foot from this long after lift-off
+# Side-to-side sway of one foot is seen only when its discs spread across the foot: with heel,
+# ball and toes in a line (the 6-sensor layout: 4 mm apart across) a foot's CoP stays on that line
+# whatever the foot does (HARDWARE.md), and an area or side-to-side range of it measures the
+# layout, not the person (a one-leg hold read 0.11 mm², its picture ~80 mm²).
+SIDE_SPREAD_MIN_MM = 10.0
+SIDE_TO_SIDE_KEYS = ("ellipse95_area_mm2", "sway_area_per_s_mm2_s", "rms_x_mm", "range_x_mm", "mean_distance_x_mm",
+                     "mean_velocity_x_mm_s", "mean_frequency_x_hz")
+
+
+def side_spread_mm(layout, foot: str) -> float:
+    """How far ``foot``'s discs spread across the foot: the largest distance of one from the line
+    through its heel-most and toe-most discs (mm); 0 with fewer than three discs."""
+    pos = np.asarray(layout.positions, float)[layout.mask(foot=foot)]
+    if len(pos) < 3:
+        return 0.0
+    a, b = pos[np.argmin(pos[:, 1])], pos[np.argmax(pos[:, 1])]
+    d = (b - a) / max(float(np.hypot(*(b - a))), 1e-9)
+    return float(np.max(np.abs((pos[:, 0] - a[0]) * d[1] - (pos[:, 1] - a[1]) * d[0])))
 LEAD_S = 5.0                   # one-leg: time to shift and lift before the cap starts to matter
 
 
@@ -217,6 +235,12 @@ class OneLegDrill(DrillRun):
             100.0 * np.nansum(standing[sel]) / max(np.nansum(total[sel]), 1e-9)) if sel.any() else None
         figs, sway_methods = sway_figures(a[sel], cop_foot[sel], fs)
         summary.update(figs)
+        if run.layout is not None and side_spread_mm(run.layout, self.foot) < SIDE_SPREAD_MIN_MM:
+            for k in SIDE_TO_SIDE_KEYS:
+                summary[k] = None
+            summary["sway_note"] = (f"front-back sway only: the {self.foot} foot's sensors lie in one line (heel, "
+                                    "ball, toes), so its side-to-side sway is not measured (a layout with an outer "
+                                    "sensor measures it)")
         if not summary["touched_down"] and not summary["capped"]:
             summary["note"] = "the drill ended before the foot came down"
         summary["feedback"] = self.feedback(summary)
@@ -254,5 +278,8 @@ class OneLegDrill(DrillRun):
         m.update(sway_methods)
         m["feedback"] = FEEDBACK_METHOD
         m["sway_series"] = ("sway of the standing foot: that foot's own CoP (its sensors only), from "
-                            f"{SETTLE_S:g} s after lift-off to touchdown or the cap, as recorded (raw pipeline)")
+                            f"{SETTLE_S:g} s after lift-off to touchdown or the cap, as recorded (raw pipeline); "
+                            f"when the foot's sensors spread less than {SIDE_SPREAD_MIN_MM:g} mm across it (in one "
+                            f"line), the side-to-side figures ({', '.join(SIDE_TO_SIDE_KEYS)}) are null and the "
+                            "two-axis ones (speed, path, distance) measure the front-back sway")
         return m

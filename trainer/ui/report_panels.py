@@ -336,9 +336,12 @@ def one_leg(fig, box, sess, layout, summary):
         t_run = sess.t_s - sess.t_s[np.argmax(run)] if run.any() else sess.t_s
         run = run & (t_run >= lift + 1.0)       # the second of lifting the other foot is not sway
     foot = summary.get("foot", "left")
-    col = f"{foot}_cop_x_mm"
-    x = sess.num.get(col, sess.num["cop_x_mm"])[run]
-    y = sess.num.get(f"{foot}_cop_y_mm", sess.num["cop_y_mm"])[run]
+    # the standing foot's own CoP, as the scorer measured its sway: from the sensors' forces
+    # (the whole-body CoP adds the lifted foot's few newtons of noise 170 mm away)
+    own = _foot_cop(sess, layout, foot)
+    x = (own[:, 0] if own is not None else sess.num.get(f"{foot}_cop_x_mm", sess.num["cop_x_mm"]))[run]
+    y = (own[:, 1] if own is not None else sess.num.get(f"{foot}_cop_y_mm", sess.num["cop_y_mm"]))[run]
+    front_back_only = summary.get("sway_note") is not None and summary.get("ellipse95_area_mm2") is None
     held, cap = summary.get("held_s"), summary.get("max_time_s")
 
     def held_ax(ax):
@@ -361,9 +364,36 @@ def one_leg(fig, box, sess, layout, summary):
         axes.append(ax)
     if int((np.isfinite(x) & np.isfinite(y)).sum()) >= 3:
         ax = fig.add_axes([x0 + w * 0.55, y0, w * 0.45, h * 0.95])
-        _sway_ax(ax, x, y, f"Sway on the {foot} foot")
+        if front_back_only:
+            _front_back_ax(ax, sess.t_s[run], y, f"Sway on the {foot} foot")
+        else:
+            _sway_ax(ax, x, y, f"Sway on the {foot} foot")
         axes.append(ax)
     return axes
+
+
+def _foot_cop(sess, layout, foot: str):
+    """(n, 2) ``foot``'s own CoP from the recorded sensors' forces (the estimator's CoP model), or
+    None when the session holds no forces."""
+    from trainer.estimate.cop import CopModel
+
+    cols = [f"{n}_n" for n in layout.names]
+    if not all(c in sess.num for c in cols):
+        return None
+    cb = CopModel(layout)(np.column_stack([sess.num[c] for c in cols]))
+    return cb.cop_left if foot == "left" else cb.cop_right
+
+
+def _front_back_ax(ax, t, y, title):
+    """Front-back sway over time (a foot whose sensors lie in one line shows no side-to-side)."""
+    ok = np.isfinite(y)
+    ax.plot(t[ok] - t[ok][0], y[ok] - np.nanmean(y[ok]), color=COP_C, lw=0.6,
+            label="your sway, front-back\n(side to side: not measured,\nthe foot's sensors lie in one line)")
+    ax.axhline(0, color="0.6", lw=0.8)
+    ax.set_xlabel("seconds")
+    ax.set_ylabel("← back   (mm)   forward →")
+    ax.legend(loc="upper right", fontsize=7, frameon=False)
+    ax.set_title(title)
 
 
 # -- heel raises and toe press -----------------------------------------------------------------
