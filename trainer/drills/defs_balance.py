@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from . import DrillDef, Param
 
-_PACES = Param("3,2,1", "seconds per movement between the two targets, slowest first (any of 3, 2, 1, "
-                        "comma-separated)", str)
+_PACES = Param("3,2,1", "seconds per movement between the two targets, comma-separated, 0.5-6 s each "
+                        "(e.g. 3,2,1: slowest first)", str)
 _CYCLES = Param(3, "back-and-forth cycles at each pace", int, min=1, max=20)
 _AMPLITUDE = Param(0.6, "fraction of your reach the targets use", float, min=0.1, max=1.0)
 
