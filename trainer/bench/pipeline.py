@@ -173,10 +173,13 @@ def _session_script(layout, seed: int):
 # foot's outer border, trainer.estimate.cop.load_positions;
 # the default Estimator's re-estimate is placement="poses": per-disc factors and the coverage curve,
 # one equation per held pose; its own figures are that column; placement_none is the Estimator
-# without any re-estimate, placement_coverage the curve alone, the default before)
+# without any re-estimate; placement_drift_coverage the step-on form drifting on every chunk, better
+# here but not in drills (see trainer.estimate.estimator). placement="coverage", the curve alone and
+# the default before issue 22's poses, left the list when cop_load_positions joined it (each
+# variant is one more estimator pass over every session; its figures on 2026-12-08: realistic
+# 22.7/30.3/19.1/13.2, realistic_8 19.5/31.6/22.4/12.9 ml/ap mm, load %, L/R pp)
 VARIANTS = {"cop_load_positions": {"cop_positions": "load"},     # trainer.estimate.cop.load_positions
             "placement_none": {"placement": False},
-            "placement_coverage": {"placement": "coverage"},
             "placement_drift_coverage": {"placement": "step-on", "placement_options": {
                 "drift_sigma": 0.15, "coverage": True, "pin_below": 0.5}}}
 
@@ -364,10 +367,10 @@ def accuracy() -> dict:
     """`calibrated`/`uncalibrated` on the ideal mat (as before), then `realistic` (default-6),
     `realistic_8` (default-8), `misplaced` and `ideal_sessions` (the same protocol on the ideal
     mat) and the breakdown of the realistic mat's error sources. Each session part also gives
-    ``placement_none``, ``placement_coverage`` and ``placement_drift_coverage``: the same frames
-    through the Estimator without any re-estimate, with the coverage curve alone (the default
-    before), and with per-disc factors learnt at the step-on then drifting about them
-    (``drift_sigma``) plus the curve (VARIANTS); the part's own figures are the default
+    ``cop_load_positions``, ``placement_none`` and ``placement_drift_coverage``: the same frames
+    through the Estimator with the ball and toe discs' load centred toward each foot's outer
+    border, without any re-estimate, and with per-disc factors learnt at the step-on then drifting
+    about them (``drift_sigma``) plus the curve (VARIANTS); the part's own figures are the default
     Estimator's, whose re-estimate is placement="poses" (per-disc factors and the coverage curve,
     learnt on still moments, one equation per pose held 1 s, the level free, with the
     calibration's stance template in the step-on's window)."""
@@ -402,7 +405,8 @@ def accuracy() -> dict:
         "each foot's coverage curve, the share of its load its in-line discs see by where along the foot the load "
         "is, learnt on still moments, one equation per pose held 1 s, and the calibration's stance template pinning each "
         "foot's forefoot discs to its heel once a stance is held 1 s after stepping on); placement_none: the same frames without "
-        "any re-estimate; placement_coverage: the coverage curve alone (the default before); "
+        "any re-estimate; cop_load_positions: the ball and toe discs' load centred toward each foot's outer "
+        "border (trainer.estimate.cop.load_positions); "
         "placement_drift_coverage: per-disc factors learnt at the step-on then drifting within 15 %, with the "
         "coverage curve")
     return out

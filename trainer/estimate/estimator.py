@@ -60,7 +60,7 @@ from trainer.estimate.stillness import StateDetector
 # each foot: a real left/right asymmetry stays (the asymmetric person's stance flag, tested).
 # `footmat bench --section accuracy` (2026-12-07), ml/ap mm, load %, L/R pp: realistic
 # 13.3/8.5/0.7/4.6 (cross-person 13.1/9.2/0.8/4.6), realistic_8 10.2/9.2/0.8/4.3, ideal
-# 7.7/4.6/0.6/1.7, misplaced 49.6/63.7/8.5/30.4 (the bench's placement_* variants give the other
+# 7.7/4.6/0.6/1.7, misplaced 49.6/63.7/8.5/30.4 (the bench's placement_* variants give other
 # forms on the same frames). What each step moved is in the commit messages (git log --
 # trainer/estimate) and issue 22's notes.
 # The other forms are options: placement="coverage" (the curve alone, the level left to the live
