@@ -63,6 +63,9 @@ from trainer.estimate.stillness import StateDetector
 # 7.7/4.6/0.6/1.7, misplaced 49.6/63.7/8.5/30.4 (the bench's placement_* variants give other
 # forms on the same frames). What each step moved is in the commit messages (git log --
 # trainer/estimate) and issue 22's notes.
+# The step-on form drifting on every chunk (the bench's placement_drift_coverage) reads the
+# realistic mat better (12.4/7.3/0.5/4.2) but as the default it broke 8 drill tests: it learnt
+# from moving chunks.
 # The other forms are options: placement="coverage" (the curve alone, the level left to the live
 # rescale; the default before), "step-on" (per-disc factors learnt in the first STEP_ON_LEARN_S
 # standing after each step-on, with the stance template; placement_options drift_sigma,
