@@ -171,12 +171,11 @@ def _feet_from_forces(cols: dict, layout) -> None:
     """Each foot's load and CoP (and the left share) from the sensors' forces, as the estimator
     computes them (:class:`~trainer.estimate.cop.CopModel`), when the trace has every sensor's
     ``<name>_n`` column and no per-foot columns of its own."""
-    from trainer.estimate.cop import CopModel
+    from trainer.estimate.cop import from_force_columns
 
-    names = [f"{n}_n" for n in layout.names]
-    if not all(c in cols for c in names) or "left_cop_x_mm" in cols:
+    cb = None if "left_cop_x_mm" in cols else from_force_columns(cols, layout)
+    if cb is None:
         return
-    cb = CopModel(layout)(np.column_stack([cols[c] for c in names]))
     cols.update(left_cop_x_mm=cb.cop_left[:, 0], left_cop_y_mm=cb.cop_left[:, 1], left_n=cb.load_left,
                 right_cop_x_mm=cb.cop_right[:, 0], right_cop_y_mm=cb.cop_right[:, 1], right_n=cb.load_right)
     cols.setdefault("left_pct", cb.left_pct)

@@ -138,3 +138,15 @@ class CopModel:
         heel_r[empty | ~on_r] = np.nan
         total = np.where(bad, np.nan, total)
         return CopBlock(cop, cop_l, cop_r, fl, fr, total, left_pct, heel_l, heel_r)
+
+
+def from_force_columns(columns: dict, layout):
+    """The :class:`CopBlock` of recorded forces: ``columns`` maps names to arrays (a session's or a
+    trace's numeric columns) and holds each sensor's force as ``<name>_n``; None when one is missing.
+    What the report pages and ``footmat score`` derive each foot's load and CoP from, as the
+    estimator computes them."""
+    names = [f"{n}_n" for n in layout.names]
+    if not all(c in columns for c in names):
+        return None
+    return CopModel(layout)(np.column_stack([np.asarray(columns[c], float) for c in names]))
+

@@ -88,13 +88,11 @@ def working_foot_paths(sess, layout, run) -> dict:
     """{foot: (n, 2) mm} each foot's own CoP (the estimator's, from the recorded forces) while it
     carried at least :data:`WORKING_SHARE_PCT` % of the weight during the drill, NaN elsewhere;
     {} when the session holds no forces."""
-    from trainer.estimate.cop import CopModel
+    from trainer.estimate.cop import from_force_columns
 
-    cols = [f"{n}_n" for n in layout.names]
-    if not all(c in sess.num for c in cols) or "left_pct" not in sess.num:
+    cb = from_force_columns(sess.num, layout)
+    if cb is None or "left_pct" not in sess.num:
         return {}
-    forces = np.column_stack([sess.num[c] for c in cols])
-    cb = CopModel(layout)(forces)
     left = sess.num["left_pct"]
     with np.errstate(invalid="ignore"):
         working = {"left": run & (left >= WORKING_SHARE_PCT), "right": run & (left <= 100.0 - WORKING_SHARE_PCT)}
@@ -375,13 +373,10 @@ def one_leg(fig, box, sess, layout, summary):
 def _foot_cop(sess, layout, foot: str):
     """(n, 2) ``foot``'s own CoP from the recorded sensors' forces (the estimator's CoP model), or
     None when the session holds no forces."""
-    from trainer.estimate.cop import CopModel
+    from trainer.estimate.cop import from_force_columns
 
-    cols = [f"{n}_n" for n in layout.names]
-    if not all(c in sess.num for c in cols):
-        return None
-    cb = CopModel(layout)(np.column_stack([sess.num[c] for c in cols]))
-    return cb.cop_left if foot == "left" else cb.cop_right
+    cb = from_force_columns(sess.num, layout)
+    return None if cb is None else (cb.cop_left if foot == "left" else cb.cop_right)
 
 
 def _front_back_ax(ax, t, y, title):
