@@ -18,6 +18,7 @@ from firmware.sim.person import Script, ScriptedPerson
 
 from trainer.app.simcal import accuracy as acc, accuracy_poses as acc_poses, calibrate_on_sim, nominal_sim_calibration
 from trainer.app.simperson import Follower, natural_centre
+from trainer.bench.hindsight import KINDS as HINDSIGHT, hindsight_rows
 from trainer.drills.engine import DrillEngine, SpiralDrill
 from trainer.estimate.estimator import Estimator
 
@@ -252,6 +253,17 @@ def _measure_session_run(layout, cal, scenario, mat_seed: int, session: int, per
                          float(abs(np.nanmean(total[m]) - true_load.mean()) / person.weight_n * 100),
                          float(np.nanmean(left[m]) - np.mean(loads[m, 0] / true_load) * 100)))
         out[name] = rows
+    if variants:
+        # the same frames' best constant per-disc factors, fitted in hindsight (trainer.bench.hindsight)
+        raw = np.concatenate([b.raw for b in blocks])
+        forces = cal.forces(raw, layout)
+        fw, lw, cw = [], [], []
+        for a, b in windows:
+            m = (t >= a) & (t < b)
+            fw.append(np.nanmean(forces[m], axis=0))
+            lw.append(loads[m].mean(axis=0))
+            cw.append(np.nanmean(true_cop[m], axis=0))
+        out |= hindsight_rows(layout, np.array(fw), np.array(lw), np.array(cw), person.weight_n)
     return out.pop("default"), out
 
 
@@ -275,8 +287,8 @@ def accuracy_sessions(layout_name: str, scenario, mats: int = ACC_MATS, sessions
     sc = scenarios.get(scenario)
     layout = load_layout(layout_name)
     own, cross, worst, failed = [], [], [], []
-    own_v = {k: [] for k in VARIANTS}
-    cross_v = {k: [] for k in VARIANTS}
+    own_v = {k: [] for k in (*VARIANTS, *HINDSIGHT)}
+    cross_v = {k: [] for k in (*VARIANTS, *HINDSIGHT)}
     seeds = []
     for seed in range(1, 2 * mats + 1):      # mats whose calibration the procedure refused are replaced
         if len(seeds) == mats:
@@ -308,8 +320,9 @@ def accuracy_sessions(layout_name: str, scenario, mats: int = ACC_MATS, sessions
             "windows": len(own) + len(cross), "worst_mat_cop_rms_mm": round(max(worst), 2) if worst else None}
     if cross:
         out["cross_person"] = _summarise(cross)
-    for name in VARIANTS:
-        # the same frames through another form of the placement re-estimate (VARIANTS)
+    for name in (*VARIANTS, *HINDSIGHT):
+        # the same frames through another form of the placement re-estimate (VARIANTS), and the
+        # best constant per-disc factors fitted in hindsight (HINDSIGHT, trainer.bench.hindsight)
         if own_v[name]:
             out[name] = _summarise(own_v[name] + cross_v[name])
             if cross_v[name]:
@@ -373,7 +386,10 @@ def accuracy() -> dict:
     about them (``drift_sigma``) plus the curve (VARIANTS); the part's own figures are the default
     Estimator's, whose re-estimate is placement="poses" (per-disc factors and the coverage curve,
     learnt on still moments, one equation per pose held 1 s, the level free, with the
-    calibration's stance template in the step-on's window)."""
+    calibration's stance template in the step-on's window). Each session part also gives the
+    ``hindsight_*`` figures (trainer.bench.hindsight): per-disc factors fitted to the whole session
+    at once from the loads adding up to W (what the mat's information allows at best for that kind
+    of estimate) and from each foot's true load (what no mat knows)."""
     import os
 
     # two halves of about the same work, the second in a process of its own where there are two
@@ -408,5 +424,8 @@ def accuracy() -> dict:
         "any re-estimate; cop_load_positions: the ball and toe discs' load centred toward each foot's outer "
         "border (trainer.estimate.cop.load_positions); "
         "placement_drift_coverage: per-disc factors learnt at the step-on then drifting within 15 %, with the "
-        "coverage curve")
+        "coverage curve; hindsight_totals (_load_positions, _curve): constant per-disc factors (and the coverage "
+        "curve) fitted to the whole session at once so that every window's loads add up to W, the mat's own "
+        "information used in hindsight; hindsight_foot_loads: the same factors fitted to each foot's true load, "
+        "which no mat knows")
     return out
