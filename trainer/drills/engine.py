@@ -20,7 +20,8 @@ import threading
 import numpy as np
 
 from trainer.estimate.block import EstimatedBlock
-from trainer.estimate.cop import MIN_LOAD_FRACTION
+from trainer.estimate.cop import MIN_LOAD_FRACTION, on_heels
+from trainer.estimate.stillness import HOLDING_ON_FOOT_FRACTION, HOLDING_ON_FRACTION, HOLDING_ON_HEEL_FRACTION
 from trainer.drills.base import RunData
 from trainer.drills.state import DrillRows, Plan, Snapshot  # noqa: F401  (Snapshot: the view's import)
 from trainer.drills.spiral import SpiralDrill  # noqa: F401  (re-exported: the engine's first drill)
@@ -88,6 +89,8 @@ class DrillEngine:
         self._loads = collections.deque(maxlen=max(1, int(HOLDING_WINDOW_S * rate_hz)))
         self._loads_sum = 0.0
         self._loads_low = 0         # frames in the window with less than half the body weight (stepping)
+        self._flat = collections.deque(maxlen=self._loads.maxlen)   # frames on the heels (their load, or None)
+        self._flat_n = 0
         self.stop_requested = False
         self._manual_toggle = False
         self._manual_pause = False
@@ -153,6 +156,10 @@ class DrillEngine:
         t_list = eb.t.tolist()
         still = eb.still.tolist()
         holding_on = eb.holding_on.tolist()
+        # the moving mean is taken on the frames whose heels carry part of the load (on the balls or
+        # toes the discs miss load: HOLDING_ON_HEEL_FRACTION, HOLDING_ON_FOOT_FRACTION)
+        flat = on_heels(eb.heel_pct_left, eb.heel_pct_right, eb.load_left, eb.load_right,
+                        HOLDING_ON_HEEL_FRACTION, HOLDING_ON_FOOT_FRACTION).tolist()
         if self._t_first is None and n:
             self._t_first = float(eb.t[0])
         # targets and cues for the whole block at once, assuming no pause starts or ends in it;
@@ -221,8 +228,10 @@ class DrillEngine:
                     self.state = "paused"
                     self.plan.pauses.append([self._off_since, None])
                     self._loads.clear()
+                    self._flat.clear()
                     self._loads_sum = 0.0
                     self._loads_low = 0
+                    self._flat_n = 0
                     self._emit(t, "pause", "stepped off")
                 else:
                     valid = pre_a is not None and self._plan_key() == plan_key
@@ -251,23 +260,33 @@ class DrillEngine:
                         self._phase = idx
                         self._emit(t, "cue", self._labels[idx])
                     # METRICS.md defines holding on for a still person; a person moving through a
-                    # drill is also noted when the mat's load stays well under body weight for 2 s
+                    # drill is also noted when, over 2 s on the mat, the load read on the heels
+                    # (at least half of those frames) stays well under body weight
                     tot = total_clean[k]
                     half = ON_MAT_FRACTION * self.weight_n
                     if len(self._loads) == self._loads.maxlen:
-                        old = self._loads[0]
-                        self._loads_sum -= old
-                        self._loads_low -= old < half
+                        self._loads_low -= self._loads[0] < half
+                        if self._flat[0] is not None:
+                            self._loads_sum -= self._flat[0]
+                            self._flat_n -= 1
                     self._loads.append(tot)
-                    self._loads_sum += tot
                     self._loads_low += tot < half
+                    self._flat.append(tot if flat[k] else None)
+                    if flat[k]:
+                        self._loads_sum += tot
+                        self._flat_n += 1
                     # stepping off or on is not holding on: only a window standing on the mat throughout
                     full = len(self._loads) == self._loads.maxlen and self._loads_low == 0
-                    moving_low = full and self._loads_sum / len(self._loads) < HOLDING_MOVING_FRACTION * self.weight_n
+                    moving_low = (full and 2 * self._flat_n >= len(self._loads)
+                                  and self._loads_sum / self._flat_n < HOLDING_MOVING_FRACTION * self.weight_n)
                     holding = bool(holding_on[k]) or moving_low
                     if holding and not self._holding:
-                        pct = 100 * eb.total[k] / self.weight_n
-                        self._emit(t, "holding_on", f"mat carries {pct:.0f} % of body weight while still")
+                        if holding_on[k]:
+                            # (the detector's figures: eb.total is after the rescale to body weight)
+                            what = f"under {100 * HOLDING_ON_FRACTION:.0f} % of body weight while still"
+                        else:
+                            what = f"{100 * self._loads_sum / self._flat_n / self.weight_n:.0f} % of body weight over 2 s"
+                        self._emit(t, "holding_on", f"mat carries {what}")
                     self._holding = holding
                     if holding:
                         flags[k] = "holding_on"

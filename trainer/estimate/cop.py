@@ -65,6 +65,21 @@ def load_positions(layout) -> np.ndarray:
     return pos
 
 
+def on_heels(heel_pct_left, heel_pct_right, load_left, load_right, heel_fraction: float,
+             foot_fraction: float) -> np.ndarray:
+    """Each frame: every foot that carries at least ``foot_fraction`` of the load read has at least
+    ``heel_fraction`` of its own load on its heel (from each foot's heel share, %, and load). The
+    main foot rolled onto its ball or toes fails it; a foot carrying less does not count. False
+    where the feet carry nothing."""
+    ll, lr = np.nan_to_num(np.asarray(load_left, float)), np.nan_to_num(np.asarray(load_right, float))
+    tot = ll + lr
+    ok = tot > 0
+    for pct, load in ((heel_pct_left, ll), (heel_pct_right, lr)):
+        with np.errstate(invalid="ignore"):
+            ok &= (load < foot_fraction * tot) | (np.asarray(pct, float) >= 100.0 * heel_fraction)
+    return ok
+
+
 @dataclass
 class CopBlock:
     cop: np.ndarray        # (n, 2) mm, NaN when unloaded

@@ -13,6 +13,11 @@
 4. the centre of pressure of the adjusted forces (:class:`~trainer.estimate.cop.CopModel`, whole
    body and per foot, loads, ``left_pct``, heel shares): once per block.
 
+Holding on is the detector's (the forces as calibrated under 90 % of W, still) where the
+re-estimate without its common level reads under 90 % too and the main foot stands on its heel
+(:data:`~trainer.estimate.stillness.HOLDING_ON_HEEL_FRACTION`): on a realistic mat a landing that
+reads low and a foot rolled onto its toes are no support.
+
 The detector reads the forces as calibrated, before the adjustment: an unloaded mat is what
 tells a re-tare is due, and the adjustment is worked out from the detector's states. Without
 ``live_adjust`` the forces are used as calibrated and step 2 reads step 4's CoP.
@@ -26,12 +31,13 @@ import numpy as np
 
 from calibration.live import LiveAdjuster
 from trainer.estimate.block import EstimatedBlock
-from trainer.estimate.cop import MIN_LOAD_FRACTION, CopModel, load_positions
+from trainer.estimate.cop import MIN_LOAD_FRACTION, CopModel, load_positions, on_heels
 from trainer.estimate.placement import (COVERAGE_PIN_BELOW, COVERAGE_SETTLE_S, POSE_MIN, POSE_TOL, POSES_DRIFT_BAND,
                                        POSES_DRIFT_SIGMA, POSES_OBS_SIGMA, POSES_STILL_MIN, WINDOW_BAND, CoverageAdjuster,
                                        LogPlacementAdjuster, PlacementAdjuster, foot_geometry, log_zone_sigmas,
                                        template_rows, zone_sigmas)
-from trainer.estimate.stillness import StateDetector
+from trainer.estimate.stillness import (HOLDING_ON_FOOT_FRACTION, HOLDING_ON_FRACTION, HOLDING_ON_HEEL_FRACTION,
+                                       StateDetector, States)
 
 
 # The re-estimate (trainer.estimate.placement) that runs by default is placement="poses" (issue 22):
@@ -157,11 +163,23 @@ class Estimator:
             st = self.detector.update(cop, _finite(total))
             if self.placement is not None:
                 forces = self.placement.update(forces, st.still, st.unloaded)
+                if st.holding_on.any():
+                    # holding on also as the re-estimate reads the loads without its common level:
+                    # where this step-on's discs landed and a foot on its toes are no support, and
+                    # the level, which could have learnt a support held since the step-on, is out
+                    free = np.nansum(forces, axis=1) / self.placement.last_level
+                    st = States(st.still, st.unloaded, st.holding_on & (free < HOLDING_ON_FRACTION * self.weight_n))
             forces, events = self.adjuster.adjust(block.t, forces, total, st.still, st.unloaded)
             cb = self.copmodel(forces)
+        holding_on = st.holding_on
+        if holding_on.any():
+            # not while the main foot is on its ball or toes, where the discs miss load
+            # (stillness.HOLDING_ON_HEEL_FRACTION, HOLDING_ON_FOOT_FRACTION)
+            holding_on = holding_on & on_heels(cb.heel_pct_left, cb.heel_pct_right, cb.load_left, cb.load_right,
+                                               HOLDING_ON_HEEL_FRACTION, HOLDING_ON_FOOT_FRACTION)
         return EstimatedBlock(
             t=block.t, raw=block.raw, flags=block.flags, forces=forces, total=cb.total, cop=cb.cop,
             cop_left=cb.cop_left, cop_right=cb.cop_right, load_left=cb.load_left, load_right=cb.load_right,
             left_pct=cb.left_pct, heel_pct_left=cb.heel_pct_left, heel_pct_right=cb.heel_pct_right,
-            still=st.still, unloaded=st.unloaded, holding_on=st.holding_on, true_cop=block.true_cop,
+            still=st.still, unloaded=st.unloaded, holding_on=holding_on, true_cop=block.true_cop,
             events=events)

@@ -174,10 +174,12 @@ class PlacementAdjuster:
         still = still.tolist()
         unloaded = unloaded.tolist()
         W = self.weight_n
+        level = np.empty(n)            # each frame's common factor (last_level)
         i = 0
         while i < n:
             j = i
             fac = self._snapshot()
+            lvl = self.level
             changed = False
             while j < n and not changed:
                 if unloaded[j]:
@@ -186,6 +188,7 @@ class PlacementAdjuster:
                             break                 # frames before the step-off keep their factors
                         self.reset()
                         fac = self._snapshot()
+                        lvl = self.level
                     j += 1
                     continue
                 tot = tots[j]
@@ -215,8 +218,16 @@ class PlacementAdjuster:
                     self._acc_still = True
                 j += 1
             out[i:j] = self._apply(f[i:j], fac)
+            level[i:j] = lvl
             i = j
+        self.last_level = level
         return out
+
+    @property
+    def level(self) -> float:
+        """The common factor: what multiplies every disc alike (creep, temperature — or a
+        constant support learnt as the mat's level: the Estimator's holding-on test divides it out)."""
+        return float(self.common)
 
     def _snapshot(self):
         """What maps a frame's forces while the learnt state stays as it is (the factors)."""
@@ -351,6 +362,11 @@ class LogPlacementAdjuster(PlacementAdjuster):
     def factors(self) -> np.ndarray:
         u = getattr(self, "u", None)
         return np.ones(self.S) if u is None else np.exp(u[0] + u[1:])
+
+    @property
+    def level(self) -> float:
+        u = getattr(self, "u", None)
+        return 1.0 if u is None else float(np.exp(u[0]))
 
     def _commit(self, h: np.ndarray, still: bool, holding_checked: bool = False) -> bool:
         """``holding_checked``: the caller has told holding on already (:class:`CoverageAdjuster`

@@ -5,7 +5,8 @@ calibration steps, re-tare and rescaling.
   point within 5 mm of the window's centroid) and the total load within ±5 % of its mean;
 - unloaded: every sensor within its tare noise floor (before a tare: total below a few N) for
   the whole window;
-- holding on: still, and the mat carries < 90 % of body weight.
+- holding on: still, and the mat carries < 90 % of body weight (judged by the Estimator only
+  while the heels carry part of the load: ``HOLDING_ON_HEEL_FRACTION``).
 
 Streaming: ``update(block)`` returns per-frame booleans and keeps one window of history, so a
 live run and an offline pass over the same frames agree.
@@ -20,6 +21,17 @@ from numpy.lib.stride_tricks import as_strided
 STILL_RADIUS_MM = 5.0
 STILL_LOAD_TOL = 0.05
 HOLDING_ON_FRACTION = 0.90
+# Holding on is judged while the foot or feet carrying most of the load (HOLDING_ON_FOOT_FRACTION of
+# it or more) have at least HOLDING_ON_HEEL_FRACTION of their own load on the heel (the Estimator and
+# the drill engine: trainer.estimate.cop.on_heels). Rolled onto the ball or the toes a foot's load
+# spreads to the lesser toes and outer metatarsal heads no disc covers: a realistic mat reads it
+# 30-60 % light (issue 22), which is no support. Measured on simulated drills (5 mats x 4 sessions
+# of heel raises and of the spiral, default person, realistic mat; holding-on person 10 runs each):
+# runs wrongly flagged 7/20 heel raises and 9/20 spirals -> 2/20 and 4/20 (with the Estimator's
+# level-free test), the holding-on person still flagged in 10/10 runs on the ideal mat, 9/10
+# spirals (was 10) and 4/10 heel raises (was 5) on the realistic one.
+HOLDING_ON_HEEL_FRACTION = 0.3
+HOLDING_ON_FOOT_FRACTION = 0.45
 UNLOADED_TOTAL_N = 5.0
 
 

@@ -112,6 +112,19 @@ def test_still_person_is_still_after_a_window_and_holding_on_below_90_percent(la
     assert not eb.unloaded.any()
 
 
+def test_a_still_person_on_the_toes_reading_light_is_not_holding_on(layout):
+    """On the balls or toes the discs miss load (issue 22): 80 % of W read with the heels carrying
+    5 % of each foot's load is no support; the same total on the heels is."""
+    est = Estimator(layout, Identity(), W, RATE, live_adjust=False)
+    heel = layout.mask(zone="heel")
+    row = np.where(heel, 0.05 * 0.4 * W, 0.95 * 0.4 * W / 2)          # per foot: heel 5 %, ball and toes
+    eb = est.estimate(frames(np.tile(row, (300, 1))))
+    assert eb.still[210:].all() and eb.total[0] == pytest.approx(0.8 * W) and not eb.holding_on.any()
+    flat = Estimator(layout, Identity(), W, RATE, live_adjust=False).estimate(
+        frames(np.tile(np.where(heel, 0.5 * 0.4 * W, 0.5 * 0.4 * W / 2), (300, 1))))
+    assert flat.holding_on[210:].all()
+
+
 def test_retare_after_three_seconds_unloaded(layout):
     est = Estimator(layout, Identity(), W, RATE)
     offsets = np.array([0.5, 0.2, 0.4, 0.3, 0.6, 0.1])             # tare noise: the mat is empty
