@@ -68,7 +68,11 @@ from trainer.estimate.stillness import (HOLDING_ON_FOOT_FRACTION, HOLDING_ON_FRA
 # 13.3/8.5/0.7/4.6 (cross-person 13.1/9.2/0.8/4.6), realistic_8 10.2/9.2/0.8/4.3, ideal
 # 7.7/4.6/0.6/1.7, misplaced 49.6/63.7/8.5/30.4 (the bench's placement_* variants give other
 # forms on the same frames). What each step moved is in the commit messages (git log --
-# trainer/estimate) and issue 22's notes.
+# trainer/estimate) and issue 22's notes. The same bench's hindsight_* figures (trainer.bench.
+# hindsight) say how far this kind of estimate could go on those frames knowing the whole session
+# at once: per-disc factors (and the curve) fitted to every window's "the loads add up to W" leave
+# the realistic share 2.6-2.9 pp off (2026-12-08); what is above that is the cost of learning as
+# the session goes.
 # The step-on form drifting on every chunk (the bench's placement_drift_coverage) reads the
 # realistic mat better (12.4/7.3/0.5/4.2) but as the default it broke 8 drill tests: it learnt
 # from moving chunks.
