@@ -185,8 +185,13 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     layout = load_layout(args.layout)
     backend = resolve_backend(args, layout)
     check_audio_out(args)
-    person = people.ensure_id(people.resolve(args.person, say))
     sim = backend == "sim"
+    if sim:       # a misspelt simulated person or scenario is told before any notice is printed
+        from firmware.sim.people import get_person
+
+        get_person(getattr(args, "sim_person", None))
+        sim_scenario(args)
+    person = people.ensure_id(people.resolve(args.person, say))
     replay = backend.startswith("replay:")
     show = has_display() and not args.no_plot
     virtual = (sim or replay) and not show and not args.realtime

@@ -123,8 +123,10 @@ def test_the_drill_app_takes_the_person_the_scenario_and_their_pain(cli, tmp_pat
 
 
 def test_an_unknown_scenario_or_person_is_a_one_line_error(cli):
-    code, _, err = cli("drill", "spiral", "--backend", "sim", "--no-plot", "--sim-scenario", "rusty")
+    code, out, err = cli("drill", "spiral", "--backend", "sim", "--no-plot", "--sim-scenario", "rusty")
     assert code == 2 and "unknown simulated mat scenario 'rusty'" in err and "realistic" in err
-    assert len(err.strip().splitlines()) <= 3
-    code, _, err = cli("drill", "spiral", "--backend", "sim", "--no-plot", "--sim-person", "sprinter")
+    # told first, alone: no notice about the person or the calibration before it
+    assert len(err.strip().splitlines()) == 1 and not out.strip()
+    code, out, err = cli("drill", "spiral", "--backend", "sim", "--no-plot", "--sim-person", "sprinter")
     assert code == 2 and "unknown simulated person 'sprinter'" in err
+    assert len(err.strip().splitlines()) == 1 and not out.strip()
