@@ -267,6 +267,68 @@ def _measure_session_run(layout, cal, scenario, mat_seed: int, session: int, per
     return out.pop("default"), out
 
 
+SPIRAL_MATS = 5        # mats of a part on which its owner also does a spiral drill (spiral_drill)
+
+
+def _spiral_run(layout, cal, scenario, mat_seed: int, session: int, person_seed: int, weight_kg: float) -> dict:
+    """A spiral drill (2 loops, the default simulated person) by the owner of mat ``mat_seed`` in
+    their ``session``-th session, through the product's Estimator and drill engine: every frame of
+    the drill while it runs (moving, as the person sees it live) against the simulator's truth —
+    the held-pose windows above do not see a moving person."""
+    from firmware.sim.people import get_person
+    from trainer import drills
+
+    defn = drills.get("spiral")
+    run = defn.make(defn.resolve({"loops": 2}))
+    kind = get_person(None)
+    follower = Follower(natural_centre(layout), kind=kind, layout=layout, seed=person_seed)
+    person = ScriptedPerson(follower, weight_kg=weight_kg, seed=person_seed, lag_s=kind.lag_s, sway_mm=kind.sway_mm)
+    mat = SimMat(layout, person, seed=mat_seed, scenario=scenario, session=session)
+    src = VectorSimSource(mat, VirtualClock(), ACC_RATE)
+    est = Estimator(layout, cal, person.weight_n, ACC_RATE)
+    engine = DrillEngine(run, layout, person.weight_n, ACC_RATE, time_cap_s=run.active_duration_s + 60.0)
+    follower.engine = engine
+    parts = []
+    while not engine.done:
+        eb = est.estimate(src.read(50))
+        rows = engine.process(eb)
+        on = np.isfinite(rows.target[:, 0])             # the drill is running
+        if on.any():
+            parts.append((eb.t[on], eb.total[on], eb.left_pct[on], eb.cop[on], eb.true_cop[on]))
+    t, total, left, cop, true_cop = (np.concatenate([p[i] for p in parts]) for i in range(5))
+    loads, _ = mat.foot_truth(t)
+    on_mat = loads.sum(axis=1)
+    return {"frames": int(len(t)), "total_pct": (total - on_mat) / person.weight_n * 100,
+            "share_pp": left - loads[:, 0] / on_mat * 100, "cop": cop - true_cop,
+            "holding_on_events": sum(1 for e in engine.events if e[1] == "holding_on")}
+
+
+def spiral_drill(layout, scenario, seeds) -> dict:
+    """:func:`_spiral_run` on the mats ``seeds`` (each calibrated by its owner, as the part's), pooled
+    over every running frame: CoP RMS (ml, ap) mm, median |total − load| and the median of the
+    signed total error (% W), RMS left-share error pp, and the holding-on notes of a person who did
+    not hold on."""
+    runs = []
+    for seed in seeds:
+        pseed, kg = _owner(seed)
+        runs.append(_spiral_run(layout, _calibrate_memo(layout, scenario, seed, pseed, kg), scenario, seed, 2,
+                                pseed, kg))
+    tot = np.concatenate([r["total_pct"] for r in runs])
+    share = np.concatenate([r["share_pp"] for r in runs])
+    cop = np.concatenate([r["cop"] for r in runs])
+    return {"mats": len(runs), "frames": sum(r["frames"] for r in runs),
+            "cop_rms_ml_mm": round(float(np.sqrt(np.nanmean(cop[:, 0] ** 2))), 2),
+            "cop_rms_ap_mm": round(float(np.sqrt(np.nanmean(cop[:, 1] ** 2))), 2),
+            "total_load_err_pct_median": round(float(np.nanmedian(np.abs(tot))), 2),
+            "total_load_bias_pct_median": round(float(np.nanmedian(tot)), 2),
+            "lr_share_err_pp": round(float(np.sqrt(np.nanmean(share ** 2))), 2),
+            "holding_on_events": int(sum(r["holding_on_events"] for r in runs)),
+            "setup": "each of the first mats' owner does a spiral drill (2 loops, the default simulated person) in "
+                     "their session 2 (the feet land anew), through the Estimator and the drill engine; every "
+                     "frame while the drill runs, moving; holding_on_events: notes raised for a person who did "
+                     "not hold on"}
+
+
 def _summarise(rows) -> dict:
     a = np.array(rows, float)
     return {"windows_without_estimate": int(np.isnan(a[:, 0]).sum()),"cop_rms_mm": round(float(np.sqrt(np.nanmean(a[:, 0] ** 2 + a[:, 1] ** 2))), 2),
@@ -277,7 +339,7 @@ def _summarise(rows) -> dict:
 
 
 def accuracy_sessions(layout_name: str, scenario, mats: int = ACC_MATS, sessions=ACC_SESSIONS,
-                      cross_person: bool = True, variants: bool = True) -> dict:
+                      cross_person: bool = True, variants: bool = True, spiral_mats: int = 0) -> dict:
     """The figures of ``scenario`` on ``mats`` mats of ``layout_name``: each calibrated once by its
     owner, measured in the owner's later ``sessions`` and (``cross_person``) in one session with
     the next mat's owner. Returns the summary over every window of every session, the
@@ -329,6 +391,8 @@ def accuracy_sessions(layout_name: str, scenario, mats: int = ACC_MATS, sessions
                 out[name]["cross_person"] = _summarise(cross_v[name])
     if failed:
         out["calibrations_failed"] = failed
+    if spiral_mats and seeds:
+        out["spiral_drill"] = spiral_drill(layout, sc, seeds[:spiral_mats])
     return out
 
 
@@ -361,10 +425,10 @@ def breakdown(layout_name: str = "default-6", scenario: str = "realistic", mats:
 
 _PARTS = {
     "ideal": accuracy_ideal,
-    "realistic": lambda: accuracy_sessions("default-6", "realistic"),
+    "realistic": lambda: accuracy_sessions("default-6", "realistic", spiral_mats=SPIRAL_MATS),
     "realistic_8": lambda: accuracy_sessions("default-8", "realistic"),
     "misplaced": lambda: accuracy_sessions("default-6", "misplaced", mats=SIDE_MATS),
-    "ideal_sessions": lambda: accuracy_sessions("default-6", "ideal", mats=SIDE_MATS),
+    "ideal_sessions": lambda: accuracy_sessions("default-6", "ideal", mats=SIDE_MATS, spiral_mats=SPIRAL_MATS),
     "breakdown": breakdown,
 }
 
@@ -389,7 +453,9 @@ def accuracy() -> dict:
     calibration's stance template in the step-on's window). Each session part also gives the
     ``hindsight_*`` figures (trainer.bench.hindsight): per-disc factors fitted to the whole session
     at once from the loads adding up to W (what the mat's information allows at best for that kind
-    of estimate) and from each foot's true load (what no mat knows)."""
+    of estimate) and from each foot's true load (what no mat knows). ``realistic`` and
+    ``ideal_sessions`` also give ``spiral_drill``: their first mats' owners doing a spiral drill,
+    every frame while it runs (:func:`spiral_drill`)."""
     import os
 
     # two halves of about the same work, the second in a process of its own where there are two
