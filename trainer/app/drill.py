@@ -101,6 +101,17 @@ def sim_scenario(args) -> str:
     return scenarios.get(getattr(args, "sim_scenario", None)).name
 
 
+def check_sim_names(args) -> None:
+    """A misspelt ``--sim-person`` or ``--sim-scenario`` is a one-line UsageError, told before any
+    notice is printed (each is checked again where it is used)."""
+    from firmware.sim.people import get_person
+
+    if getattr(args, "sim_person", None) is not None:
+        get_person(args.sim_person)
+    if getattr(args, "sim_scenario", None) is not None:
+        sim_scenario(args)
+
+
 def sim_person(args, person) -> tuple:
     """(the named simulated person after their sessions so far, that count): ``--sim-person``
     (default: average) as it is after the sessions ``person`` has in the history."""
@@ -186,11 +197,7 @@ def run_drill_command(args, drill_name: str, params: dict, *, time_cap_s: float 
     backend = resolve_backend(args, layout)
     check_audio_out(args)
     sim = backend == "sim"
-    if sim:       # a misspelt simulated person or scenario is told before any notice is printed
-        from firmware.sim.people import get_person
-
-        get_person(getattr(args, "sim_person", None))
-        sim_scenario(args)
+    check_sim_names(args)
     person = people.ensure_id(people.resolve(args.person, say))
     replay = backend.startswith("replay:")
     show = has_display() and not args.no_plot

@@ -138,6 +138,7 @@ def hands_free(args, person, when: str, *, source=None, estimator=None, controls
 
 def run_today(args) -> int:
     _OUT[0] = sys.stderr if getattr(args, "json", False) else None
+    app_drill.check_sim_names(args)
     person = people.load_or_create(getattr(args, "person", None))
     args.person = person.name
     on = parse_date(getattr(args, "date", None))

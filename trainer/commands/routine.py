@@ -60,6 +60,9 @@ def run(args) -> int:
     if args.list:
         return _list(args.json)
     routine = rt.load(args.name, _user_dir())  # a bad file fails before anything starts
+    from trainer.app.drill import check_sim_names
+
+    check_sim_names(args)
     if args.rest is not None:
         if not 0 <= args.rest <= rt.MAX_REST_S:
             raise UsageError(f"--rest {args.rest} is outside 0..{rt.MAX_REST_S:.0f}", "give the rest in seconds")

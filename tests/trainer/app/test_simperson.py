@@ -130,3 +130,8 @@ def test_an_unknown_scenario_or_person_is_a_one_line_error(cli):
     code, out, err = cli("drill", "spiral", "--backend", "sim", "--no-plot", "--sim-person", "sprinter")
     assert code == 2 and "unknown simulated person 'sprinter'" in err
     assert len(err.strip().splitlines()) == 1 and not out.strip()
+    # `footmat today` tells it before its header and welcome
+    code, out, err = cli("today", "--person", "nemo", "--backend", "sim", "--no-plot", "--short", "--audio", "off",
+                         "--sim-person", "sprinter")
+    assert code == 2 and "unknown simulated person 'sprinter'" in err
+    assert len(err.strip().splitlines()) == 1 and not out.strip()
