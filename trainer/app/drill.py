@@ -460,6 +460,12 @@ def print_summary(drill: str, summary: dict, frames: int, wall_s: float, cal_tex
         print(textwrap.fill(fb, 78, initial_indent="  ", subsequent_indent="  "))
     for name, value in headline_figures(drill, summary):
         print(f"  {name}: {value}")
+    held = summary.get("holding_on_events") or 0
+    if held:       # PRODUCT.md §4: a note when the mat carries clearly less than body weight
+        times = "once" if held == 1 else f"{held} times"
+        print(textwrap.fill(f"holding on: the mat carried clearly less than your weight {times} — fine, and "
+                            "recorded; footmat today does not count those parts toward the next level.", 78,
+                            initial_indent="  ", subsequent_indent="    "))
     if summary.get("note"):
         print(f"  note: {summary['note']}")
 

@@ -32,6 +32,7 @@ def test_heel_raises_on_the_realistic_mat_raise_no_false_holding_on(cli):
     for _ in range(3):
         code, out, err = cli(*HEEL_RAISES, "--seed", "2")
         assert code == 0, err
+        assert "holding on" not in out
     folders = _sessions()
     assert len(folders) == 3
     for folder in folders:
@@ -43,4 +44,8 @@ def test_a_person_holding_on_is_still_noticed(cli):
     code, out, err = cli(*HEEL_RAISES, "--seed", "1", "--sim-person", "holding-on", "--sim-scenario", "ideal")
     assert code == 0, err
     (folder,) = _sessions()
-    assert [e for e in open_session(folder).events if e["kind"] == "holding_on"]
+    held = [e for e in open_session(folder).events if e["kind"] == "holding_on"]
+    assert held
+    # and the person is told, after the drill (PRODUCT.md §4)
+    told = " ".join(out.split())
+    assert f"holding on: the mat carried clearly less than your weight {len(held)} times" in told
