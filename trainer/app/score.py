@@ -117,10 +117,31 @@ def scorer(drill: str) -> Scorer:
     return SCORERS[drill]
 
 
+def is_c3d(path) -> bool:
+    """A C3D file, by its extension or by its header: the first byte points to the parameter
+    block (a small block number, never a printable character) and the second is 0x50 (the key
+    :mod:`trainer.formats.c3d`'s writer, like every C3D writer, puts there)."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.suffix.lower() == ".c3d":
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2)
+    except OSError:
+        return False
+    return len(head) == 2 and 0 < head[0] < 0x20 and head[1] == 0x50
+
+
 def read_trace(path, extra=()) -> dict:
     """The trace CSV's columns as float arrays (NaN where empty), the ``extra`` numeric columns
     it has, and a footmat trace's ``phase`` column (a list of str) when it has one; a malformed
-    file raises one line."""
+    file raises one line, and so does a C3D file (score reads CSV only)."""
+    if is_c3d(path):
+        raise DataFileError(f"{path} is a C3D file: footmat score reads a CSV trace, not C3D",
+                            "give the session folder, its trace.csv, or a CSV export "
+                            "(footmat export SESSION --format csv)")
     with TraceLines(path, required=REQUIRED) as tr:
         cols = {c: tr.columns.index(c) for c in REQUIRED + OPTIONAL + tuple(extra) if c in tr.columns}
         text = {"phase": tr.columns.index("phase")} if "phase" in tr.columns else {}

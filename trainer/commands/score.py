@@ -6,7 +6,6 @@ calibration, person and options), so its summary is the recorded one.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from .common import add_json_option, add_layout_option, print_json, say
@@ -79,17 +78,43 @@ def run(args) -> int:
     if args.json:
         print_json(res)
         return 0
-    s = res["summary"]
-    print(f"{args.drill}: score {s.get('score')}")
-    for line in (s.get("feedback") or "").split("\n"):
-        if line:
-            print(line)
-    for k in s.get("skipped", []):
-        print(f"skipped: {k['check']} ({k['what']}; needs {', '.join(k['missing_columns'])})")
-    if s.get("not_from_trace"):
-        print(f"not from a trace (need a session): {', '.join(s['not_from_trace'])}")
-    print(json.dumps({k: v for k, v in s.items() if k not in ("skipped", "not_from_trace", "feedback")}, indent=1))
+    _print_human(args, res)
     return 0
+
+
+def _print_human(args, res: dict) -> None:
+    """The score, the drill's feedback and headline figures as ``footmat drill`` words them
+    (:mod:`trainer.ui.report_words`), what the trace could not support, and where every figure is
+    (--json, whose output is the whole result)."""
+    import textwrap
+
+    from trainer.ui.report_words import feedback_of, headline_figures
+
+    s = res["summary"]
+    score = s.get("score")
+    print(f"{args.drill}: score {'—' if score is None else score}")
+    fb = feedback_of(s)
+    if fb:
+        print(textwrap.fill(fb, 78, initial_indent="  ", subsequent_indent="  "))
+    for name, value in headline_figures(args.drill, s):
+        if name != "score":                      # said on the first line
+            print(f"  {name}: {value}")
+    tr = s.get("trace")
+    if isinstance(tr, dict) and tr.get("rows"):
+        centre = tr.get("centre_mm")
+        where = f", centred at ({centre[0]:g}, {centre[1]:g}) mm" if centre else ""
+        print(f"  trace: {tr['rows']} rows at {tr['rate_hz']:g} Hz")
+        print(f"  target: {tr.get('target', '?')}{where}")
+    if res.get("recorded_same") is False:
+        print(f"  differs from the recorded summary in {len(res.get('differences') or [])} figure(s) "
+              "(see footmat replay)")
+    for k in s.get("skipped", []):
+        print(textwrap.fill(f"skipped: {k['check']} ({k['what']}; needs {', '.join(k['missing_columns'])})",
+                            78, subsequent_indent="  "))
+    if s.get("not_from_trace"):
+        print(textwrap.fill(f"not from a trace (need a session): {', '.join(s['not_from_trace'])}",
+                            78, subsequent_indent="  "))
+    print("every figure (each loop, the methods): add --json")
 
 
 def _own(args, sc) -> int:
