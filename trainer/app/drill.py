@@ -446,8 +446,6 @@ def print_summary(drill: str, summary: dict, frames: int, wall_s: float, cal_tex
     ``virtual`` time it was computed faster than that, and ``wall_s`` (the computing time) is
     said too: "10410 samples in 52 s of drill, computed in 9.7 s". On a real clock the two are
     the same and only the drill's time is said."""
-    from trainer.ui.report_words import feedback_of, headline_figures
-
     if drill_s is None:
         timing = f"{frames} samples, computed in {wall_s:.1f} s"
     elif virtual:
@@ -455,19 +453,30 @@ def print_summary(drill: str, summary: dict, frames: int, wall_s: float, cal_tex
     else:
         timing = f"{frames} samples in {_drill_time(drill_s)} of drill"
     print(f"{drill}: done ({timing}; {cal_text})")
+    for line in summary_lines(drill, summary):
+        print(line)
+
+
+def summary_lines(drill: str, summary: dict, skip=()) -> list[str]:
+    """The lines under a drill's first summary line (``print_summary``, ``footmat score``): the
+    feedback wrapped at 78 columns, the headline figures (but those named in ``skip``), the
+    holding-on note (PRODUCT.md §4) and the summary's note."""
+    from trainer.ui.report_words import feedback_of, headline_figures
+
+    out = []
     fb = feedback_of(summary)
     if fb:
-        print(textwrap.fill(fb, 78, initial_indent="  ", subsequent_indent="  "))
-    for name, value in headline_figures(drill, summary):
-        print(f"  {name}: {value}")
+        out += textwrap.wrap(fb, 78, initial_indent="  ", subsequent_indent="  ")
+    out += [f"  {name}: {value}" for name, value in headline_figures(drill, summary) if name not in skip]
     held = summary.get("holding_on_events") or 0
-    if held:       # PRODUCT.md §4: a note when the mat carries clearly less than body weight
+    if held:       # a note when the mat carries clearly less than body weight
         times = "once" if held == 1 else f"{held} times"
-        print(textwrap.fill(f"holding on: the mat carried clearly less than your weight {times} — fine, and "
-                            "recorded; footmat today does not count those parts toward the next level.", 78,
-                            initial_indent="  ", subsequent_indent="    "))
+        out += textwrap.wrap(f"holding on: the mat carried clearly less than your weight {times} — fine, and "
+                             "recorded; footmat today does not count those parts toward the next level.", 78,
+                             initial_indent="  ", subsequent_indent="    ")
     if summary.get("note"):
-        print(f"  note: {summary['note']}")
+        out.append(f"  note: {summary['note']}")
+    return out
 
 
 def _drill_time(seconds: float) -> str:

@@ -88,17 +88,13 @@ def _print_human(args, res: dict) -> None:
     (--json, whose output is the whole result)."""
     import textwrap
 
-    from trainer.ui.report_words import feedback_of, headline_figures
+    from trainer.app.drill import summary_lines
 
     s = res["summary"]
     score = s.get("score")
     print(f"{args.drill}: score {'—' if score is None else score}")
-    fb = feedback_of(s)
-    if fb:
-        print(textwrap.fill(fb, 78, initial_indent="  ", subsequent_indent="  "))
-    for name, value in headline_figures(args.drill, s):
-        if name != "score":                      # said on the first line
-            print(f"  {name}: {value}")
+    for line in summary_lines(args.drill, s, skip=("score",)):      # the score: said on the first line
+        print(line)
     tr = s.get("trace")
     if isinstance(tr, dict) and tr.get("rows"):
         centre = tr.get("centre_mm")
