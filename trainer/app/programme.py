@@ -166,33 +166,60 @@ def holding_on(part: dict) -> bool:
 
 
 # --- schedule -----------------------------------------------------------------------------------
-def schedule(history: list[Day], on: Date) -> tuple[bool, str]:
-    """(train today?, why not in words): about three sessions a week by the local date."""
-    trained = sorted({d.date for d in history})
+@dataclass
+class DayOff:
+    """Why `footmat today` does not train on a date, and the first date after it that it would."""
+    reason: str                # "already_trained" or "rest_day"
+    why: str                   # in words, with the next training day
+    next_day: str              # ISO date: the first date after this one on which `today` trains
+
+    def to_dict(self) -> dict:
+        return {"reason": self.reason, "why": self.why, "next_training_day": self.next_day}
+
+
+def _rest_rule(trained: list[Date], on: Date) -> tuple[str, str] | None:
+    """The schedule's one rule (about three sessions a week by the local date: never two days
+    running, at most SESSIONS_PER_WEEK in any 7 days) on the sorted dates already ``trained``:
+    (reason, words) when ``on`` is not a training day, None when it is."""
     if on in trained:
-        return False, f"you have already trained today ({on.isoformat()}): well done. Come back on {next_day(history, on)}"
+        return "already_trained", f"you have already trained today ({on.isoformat()}): well done. Come back on"
     before = [d for d in trained if d < on]
     if before and (on - before[-1]).days < MIN_GAP_DAYS:
-        return False, (f"today is a rest day: you trained yesterday, and muscles and joints get better between "
-                       f"sessions. Next training day: {next_day(history, on)}")
+        return "rest_day", ("today is a rest day: you trained yesterday, and muscles and joints get better between "
+                            "sessions. Next training day:")
     week = [d for d in before if (on - d).days < 7]
     if len(week) >= SESSIONS_PER_WEEK:
-        return False, (f"today is a rest day: {len(week)} sessions in the last 7 days is your week's training "
-                       f"(about {SESSIONS_PER_WEEK} a week). Next training day: {next_day(history, on)}")
-    return True, ""
+        return "rest_day", (f"today is a rest day: {len(week)} sessions in the last 7 days is your week's training "
+                            f"(about {SESSIONS_PER_WEEK} a week). Next training day:")
+    return None
+
+
+def day_off(history: list[Day], on: Date) -> DayOff | None:
+    """None when `footmat today` trains on ``on``; else why not and the next training day."""
+    trained = sorted({d.date for d in history})
+    rule = _rest_rule(trained, on)
+    if rule is None:
+        return None
+    reason, words = rule
+    nxt = next_day(history, on)
+    return DayOff(reason, f"{words} {nxt}", nxt)
+
+
+def schedule(history: list[Day], on: Date) -> tuple[bool, str]:
+    """(train today?, why not in words): about three sessions a week by the local date."""
+    off = day_off(history, on)
+    return (True, "") if off is None else (False, off.why)
 
 
 def next_day(history: list[Day], after: Date) -> str:
+    """The first date after ``after`` on which `footmat today` trains: the schedule's own rule
+    walked forward over the sessions there are (``after`` itself counts only if trained on).
+    It ends: a date 7 days past the last session and past ``after`` is always a training day."""
     from datetime import timedelta
 
-    trained = {d.date for d in history} | {after}
+    trained = sorted({d.date for d in history})
     d = after + timedelta(days=1)
-    for _ in range(14):
-        if d not in trained:
-            prev = max(x for x in trained if x < d)
-            week = [x for x in trained if 0 < (d - x).days < 7]
-            if (d - prev).days >= MIN_GAP_DAYS and len(week) < SESSIONS_PER_WEEK:
-                return d.isoformat()
+    while _rest_rule(trained, d) is not None:
         d += timedelta(days=1)
     return d.isoformat()
 

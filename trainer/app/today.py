@@ -4,7 +4,8 @@ Says the plan in words, runs its parts at the person's levels (a routine: one se
 in ``<stamp>-routine-today/``), asks for pain before and after (hands-free on a live mat), then
 moves the levels (:mod:`trainer.app.programme`) and says what changed and why. About three
 sessions a week by the local date: on a rest day or a day already trained it says so and runs
-nothing (``--again`` runs anyway). ``--date`` runs it as if it were that day.
+nothing (``--again`` runs anyway); with ``--json`` that is an object too (``ran`` false, why, the next
+training day). ``--date`` runs it as if it were that day.
 """
 from __future__ import annotations
 
@@ -151,9 +152,14 @@ def run_today(args) -> int:
         _out(app_drill.FIRST_RUN_NOTICE)
         _out(programme.RED_FLAG_NOTICE)
     if not getattr(args, "again", False):
-        ok, why = programme.schedule(history, on)
-        if not ok:
-            _out(why[0].upper() + why[1:] + " (run with --again to train anyway).")
+        off = programme.day_off(history, on)
+        if off is not None:
+            words = off.why[0].upper() + off.why[1:] + " (run with --again to train anyway)."
+            _out(words)
+            if getattr(args, "json", False):
+                from trainer.ui.console import print_json
+                print_json({"date": on.isoformat(), "person": person.name, "person_id": person.person_id,
+                            "ran": False} | off.to_dict() | {"why": words})
             return 0
     pains = PainSource(args, person, len(history))
     pain_before = pains.get("before")
@@ -227,7 +233,8 @@ def run_today(args) -> int:
         _out(programme.RED_FLAG_NOTICE)
     if getattr(args, "json", False):
         from trainer.ui.console import print_json
-        print_json(block | {"folder": str(folder)})
+        print_json(block | {"folder": str(folder), "ran": True,
+                            "next_training_day": programme.next_day(history, on)})
     return 0
 
 
