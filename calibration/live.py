@@ -13,7 +13,8 @@ returns ``(adjusted forces, events)``, events being ``(t, kind, detail)`` for ev
   so creep and temperature drift are cancelled without a jump. Below 90 % nothing is rescaled
   (the person is probably holding on; the drill engine notes that), nor above 110 %. An event
   is written when the factor has moved by ``RESCALE_EVENT_STEP`` since the last one.
-- ``drift_warning``: the factor needed is more than ``DRIFT_WARN`` away from 1, a re-tare
+- ``drift_warning``: the factor needed is more than ``DRIFT_WARN`` away from 1 once the person has
+  stood on the mat for ``DRIFT_AFTER_S`` since stepping on (not the creep after a step-on), a re-tare
   offset is larger than ``OFFSET_WARN_FRACTION`` of body weight, or a sensor has read nothing
   (or could not be read) for ``SILENT_WARN_S`` while the person stood on the mat — each once.
 
@@ -32,6 +33,11 @@ RESCALE_EVENT_STEP = 0.01
 DRIFT_WARN = 0.08
 OFFSET_WARN_FRACTION = 0.02
 SILENT_WARN_S = 60.0
+# ... judged once the person has been on the mat this long since stepping on: right after a
+# step-on an FSR mat reads low while its parts creep (the calibration refers to a mat loaded for
+# 25 s: calibration.fit.CREEP_REFERENCE_S); judged at once, a fresh calibration "drifted by -8 %"
+# at t = 1 s in 12 of 15 simulated drills on the ideal mat and 6 of 15 on the realistic one
+DRIFT_AFTER_S = 20.0
 SILENT_N = 0.5
 
 
@@ -52,6 +58,7 @@ class LiveAdjuster:
         self._unl_n = 0
         self._retared_this_stretch = False
         self._silent_since = np.full(n, np.nan)
+        self._on_since: float | None = None      # the first loaded frame since the mat was last unloaded
         self._warned: set[str] = set()
 
     # -- the per-block step -------------------------------------------------------------------
@@ -64,6 +71,10 @@ class LiveAdjuster:
         if f.shape[0] == 0:
             return f, events
         self._retare(t, f, unloaded, events)
+        if unloaded[-1]:
+            self._on_since = None
+        elif self._on_since is None or unloaded.any():
+            self._on_since = float(t[np.flatnonzero(unloaded)[-1] + 1] if unloaded.any() else t[0])
         fr = np.maximum(f - self.offset, 0.0)          # NaN stays NaN
         tot = np.nansum(fr, axis=1)
         valid = np.all(np.isfinite(fr), axis=1)
@@ -115,7 +126,7 @@ class LiveAdjuster:
             self._event_factor = self.factor
             events.append((float(t[-1]), "rescale",
                            f"factor {self.factor:.3f} (still total {mean_tot / W * 100:.1f} % of body weight)"))
-        if abs(target - 1.0) > DRIFT_WARN:
+        if abs(target - 1.0) > DRIFT_WARN and self._on_since is not None and float(t[-1]) - self._on_since >= DRIFT_AFTER_S:
             self._warn(events, float(t[-1]), "drift",
                        f"the calibration has drifted by {(1 / target - 1) * 100:+.0f} % of body weight: "
                        "recalibrate when convenient (footmat calibrate)")
