@@ -172,7 +172,12 @@ def run_today(args) -> int:
         if kind == "excluded":
             _out(detail[0].upper() + detail[1:] + ".")
     if not plan.parts:
-        _out("Nothing to run today: every drill is excluded.")
+        words = "Nothing to run today: every drill is excluded."
+        _out(words)
+        if getattr(args, "json", False):     # an object as on a day off (the exclusions are the person's caps)
+            from trainer.ui.console import print_json
+            print_json({"date": on.isoformat(), "person": person.name, "person_id": person.person_id, "ran": False,
+                        "reason": "all_excluded", "why": words, "next_training_day": None})
         return 0
     _out("Today's plan:")
     for i, part in enumerate(plan.parts, 1):

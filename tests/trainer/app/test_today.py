@@ -67,3 +67,8 @@ def test_everything_excluded_runs_nothing(cli):
     code, out, _ = cli("today", "--person", "ex", "--date", "2026-03-02", *SIM)
     assert code == 0 and "every drill is excluded" in out
     assert not list(home.sessions_dir().glob("*-routine-today*")) if home.sessions_dir().is_dir() else True
+    # with --json: an object saying it did not run and why, as on a day off
+    code, out, err = cli("today", "--person", "ex", "--date", "2026-03-02", "--json", *SIM)
+    d = json.loads(out)
+    assert code == 0 and d["ran"] is False and d["reason"] == "all_excluded" and "every drill is excluded" in d["why"]
+    assert d["person"] == "ex" and d["date"] == "2026-03-02" and "every drill is excluded" in err
