@@ -18,7 +18,7 @@ TOE_PRESS = DrillDef(
     "toe-press", "seeds 002, 004 (toe pressing: grip the floor, hold 3 s, x10)",
     "knees slightly bent, grip the floor with your toes on the beat, hold, relax on the next beat",
     "holds detected (toe load >= 2 x standing while the heel stays loaded), hold time, toe load vs baseline",
-    {"reps": Param(10, "repetitions asked for (per set for heel-raises)", int, min=1, max=40),
+    {"reps": Param(10, "toe presses asked for", int, min=1, max=40),
      "hold": Param(3.0, "seconds each toe press is held", float, min=1.0, max=10.0),
      "relax": Param(4.0, "seconds of rest between toe presses", float, min=1.0, max=30.0)},
     "trainer.drills.exercise:ToePressDrill")
