@@ -326,7 +326,10 @@ def spiral_drill(layout, scenario, seeds) -> dict:
             "setup": "each of the first mats' owner does a spiral drill (2 loops, the default simulated person) in "
                      "their session 2 (the feet land anew), through the Estimator and the drill engine; every "
                      "frame while the drill runs, moving; holding_on_events: notes raised for a person who did "
-                     "not hold on"}
+                     "not hold on. The simulated person puts its true foot CoP on the drill's per-foot targets, "
+                     "which lie on the disc line (1st metatarsal head, hallux): it rolls onto the inner column, "
+                     "which the inner discs read high (held, the same poses read 1.1-1.5 x W on the ideal mat, "
+                     "0.7-1.0 with each foot's CoP at its natural side-to-side)"}
 
 
 def _summarise(rows) -> dict:
