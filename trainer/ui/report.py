@@ -103,7 +103,7 @@ def _draw_last_five(fig, box, this: dict, prev: list[dict]):
     half = max((hi - lo) / 2 * 1.2, span / 2)
     ax.set_ylim(max(0.0, mid - half), mid + half)
     ax.set_ylabel(f"{unit.lstrip('/') if unit != '/100' else 'of 100'}", fontsize=8)
-    ax.set_title(f"This session against your last five: {name}", fontsize=10)
+    ax.set_title("\n".join(textwrap.wrap(f"This session against your last five: {name}", 44)), fontsize=10)
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=7, frameon=False, loc="best")
     return ax
@@ -120,7 +120,10 @@ def draw_session_page(fig, folder, *, title_prefix: str = "", notes: list | None
     summary = meta.get("summary") or {}
     drill = str(meta.get("drill"))
     started = str(meta.get("started_at", ""))[:16].replace("T", " ")
-    fig.suptitle(f"{title_prefix}{drill} — {started} UTC", fontsize=15, fontweight="bold", y=0.985)
+    title = f"{title_prefix}{drill} — {started} UTC"
+    # 15 pt bold holds about 56 characters across A4 portrait: a routine part's longer title is set
+    # smaller (it ran off both edges), never below 10 pt
+    fig.suptitle(title, fontsize=max(10.0, min(15.0, 15.0 * 56 / max(len(title), 1))), fontweight="bold", y=0.985)
     lines = _header_lines(meta, layout.name)
     if not sess.sf.complete:
         lines.append("INCOMPLETE SESSION: it did not end normally; this page shows what was recorded")
