@@ -312,6 +312,9 @@ class ShiftDrill(DrillRun):
         elif dc is not None and dc < 80:
             third = "Some of the movement went across the line between the targets rather than along it"
             nxt = nxt or "Next time, keep the movement on a straight line between the two targets"
+        elif summary.get("mean_rhythm_error_ms") is not None:
+            # the figure shown beside it ("how far off the beat"), not "kept with the beat" at 332 ms
+            third = f"Your turns came within about {summary['mean_rhythm_error_ms'] / 1000:.1f} s of the beat"
         else:
             third = "Your turns kept with the beat"
         nxt = nxt or "Next time, try a larger amplitude: the targets can move further out"

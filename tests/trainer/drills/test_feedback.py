@@ -90,6 +90,17 @@ def test_shift_names_the_side_that_fell_short_and_a_late_turn():
     assert "after the beat" in late or "fell short" in late
 
 
+def test_shift_on_the_beat_says_the_figure_shown_beside_it():
+    """A turn on time says how close, in the unit of 'how far off the beat' (it said 'kept with the
+    beat' beside 332 ms)."""
+    summary, _, _ = run_as_scripted("shift-ap")
+    text = summary["feedback"]
+    assert "after the beat" not in text and "across the line" not in text, text     # turns on time
+    ms = summary["mean_rhythm_error_ms"]
+    assert ms > 100 and f"within about {ms / 1000:.1f} s of the beat" in text, text
+    assert "kept with the beat" not in text
+
+
 def test_stance_names_the_foot_that_carried_more():
     layout = load_layout()
     even = feedback("stance")
