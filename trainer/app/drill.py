@@ -86,8 +86,10 @@ def resolve_calibration(args, layout, backend: str, person_name: str | None):
         # fitted once per layout, seed and scenario, cached outside the user's files (simcal)
         seed, scenario = getattr(args, "seed", 1), sim_scenario(args)
         cal, path, cached = sim_calibration(layout, seed=seed, scenario=scenario)
-        say(f"no calibration file for this mat: using {SIM_CALIBRATION_DESCRIPTION} (the body-weight fit on "
-            f"simulated poses; seed {seed}, scenario {scenario}; {'read from' if cached else 'saved to'} the cache {path})")
+        if not getattr(args, "calibration_said", False):     # a routine's later parts: said once
+            say(f"no calibration file for this mat: using {SIM_CALIBRATION_DESCRIPTION} (the body-weight fit on "
+                f"simulated poses; seed {seed}, scenario {scenario}; {'read from' if cached else 'saved to'} the cache "
+                f"{path})")
         return cal, f"{SIM_CALIBRATION_DESCRIPTION} (seed {seed}, {scenario})"
     raise CalibrationError(f"this mat ({layout.name}) has no calibration yet",
                            "run: footmat calibrate --weight-kg N (or pass --calibration FILE)")

@@ -79,6 +79,7 @@ def run_routine(args, routine: Routine, *, run_part=None, say=None, sleep=time.s
         say(f"part {i + 1}/{len(routine.parts)}: {part.title} ({part.drill})")
         part_args = argparse.Namespace(**vars(args))
         part_args.out = str(folder)
+        part_args.calibration_said = i > 0          # where the calibration comes from: said for the first part
         if getattr(args, "audio_out", None):     # one sound track per part: FILE-<n>-<drill>.wav
             wav = Path(args.audio_out)
             part_args.audio_out = str(wav.with_name(f"{wav.stem}-{i + 1}-{part.drill}{wav.suffix or '.wav'}"))

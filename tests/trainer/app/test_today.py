@@ -23,6 +23,9 @@ def test_a_new_person_gets_level_1_the_notices_the_plan_and_what_changed(cli):
     assert "3. Spiral, level 1: one loop of 16 s" in out and "toes to heel starting on the right foot" in out
     assert "4. Heel raises, level 1" in out and "5. Toe presses, level 1" in out and "6. Stance check" in out
     assert "What changed:" in out and "Spiral: stays at level 1, because" in out
+    # where the calibration comes from: said once for the six parts (each part's line still names it)
+    assert (out + err).count("no calibration file for this mat") == 1
+    assert out.count("a calibration fitted on this simulated mat (seed 1, ideal)") == 6
     # the default person got a file, with levels the programme keeps
     assert "default" in people.names()
     shown = json.loads(cli("person", "show", "default", "--json")[1])
