@@ -124,13 +124,21 @@ def figure_line(key: str, v) -> str:
     return f"{name}: {value_text(v, unit)}"
 
 
+SIGNED_LEFT_MINUS_RIGHT = {"lr_asymmetry"}      # summary figures that are left minus right
+
+
 def headline_figures(drill: str, summary: dict) -> list[tuple[str, str]]:
     """The drill's three or four figures that exist in ``summary``: [(name, value with unit)]."""
     out = []
     for k in HEADLINE.get(drill, ("score",)):
         if k in summary and not isinstance(summary[k], (dict, list)):
             name, unit = human_name(k)
-            out.append((name, value_text(summary[k], unit)))
+            v = summary[k]
+            if k in SIGNED_LEFT_MINUS_RIGHT and isinstance(v, (int, float)) and v:
+                # unsigned, as the stance and history say it, with the side that carried more
+                out.append((name, f"{value_text(abs(v), unit)}, more on the {'left' if v > 0 else 'right'}"))
+                continue
+            out.append((name, value_text(v, unit)))
     if drill == "limits" and isinstance(summary.get("reach_mm"), dict) and summary["reach_mm"]:
         out.append(("directions measured", str(len(summary["reach_mm"]))))
     return out[:4]

@@ -38,3 +38,14 @@ def test_the_done_line_says_the_drill_time_and_in_virtual_time_the_computing_tim
     assert capsys.readouterr().out.splitlines()[0] == "spiral: done (10410 samples in 52 s of drill; cal)"
     print_summary("stance", {}, 180000, 80.0, "cal", drill_s=900.0, virtual=True)
     assert "180000 samples in 15.0 min of drill, computed in 80.0 s" in capsys.readouterr().out
+
+
+def test_a_left_minus_right_figure_is_said_unsigned_with_the_side():
+    """Heel raises' left/right difference at the top is left minus right in the summary; said as
+    the stance and history say theirs (unsigned), with the side that carried more."""
+    from trainer.ui.report_words import headline_figures
+
+    said = dict(headline_figures("heel-raises", {"lr_asymmetry": -22.4}))
+    assert said["difference left to right at the top"] == "22.4 points, more on the right"
+    said = dict(headline_figures("heel-raises", {"lr_asymmetry": 3.0}))
+    assert said["difference left to right at the top"] == "3 points, more on the left"
