@@ -245,14 +245,18 @@ def run(args) -> int:
         print_json(res)
         return 0
     say(f"replay of {res['folder']}" + (f" at x{args.speed:g}" if paced else " (as fast as it can)"))
+    # the time of the frames replayed (a trace cut short is shorter than the recorded duration)
+    rate = float(meta.get("sample_rate_hz") or 0)
+    drill_s = res["frames"] / rate if rate and res["frames"] else float(meta.get("duration_s") or 0)
     print_summary(res["drill"], res["summary"], res["frames"], res["wall_s"], "the session's own layout and calibration",
-                  drill_s=float(meta.get("duration_s") or 0), virtual=not paced or (args.speed or 1.0) != 1.0)
+                  drill_s=drill_s, virtual=not paced or (args.speed or 1.0) != 1.0)
     if not res["complete"]:
         print("the recorded session is incomplete (killed or cut off): nothing recorded to compare with")
     elif res["same"]:
         print("same summary as recorded" + ("" if res["events_same"] else " (events differ)"))
     else:
         print(f"differs from the recorded summary in {len(res['differences'])} figure(s):")
-        for d in res["differences"][:10]:
-            print(f"  {d}")
+        for d in res["differences"][:10]:        # one line each (a loop list is thousands of characters)
+            d = str(d)
+            print(f"  {d if len(d) <= 150 else d[:149] + '…'}")
     return 0
