@@ -31,13 +31,13 @@ RESCALE_BAND = 0.10
 RESCALE_TAU_S = 1.0
 RESCALE_EVENT_STEP = 0.01
 DRIFT_WARN = 0.08
-OFFSET_WARN_FRACTION = 0.02
-SILENT_WARN_S = 60.0
 # ... judged once the person has been on the mat this long since stepping on: right after a
 # step-on an FSR mat reads low while its parts creep (the calibration refers to a mat loaded for
 # 25 s: calibration.fit.CREEP_REFERENCE_S); judged at once, a fresh calibration "drifted by -8 %"
 # at t = 1 s in 12 of 15 simulated drills on the ideal mat and 6 of 15 on the realistic one
 DRIFT_AFTER_S = 20.0
+OFFSET_WARN_FRACTION = 0.02
+SILENT_WARN_S = 60.0
 SILENT_N = 0.5
 
 
@@ -126,7 +126,8 @@ class LiveAdjuster:
             self._event_factor = self.factor
             events.append((float(t[-1]), "rescale",
                            f"factor {self.factor:.3f} (still total {mean_tot / W * 100:.1f} % of body weight)"))
-        if abs(target - 1.0) > DRIFT_WARN and self._on_since is not None and float(t[-1]) - self._on_since >= DRIFT_AFTER_S:
+        settled = self._on_since is not None and float(t[-1]) - self._on_since >= DRIFT_AFTER_S
+        if abs(target - 1.0) > DRIFT_WARN and settled:
             self._warn(events, float(t[-1]), "drift",
                        f"the calibration has drifted by {(1 / target - 1) * 100:+.0f} % of body weight: "
                        "recalibrate when convenient (footmat calibrate)")

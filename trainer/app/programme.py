@@ -173,9 +173,6 @@ class DayOff:
     why: str                   # in words, with the next training day
     next_day: str              # ISO date: the first date after this one on which `today` trains
 
-    def to_dict(self) -> dict:
-        return {"reason": self.reason, "why": self.why, "next_training_day": self.next_day}
-
 
 def _rest_rule(trained: list[Date], on: Date) -> tuple[str, str] | None:
     """The schedule's one rule (about three sessions a week by the local date: never two days

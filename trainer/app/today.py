@@ -137,6 +137,14 @@ def hands_free(args, person, when: str, *, source=None, estimator=None, controls
             source.close()
 
 
+def _not_run_json(args, on, person, reason: str, why: str, next_day: str | None) -> None:
+    """With --json, the object of a day that did not run: why, in the words said, and the next day."""
+    if getattr(args, "json", False):
+        from trainer.ui.console import print_json
+        print_json({"date": on.isoformat(), "person": person.name, "person_id": person.person_id, "ran": False,
+                    "reason": reason, "why": why, "next_training_day": next_day})
+
+
 def run_today(args) -> int:
     _OUT[0] = sys.stderr if getattr(args, "json", False) else None
     app_drill.check_sim_names(args)
@@ -156,10 +164,7 @@ def run_today(args) -> int:
         if off is not None:
             words = off.why[0].upper() + off.why[1:] + " (run with --again to train anyway)."
             _out(words)
-            if getattr(args, "json", False):
-                from trainer.ui.console import print_json
-                print_json({"date": on.isoformat(), "person": person.name, "person_id": person.person_id,
-                            "ran": False} | off.to_dict() | {"why": words})
+            _not_run_json(args, on, person, off.reason, words, off.next_day)
             return 0
     pains = PainSource(args, person, len(history))
     pain_before = pains.get("before")
@@ -174,10 +179,7 @@ def run_today(args) -> int:
     if not plan.parts:
         words = "Nothing to run today: every drill is excluded."
         _out(words)
-        if getattr(args, "json", False):     # an object as on a day off (the exclusions are the person's caps)
-            from trainer.ui.console import print_json
-            print_json({"date": on.isoformat(), "person": person.name, "person_id": person.person_id, "ran": False,
-                        "reason": "all_excluded", "why": words, "next_training_day": None})
+        _not_run_json(args, on, person, "all_excluded", words, None)     # the exclusions are the person's caps
         return 0
     _out("Today's plan:")
     for i, part in enumerate(plan.parts, 1):

@@ -156,10 +156,7 @@ class DrillEngine:
         t_list = eb.t.tolist()
         still = eb.still.tolist()
         holding_on = eb.holding_on.tolist()
-        # the moving mean is taken on the frames whose heels carry part of the load (on the balls or
-        # toes the discs miss load: HOLDING_ON_HEEL_FRACTION, HOLDING_ON_FOOT_FRACTION)
-        flat = on_heels(eb.heel_pct_left, eb.heel_pct_right, eb.load_left, eb.load_right,
-                        HOLDING_ON_HEEL_FRACTION, HOLDING_ON_FOOT_FRACTION).tolist()
+        flat = None                 # frames on the heels: worked out once a frame of the block runs
         if self._t_first is None and n:
             self._t_first = float(eb.t[0])
         # targets and cues for the whole block at once, assuming no pause starts or ends in it;
@@ -271,6 +268,11 @@ class DrillEngine:
                             self._flat_n -= 1
                     self._loads.append(tot)
                     self._loads_low += tot < half
+                    if flat is None:
+                        # the moving mean is taken on the frames whose heels carry part of the load (on
+                        # the balls or toes the discs miss load: HOLDING_ON_HEEL_FRACTION, _FOOT_FRACTION)
+                        flat = on_heels(eb.heel_pct_left, eb.heel_pct_right, eb.load_left, eb.load_right,
+                                        HOLDING_ON_HEEL_FRACTION, HOLDING_ON_FOOT_FRACTION).tolist()
                     self._flat.append(tot if flat[k] else None)
                     if flat[k]:
                         self._loads_sum += tot
